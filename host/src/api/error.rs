@@ -1,0 +1,139 @@
+//! `ApiError`: every failure the API returns, as JSON with a stable `code`.
+//!
+//! Internal details (storage errors, engine messages) are logged, not sent;
+//! plugin failures are sent in full because integrators need them.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::auth::AuthError;
+use crate::runtime::RuntimeError;
+use crate::store::StoreError;
+
+/// An API failure.
+#[derive(Debug)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Stable machine-readable code.
+    pub code: &'static str,
+    /// Human-readable explanation.
+    pub message: String,
+    /// Extra structured context (a plugin's logs, the field at fault…).
+    pub details: Option<serde_json::Value>,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: Inner<'a>,
+}
+
+#[derive(Serialize)]
+struct Inner<'a> {
+    code: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    details: Option<&'a serde_json::Value>,
+}
+
+impl ApiError {
+    /// A new error.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            details: None,
+        }
+    }
+
+    /// Attach structured details.
+    pub fn with_details(mut self, details: serde_json::Value) -> ApiError {
+        self.details = Some(details);
+        self
+    }
+
+    /// 400 with a code.
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, code, message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Body {
+            error: Inner {
+                code: self.code,
+                message: &self.message,
+                details: self.details.as_ref(),
+            },
+        };
+        let mut resp = (self.status, Json(body)).into_response();
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            resp.headers_mut()
+                .insert("retry-after", axum::http::HeaderValue::from_static("1"));
+        }
+        resp
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        tracing::error!(error = %e, "storage failure");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "storage_error",
+            "the data store failed; see the host log",
+        )
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> ApiError {
+        match e {
+            AuthError::Unauthenticated(_) => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", e.to_string())
+            }
+            AuthError::Forbidden { .. } => {
+                ApiError::new(StatusCode::FORBIDDEN, "forbidden", e.to_string())
+            }
+            AuthError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<RuntimeError> for ApiError {
+    fn from(e: RuntimeError) -> ApiError {
+        use RuntimeError as R;
+        let (status, code) = match &e {
+            R::NotFound { .. } => (StatusCode::NOT_FOUND, "plugin_not_found"),
+            R::VersionNotFound { .. } => (StatusCode::NOT_FOUND, "plugin_version_not_found"),
+            R::Disabled { .. } => (StatusCode::CONFLICT, "plugin_disabled"),
+            R::Tripped { .. } => (StatusCode::SERVICE_UNAVAILABLE, "plugin_tripped"),
+            R::WrongKind { .. } => (StatusCode::CONFLICT, "plugin_wrong_kind"),
+            R::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, "plugin_busy"),
+            R::InputTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "plugin_input_too_large"),
+            R::OutputTooLarge { .. } => (StatusCode::BAD_GATEWAY, "plugin_output_too_large"),
+            R::Timeout { .. } => (StatusCode::GATEWAY_TIMEOUT, "plugin_timeout"),
+            R::MemoryLimit { .. } => (StatusCode::BAD_GATEWAY, "plugin_memory_limit"),
+            R::FuelExhausted { .. } => (StatusCode::BAD_GATEWAY, "plugin_fuel_exhausted"),
+            R::Trap { .. } => (StatusCode::BAD_GATEWAY, "plugin_trapped"),
+            R::Manifest(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_manifest"),
+            R::Rejected { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "plugin_rejected"),
+            R::KindMismatch { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "plugin_kind_mismatch"),
+            R::CapabilityNotGranted { .. } => (StatusCode::FORBIDDEN, "capability_not_granted"),
+            R::VersionConflict { .. } => (StatusCode::CONFLICT, "plugin_version_conflict"),
+            R::NoPrevious { .. } => (StatusCode::CONFLICT, "plugin_no_previous_version"),
+            R::Engine { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "plugin_engine_error"),
+            R::Store(_) => {
+                let R::Store(s) = e else {
+                    unreachable!("matched above")
+                };
+                return s.into();
+            }
+        };
+        ApiError::new(status, code, e.to_string())
+    }
+}

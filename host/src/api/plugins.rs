@@ -1,0 +1,313 @@
+//! Plugin admin routes under `/v1/plugins`: list, inspect, install/upgrade
+//! (multipart upload), enable, disable, roll back, and invoke (run a plugin
+//! on a sample input and see its output, logs and cost).
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use base64::Engine as _;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::{ApiError, AppState, Caller};
+use crate::model::{
+    EvaluationEvent, Event, Form, InboundRequest, Mentor, PluginKind, Protege, Role,
+};
+use crate::runtime::{CallReport, FailedCall, Installed, PluginDetail, PluginStatus};
+
+/// Roles that may look at plugins.
+const READ: &[Role] = &[
+    Role::Admin,
+    Role::Integrator,
+    Role::Supervisor,
+    Role::ReadOnly,
+];
+/// Roles that may change or run plugins.
+const WRITE: &[Role] = &[Role::Admin, Role::Integrator];
+
+/// `GET /v1/plugins`
+pub async fn list(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+) -> Result<Json<Vec<PluginStatus>>, ApiError> {
+    who.require(READ)?;
+    Ok(Json(s.runtime.list()))
+}
+
+/// `GET /v1/plugins/{id}`
+pub async fn inspect(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<PluginDetail>, ApiError> {
+    who.require(READ)?;
+    Ok(Json(s.runtime.inspect(&id)?))
+}
+
+/// `POST /v1/plugins`: multipart with a `manifest` part (plugin.toml) and a
+/// `component` part (the .wasm). A new id installs; a new version of an
+/// installed id upgrades; the same component again changes nothing.
+pub async fn install(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    mut form: Multipart,
+) -> Result<(StatusCode, Json<Installed>), ApiError> {
+    who.require(WRITE)?;
+    let mut manifest = None;
+    let mut component = None;
+    let bad_part = |e: axum::extract::multipart::MultipartError| {
+        let status = e.status();
+        let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            "payload_too_large"
+        } else {
+            "invalid_multipart"
+        };
+        ApiError::new(status, code, e.body_text())
+    };
+    while let Some(field) = form.next_field().await.map_err(bad_part)? {
+        match field.name() {
+            Some("manifest") => {
+                let bytes = field.bytes().await.map_err(bad_part)?;
+                let text = String::from_utf8(bytes.to_vec()).map_err(|_| {
+                    ApiError::bad_request("invalid_manifest", "the manifest part is not UTF-8")
+                })?;
+                manifest = Some(text);
+            }
+            Some("component") => component = Some(field.bytes().await.map_err(bad_part)?),
+            other => {
+                return Err(ApiError::bad_request(
+                    "unknown_part",
+                    format!("unexpected multipart part {other:?}; send `manifest` and `component`"),
+                ));
+            }
+        }
+    }
+    let manifest = manifest.ok_or_else(|| {
+        ApiError::bad_request(
+            "missing_part",
+            "the `manifest` part (plugin.toml) is missing",
+        )
+    })?;
+    let component = component.ok_or_else(|| {
+        ApiError::bad_request(
+            "missing_part",
+            "the `component` part (the .wasm file) is missing",
+        )
+    })?;
+    let installed = s
+        .runtime
+        .install(&manifest, component.to_vec(), false)
+        .await?;
+    let status = if installed.action == "unchanged" {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(installed)))
+}
+
+/// `POST /v1/plugins/{id}/enable` (also clears a breaker trip)
+pub async fn enable(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<PluginStatus>, ApiError> {
+    who.require(WRITE)?;
+    Ok(Json(s.runtime.enable(&id).await?))
+}
+
+/// `POST /v1/plugins/{id}/disable`
+pub async fn disable(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<PluginStatus>, ApiError> {
+    who.require(WRITE)?;
+    Ok(Json(s.runtime.disable(&id).await?))
+}
+
+/// `POST /v1/plugins/{id}/rollback`
+pub async fn rollback(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<PluginStatus>, ApiError> {
+    who.require(WRITE)?;
+    Ok(Json(s.runtime.rollback(&id).await?))
+}
+
+/// Adapter invocation input: a vendor request to replay.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AdapterInput {
+    /// The body as text…
+    #[serde(default)]
+    body: Option<String>,
+    /// …or as base64 for binary payloads.
+    #[serde(default)]
+    body_base64: Option<String>,
+    #[serde(default = "default_method")]
+    method: String,
+    #[serde(default)]
+    url: String,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    source_config: BTreeMap<String, String>,
+}
+
+fn default_method() -> String {
+    "POST".into()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScorerInput {
+    form: Form,
+    evaluations: Vec<EvaluationEvent>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MatcherInput {
+    proteges: Vec<Protege>,
+    mentors: Vec<Mentor>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FlaggerInput {
+    events: Vec<Event>,
+}
+
+/// What an invocation returns.
+#[derive(Serialize)]
+pub struct Invocation {
+    plugin: String,
+    version: String,
+    output: Value,
+    logs: Vec<crate::runtime::LogLine>,
+    dropped_log_lines: u64,
+    duration_ms: f64,
+    fuel_consumed: Option<u64>,
+}
+
+fn parse<T: DeserializeOwned>(v: Value, kind: PluginKind) -> Result<T, ApiError> {
+    serde_json::from_value(v)
+        .map_err(|e| ApiError::bad_request("invalid_input", format!("invalid {kind} input: {e}")))
+}
+
+fn report<T: Serialize>(
+    id: &str,
+    r: Result<CallReport<T>, Box<FailedCall>>,
+) -> Result<Json<Invocation>, ApiError> {
+    match r {
+        Ok(r) => Ok(Json(Invocation {
+            plugin: id.to_string(),
+            version: r.plugin_version,
+            output: serde_json::to_value(&r.output).expect("model types serialise"),
+            logs: r.log.lines,
+            dropped_log_lines: r.log.dropped_lines,
+            duration_ms: r.duration.as_secs_f64() * 1e3,
+            fuel_consumed: r.fuel_consumed,
+        })),
+        Err(f) => {
+            let details = json!({
+                "logs": f.log.lines,
+                "dropped_log_lines": f.log.dropped_lines,
+                "duration_ms": f.duration.as_secs_f64() * 1e3,
+            });
+            Err(ApiError::from(f.error).with_details(details))
+        }
+    }
+}
+
+/// `POST /v1/plugins/{id}/invoke`: run a plugin on a JSON input shaped for
+/// its kind and return its output, logs, duration and fuel.
+pub async fn invoke(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Invocation>, ApiError> {
+    who.require(WRITE)?;
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !ct.starts_with("application/json") {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!("expected Content-Type: application/json, got {ct:?}"),
+        ));
+    }
+    let value: Value = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::bad_request(
+            "invalid_json",
+            format!("request body is not valid JSON: {e}"),
+        )
+    })?;
+    let kind = s.runtime.status(&id)?.kind;
+    match kind {
+        PluginKind::Adapter => {
+            let input: AdapterInput = parse(value, kind)?;
+            let body = match (input.body, input.body_base64) {
+                (Some(_), Some(_)) => {
+                    return Err(ApiError::bad_request(
+                        "invalid_input",
+                        "give `body` or `body_base64`, not both",
+                    ));
+                }
+                (Some(text), None) => text.into_bytes(),
+                (None, Some(b64)) => base64::engine::general_purpose::STANDARD
+                    .decode(b64)
+                    .map_err(|e| {
+                        ApiError::bad_request(
+                            "invalid_input",
+                            format!("`body_base64` is not base64: {e}"),
+                        )
+                    })?,
+                (None, None) => Vec::new(),
+            };
+            let request = InboundRequest {
+                source: input.source,
+                method: input.method,
+                url: input.url,
+                headers: input
+                    .headers
+                    .into_iter()
+                    .map(|(k, v)| (k.to_ascii_lowercase(), v))
+                    .collect(),
+                body,
+                source_config: input.source_config.into_iter().collect(),
+            };
+            report(&id, s.runtime.ingest(&id, request).await)
+        }
+        PluginKind::Scorer => {
+            let input: ScorerInput = parse(value, kind)?;
+            report(
+                &id,
+                s.runtime.score(&id, input.form, input.evaluations).await,
+            )
+        }
+        PluginKind::Matcher => {
+            let input: MatcherInput = parse(value, kind)?;
+            report(
+                &id,
+                s.runtime.rank(&id, input.proteges, input.mentors).await,
+            )
+        }
+        PluginKind::Flagger => {
+            let input: FlaggerInput = parse(value, kind)?;
+            report(&id, s.runtime.flag(&id, input.events).await)
+        }
+    }
+}

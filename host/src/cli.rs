@@ -1,0 +1,241 @@
+//! The `sidecoach` command line (clap).
+//!
+//! `serve` runs the host. `plugin …` manages plugins on a running host over
+//! its HTTP API (the store is locked by the running host, so the CLI never
+//! opens it behind the host's back).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, env};
+
+/// Contact-center coaching sidecar with sandboxed WebAssembly plugins.
+#[derive(Parser, Debug)]
+#[command(name = "sidecoach", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Top-level commands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the host: HTTP API, store and plugins.
+    Serve {
+        /// TOML config file (also SIDECOACH_CONFIG).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Listen address, e.g. 127.0.0.1:7878 (also SIDECOACH_LISTEN).
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+        /// Data directory for sled and the compile cache (also SIDECOACH_DATA_DIR).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Manage plugins on a running host.
+    Plugin {
+        /// Which plugin command.
+        #[command(subcommand)]
+        command: PluginCommand,
+        /// Host URL.
+        #[arg(
+            long,
+            global = true,
+            env = "SIDECOACH_URL",
+            default_value = "http://127.0.0.1:7878"
+        )]
+        url: String,
+        /// API token (admin or integrator).
+        #[arg(long, global = true, env = "SIDECOACH_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+    },
+}
+
+/// Plugin commands.
+#[derive(Subcommand, Debug)]
+pub enum PluginCommand {
+    /// List installed plugins.
+    List,
+    /// Show one plugin with its versions.
+    Inspect {
+        /// Plugin id.
+        id: String,
+    },
+    /// Install or upgrade a plugin from a .wasm component and its manifest.
+    Install {
+        /// The component (.wasm).
+        component: PathBuf,
+        /// The manifest (plugin.toml); defaults to plugin.toml beside the component.
+        #[arg(long)]
+        manifest: Option<PathBuf>,
+    },
+    /// Enable a plugin (also clears a breaker trip).
+    Enable {
+        /// Plugin id.
+        id: String,
+    },
+    /// Disable a plugin.
+    Disable {
+        /// Plugin id.
+        id: String,
+    },
+    /// Roll a plugin back to its previous version.
+    Rollback {
+        /// Plugin id.
+        id: String,
+    },
+    /// Run a plugin on a JSON input file and print output, logs and cost.
+    Invoke {
+        /// Plugin id.
+        id: String,
+        /// JSON input shaped for the plugin's kind.
+        input: PathBuf,
+    },
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_env("SIDECOACH_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var("SIDECOACH_LOG_FORMAT").as_deref() == Ok("json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve {
+            config,
+            listen,
+            data_dir,
+        } => {
+            let mut config = Config::load(config.as_deref())?;
+            if let Some(l) = listen {
+                config.listen = l;
+            }
+            if let Some(d) = data_dir {
+                config.data_dir = d;
+            }
+            serve(config).await
+        }
+        Command::Plugin {
+            command,
+            url,
+            token,
+        } => {
+            let token = token
+                .or_else(|| std::env::var(env::ADMIN_TOKEN).ok())
+                .context("no API token: pass --token or set SIDECOACH_TOKEN")?;
+            plugin(command, url.trim_end_matches('/'), &token).await
+        }
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("binding {}", config.listen))?;
+    let data_dir = config.data_dir.clone();
+    let app = crate::App::open(config).await?;
+    if let Some(token) = &app.first_admin_token {
+        println!("first start: created an admin API token (shown once, stored hashed):\n  {token}");
+    }
+    let plugins: Vec<_> = app
+        .state
+        .runtime
+        .list()
+        .into_iter()
+        .map(|p| format!("{}@{}", p.id, p.version))
+        .collect();
+    println!("plugins: {}", plugins.join(", "));
+    // Printed last: scripts and tests wait for this line.
+    let addr = listener.local_addr()?;
+    println!(
+        "sidecoach listening on http://{addr} (data in {})",
+        data_dir.display()
+    );
+    crate::serve(listener, app, crate::shutdown_signal()).await
+}
+
+async fn plugin(command: PluginCommand, url: &str, token: &str) -> anyhow::Result<()> {
+    let client = reqwest::Client::new();
+    let req = match command {
+        PluginCommand::List => client.get(format!("{url}/v1/plugins")),
+        PluginCommand::Inspect { id } => client.get(format!("{url}/v1/plugins/{id}")),
+        PluginCommand::Install {
+            component,
+            manifest,
+        } => {
+            let manifest = manifest.unwrap_or_else(|| component.with_file_name("plugin.toml"));
+            let manifest_text = std::fs::read_to_string(&manifest)
+                .with_context(|| format!("reading manifest {}", manifest.display()))?;
+            let wasm = std::fs::read(&component)
+                .with_context(|| format!("reading component {}", component.display()))?;
+            let form = reqwest::multipart::Form::new()
+                .text("manifest", manifest_text)
+                .part(
+                    "component",
+                    reqwest::multipart::Part::bytes(wasm).file_name("plugin.wasm"),
+                );
+            client.post(format!("{url}/v1/plugins")).multipart(form)
+        }
+        PluginCommand::Enable { id } => client.post(format!("{url}/v1/plugins/{id}/enable")),
+        PluginCommand::Disable { id } => client.post(format!("{url}/v1/plugins/{id}/disable")),
+        PluginCommand::Rollback { id } => client.post(format!("{url}/v1/plugins/{id}/rollback")),
+        PluginCommand::Invoke { id, input } => {
+            let body =
+                std::fs::read(&input).with_context(|| format!("reading {}", input.display()))?;
+            client
+                .post(format!("{url}/v1/plugins/{id}/invoke"))
+                .header("content-type", "application/json")
+                .body(body)
+        }
+    };
+    let resp = req
+        .bearer_auth(token)
+        .send()
+        .await
+        .with_context(|| format!("cannot reach {url}"))?;
+    let status = resp.status();
+    let text = resp.text().await?;
+    let pretty = serde_json::from_str::<serde_json::Value>(&text)
+        .map(|v| serde_json::to_string_pretty(&v).unwrap_or_else(|_| text.clone()))
+        .unwrap_or(text);
+    println!("{pretty}");
+    if !status.is_success() {
+        bail!("the host answered {status}");
+    }
+    Ok(())
+}

@@ -1,0 +1,226 @@
+//! One typed configuration: embedded defaults, an optional TOML file, then
+//! environment overrides, then command-line flags.
+//!
+//! Unknown keys are errors that name the key, so a typo never silently falls
+//! back to a default. `sidecoach serve` runs with no file at all.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Capability, LimitOverrides, Limits};
+
+/// Default listen address: loopback only, a sidecar's usual place.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:7878";
+/// Default data directory, relative to the working directory.
+pub const DEFAULT_DATA_DIR: &str = "sidecoach-data";
+/// Default request body limit (bytes) for the HTTP API.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 16 << 20;
+
+/// The whole configuration.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address the HTTP API listens on.
+    pub listen: SocketAddr,
+    /// Where sled and the compiled-plugin cache live.
+    pub data_dir: PathBuf,
+    /// An admin token to install at start (stored hashed); prefer the
+    /// `SIDECOACH_ADMIN_TOKEN` environment variable to writing it here.
+    pub admin_token: Option<String>,
+    /// Largest request body the API accepts, in bytes.
+    pub max_body_bytes: usize,
+    /// Engine-wide runtime settings.
+    pub runtime: RuntimeConfig,
+    /// Default per-plugin limits; manifests and `[plugins.ID.limits]` override.
+    pub limits: Limits,
+    /// Per-plugin operator settings: grants, limits and config overlays.
+    pub plugins: BTreeMap<String, PluginSettings>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: DEFAULT_LISTEN
+                .parse()
+                .expect("default listen address parses"),
+            data_dir: PathBuf::from(DEFAULT_DATA_DIR),
+            admin_token: None,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            runtime: RuntimeConfig::default(),
+            limits: Limits::default(),
+            plugins: BTreeMap::new(),
+        }
+    }
+}
+
+/// Engine-wide runtime settings.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RuntimeConfig {
+    /// Epoch tick: the granularity of plugin deadlines.
+    pub epoch_tick_ms: u64,
+    /// Meter fuel in every call, so `/metrics` reports fuel used and
+    /// per-plugin fuel limits can apply. Costs some speed (see the benchmark).
+    pub consume_fuel: bool,
+    /// Consecutive failed calls (trap, timeout, memory, fuel, oversized
+    /// output) after which a plugin is tripped off until re-enabled.
+    pub breaker_threshold: u32,
+    /// Keep compiled components on disk so a restart does not recompile.
+    pub compile_cache: bool,
+    /// Where the compile cache lives; default `<data_dir>/cache`. Entries
+    /// are keyed by component hash and engine settings, so several hosts
+    /// may share one directory.
+    pub cache_dir: Option<PathBuf>,
+    /// Instances the pooling allocator keeps slots for (across plugins).
+    pub pool_instances: u32,
+    /// The largest memory cap any plugin may have, in MiB; the pool reserves
+    /// address space for it per slot.
+    pub max_memory_mib: u64,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        RuntimeConfig {
+            epoch_tick_ms: 10,
+            consume_fuel: true,
+            breaker_threshold: 5,
+            compile_cache: true,
+            cache_dir: None,
+            pool_instances: 128,
+            max_memory_mib: 512,
+        }
+    }
+}
+
+/// What the operator allows one plugin, and how they tune it.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PluginSettings {
+    /// Capabilities granted (only those the manifest also declares apply).
+    pub grants: Grants,
+    /// Limit overrides that win over the manifest's.
+    pub limits: LimitOverrides,
+    /// Config values laid over the manifest's `[config]`.
+    pub config: BTreeMap<String, String>,
+}
+
+/// Capability grants for one plugin.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Grants {
+    /// Real clocks.
+    pub clocks: bool,
+    /// Real random numbers.
+    pub random: bool,
+    /// Host environment variables passed through, by name.
+    pub environment: Vec<String>,
+    /// Socket addresses (`ip:port`) the plugin may connect to.
+    pub network: Vec<SocketAddr>,
+    /// A host directory mounted read-only at `/data`.
+    pub filesystem: Option<PathBuf>,
+}
+
+impl Grants {
+    /// Whether the operator granted `cap` at all.
+    pub fn grants(&self, cap: Capability) -> bool {
+        match cap {
+            Capability::Clocks => self.clocks,
+            Capability::Random => self.random,
+            Capability::Environment => !self.environment.is_empty(),
+            Capability::Network => !self.network.is_empty(),
+            Capability::Filesystem => self.filesystem.is_some(),
+        }
+    }
+}
+
+/// Environment variables read by [`Config::load`].
+pub mod env {
+    /// Path of the TOML config file.
+    pub const CONFIG: &str = "SIDECOACH_CONFIG";
+    /// Overrides `listen`.
+    pub const LISTEN: &str = "SIDECOACH_LISTEN";
+    /// Overrides `data_dir`.
+    pub const DATA_DIR: &str = "SIDECOACH_DATA_DIR";
+    /// Overrides `admin_token`.
+    pub const ADMIN_TOKEN: &str = "SIDECOACH_ADMIN_TOKEN";
+}
+
+impl Config {
+    /// Parse a TOML document; unknown keys are errors naming the key.
+    pub fn from_toml(text: &str) -> anyhow::Result<Config> {
+        toml::from_str(text).map_err(|e| anyhow::anyhow!("invalid config: {e}"))
+    }
+
+    /// Defaults, then the file (if any), then environment overrides.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        let from_env = std::env::var_os(env::CONFIG).map(PathBuf::from);
+        let mut config = match file.map(Path::to_path_buf).or(from_env) {
+            Some(path) => {
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("reading config file {}", path.display()))?;
+                Config::from_toml(&text).with_context(|| format!("in {}", path.display()))?
+            }
+            None => Config::default(),
+        };
+        config.apply_env(|k| std::env::var(k).ok())?;
+        Ok(config)
+    }
+
+    /// Apply environment overrides from `get` (a seam for tests).
+    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+        if let Some(v) = get(env::LISTEN) {
+            self.listen = v
+                .parse()
+                .with_context(|| format!("{}={v:?} is not ip:port", env::LISTEN))?;
+        }
+        if let Some(v) = get(env::DATA_DIR) {
+            self.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = get(env::ADMIN_TOKEN).filter(|v| !v.is_empty()) {
+            self.admin_token = Some(v);
+        }
+        Ok(())
+    }
+
+    /// The operator settings for a plugin (empty when not configured).
+    pub fn plugin(&self, id: &str) -> PluginSettings {
+        self.plugins.get(id).cloned().unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_file_means_embedded_defaults() {
+        let c = Config::from_toml("").unwrap();
+        assert_eq!(c.listen.to_string(), DEFAULT_LISTEN);
+        assert_eq!(c.limits, Limits::default());
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_by_name() {
+        let err = Config::from_toml("listen = \"127.0.0.1:1\"\nlsiten = 3").unwrap_err();
+        assert!(format!("{err:#}").contains("lsiten"), "{err:#}");
+        let err = Config::from_toml("[plugins.x.grants]\nclock = true").unwrap_err();
+        assert!(format!("{err:#}").contains("clock"), "{err:#}");
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let mut c = Config::from_toml("data_dir = \"/a\"\n[limits]\ndeadline_ms = 5\nmemory_mib = 1\nmax_input_bytes = 1\nmax_output_bytes = 1\nmax_log_bytes = 1\nmax_concurrency = 1\nqueue_wait_ms = 1").unwrap();
+        c.apply_env(|k| (k == env::DATA_DIR).then(|| "/b".to_string()))
+            .unwrap();
+        assert_eq!(c.data_dir, PathBuf::from("/b"));
+        assert_eq!(c.limits.deadline_ms, 5);
+        let err = c
+            .apply_env(|k| (k == env::LISTEN).then(|| "nope".to_string()))
+            .unwrap_err();
+        assert!(err.to_string().contains("SIDECOACH_LISTEN"));
+    }
+}

@@ -1,0 +1,131 @@
+//! Sidecoach: a sidecar that stores contact-center coaching data in sled,
+//! serves it over an axum HTTP API, and runs sandboxed WebAssembly plugins
+//! (wasmtime component model) that adapt vendor payloads and customise
+//! scoring, flagging and mentor matching.
+//!
+//! # Layout
+//!
+//! Data flows api → runtime → model → store; each layer knows only the ones
+//! below it.
+//!
+//! - [`config`]: one typed configuration (defaults, TOML file, environment).
+//! - [`model`]: the normalized domain types (serde), no I/O.
+//! - [`store`]: the only code that touches sled; durable on return.
+//! - [`runtime`]: the only code that touches wasmtime; plugin lifecycle,
+//!   sandbox and limits.
+//! - [`auth`]: API tokens and roles.
+//! - [`metrics`]: Prometheus metrics.
+//! - [`api`]: the only code that touches axum.
+//! - [`cli`]: the `sidecoach` command line.
+//!
+//! [`App::open`] builds everything from a [`config::Config`];
+//! [`serve`] runs the API on an already-bound listener until `shutdown`
+//! resolves, so tests can bind `127.0.0.1:0`.
+
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod metrics;
+pub mod model;
+pub mod runtime;
+pub mod store;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::Context;
+
+use crate::api::AppState;
+use crate::auth::Auth;
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::runtime::Runtime;
+use crate::store::Store;
+
+/// A started host: store open, plugins loaded, ready to serve.
+pub struct App {
+    /// Shared state for the router.
+    pub state: AppState,
+    /// An admin token created on first start (no token configured and none
+    /// stored yet), to be shown to the operator once.
+    pub first_admin_token: Option<String>,
+}
+
+impl App {
+    /// Open the store, bootstrap tokens, start the runtime (installing the
+    /// reference plugins on first start).
+    pub async fn open(config: Config) -> anyhow::Result<App> {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
+        let store = Store::open(&config.data_dir).with_context(|| {
+            format!(
+                "opening the store in {} (is another sidecoach using it?)",
+                config.data_dir.display()
+            )
+        })?;
+        let auth = Auth::new(store.clone());
+        let first_admin_token = auth.bootstrap(config.admin_token.as_deref()).await?;
+        let config = Arc::new(config);
+        let metrics = Arc::new(Metrics::new());
+        let runtime =
+            Arc::new(Runtime::start(config.clone(), store.clone(), metrics.clone()).await?);
+        let state = AppState {
+            runtime,
+            store,
+            auth,
+            metrics,
+            config,
+            ready: Arc::new(AtomicBool::new(true)),
+        };
+        Ok(App {
+            state,
+            first_admin_token,
+        })
+    }
+}
+
+/// Serve the API on `listener` until `shutdown` resolves, then finish
+/// in-flight requests and flush the store.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: App,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let state = app.state.clone();
+    let ready = state.ready.clone();
+    let router = api::router(state.clone());
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            ready.store(false, Ordering::SeqCst);
+            tracing::info!("shutting down: finishing in-flight requests");
+        })
+        .await?;
+    state.store.flush().await?;
+    tracing::info!("store flushed; bye");
+    Ok(())
+}
+
+/// Resolves on ctrl-c or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

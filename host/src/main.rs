@@ -1,0 +1,5 @@
+//! The `sidecoach` binary: a thin wrapper over [`sidecoach::cli`].
+
+fn main() -> std::process::ExitCode {
+    sidecoach::cli::main()
+}

@@ -1,0 +1,197 @@
+//! Prometheus metrics: per-plugin calls by outcome, latency, fuel, dropped
+//! log bytes and breaker trips. Served as text by `GET /metrics`.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::{Family, MetricConstructor};
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+type Labels = Vec<(String, String)>;
+
+/// Latency buckets from 50 µs to about 13 s.
+#[derive(Clone)]
+struct LatencyBuckets;
+
+impl MetricConstructor<Histogram> for LatencyBuckets {
+    fn new_metric(&self) -> Histogram {
+        Histogram::new(exponential_buckets(0.000_05, 4.0, 10))
+    }
+}
+
+/// The host's metrics.
+pub struct Metrics {
+    /// The registry; a std mutex because encoding is short and never awaits.
+    registry: Mutex<Registry>,
+    calls: Family<Labels, Counter>,
+    latency: Family<Labels, Histogram, LatencyBuckets>,
+    fuel: Family<Labels, Counter>,
+    log_dropped: Family<Labels, Counter>,
+    trips: Family<Labels, Counter>,
+    compiles: Family<Labels, Counter>,
+    plugins_loaded: Gauge,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    /// A registry with every metric registered.
+    pub fn new() -> Metrics {
+        let m = Metrics {
+            registry: Mutex::new(Registry::with_prefix("sidecoach")),
+            calls: Family::default(),
+            latency: Family::new_with_constructor(LatencyBuckets),
+            fuel: Family::default(),
+            log_dropped: Family::default(),
+            trips: Family::default(),
+            compiles: Family::default(),
+            plugins_loaded: Gauge::default(),
+        };
+        {
+            let mut r = m.registry.lock().expect("metrics registry lock");
+            r.register(
+                "plugin_calls",
+                "Plugin calls by outcome (ok, timeout, memory, fuel, trap, busy, …)",
+                m.calls.clone(),
+            );
+            r.register(
+                "plugin_call_duration_seconds",
+                "Plugin call wall time, instantiation included",
+                m.latency.clone(),
+            );
+            r.register(
+                "plugin_fuel_consumed",
+                "Fuel consumed by plugin calls",
+                m.fuel.clone(),
+            );
+            r.register(
+                "plugin_log_bytes_dropped",
+                "Plugin log bytes dropped over the per-call limit",
+                m.log_dropped.clone(),
+            );
+            r.register(
+                "plugin_breaker_trips",
+                "Times a plugin was tripped off by its circuit breaker",
+                m.trips.clone(),
+            );
+            r.register(
+                "plugin_compilations",
+                "Component compilations by source (fresh, cache)",
+                m.compiles.clone(),
+            );
+            r.register(
+                "plugins_loaded",
+                "Plugins loaded and callable",
+                m.plugins_loaded.clone(),
+            );
+        }
+        m
+    }
+
+    fn plugin(id: &str) -> Labels {
+        vec![("plugin".into(), id.into())]
+    }
+
+    /// Record one call's outcome and cost.
+    pub fn record_call(
+        &self,
+        plugin: &str,
+        outcome: &str,
+        duration: Duration,
+        fuel: Option<u64>,
+        log_bytes_dropped: u64,
+    ) {
+        let mut l = Self::plugin(plugin);
+        l.push(("outcome".into(), outcome.into()));
+        self.calls.get_or_create(&l).inc();
+        self.latency
+            .get_or_create(&Self::plugin(plugin))
+            .observe(duration.as_secs_f64());
+        if let Some(f) = fuel {
+            self.fuel.get_or_create(&Self::plugin(plugin)).inc_by(f);
+        }
+        if log_bytes_dropped > 0 {
+            self.log_dropped
+                .get_or_create(&Self::plugin(plugin))
+                .inc_by(log_bytes_dropped);
+        }
+    }
+
+    /// Record a breaker trip.
+    pub fn record_trip(&self, plugin: &str) {
+        self.trips.get_or_create(&Self::plugin(plugin)).inc();
+    }
+
+    /// Record a compilation (`fresh`) or a cache load (`cache`).
+    pub fn record_compile(&self, source: &str) {
+        self.compiles
+            .get_or_create(&vec![("source".into(), source.into())])
+            .inc();
+    }
+
+    /// Set how many plugins are loaded.
+    pub fn set_plugins_loaded(&self, n: usize) {
+        self.plugins_loaded.set(n as i64);
+    }
+
+    /// The Prometheus text exposition.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        let r = self.registry.lock().expect("metrics registry lock");
+        encode(&mut out, &r).expect("writing to a String cannot fail");
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calls_appear_in_the_exposition_with_their_labels() {
+        let m = Metrics::new();
+        m.record_call(
+            "reference-scorer",
+            "ok",
+            Duration::from_millis(2),
+            Some(1234),
+            0,
+        );
+        m.record_call(
+            "hostile-loop",
+            "timeout",
+            Duration::from_millis(200),
+            None,
+            7,
+        );
+        let text = m.encode();
+        assert!(
+            text.contains(
+                r#"sidecoach_plugin_calls_total{plugin="reference-scorer",outcome="ok"} 1"#
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                r#"sidecoach_plugin_fuel_consumed_total{plugin="reference-scorer"} 1234"#
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"sidecoach_plugin_log_bytes_dropped_total{plugin="hostile-loop"} 7"#),
+            "{text}"
+        );
+        assert!(
+            text.contains("sidecoach_plugin_call_duration_seconds_bucket"),
+            "{text}"
+        );
+    }
+}

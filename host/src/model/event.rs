@@ -1,0 +1,438 @@
+//! Normalized events: what adapters produce from vendor payloads.
+
+use serde::{Deserialize, Serialize};
+
+/// Milliseconds since the Unix epoch, UTC.
+pub type TimestampMs = i64;
+
+/// The medium of an interaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Channel {
+    /// A phone call.
+    Voice,
+    /// Web or in-app chat.
+    Chat,
+    /// Email.
+    Email,
+    /// SMS or other text messaging.
+    Sms,
+    /// A video call.
+    Video,
+    /// Social media messaging.
+    Social,
+    /// A back-office task.
+    Task,
+    /// Anything else.
+    Other,
+}
+
+/// Who started an interaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Direction {
+    /// The customer contacted the center.
+    Inbound,
+    /// The center contacted the customer.
+    Outbound,
+    /// Agent-to-agent or transfer legs.
+    Internal,
+    /// The vendor did not say.
+    Unknown,
+}
+
+/// A person handling interactions, as a vendor knows them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentEvent {
+    /// The vendor's user id.
+    pub vendor_user_id: String,
+    /// Display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Email address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// The vendor's team or group name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    /// The vendor user id of the agent's supervisor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supervisor_vendor_id: Option<String>,
+}
+
+/// Sentiment on the −5..+5 scale.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sentiment {
+    /// The customer's overall sentiment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<f64>,
+    /// The agent's overall sentiment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<f64>,
+    /// The customer's sentiment over the last quarter of the interaction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_final_quarter: Option<f64>,
+}
+
+/// One contact: a call, chat, email or task.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InteractionEvent {
+    /// The vendor's id of this contact.
+    pub external_id: String,
+    /// The handling agent's vendor user id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_vendor_id: Option<String>,
+    /// Medium.
+    pub channel: Channel,
+    /// Who started it.
+    pub direction: Direction,
+    /// When it started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<TimestampMs>,
+    /// When it ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<TimestampMs>,
+    /// Handle time in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handle_ms: Option<u64>,
+    /// Talk time in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub talk_ms: Option<u64>,
+    /// Hold time in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold_ms: Option<u64>,
+    /// After-contact work in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_work_ms: Option<u64>,
+    /// Queue name or id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<String>,
+    /// Topics detected or assigned.
+    #[serde(default)]
+    pub topics: Vec<String>,
+    /// Sentiment, where analysed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sentiment: Option<Sentiment>,
+    /// Wrap-up / disposition code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wrap_up: Option<String>,
+    /// The vendor's last-update time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<TimestampMs>,
+}
+
+/// An answer's value: a point on the criterion's scale, or not applicable.
+///
+/// In JSON a number is a score and the string `"n/a"` is not applicable.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum AnswerValue {
+    /// The selected value on the criterion's scale.
+    Score(f64),
+    /// The question did not apply.
+    NotApplicable,
+}
+
+impl Serialize for AnswerValue {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            AnswerValue::Score(v) => s.serialize_f64(*v),
+            AnswerValue::NotApplicable => s.serialize_str("n/a"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for AnswerValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Num(f64),
+            Text(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Num(v) => Ok(AnswerValue::Score(v)),
+            Raw::Text(t) if t.eq_ignore_ascii_case("n/a") => Ok(AnswerValue::NotApplicable),
+            Raw::Text(t) => Err(serde::de::Error::custom(format!(
+                "answer value must be a number or \"n/a\", got {t:?}"
+            ))),
+        }
+    }
+}
+
+/// One answered criterion of an evaluation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Answer {
+    /// The form criterion this answers.
+    pub criterion_id: String,
+    /// The value given.
+    pub value: AnswerValue,
+    /// The evaluator's explanation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// A score the vendor itself computed.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VendorScore {
+    /// Total in percent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub percentage: Option<f64>,
+    /// Whether the vendor marked it automatically failed.
+    #[serde(default)]
+    pub auto_failed: bool,
+    /// Critical sub-score in percent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub critical_percentage: Option<f64>,
+}
+
+/// A QA evaluation of one interaction against a form.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluationEvent {
+    /// The vendor's evaluation id.
+    pub external_id: String,
+    /// The form evaluated against.
+    pub form_id: String,
+    /// The form version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form_version: Option<u32>,
+    /// The evaluated interaction's external id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interaction_external_id: Option<String>,
+    /// The evaluated agent's vendor user id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_vendor_id: Option<String>,
+    /// The evaluator's vendor user id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluator_vendor_id: Option<String>,
+    /// When it was submitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluated_at: Option<TimestampMs>,
+    /// The answers.
+    #[serde(default)]
+    pub answers: Vec<Answer>,
+    /// The vendor's own score.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor_score: Option<VendorScore>,
+}
+
+/// The kind of a customer rating.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RatingKind {
+    /// Customer satisfaction.
+    Csat,
+    /// Net promoter score.
+    Nps,
+    /// Customer effort score.
+    Ces,
+    /// Any other survey question.
+    Custom,
+}
+
+/// Customer feedback on an interaction or an agent.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackEvent {
+    /// The vendor's id of this rating.
+    pub external_id: String,
+    /// What is rated.
+    pub kind: RatingKind,
+    /// The rating.
+    pub value: f64,
+    /// Lowest value on the scale.
+    pub scale_min: f64,
+    /// Highest value on the scale.
+    pub scale_max: f64,
+    /// The rated interaction's external id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interaction_external_id: Option<String>,
+    /// The rated agent's vendor user id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_vendor_id: Option<String>,
+    /// Topics attached.
+    #[serde(default)]
+    pub topics: Vec<String>,
+    /// The customer's own words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verbatim: Option<String>,
+    /// When it was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received_at: Option<TimestampMs>,
+}
+
+/// An agent's state change.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentStateEvent {
+    /// The agent's vendor user id.
+    pub agent_vendor_id: String,
+    /// The vendor's state name.
+    pub state: String,
+    /// When the state began.
+    pub at: TimestampMs,
+}
+
+/// A staffing forecast for one queue and interval.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffingEvent {
+    /// The queue.
+    pub queue: String,
+    /// The interval's start.
+    pub starts_at: TimestampMs,
+    /// The interval's length in minutes.
+    pub length_minutes: u32,
+    /// Contacts offered.
+    pub offered: f64,
+    /// Average handle time in seconds.
+    pub aht_seconds: f64,
+    /// Agents scheduled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduled_agents: Option<f64>,
+}
+
+/// One normalized event produced by an adapter.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum Event {
+    /// An agent seen in a payload.
+    Agent(AgentEvent),
+    /// An interaction.
+    Interaction(InteractionEvent),
+    /// A QA evaluation.
+    Evaluation(EvaluationEvent),
+    /// Customer feedback.
+    Feedback(FeedbackEvent),
+    /// An agent state change.
+    AgentState(AgentStateEvent),
+    /// A staffing forecast interval.
+    Staffing(StaffingEvent),
+}
+
+/// A raw inbound vendor request, passed whole to an adapter.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct InboundRequest {
+    /// The configured source name.
+    pub source: String,
+    /// HTTP method.
+    pub method: String,
+    /// The full URL as the vendor called it.
+    pub url: String,
+    /// Headers, names in lower case.
+    pub headers: Vec<(String, String)>,
+    /// The raw body.
+    pub body: Vec<u8>,
+    /// The source's configuration (secrets and options).
+    pub source_config: Vec<(String, String)>,
+}
+
+/// A stable error code a plugin returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PluginErrorCode {
+    /// The input could not be parsed or failed validation.
+    InvalidInput,
+    /// The plugin does not handle this input.
+    Unsupported,
+    /// Signature verification failed.
+    SignatureInvalid,
+    /// A configuration key is missing or malformed.
+    ConfigInvalid,
+    /// The item cannot be computed as given.
+    NotComputable,
+    /// A bug inside the plugin.
+    Internal,
+}
+
+/// An error a plugin returned for a request or an item (not a trap).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PluginError {
+    /// What kind of failure.
+    pub code: PluginErrorCode,
+    /// Explanation.
+    pub message: String,
+    /// The input field at fault.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// What a plugin says about itself.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PluginInfo {
+    /// Display name.
+    pub name: String,
+    /// The plugin's own version.
+    pub version: String,
+    /// What it does.
+    pub description: String,
+}
+
+/// How urgent a flag is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    /// Worth a look.
+    Info,
+    /// Coach soon.
+    Warning,
+    /// Coach now.
+    Critical,
+}
+
+/// A reason to coach, raised by a flagger over one event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Flag {
+    /// Index of the flagged event in the batch.
+    pub event_index: u32,
+    /// The rule's stable id.
+    pub rule_id: String,
+    /// How urgent.
+    pub severity: Severity,
+    /// Why, in words a supervisor understands.
+    pub reason: String,
+    /// The coaching topic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_round_trip_through_their_tagged_json_shape() {
+        let json = r#"[
+            {"type":"interaction","external_id":"c-1","channel":"voice","direction":"inbound","topics":["billing"],"sentiment":{"customer":-2.5}},
+            {"type":"evaluation","external_id":"e-1","form_id":"f","answers":[{"criterion_id":"q1","value":3},{"criterion_id":"q2","value":"n/a"}]},
+            {"type":"agent-state","agent_vendor_id":"a","state":"AVAILABLE","at":5}
+        ]"#;
+        let events: Vec<Event> = serde_json::from_str(json).unwrap();
+        assert_eq!(events.len(), 3);
+        let Event::Evaluation(e) = &events[1] else {
+            panic!("not an evaluation")
+        };
+        assert_eq!(e.answers[1].value, AnswerValue::NotApplicable);
+        let again: Vec<Event> =
+            serde_json::from_str(&serde_json::to_string(&events).unwrap()).unwrap();
+        assert_eq!(again, events);
+    }
+
+    #[test]
+    fn unknown_fields_and_bad_answer_values_are_rejected_by_name() {
+        let err =
+            serde_json::from_str::<Event>(r#"{"type":"agent","vendor_user_id":"a","nmae":"x"}"#)
+                .unwrap_err()
+                .to_string();
+        assert!(err.contains("nmae"), "{err}");
+        let err = serde_json::from_str::<Answer>(r#"{"criterion_id":"q","value":"maybe"}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("maybe"), "{err}");
+    }
+}

@@ -1,0 +1,18 @@
+//! The normalized coaching model: plain serde types with no I/O.
+//!
+//! These types are what the API speaks, what the store writes and what the
+//! runtime converts plugin values into. Their JSON shape is the one the
+//! `json-adapter` plugin accepts, so a payload exported from Sidecoach can be
+//! fed back through it unchanged.
+
+pub mod auth;
+pub mod event;
+pub mod matching;
+pub mod plugin;
+pub mod scoring;
+
+pub use auth::*;
+pub use event::*;
+pub use matching::*;
+pub use plugin::*;
+pub use scoring::*;

@@ -1,0 +1,387 @@
+//! Plugin manifests, limits and registry records.
+//!
+//! A manifest is the plugin author's declaration (TOML); the registry record
+//! is what the host keeps about an installed plugin (in sled, via the store).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// The WIT API versions this host can load, newest first.
+pub const SUPPORTED_API_VERSIONS: &[&str] = &["0.1.0"];
+
+/// Which world a plugin implements.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PluginKind {
+    /// Vendor payload → normalized events.
+    Adapter,
+    /// QA evaluations → scorecards.
+    Scorer,
+    /// Protégé × mentor → pair scores.
+    Matcher,
+    /// Events → coaching flags.
+    Flagger,
+}
+
+impl PluginKind {
+    /// The functions a component of this kind must export (besides `describe`).
+    pub fn required_exports(self) -> &'static [&'static str] {
+        match self {
+            PluginKind::Adapter => &["describe", "ingest"],
+            PluginKind::Scorer => &["describe", "score"],
+            PluginKind::Matcher => &["describe", "rank"],
+            PluginKind::Flagger => &["describe", "flag"],
+        }
+    }
+
+    /// The kind's name as written in manifests.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PluginKind::Adapter => "adapter",
+            PluginKind::Scorer => "scorer",
+            PluginKind::Matcher => "matcher",
+            PluginKind::Flagger => "flagger",
+        }
+    }
+}
+
+impl fmt::Display for PluginKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Something outside pure computation a plugin may ask for. Nothing is
+/// granted by default: a capability is available only when the manifest
+/// declares it and the operator grants it in config.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Capability {
+    /// The real wall and monotonic clocks (otherwise frozen at the epoch).
+    Clocks,
+    /// Unpredictable random numbers (otherwise a fixed-seed stream).
+    Random,
+    /// Named environment variables (otherwise an empty environment).
+    Environment,
+    /// Outbound TCP/UDP to granted addresses (otherwise no sockets).
+    Network,
+    /// One granted host directory, read-only at `/data` (otherwise no files).
+    Filesystem,
+}
+
+impl fmt::Display for Capability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Capability::Clocks => "clocks",
+            Capability::Random => "random",
+            Capability::Environment => "environment",
+            Capability::Network => "network",
+            Capability::Filesystem => "filesystem",
+        })
+    }
+}
+
+/// Resource limits for one plugin call. Defaults come from config; a
+/// manifest may override them and the operator may override the manifest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Wall-clock deadline for one call, instantiation included.
+    pub deadline_ms: u64,
+    /// Linear memory cap per instance, in MiB.
+    pub memory_mib: u64,
+    /// Fuel (roughly, wasm instructions) per call; `None` = unmetered.
+    pub fuel: Option<u64>,
+    /// Largest input one call may carry.
+    pub max_input_bytes: u64,
+    /// Largest output one call may return.
+    pub max_output_bytes: u64,
+    /// Log bytes kept per call; more is dropped and counted.
+    pub max_log_bytes: u64,
+    /// Calls running at once; more wait up to `queue_wait_ms`.
+    pub max_concurrency: u32,
+    /// How long a caller waits for a free slot before a "busy" error.
+    pub queue_wait_ms: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            deadline_ms: 2_000,
+            memory_mib: 64,
+            fuel: None,
+            max_input_bytes: 8 << 20,
+            max_output_bytes: 8 << 20,
+            max_log_bytes: 64 << 10,
+            max_concurrency: 4,
+            queue_wait_ms: 2_000,
+        }
+    }
+}
+
+/// Optional overrides of [`Limits`], as written in a manifest or in config.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitOverrides {
+    /// See [`Limits::deadline_ms`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline_ms: Option<u64>,
+    /// See [`Limits::memory_mib`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_mib: Option<u64>,
+    /// See [`Limits::fuel`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fuel: Option<u64>,
+    /// See [`Limits::max_input_bytes`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_input_bytes: Option<u64>,
+    /// See [`Limits::max_output_bytes`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_output_bytes: Option<u64>,
+    /// See [`Limits::max_log_bytes`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_log_bytes: Option<u64>,
+    /// See [`Limits::max_concurrency`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_concurrency: Option<u32>,
+    /// See [`Limits::queue_wait_ms`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue_wait_ms: Option<u64>,
+}
+
+impl Limits {
+    /// These limits with `o`'s set fields laid over them.
+    pub fn overlay(&self, o: &LimitOverrides) -> Limits {
+        Limits {
+            deadline_ms: o.deadline_ms.unwrap_or(self.deadline_ms),
+            memory_mib: o.memory_mib.unwrap_or(self.memory_mib),
+            fuel: o.fuel.or(self.fuel),
+            max_input_bytes: o.max_input_bytes.unwrap_or(self.max_input_bytes),
+            max_output_bytes: o.max_output_bytes.unwrap_or(self.max_output_bytes),
+            max_log_bytes: o.max_log_bytes.unwrap_or(self.max_log_bytes),
+            max_concurrency: o.max_concurrency.unwrap_or(self.max_concurrency),
+            queue_wait_ms: o.queue_wait_ms.unwrap_or(self.queue_wait_ms),
+        }
+    }
+}
+
+/// A plugin's manifest (`plugin.toml`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Unique id, `[a-z0-9-]`, 1–64 characters.
+    pub id: String,
+    /// The world it implements.
+    pub kind: PluginKind,
+    /// The plugin's version (semver `MAJOR.MINOR.PATCH`).
+    pub version: String,
+    /// The WIT API version it was built against.
+    pub api_version: String,
+    /// One sentence on what it does.
+    #[serde(default)]
+    pub description: String,
+    /// Hex sha256 of the component; verified when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// Capabilities it asks for.
+    #[serde(default)]
+    pub capabilities: Vec<Capability>,
+    /// Limit overrides.
+    #[serde(default)]
+    pub limits: LimitOverrides,
+    /// Default configuration for `config-get`.
+    #[serde(default)]
+    pub config: BTreeMap<String, String>,
+}
+
+/// Why a manifest is unacceptable.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    /// The TOML did not parse or had unknown keys.
+    #[error("manifest is not valid: {0}")]
+    Parse(String),
+    /// A field has a bad value.
+    #[error("manifest field `{field}` is invalid: {reason}")]
+    Field {
+        /// The field.
+        field: &'static str,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl Manifest {
+    /// Parse and validate a manifest's TOML text.
+    pub fn from_toml(text: &str) -> Result<Manifest, ManifestError> {
+        let m: Manifest = toml::from_str(text).map_err(|e| ManifestError::Parse(e.to_string()))?;
+        m.validate()?;
+        Ok(m)
+    }
+
+    /// Check the fields that serde cannot.
+    pub fn validate(&self) -> Result<(), ManifestError> {
+        let bad = |field, reason: String| Err(ManifestError::Field { field, reason });
+        if self.id.is_empty()
+            || self.id.len() > 64
+            || !self
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return bad(
+                "id",
+                format!("{:?} must be 1–64 characters of a-z, 0-9 and -", self.id),
+            );
+        }
+        if parse_semver(&self.version).is_none() {
+            return bad(
+                "version",
+                format!("{:?} is not MAJOR.MINOR.PATCH", self.version),
+            );
+        }
+        if !SUPPORTED_API_VERSIONS.contains(&self.api_version.as_str()) {
+            return bad(
+                "api_version",
+                format!(
+                    "{:?} is not supported by this host (supported: {})",
+                    self.api_version,
+                    SUPPORTED_API_VERSIONS.join(", ")
+                ),
+            );
+        }
+        if let Some(sha) = &self.sha256
+            && (sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()))
+        {
+            return bad("sha256", "must be 64 hex digits".to_string());
+        }
+        if self.limits.max_concurrency == Some(0) {
+            return bad("limits.max_concurrency", "must be at least 1".to_string());
+        }
+        if self.limits.deadline_ms == Some(0) {
+            return bad("limits.deadline_ms", "must be at least 1".to_string());
+        }
+        Ok(())
+    }
+}
+
+/// Parse `MAJOR.MINOR.PATCH` (pre-release and build suffixes are ignored).
+pub fn parse_semver(v: &str) -> Option<(u64, u64, u64)> {
+    let core = v.split(['-', '+']).next()?;
+    let mut it = core.split('.').map(|p| p.parse::<u64>().ok());
+    let t = (it.next()??, it.next()??, it.next()??);
+    it.next().is_none().then_some(t)
+}
+
+/// Why a plugin was tripped off by the circuit breaker.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TripInfo {
+    /// When (ms since epoch).
+    pub at_ms: i64,
+    /// Consecutive failures that tripped it.
+    pub failures: u32,
+    /// The last failure.
+    pub last_error: String,
+}
+
+/// One installed version of a plugin.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PluginVersion {
+    /// The manifest as installed, with `sha256` filled in.
+    pub manifest: Manifest,
+    /// What `describe()` returned at install.
+    pub info: PluginInfo,
+    /// When it was installed (ms since epoch).
+    pub installed_at_ms: i64,
+    /// Size of the component in bytes.
+    pub size_bytes: u64,
+}
+
+/// The registry's record of one plugin id.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PluginRecord {
+    /// Plugin id.
+    pub id: String,
+    /// Kind (fixed for an id).
+    pub kind: PluginKind,
+    /// The version calls go to.
+    pub active_version: String,
+    /// The version a rollback returns to.
+    pub previous_version: Option<String>,
+    /// Whether an operator has enabled it.
+    pub enabled: bool,
+    /// Set while the circuit breaker holds it off.
+    pub tripped: Option<TripInfo>,
+    /// Whether it ships embedded in the binary.
+    pub builtin: bool,
+}
+
+use super::event::PluginInfo;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+        id = "acme-adapter"
+        kind = "adapter"
+        version = "1.2.3"
+        api_version = "0.1.0"
+        capabilities = ["clocks"]
+        [limits]
+        deadline_ms = 500
+        [config]
+        "weight.skill" = "0.5"
+    "#;
+
+    #[test]
+    fn a_good_manifest_parses_with_its_overrides() {
+        let m = Manifest::from_toml(GOOD).unwrap();
+        assert_eq!(m.kind, PluginKind::Adapter);
+        assert_eq!(m.capabilities, vec![Capability::Clocks]);
+        let l = Limits::default().overlay(&m.limits);
+        assert_eq!(l.deadline_ms, 500);
+        assert_eq!(l.memory_mib, Limits::default().memory_mib);
+        assert_eq!(m.config["weight.skill"], "0.5");
+    }
+
+    #[test]
+    fn bad_manifests_name_the_field_at_fault() {
+        let unknown = GOOD.replace("capabilities", "capabilitiez");
+        assert!(
+            Manifest::from_toml(&unknown)
+                .unwrap_err()
+                .to_string()
+                .contains("capabilitiez")
+        );
+        let bad_id = GOOD.replace("acme-adapter", "Acme Adapter");
+        assert!(
+            Manifest::from_toml(&bad_id)
+                .unwrap_err()
+                .to_string()
+                .contains("`id`")
+        );
+        let bad_api = GOOD.replace("api_version = \"0.1.0\"", "api_version = \"9.0.0\"");
+        assert!(
+            Manifest::from_toml(&bad_api)
+                .unwrap_err()
+                .to_string()
+                .contains("9.0.0")
+        );
+        let bad_cap = GOOD.replace("\"clocks\"", "\"telepathy\"");
+        assert!(
+            Manifest::from_toml(&bad_cap)
+                .unwrap_err()
+                .to_string()
+                .contains("telepathy")
+        );
+    }
+
+    #[test]
+    fn semver_parses_only_three_numbers() {
+        assert_eq!(parse_semver("1.2.3-beta+x"), Some((1, 2, 3)));
+        assert_eq!(parse_semver("1.2"), None);
+        assert_eq!(parse_semver("1.2.3.4"), None);
+    }
+}

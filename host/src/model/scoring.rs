@@ -1,0 +1,177 @@
+//! QA forms and scorecards: what a scorer plugin reads and returns.
+
+use serde::{Deserialize, Serialize};
+
+/// How section or question weights combine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Weighting {
+    /// Σ earned·weight / Σ possible·weight over questions (Genesys).
+    Question,
+    /// Σ section percent × section weight (MaestroQA).
+    Section,
+    /// Plain points.
+    Points,
+}
+
+/// What N/A answers do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NaPolicy {
+    /// N/A answers leave the calculation.
+    Exclude,
+    /// N/A answers count as the top of the scale.
+    CountAsPass,
+}
+
+/// Where the weight of an excluded N/A question goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NaRedistribution {
+    /// The rest keep their relative weights.
+    Proportional,
+    /// The weight is split equally among the rest.
+    Equal,
+}
+
+/// What a failed fatal criterion does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AutoFailPolicy {
+    /// The score becomes 0.
+    ZeroScore,
+    /// The score stands; the outcome is fail.
+    KeepScore,
+}
+
+/// How selected values become points.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Normalization {
+    /// (value − min) / (max − min).
+    MinMax,
+    /// The raw value out of max.
+    Raw,
+}
+
+/// A form's scoring switches.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScoringSettings {
+    /// How weights combine.
+    pub weighting: Weighting,
+    /// What N/A answers do.
+    pub na_policy: NaPolicy,
+    /// Where an excluded N/A question's weight goes.
+    pub na_redistribution: NaRedistribution,
+    /// What a failed fatal criterion does.
+    pub auto_fail: AutoFailPolicy,
+    /// How values become points.
+    pub normalization: Normalization,
+    /// A critical criterion under this fraction of its points fails the evaluation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub critical_threshold: Option<f64>,
+    /// Percent at or above which the outcome is pass.
+    pub pass_mark: f64,
+    /// Whether bonus items may lift the score above 100.
+    #[serde(default)]
+    pub allow_bonus: bool,
+}
+
+/// One question on a QA form.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Criterion {
+    /// Stable id.
+    pub id: String,
+    /// The question.
+    pub label: String,
+    /// Weight or points.
+    pub weight: f64,
+    /// Lowest value on the scale.
+    pub scale_min: f64,
+    /// Highest value on the scale.
+    pub scale_max: f64,
+    /// In the critical sub-score.
+    #[serde(default)]
+    pub critical: bool,
+    /// Failing it fails the evaluation.
+    #[serde(default)]
+    pub fatal: bool,
+    /// A bonus item.
+    #[serde(default)]
+    pub bonus: bool,
+    /// The coaching topic it measures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+}
+
+/// A group of criteria with a weight.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormSection {
+    /// Stable id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Section weight.
+    pub weight: f64,
+    /// Criteria.
+    pub criteria: Vec<Criterion>,
+}
+
+/// A QA form definition.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Form {
+    /// Stable id.
+    pub id: String,
+    /// Version.
+    pub version: u32,
+    /// Display name.
+    pub name: String,
+    /// Sections in order.
+    pub sections: Vec<FormSection>,
+    /// Scoring switches.
+    pub settings: ScoringSettings,
+}
+
+/// Pass or fail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Passed.
+    Pass,
+    /// Failed.
+    Fail,
+}
+
+/// A section's part of a scorecard.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SectionScore {
+    /// The section.
+    pub section_id: String,
+    /// Points earned.
+    pub earned: f64,
+    /// Points possible.
+    pub possible: f64,
+    /// Percent, when anything was possible.
+    pub percent: Option<f64>,
+}
+
+/// A scorer's result for one evaluation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Scorecard {
+    /// The scored evaluation's external id.
+    pub evaluation_external_id: String,
+    /// Total in percent.
+    pub score: f64,
+    /// Pass or fail.
+    pub outcome: Outcome,
+    /// Critical sub-score in percent.
+    pub critical_score: Option<f64>,
+    /// Whether a fatal criterion failed.
+    pub auto_failed: bool,
+    /// Per-section breakdown.
+    pub sections: Vec<SectionScore>,
+}

@@ -1,0 +1,373 @@
+//! The per-call sandbox: the store data every plugin instance gets, the WASI
+//! context built from its grants, the memory limiter and the host imports.
+//!
+//! Defaults are explicit: a plugin sees no files, no sockets, an empty
+//! environment, clocks frozen at the Unix epoch and a fixed-seed random
+//! stream. Each capability opens only when the manifest declares it *and*
+//! the operator grants it (see [`EffectiveGrants`]); stdout is discarded and
+//! stderr is captured (bounded) into the call's logs, so a panic message
+//! reaches the operator.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use wasmtime::ResourceLimiter;
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::random::Deterministic;
+use wasmtime_wasi::{
+    HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView,
+};
+
+use super::bindings::v0_1_0::{host, types};
+use crate::config::Grants;
+use crate::model::Capability;
+
+/// What a plugin may actually use: the manifest's declarations intersected
+/// with the operator's grants.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct EffectiveGrants {
+    /// Real clocks.
+    pub clocks: bool,
+    /// Real random numbers.
+    pub random: bool,
+    /// Environment variables passed through (name, value read at load).
+    pub environment: Vec<String>,
+    /// Addresses it may connect to.
+    pub network: Vec<SocketAddr>,
+    /// Host directory mounted read-only at `/data`.
+    pub filesystem: Option<PathBuf>,
+}
+
+impl EffectiveGrants {
+    /// Intersect declarations with grants. Returns the first declared
+    /// capability the operator did not grant as an error.
+    pub fn resolve(
+        declared: &[Capability],
+        granted: &Grants,
+    ) -> Result<EffectiveGrants, Capability> {
+        if let Some(missing) = declared.iter().find(|c| !granted.grants(**c)) {
+            return Err(*missing);
+        }
+        let has = |c| declared.contains(&c);
+        Ok(EffectiveGrants {
+            clocks: has(Capability::Clocks),
+            random: has(Capability::Random),
+            environment: if has(Capability::Environment) {
+                granted.environment.clone()
+            } else {
+                vec![]
+            },
+            network: if has(Capability::Network) {
+                granted.network.clone()
+            } else {
+                vec![]
+            },
+            filesystem: if has(Capability::Filesystem) {
+                granted.filesystem.clone()
+            } else {
+                None
+            },
+        })
+    }
+
+    /// The capabilities in effect, by name.
+    pub fn names(&self) -> Vec<Capability> {
+        let mut out = vec![];
+        if self.clocks {
+            out.push(Capability::Clocks);
+        }
+        if self.random {
+            out.push(Capability::Random);
+        }
+        if !self.environment.is_empty() {
+            out.push(Capability::Environment);
+        }
+        if !self.network.is_empty() {
+            out.push(Capability::Network);
+        }
+        if self.filesystem.is_some() {
+            out.push(Capability::Filesystem);
+        }
+        out
+    }
+}
+
+/// A clock stopped at the Unix epoch: what a plugin without the `clocks`
+/// grant sees, so its output cannot depend on when it ran.
+struct FrozenClock;
+
+impl HostWallClock for FrozenClock {
+    fn resolution(&self) -> Duration {
+        Duration::from_secs(1)
+    }
+    fn now(&self) -> Duration {
+        Duration::ZERO
+    }
+}
+
+impl HostMonotonicClock for FrozenClock {
+    fn resolution(&self) -> u64 {
+        1_000_000_000
+    }
+    fn now(&self) -> u64 {
+        0
+    }
+}
+
+/// One line a plugin logged during a call.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LogLine {
+    /// `trace`…`error`, or `stderr` for captured standard error.
+    pub level: &'static str,
+    /// The message.
+    pub message: String,
+}
+
+/// The bounded log of one call.
+#[derive(Debug, Default)]
+pub struct CallLog {
+    max_bytes: u64,
+    used_bytes: u64,
+    /// Lines kept, in order.
+    pub lines: Vec<LogLine>,
+    /// Lines dropped for being over the limit.
+    pub dropped_lines: u64,
+    /// Bytes dropped for being over the limit.
+    pub dropped_bytes: u64,
+}
+
+impl CallLog {
+    fn push(&mut self, plugin: &str, level: &'static str, message: String) -> bool {
+        let len = message.len() as u64;
+        if self.used_bytes + len > self.max_bytes {
+            self.dropped_lines += 1;
+            self.dropped_bytes += len;
+            return false;
+        }
+        self.used_bytes += len;
+        match level {
+            "trace" => tracing::trace!(plugin, "{message}"),
+            "debug" => tracing::debug!(plugin, "{message}"),
+            "info" => tracing::info!(plugin, "{message}"),
+            "warn" => tracing::warn!(plugin, "{message}"),
+            _ => tracing::error!(plugin, level, "{message}"),
+        }
+        self.lines.push(LogLine { level, message });
+        true
+    }
+}
+
+/// Counts memory growth against the plugin's cap and remembers a refusal,
+/// so a guest that aborts on allocation failure is reported as "memory
+/// limit", not as an anonymous trap.
+#[derive(Debug)]
+pub struct MemoryLimiter {
+    limit_bytes: usize,
+    /// Set when a growth past the cap was refused.
+    pub exceeded: bool,
+}
+
+/// The most table elements one instance may grow to; Rust guests use a few
+/// hundred.
+const MAX_TABLE_ELEMENTS: usize = 100_000;
+
+impl ResourceLimiter for MemoryLimiter {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _max: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.limit_bytes {
+            self.exceeded = true;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _max: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= MAX_TABLE_ELEMENTS)
+    }
+}
+
+/// The data of one plugin store: built fresh for every call.
+pub struct HostState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    /// Memory accounting for this instance.
+    pub limiter: MemoryLimiter,
+    plugin_id: Arc<str>,
+    config: Arc<BTreeMap<String, String>>,
+    /// What the plugin logged.
+    pub log: CallLog,
+    stderr: MemoryOutputPipe,
+}
+
+impl HostState {
+    /// A fresh sandbox for one call of `plugin_id`.
+    pub fn new(
+        plugin_id: Arc<str>,
+        grants: &EffectiveGrants,
+        config: Arc<BTreeMap<String, String>>,
+        memory_limit_bytes: usize,
+        max_log_bytes: u64,
+    ) -> anyhow::Result<HostState> {
+        let stderr = MemoryOutputPipe::new(max_log_bytes.min(1 << 20) as usize);
+        let mut b = WasiCtxBuilder::new();
+        // stdin is empty and stdout goes nowhere: plugins talk through their
+        // return values and the `log` import.
+        b.stderr(stderr.clone());
+        if !grants.clocks {
+            b.wall_clock(FrozenClock);
+            b.monotonic_clock(FrozenClock);
+        }
+        if !grants.random {
+            // Fixed seed: reproducible output, and nothing to mistake for
+            // real entropy.
+            b.secure_random(Deterministic::new(vec![0x5c, 0x0a, 0xc4, 0x11]));
+            b.insecure_random(Deterministic::new(vec![0x5c, 0x0a, 0xc4, 0x11]));
+            b.insecure_random_seed(0);
+        }
+        for name in &grants.environment {
+            if let Ok(value) = std::env::var(name) {
+                b.env(name, value);
+            }
+        }
+        if !grants.network.is_empty() {
+            let allowed = Arc::new(grants.network.clone());
+            b.allow_tcp(true).allow_udp(true).allow_ip_name_lookup(true);
+            let id = plugin_id.clone();
+            b.socket_addr_check(move |addr, use_| {
+                use wasmtime_wasi::sockets::SocketAddrUse as U;
+                let ok = match use_ {
+                    // Connecting implicitly binds an ephemeral local port
+                    // first; that bind is allowed, nothing else is.
+                    U::TcpBind | U::UdpBind => addr.ip().is_unspecified() && addr.port() == 0,
+                    _ => allowed.contains(&addr),
+                };
+                if !ok {
+                    tracing::warn!(plugin = &*id, %addr, "network use refused: address not granted");
+                }
+                Box::pin(async move { ok })
+            });
+        }
+        // Without a grant TCP, UDP and name lookup stay off (the WASI
+        // context's defaults) and every socket address is refused.
+        if let Some(dir) = &grants.filesystem {
+            b.preopened_dir(dir, "/data", wasmtime_wasi::FsPerms::ReadOnly)?;
+        }
+        Ok(HostState {
+            wasi: b.build(),
+            table: ResourceTable::new(),
+            limiter: MemoryLimiter {
+                limit_bytes: memory_limit_bytes,
+                exceeded: false,
+            },
+            plugin_id,
+            config,
+            log: CallLog {
+                max_bytes: max_log_bytes,
+                ..CallLog::default()
+            },
+            stderr,
+        })
+    }
+
+    /// Move captured stderr into the log (each line counted against the
+    /// limit) and return the finished log.
+    pub fn finish_log(&mut self) -> CallLog {
+        let captured = self.stderr.contents();
+        if !captured.is_empty() {
+            let text = String::from_utf8_lossy(&captured).into_owned();
+            for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                let id = self.plugin_id.clone();
+                self.log.push(&id, "stderr", line.to_string());
+            }
+        }
+        std::mem::take(&mut self.log)
+    }
+}
+
+impl WasiView for HostState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl types::Host for HostState {}
+
+impl host::Host for HostState {
+    fn log(&mut self, level: types::LogLevel, message: String) {
+        let level = match level {
+            types::LogLevel::Trace => "trace",
+            types::LogLevel::Debug => "debug",
+            types::LogLevel::Info => "info",
+            types::LogLevel::Warn => "warn",
+            types::LogLevel::Error => "error",
+        };
+        let id = self.plugin_id.clone();
+        self.log.push(&id, level, message);
+    }
+
+    fn config_get(&mut self, key: String) -> Option<String> {
+        self.config.get(&key).cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_declared_capability_without_a_grant_is_named() {
+        let err = EffectiveGrants::resolve(
+            &[Capability::Clocks, Capability::Network],
+            &Grants {
+                clocks: true,
+                ..Grants::default()
+            },
+        )
+        .unwrap_err();
+        assert_eq!(err, Capability::Network);
+    }
+
+    #[test]
+    fn a_grant_without_a_declaration_gives_nothing() {
+        let granted = Grants {
+            clocks: true,
+            environment: vec!["HOME".into()],
+            ..Grants::default()
+        };
+        let eff = EffectiveGrants::resolve(&[], &granted).unwrap();
+        assert_eq!(eff, EffectiveGrants::default());
+        assert!(eff.names().is_empty());
+    }
+
+    #[test]
+    fn the_log_keeps_lines_up_to_its_byte_limit_and_counts_the_rest() {
+        let mut log = CallLog {
+            max_bytes: 10,
+            ..CallLog::default()
+        };
+        assert!(log.push("p", "info", "12345".into()));
+        assert!(log.push("p", "info", "12345".into()));
+        assert!(!log.push("p", "info", "x".into()));
+        assert_eq!(
+            (log.lines.len(), log.dropped_lines, log.dropped_bytes),
+            (2, 1, 1)
+        );
+    }
+}

@@ -1,0 +1,309 @@
+//! The store: the only code that touches sled.
+//!
+//! One tree per entity. Writes that must agree across trees run in one sled
+//! transaction. **Durability:** sled makes a write durable only after a
+//! flush, so every public write method here is `async` and awaits
+//! [`sled::Db::flush_async`] before returning; callers (the API) answer 2xx
+//! only after it returns. A crash before that point may lose the write, and
+//! the client was never told it succeeded.
+
+use std::path::Path;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sled::Transactional;
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+
+use crate::model::{PluginRecord, PluginVersion, Role, TokenRecord};
+
+/// The schema version this build writes. Bump it with a migration step in
+/// [`Store::migrate`].
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A storage failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// sled reported an I/O or corruption error.
+    #[error("storage error: {0}")]
+    Sled(#[from] sled::Error),
+    /// A stored value did not decode.
+    #[error("stored {what} is corrupt: {source}")]
+    Corrupt {
+        /// Which record.
+        what: String,
+        /// Why.
+        source: serde_json::Error,
+    },
+    /// The database was written by a newer Sidecoach.
+    #[error(
+        "data directory has schema version {found}, newer than this build's {SCHEMA_VERSION}; upgrade sidecoach"
+    )]
+    TooNew {
+        /// The stored version.
+        found: u32,
+    },
+}
+
+type Result<T> = std::result::Result<T, StoreError>;
+
+/// The embedded database and its trees.
+#[derive(Clone)]
+pub struct Store {
+    db: sled::Db,
+    meta: sled::Tree,
+    plugins: sled::Tree,
+    plugin_versions: sled::Tree,
+    blobs: sled::Tree,
+    tokens: sled::Tree,
+}
+
+fn encode<T: Serialize>(v: &T) -> Vec<u8> {
+    serde_json::to_vec(v).expect("model types always serialise")
+}
+
+fn decode<T: DeserializeOwned>(what: impl Into<String>, bytes: &[u8]) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|source| StoreError::Corrupt {
+        what: what.into(),
+        source,
+    })
+}
+
+fn version_key(id: &str, version: &str) -> Vec<u8> {
+    let mut k = id.as_bytes().to_vec();
+    k.push(0);
+    k.extend_from_slice(version.as_bytes());
+    k
+}
+
+fn tx_err(e: TransactionError<StoreError>) -> StoreError {
+    match e {
+        TransactionError::Abort(e) => e,
+        TransactionError::Storage(e) => StoreError::Sled(e),
+    }
+}
+
+impl Store {
+    /// Open (or create) the database under `dir/db` and migrate it.
+    pub fn open(dir: &Path) -> Result<Store> {
+        let db = sled::Config::new().path(dir.join("db")).open()?;
+        let store = Store {
+            meta: db.open_tree("meta")?,
+            plugins: db.open_tree("plugins")?,
+            plugin_versions: db.open_tree("plugin_versions")?,
+            blobs: db.open_tree("blobs")?,
+            tokens: db.open_tree("tokens")?,
+            db,
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Bring an older database up to [`SCHEMA_VERSION`]; refuse a newer one.
+    fn migrate(&self) -> Result<()> {
+        let found = match self.meta.get("schema_version")? {
+            Some(v) => decode::<u32>("schema_version", &v)?,
+            None => 0,
+        };
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::TooNew { found });
+        }
+        // Version 0 is an empty database: nothing to convert.
+        if found < SCHEMA_VERSION {
+            self.meta
+                .insert("schema_version", encode(&SCHEMA_VERSION))?;
+            self.db.flush()?;
+        }
+        Ok(())
+    }
+
+    /// The stored schema version.
+    pub fn schema_version(&self) -> Result<u32> {
+        match self.meta.get("schema_version")? {
+            Some(v) => decode("schema_version", &v),
+            None => Ok(0),
+        }
+    }
+
+    /// Make every write so far durable.
+    pub async fn flush(&self) -> Result<()> {
+        self.db.flush_async().await?;
+        Ok(())
+    }
+
+    // ---- plugin registry -------------------------------------------------
+
+    /// One plugin's record.
+    pub fn plugin(&self, id: &str) -> Result<Option<PluginRecord>> {
+        self.plugins
+            .get(id)?
+            .map(|v| decode(format!("plugin {id}"), &v))
+            .transpose()
+    }
+
+    /// Every plugin record, by id.
+    pub fn plugins(&self) -> Result<Vec<PluginRecord>> {
+        self.plugins
+            .iter()
+            .map(|kv| {
+                let (k, v) = kv?;
+                decode(format!("plugin {}", String::from_utf8_lossy(&k)), &v)
+            })
+            .collect()
+    }
+
+    /// One installed version of a plugin.
+    pub fn plugin_version(&self, id: &str, version: &str) -> Result<Option<PluginVersion>> {
+        self.plugin_versions
+            .get(version_key(id, version))?
+            .map(|v| decode(format!("plugin {id} version {version}"), &v))
+            .transpose()
+    }
+
+    /// Every installed version of a plugin, in install order.
+    pub fn plugin_versions(&self, id: &str) -> Result<Vec<PluginVersion>> {
+        let mut prefix = id.as_bytes().to_vec();
+        prefix.push(0);
+        let mut out: Vec<PluginVersion> = self
+            .plugin_versions
+            .scan_prefix(prefix)
+            .map(|kv| decode(format!("plugin {id} version"), &kv?.1))
+            .collect::<Result<_>>()?;
+        out.sort_by_key(|v| v.installed_at_ms);
+        Ok(out)
+    }
+
+    /// A component's bytes by hex sha256.
+    pub fn blob(&self, sha256: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self.blobs.get(sha256)?.map(|v| v.to_vec()))
+    }
+
+    /// Record a new plugin version and its component, and point the plugin
+    /// record at it, atomically; durable when this returns.
+    pub async fn install_plugin_version(
+        &self,
+        record: &PluginRecord,
+        version: &PluginVersion,
+        wasm: &[u8],
+    ) -> Result<()> {
+        let sha = version.manifest.sha256.clone().unwrap_or_default();
+        (&self.plugins, &self.plugin_versions, &self.blobs)
+            .transaction(|(plugins, versions, blobs)| {
+                blobs.insert(sha.as_bytes(), wasm)?;
+                versions.insert(
+                    version_key(&record.id, &version.manifest.version),
+                    encode(version),
+                )?;
+                plugins.insert(record.id.as_bytes(), encode(record))?;
+                Ok::<_, ConflictableTransactionError<StoreError>>(())
+            })
+            .map_err(tx_err)?;
+        self.flush().await
+    }
+
+    /// Replace a plugin record (enable, disable, trip, rollback); durable
+    /// when this returns.
+    pub async fn put_plugin(&self, record: &PluginRecord) -> Result<()> {
+        self.plugins.insert(record.id.as_bytes(), encode(record))?;
+        self.flush().await
+    }
+
+    // ---- tokens ------------------------------------------------------------
+
+    /// Store a token record under the token's sha256; durable when this returns.
+    pub async fn put_token(&self, token_sha256: &[u8; 32], record: &TokenRecord) -> Result<()> {
+        self.tokens.insert(token_sha256, encode(record))?;
+        self.flush().await
+    }
+
+    /// The record for a token hash.
+    pub fn token(&self, token_sha256: &[u8; 32]) -> Result<Option<TokenRecord>> {
+        self.tokens
+            .get(token_sha256)?
+            .map(|v| decode("token", &v))
+            .transpose()
+    }
+
+    /// How many tokens hold `role`.
+    pub fn count_tokens(&self, role: Role) -> Result<usize> {
+        let mut n = 0;
+        for kv in self.tokens.iter() {
+            let rec: TokenRecord = decode("token", &kv?.1)?;
+            n += usize::from(rec.role == role);
+        }
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Manifest, PluginInfo, PluginKind};
+
+    fn version(v: &str) -> PluginVersion {
+        let mut manifest = Manifest::from_toml(&format!(
+            "id = \"p\"\nkind = \"scorer\"\nversion = \"{v}\"\napi_version = \"0.1.0\""
+        ))
+        .unwrap();
+        manifest.sha256 = Some(format!("{:0>64}", v.replace('.', "")));
+        PluginVersion {
+            manifest,
+            info: PluginInfo {
+                name: "p".into(),
+                version: v.into(),
+                description: String::new(),
+            },
+            installed_at_ms: v.replace('.', "").parse().unwrap(),
+            size_bytes: 3,
+        }
+    }
+
+    #[tokio::test]
+    async fn plugin_versions_survive_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(dir.path()).unwrap();
+            for v in ["1.0.0", "1.1.0"] {
+                let rec = PluginRecord {
+                    id: "p".into(),
+                    kind: PluginKind::Scorer,
+                    active_version: v.into(),
+                    previous_version: None,
+                    enabled: true,
+                    tripped: None,
+                    builtin: false,
+                };
+                store
+                    .install_plugin_version(&rec, &version(v), b"abc")
+                    .await
+                    .unwrap();
+            }
+        }
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        assert_eq!(store.plugin("p").unwrap().unwrap().active_version, "1.1.0");
+        let versions: Vec<_> = store
+            .plugin_versions("p")
+            .unwrap()
+            .into_iter()
+            .map(|v| v.manifest.version)
+            .collect();
+        assert_eq!(versions, ["1.0.0", "1.1.0"]);
+        let sha = version("1.0.0").manifest.sha256.unwrap();
+        assert_eq!(store.blob(&sha).unwrap().unwrap(), b"abc");
+    }
+
+    #[tokio::test]
+    async fn a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(dir.path()).unwrap();
+            store
+                .meta
+                .insert("schema_version", encode(&(SCHEMA_VERSION + 1)))
+                .unwrap();
+            store.flush().await.unwrap();
+        }
+        let err = Store::open(dir.path()).err().unwrap();
+        assert!(matches!(err, StoreError::TooNew { .. }), "{err}");
+    }
+}

@@ -1,0 +1,15 @@
+//! The one integration test binary: every test here runs the real
+//! `sidecoach` binary on 127.0.0.1, port 0, with its own temporary data
+//! directory, and talks to it over HTTP.
+//!
+//! - `reference`: each reference plugin through the real host (one test per
+//!   plugin, enforced at compile time by `foreach_reference_plugin!`);
+//! - `sandbox`: each hostile plugin stopped by its limit or refused by the
+//!   sandbox, with the host still answering other calls;
+//! - `lifecycle`: install, upgrade, roll back, disable, breaker, restart,
+//!   compile cache, back-pressure, graceful shutdown.
+
+mod lifecycle;
+mod reference;
+mod sandbox;
+mod util;

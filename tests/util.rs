@@ -1,0 +1,265 @@
+//! Test helpers: a real `sidecoach serve` on port 0 with its own temporary
+//! data directory, and a small HTTP client bound to it.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::Value;
+use sidecoach_plugin_artifacts::Artifact;
+
+/// The admin token every test host is started with.
+pub const ADMIN: &str = "test-admin-token";
+
+/// A running host process. Killed on drop.
+pub struct Host {
+    child: Child,
+    /// Base URL, e.g. `http://127.0.0.1:41234`.
+    pub url: String,
+    /// The data directory (kept across restarts by [`Host::restart`]).
+    pub data_dir: PathBuf,
+    config: Option<String>,
+    admin_env: bool,
+    _tmp: Option<tempfile::TempDir>,
+    /// Lines the host printed on stdout at start-up.
+    pub banner: Vec<String>,
+}
+
+impl Host {
+    /// Start a host with default config in a fresh temporary directory.
+    pub fn start() -> Host {
+        Host::with_config("")
+    }
+
+    /// Start a host with this TOML config in a fresh temporary directory.
+    pub fn with_config(config: &str) -> Host {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let data_dir = tmp.path().join("data");
+        let mut host = Host::spawn(&data_dir, Some(config.to_string()), true);
+        host._tmp = Some(tmp);
+        host
+    }
+
+    /// Start a host without `SIDECOACH_ADMIN_TOKEN`, as a new user would.
+    pub fn without_admin_token() -> Host {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let data_dir = tmp.path().join("data");
+        let mut host = Host::spawn(&data_dir, None, false);
+        host._tmp = Some(tmp);
+        host
+    }
+
+    fn spawn(data_dir: &Path, config: Option<String>, admin_env: bool) -> Host {
+        std::fs::create_dir_all(data_dir).unwrap();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sidecoach"));
+        cmd.arg("serve")
+            .arg("--listen")
+            .arg("127.0.0.1:0")
+            .arg("--data-dir")
+            .arg(data_dir)
+            .env("SIDECOACH_LOG", "warn")
+            .env_remove("SIDECOACH_CONFIG")
+            .env_remove("SIDECOACH_ADMIN_TOKEN")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        if admin_env {
+            cmd.env("SIDECOACH_ADMIN_TOKEN", ADMIN);
+        }
+        if let Some(text) = &config {
+            let path = data_dir.join("../sidecoach.toml");
+            std::fs::write(&path, text).unwrap();
+            cmd.arg("--config").arg(path);
+        }
+        let mut child = cmd.spawn().expect("spawn sidecoach");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(120);
+        let mut banner = vec![];
+        let url = loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) => {
+                    banner.push(line.clone());
+                    if let Some(rest) = line.strip_prefix("sidecoach listening on ") {
+                        break rest.split_whitespace().next().unwrap().to_string();
+                    }
+                }
+                Err(_) => {
+                    let _ = child.kill();
+                    panic!("host did not start; it printed: {banner:?}");
+                }
+            }
+        };
+        // Keep draining stdout so the host never blocks on a full pipe.
+        std::thread::spawn(move || while rx.recv().is_ok() {});
+        Host {
+            child,
+            url,
+            data_dir: data_dir.to_path_buf(),
+            config,
+            admin_env,
+            _tmp: None,
+            banner,
+        }
+    }
+
+    /// Kill the host with SIGKILL (no graceful shutdown) and start it again
+    /// on the same data directory.
+    pub fn restart(mut self) -> Host {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+        let tmp = self._tmp.take();
+        let mut next = Host::spawn(&self.data_dir, self.config.clone(), self.admin_env);
+        next._tmp = tmp;
+        next
+    }
+
+    /// Send SIGTERM and wait for the process to exit; returns its status.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "host did not exit after SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// A client with the admin token.
+    pub fn admin(&self) -> Client {
+        self.client(Some(ADMIN))
+    }
+
+    /// A client with `token` (or none).
+    pub fn client(&self, token: Option<&str>) -> Client {
+        Client {
+            url: self.url.clone(),
+            token: token.map(str::to_string),
+            http: reqwest::Client::new(),
+        }
+    }
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A response: status and parsed JSON (or `Value::Null`).
+#[derive(Debug)]
+pub struct Reply {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Body as JSON.
+    pub json: Value,
+    /// Body as text.
+    pub text: String,
+}
+
+impl Reply {
+    /// The `error.code` of an error reply.
+    pub fn code(&self) -> &str {
+        self.json["error"]["code"].as_str().unwrap_or("")
+    }
+
+    /// The `error.message` of an error reply.
+    pub fn message(&self) -> &str {
+        self.json["error"]["message"].as_str().unwrap_or("")
+    }
+}
+
+/// A tiny HTTP client bound to a host and a token.
+#[derive(Clone)]
+pub struct Client {
+    url: String,
+    token: Option<String>,
+    http: reqwest::Client,
+}
+
+impl Client {
+    async fn send(&self, req: reqwest::RequestBuilder) -> Reply {
+        let req = match &self.token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        };
+        let resp = req.send().await.expect("request reaches the host");
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply { status, json, text }
+    }
+
+    /// GET a path.
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(self.http.get(format!("{}{path}", self.url)))
+            .await
+    }
+
+    /// POST JSON.
+    pub async fn post(&self, path: &str, body: &Value) -> Reply {
+        self.send(self.http.post(format!("{}{path}", self.url)).json(body))
+            .await
+    }
+
+    /// Upload a plugin: manifest text and component bytes.
+    pub async fn install(&self, manifest: &str, wasm: &[u8]) -> Reply {
+        let form = reqwest::multipart::Form::new()
+            .text("manifest", manifest.to_string())
+            .part(
+                "component",
+                reqwest::multipart::Part::bytes(wasm.to_vec()).file_name("plugin.wasm"),
+            );
+        self.send(
+            self.http
+                .post(format!("{}/v1/plugins", self.url))
+                .multipart(form),
+        )
+        .await
+    }
+
+    /// Upload an artifact with its own manifest.
+    pub async fn install_artifact(&self, artifact: &Artifact) -> Reply {
+        self.install(artifact.manifest, artifact.wasm).await
+    }
+
+    /// Invoke a plugin with a JSON input.
+    pub async fn invoke(&self, id: &str, input: &Value) -> Reply {
+        self.post(&format!("/v1/plugins/{id}/invoke"), input).await
+    }
+}
+
+/// A manifest edited as a TOML table (set limits, change the version…).
+pub fn edit_manifest(manifest: &str, edit: impl FnOnce(&mut toml::Table)) -> String {
+    let mut table: toml::Table = manifest.parse().expect("manifest parses");
+    edit(&mut table);
+    table.to_string()
+}
+
+/// A manifest with `[limits]` entries set.
+pub fn with_limits(manifest: &str, limits: &[(&str, i64)]) -> String {
+    edit_manifest(manifest, |t| {
+        let l = t
+            .entry("limits")
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        for (k, v) in limits {
+            l.as_table_mut()
+                .unwrap()
+                .insert(k.to_string(), toml::Value::Integer(*v));
+        }
+    })
+}
