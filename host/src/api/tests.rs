@@ -14,7 +14,11 @@ const TOKEN: &str = "router-test-token";
 
 async fn app() -> (axum::Router, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let config = Config { data_dir: dir.path().join("data"), admin_token: Some(TOKEN.into()), ..Config::default() };
+    let config = Config {
+        data_dir: dir.path().join("data"),
+        admin_token: Some(TOKEN.into()),
+        ..Config::default()
+    };
     let app = App::open(config).await.expect("app opens");
     (router(app.state), dir)
 }
