@@ -6,9 +6,11 @@
 //!   plugin, enforced at compile time by `foreach_reference_plugin!`);
 //! - `sandbox`: each hostile plugin stopped by its limit or refused by the
 //!   sandbox, with the host still answering other calls;
+//! - `cli`: the `sidecoach plugin …` commands with the sample inputs;
 //! - `lifecycle`: install, upgrade, roll back, disable, breaker, restart,
 //!   compile cache, back-pressure, graceful shutdown.
 
+mod cli;
 mod lifecycle;
 mod reference;
 mod sandbox;

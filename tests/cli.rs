@@ -1,0 +1,166 @@
+//! The `sidecoach plugin …` commands against a running host, with the sample
+//! inputs in `examples/data/`.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use serde_json::Value;
+use sidecoach_plugin_artifacts::testing;
+
+use crate::util::{ADMIN, Host};
+
+fn repo(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(path)
+}
+
+/// Run `sidecoach plugin ARGS…` against `host`; returns (success, stdout JSON).
+fn plugin_cmd(host: &Host, args: &[&str]) -> (bool, Value, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_sidecoach"))
+        .arg("plugin")
+        .args(args)
+        .env("SIDECOACH_URL", &host.url)
+        .env("SIDECOACH_TOKEN", ADMIN)
+        .output()
+        .expect("run sidecoach");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (
+        out.status.success(),
+        serde_json::from_str(&stdout).unwrap_or(Value::Null),
+        format!("{stdout}{stderr}"),
+    )
+}
+
+#[test]
+fn the_sample_inputs_run_through_every_reference_plugin_from_the_cli() {
+    let host = Host::start();
+    let (ok, v, text) = plugin_cmd(
+        &host,
+        &[
+            "invoke",
+            "reference-scorer",
+            repo("examples/data/invoke-reference-scorer.json")
+                .to_str()
+                .unwrap(),
+        ],
+    );
+    assert!(ok, "{text}");
+    assert!(
+        (v["output"][0]["Ok"]["score"].as_f64().unwrap() - 70.0).abs() < 1e-9,
+        "MaestroQA example is 70%: {text}"
+    );
+
+    let (ok, v, text) = plugin_cmd(
+        &host,
+        &[
+            "invoke",
+            "json-adapter",
+            repo("examples/data/invoke-json-adapter.json")
+                .to_str()
+                .unwrap(),
+        ],
+    );
+    assert!(ok, "{text}");
+    assert_eq!(
+        v["output"]["Ok"].as_array().map(Vec::len),
+        Some(2),
+        "{text}"
+    );
+
+    let (ok, v, text) = plugin_cmd(
+        &host,
+        &[
+            "invoke",
+            "reference-matcher",
+            repo("examples/data/invoke-reference-matcher.json")
+                .to_str()
+                .unwrap(),
+        ],
+    );
+    assert!(ok, "{text}");
+    let best = v["output"]["Ok"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .max_by(|a, b| {
+            a["score"]
+                .as_f64()
+                .partial_cmp(&b["score"].as_f64())
+                .unwrap()
+        })
+        .unwrap()
+        .clone();
+    assert_eq!(
+        best["mentor_index"], 0,
+        "bo complements ana's weakest topic: {text}"
+    );
+
+    let (ok, v, text) = plugin_cmd(
+        &host,
+        &[
+            "invoke",
+            "reference-flagger",
+            repo("examples/data/invoke-reference-flagger.json")
+                .to_str()
+                .unwrap(),
+        ],
+    );
+    assert!(ok, "{text}");
+    let rules: Vec<_> = v["output"]["Ok"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(rules.len(), 3, "{text}");
+}
+
+#[test]
+fn the_cli_installs_lists_and_rolls_back_plugins_on_a_running_host() {
+    let host = Host::start();
+    let v1 = repo("plugins/probe-v1/plugin.toml");
+    let (ok, v, text) = plugin_cmd(
+        &host,
+        &[
+            "install",
+            testing::PROBE_V1.path,
+            "--manifest",
+            v1.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{text}");
+    assert_eq!(v["action"], "installed");
+    let v2 = repo("plugins/probe-v2/plugin.toml");
+    let (ok, v, text) = plugin_cmd(
+        &host,
+        &[
+            "install",
+            testing::PROBE_V2.path,
+            "--manifest",
+            v2.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{text}");
+    assert_eq!(v["action"], "upgraded");
+    let (ok, v, _) = plugin_cmd(&host, &["list"]);
+    assert!(ok);
+    assert_eq!(v.as_array().unwrap().len(), 5);
+    let (ok, v, text) = plugin_cmd(&host, &["rollback", "probe"]);
+    assert!(ok, "{text}");
+    assert_eq!(v["version"], "1.0.0");
+
+    // Failures exit non-zero and print the host's error.
+    let (ok, v, _) = plugin_cmd(&host, &["rollback", "no-such-plugin"]);
+    assert!(!ok);
+    assert_eq!(v["error"]["code"], "plugin_not_found");
+    let out = Command::new(env!("CARGO_BIN_EXE_sidecoach"))
+        .args(["plugin", "list"])
+        .env("SIDECOACH_URL", &host.url)
+        .env("SIDECOACH_TOKEN", "wrong")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("401"));
+}
