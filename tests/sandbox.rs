@@ -50,6 +50,69 @@ async fn infinite_loop_is_stopped_at_its_deadline() {
 }
 
 #[tokio::test]
+async fn a_plugin_blocked_in_a_host_call_is_stopped_at_its_deadline() {
+    let host = Host::start();
+    let api = host.admin();
+    let manifest = with_limits(
+        hostile::HOSTILE_SLEEP.manifest,
+        &[
+            ("deadline_ms", 300),
+            ("max_concurrency", 1),
+            ("queue_wait_ms", 2000),
+        ],
+    );
+    assert_eq!(
+        api.install(&manifest, hostile::HOSTILE_SLEEP.wasm)
+            .await
+            .status,
+        201
+    );
+    let started = std::time::Instant::now();
+    for _ in 0..2 {
+        // The second call gets the single slot back: the first really ended.
+        let r = api.invoke("hostile-sleep", &json!({})).await;
+        assert_eq!(
+            (r.status.as_u16(), r.code()),
+            (504, "plugin_timeout"),
+            "{}",
+            r.text
+        );
+    }
+    assert!(
+        started.elapsed().as_secs() < 30,
+        "the sleep outlived its deadline"
+    );
+    host_still_serves(&api).await;
+}
+
+#[tokio::test]
+async fn a_manifest_cannot_raise_the_operators_limits() {
+    let host = Host::start();
+    let api = host.admin();
+    let manifest = with_limits(
+        hostile::HOSTILE_LOOP.manifest,
+        &[("deadline_ms", 86_400_000), ("max_concurrency", 10_000)],
+    );
+    assert_eq!(
+        api.install(&manifest, hostile::HOSTILE_LOOP.wasm)
+            .await
+            .status,
+        201
+    );
+    let limits = api.get("/v1/plugins/hostile-loop").await.json["limits"].clone();
+    assert_eq!(
+        (
+            limits["deadline_ms"].as_u64(),
+            limits["max_concurrency"].as_u64()
+        ),
+        (Some(2000), Some(4)),
+        "{limits}"
+    );
+    let r = api.invoke("hostile-loop", &json!({})).await;
+    assert_eq!(r.code(), "plugin_timeout", "{}", r.text);
+}
+
+#[tokio::test]
 async fn unbounded_allocation_hits_its_memory_cap() {
     let host = Host::start();
     let api = host.admin();

@@ -22,7 +22,7 @@ use sidecoach::model::{
 use sidecoach::runtime::bindings::v0_1_0::{scorer::Scorer, types as w};
 use sidecoach::runtime::sandbox::HostState;
 use sidecoach::runtime::{
-    EffectiveGrants, EngineOptions, Instance, LoadedPlugin, PluginEngine, sha256_hex,
+    CallFuture, EffectiveGrants, EngineOptions, Instance, LoadedPlugin, PluginEngine, sha256_hex,
 };
 use sidecoach_plugin_artifacts::reference::REFERENCE_SCORER;
 
@@ -204,19 +204,46 @@ fn measure(rounds: usize, iters: usize, mut f: impl FnMut()) -> Duration {
     samples[rounds / 2]
 }
 
+type HostStore = wasmtime::Store<HostState>;
+type ScoreOut = Vec<Result<w::Scorecard, w::PluginError>>;
+
+fn score_fn<'a>(
+    instance: &'a Instance,
+    store: &'a mut HostStore,
+    input: (w::Form, Vec<w::Evaluation>),
+) -> CallFuture<'a, ScoreOut> {
+    Box::pin(async move {
+        let Instance::Scorer(s) = instance else {
+            unreachable!()
+        };
+        s.call_score(store, &input.0, &input.1).await
+    })
+}
+
+fn describe_fn<'a>(
+    instance: &'a Instance,
+    store: &'a mut HostStore,
+    _: (),
+) -> CallFuture<'a, usize> {
+    Box::pin(async move {
+        let Instance::Scorer(s) = instance else {
+            unreachable!()
+        };
+        Ok(s.call_describe(store).await?.name.len())
+    })
+}
+
+/// One scorer call through the host's call path (fresh store, limits,
+/// instantiation from the `InstancePre`).
 fn score_call(
+    rt: &tokio::runtime::Runtime,
     plugin: &LoadedPlugin,
     engine: &PluginEngine,
     form: &w::Form,
     evals: &[w::Evaluation],
 ) -> usize {
-    let report = plugin
-        .run(engine, |instance, store| {
-            let Instance::Scorer(s) = instance else {
-                unreachable!()
-            };
-            s.call_score(store, form, evals)
-        })
+    let report = rt
+        .block_on(plugin.run(engine, (form.clone(), evals.to_vec()), score_fn))
         .unwrap_or_else(|f| panic!("score call failed: {}", f.error));
     assert!(report.output.iter().all(Result::is_ok));
     report.output.len()
@@ -238,20 +265,18 @@ fn main() {
     );
 
     // 1. Instantiation.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let pooled = PluginEngine::new(options(true, true, false)).unwrap();
     let ondemand = PluginEngine::new(options(false, true, false)).unwrap();
     let (pooled_plugin, _) = load(&pooled);
     let (_, ondemand_component) = load(&ondemand);
     let pre = measure(rounds, 40 * scale, || {
         black_box(
-            pooled_plugin
-                .run(&pooled, |instance, store| {
-                    let Instance::Scorer(s) = instance else {
-                        unreachable!()
-                    };
-                    s.call_describe(store)
-                })
-                .map(|r| r.output.name.len())
+            rt.block_on(pooled_plugin.run(&pooled, (), describe_fn))
+                .map(|r| r.output)
                 .unwrap_or(0),
         );
     });
@@ -266,10 +291,15 @@ fn main() {
         )
         .unwrap();
         let mut store = wasmtime::Store::new(ondemand.engine(), state);
-        store.set_epoch_deadline(1000);
-        let instance = linker.instantiate(&mut store, &ondemand_component).unwrap();
-        let scorer = Scorer::new(&mut store, &instance).unwrap();
-        black_box(scorer.call_describe(&mut store).unwrap());
+        store.epoch_deadline_async_yield_and_update(1);
+        rt.block_on(async {
+            let instance = linker
+                .instantiate_async(&mut store, &ondemand_component)
+                .await
+                .unwrap();
+            let scorer = Scorer::new(&mut store, &instance).unwrap();
+            black_box(scorer.call_describe(&mut store).await.unwrap());
+        });
     });
     println!("1. instantiate + describe() per call");
     println!("   pooling + InstancePre      {:>10.1} µs", us(pre));
@@ -285,10 +315,16 @@ fn main() {
     let wform: w::Form = form.clone().into();
     let wevals: Vec<w::Evaluation> = evals.iter().cloned().map(Into::into).collect();
     let one = measure(rounds, 40 * scale, || {
-        black_box(score_call(&pooled_plugin, &pooled, &wform, &wevals[..1]));
+        black_box(score_call(
+            &rt,
+            &pooled_plugin,
+            &pooled,
+            &wform,
+            &wevals[..1],
+        ));
     });
     let batch = measure(rounds, scale, || {
-        black_box(score_call(&pooled_plugin, &pooled, &wform, &wevals));
+        black_box(score_call(&rt, &pooled_plugin, &pooled, &wform, &wevals));
     }) / 1000;
     let nform = native_form(&form);
     let nanswers: Vec<_> = evals.iter().map(native_answers).collect();
@@ -315,7 +351,7 @@ fn main() {
         let engine = PluginEngine::new(options(true, epoch, fuel)).unwrap();
         let (plugin, _) = load(&engine);
         let t = measure(rounds, scale, || {
-            black_box(score_call(&plugin, &engine, &wform, &wevals));
+            black_box(score_call(&rt, &plugin, &engine, &wform, &wevals));
         });
         let b = *base.get_or_insert(t);
         println!(

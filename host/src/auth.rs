@@ -73,6 +73,9 @@ pub fn generate_token() -> String {
     )
 }
 
+/// The name of the token installed from `SIDECOACH_ADMIN_TOKEN`.
+const BOOTSTRAP: &str = "bootstrap";
+
 /// Token checks over the store.
 #[derive(Clone)]
 pub struct Auth {
@@ -118,8 +121,14 @@ impl Auth {
     /// can be shown it once.
     pub async fn bootstrap(&self, admin_token: Option<&str>) -> Result<Option<String>, StoreError> {
         if let Some(token) = admin_token {
-            if self.store.token(&hash_token(token))?.is_none() {
-                self.put(token, "bootstrap", Role::Admin, None).await?;
+            // A changed bootstrap token replaces the old one: rotating
+            // SIDECOACH_ADMIN_TOKEN after a leak must revoke the leaked token.
+            let hash = hash_token(token);
+            self.store
+                .remove_tokens_named(BOOTSTRAP, Some(&hash))
+                .await?;
+            if self.store.token(&hash)?.is_none() {
+                self.put(token, BOOTSTRAP, Role::Admin, None).await?;
             }
             return Ok(None);
         }

@@ -84,7 +84,8 @@ impl fmt::Display for Capability {
 }
 
 /// Resource limits for one plugin call. Defaults come from config; a
-/// manifest may override them and the operator may override the manifest.
+/// manifest may lower them and the operator's per-plugin settings may raise
+/// or lower them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
@@ -152,7 +153,30 @@ pub struct LimitOverrides {
 }
 
 impl Limits {
-    /// These limits with `o`'s set fields laid over them.
+    /// These limits, lowered where `o` asks for less: what a manifest may
+    /// do. A plugin author can tighten the operator's defaults, never
+    /// loosen them.
+    pub fn tighten(&self, o: &LimitOverrides) -> Limits {
+        let min = |a: u64, b: Option<u64>| b.map_or(a, |b| a.min(b));
+        Limits {
+            deadline_ms: min(self.deadline_ms, o.deadline_ms),
+            memory_mib: min(self.memory_mib, o.memory_mib),
+            fuel: match (self.fuel, o.fuel) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            },
+            max_input_bytes: min(self.max_input_bytes, o.max_input_bytes),
+            max_output_bytes: min(self.max_output_bytes, o.max_output_bytes),
+            max_log_bytes: min(self.max_log_bytes, o.max_log_bytes),
+            max_concurrency: o
+                .max_concurrency
+                .map_or(self.max_concurrency, |c| self.max_concurrency.min(c)),
+            queue_wait_ms: min(self.queue_wait_ms, o.queue_wait_ms),
+        }
+    }
+
+    /// These limits with `o`'s set fields laid over them: what the
+    /// operator's `[plugins.ID.limits]` does (it may raise or lower).
     pub fn overlay(&self, o: &LimitOverrides) -> Limits {
         Limits {
             deadline_ms: o.deadline_ms.unwrap_or(self.deadline_ms),
@@ -340,9 +364,23 @@ mod tests {
         let m = Manifest::from_toml(GOOD).unwrap();
         assert_eq!(m.kind, PluginKind::Adapter);
         assert_eq!(m.capabilities, vec![Capability::Clocks]);
-        let l = Limits::default().overlay(&m.limits);
+        let l = Limits::default().tighten(&m.limits);
         assert_eq!(l.deadline_ms, 500);
         assert_eq!(l.memory_mib, Limits::default().memory_mib);
+        let greedy = LimitOverrides {
+            deadline_ms: Some(86_400_000),
+            max_concurrency: Some(10_000),
+            fuel: Some(7),
+            ..Default::default()
+        };
+        let l = Limits::default().tighten(&greedy);
+        assert_eq!(
+            (l.deadline_ms, l.max_concurrency, l.fuel),
+            (2_000, 4, Some(7)),
+            "a manifest cannot raise limits"
+        );
+        let l = Limits::default().overlay(&greedy);
+        assert_eq!(l.deadline_ms, 86_400_000, "the operator can");
         assert_eq!(m.config["weight.skill"], "0.5");
     }
 

@@ -1,6 +1,10 @@
 //! The one place `bindgen!` runs: host bindings for each world of every
 //! supported WIT API version.
 //!
+//! Exports are async: a call runs as a future under a tokio timeout, so a
+//! guest blocked inside a WASI host call (a sleep, a poll) is cancelled at
+//! its deadline just like one spinning in wasm. Host imports stay sync.
+//!
 //! Each released API version gets its own module (`v0_1_0`, …) generated from
 //! its frozen WIT; the runtime dispatches through [`super::plugin::Bindings`]
 //! and converts old types forward (Zed's versioned-WIT approach). The worlds
@@ -17,6 +21,7 @@ pub mod v0_1_0 {
         wasmtime::component::bindgen!({
             path: "../wit",
             world: "adapter",
+            exports: { default: async },
         });
     }
 
@@ -25,6 +30,7 @@ pub mod v0_1_0 {
         wasmtime::component::bindgen!({
             path: "../wit",
             world: "scorer",
+            exports: { default: async },
             with: {
                 "sidecoach:plugin/types": super::adapter::sidecoach::plugin::types,
                 "sidecoach:plugin/host": super::adapter::sidecoach::plugin::host,
@@ -37,6 +43,7 @@ pub mod v0_1_0 {
         wasmtime::component::bindgen!({
             path: "../wit",
             world: "matcher",
+            exports: { default: async },
             with: {
                 "sidecoach:plugin/types": super::adapter::sidecoach::plugin::types,
                 "sidecoach:plugin/host": super::adapter::sidecoach::plugin::host,
@@ -49,6 +56,7 @@ pub mod v0_1_0 {
         wasmtime::component::bindgen!({
             path: "../wit",
             world: "flagger",
+            exports: { default: async },
             with: {
                 "sidecoach:plugin/types": super::adapter::sidecoach::plugin::types,
                 "sidecoach:plugin/host": super::adapter::sidecoach::plugin::host,

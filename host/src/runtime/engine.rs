@@ -31,7 +31,9 @@ pub struct EngineOptions {
     pub max_memory_bytes: usize,
     /// Meter fuel.
     pub fuel: bool,
-    /// Insert epoch checks (needed for deadlines).
+    /// Insert epoch checks: a running guest yields to the executor every
+    /// tick, so the call's deadline timer can cancel it (needed for
+    /// deadlines on guests that never call the host).
     pub epoch: bool,
     /// Epoch tick period.
     pub tick: Duration,
@@ -101,7 +103,7 @@ impl PluginEngine {
         // Full WASI p2 is linked so that any Rust or Python guest
         // instantiates; what it may *do* is decided per call by the
         // `WasiCtx` built from its grants (see sandbox.rs).
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
         // The `host` interface is the same for every world of a version.
         Adapter::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
 
@@ -148,12 +150,6 @@ impl PluginEngine {
             self.compiled_fresh.load(Ordering::Relaxed),
             self.compiled_cached.load(Ordering::Relaxed),
         )
-    }
-
-    /// Deadline in epoch ticks, rounded up, at least one.
-    pub fn deadline_ticks(&self, deadline: Duration) -> u64 {
-        let tick = self.options.tick.as_nanos().max(1);
-        deadline.as_nanos().div_ceil(tick).max(1) as u64
     }
 
     fn cache_path(&self, sha256: &str) -> Option<PathBuf> {

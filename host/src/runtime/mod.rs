@@ -36,7 +36,7 @@ use crate::store::Store;
 use convert::WireSize;
 pub use engine::{Compiled, EngineOptions, PluginEngine};
 pub use error::RuntimeError;
-pub use plugin::{CallReport, FailedCall, Instance, LoadedPlugin};
+pub use plugin::{CallFn, CallFuture, CallReport, FailedCall, Instance, LoadedPlugin};
 pub use sandbox::{CallLog, EffectiveGrants, LogLine};
 
 /// Milliseconds since the Unix epoch.
@@ -280,7 +280,7 @@ impl Runtime {
         let limits = self
             .config
             .limits
-            .overlay(&manifest.limits)
+            .tighten(&manifest.limits)
             .overlay(&settings.limits);
         let ceiling = self.engine.options().max_memory_bytes as u64 >> 20;
         if limits.memory_mib > ceiling {
@@ -581,7 +581,7 @@ impl Runtime {
         &self,
         plugin: &Arc<LoadedPlugin>,
         input: I,
-        f: fn(&Instance, &mut wasmtime::Store<sandbox::HostState>, I) -> wasmtime::Result<O>,
+        f: CallFn<I, O>,
     ) -> Result<CallReport<O>, Box<FailedCall>>
     where
         I: WireSize + Send + 'static,
@@ -619,9 +619,11 @@ impl Runtime {
             }
         };
         let (engine, p) = (self.engine.clone(), plugin.clone());
-        let joined = tokio::task::spawn_blocking(move || {
+        // A task of its own: the call finishes (or hits its deadline) even
+        // if the HTTP client that asked for it goes away.
+        let joined = tokio::spawn(async move {
             let _permit = permit;
-            p.run(&engine, move |instance, store| f(instance, store, input))
+            p.run(&engine, input, f).await
         })
         .await;
         let result = match joined {
@@ -673,7 +675,7 @@ impl Runtime {
         id: &str,
         kind: PluginKind,
         input: I,
-        f: fn(&Instance, &mut wasmtime::Store<sandbox::HostState>, I) -> wasmtime::Result<O>,
+        f: CallFn<I, O>,
     ) -> Result<CallReport<O>, Box<FailedCall>>
     where
         I: WireSize + Send + 'static,
@@ -764,21 +766,8 @@ impl Runtime {
         id: &str,
         request: InboundRequest,
     ) -> Result<CallReport<Result<Vec<Event>, PluginError>>, Box<FailedCall>> {
-        self.call(
-            id,
-            PluginKind::Adapter,
-            request,
-            |instance, store, request| {
-                let Instance::Adapter(a) = instance else {
-                    unreachable!("kind checked before the call")
-                };
-                let out = a.call_ingest(store, &request.into())?;
-                Ok(out
-                    .map(|events| events.into_iter().map(Into::into).collect())
-                    .map_err(Into::into))
-            },
-        )
-        .await
+        self.call(id, PluginKind::Adapter, request, ingest_call)
+            .await
     }
 
     /// Score a batch of evaluations of one form.
@@ -792,17 +781,7 @@ impl Runtime {
             id,
             PluginKind::Scorer,
             ScoreInput { form, evaluations },
-            |instance, store, input| {
-                let Instance::Scorer(s) = instance else {
-                    unreachable!("kind checked before the call")
-                };
-                let evals: Vec<_> = input.evaluations.into_iter().map(Into::into).collect();
-                let out = s.call_score(store, &input.form.into(), &evals)?;
-                Ok(out
-                    .into_iter()
-                    .map(|r| r.map(Into::into).map_err(Into::into))
-                    .collect())
-            },
+            score_call,
         )
         .await
     }
@@ -814,23 +793,8 @@ impl Runtime {
         proteges: Vec<Protege>,
         mentors: Vec<Mentor>,
     ) -> Result<CallReport<Result<Vec<PairScore>, PluginError>>, Box<FailedCall>> {
-        self.call(
-            id,
-            PluginKind::Matcher,
-            (proteges, mentors),
-            |instance, store, (proteges, mentors)| {
-                let Instance::Matcher(m) = instance else {
-                    unreachable!("kind checked before the call")
-                };
-                let p: Vec<_> = proteges.into_iter().map(Into::into).collect();
-                let m2: Vec<_> = mentors.into_iter().map(Into::into).collect();
-                let out = m.call_rank(store, &p, &m2)?;
-                Ok(out
-                    .map(|v| v.into_iter().map(Into::into).collect())
-                    .map_err(Into::into))
-            },
-        )
-        .await
+        self.call(id, PluginKind::Matcher, (proteges, mentors), rank_call)
+            .await
     }
 
     /// Flag a batch of events.
@@ -839,23 +803,79 @@ impl Runtime {
         id: &str,
         events: Vec<Event>,
     ) -> Result<CallReport<Result<Vec<Flag>, PluginError>>, Box<FailedCall>> {
-        self.call(
-            id,
-            PluginKind::Flagger,
-            events,
-            |instance, store, events| {
-                let Instance::Flagger(f) = instance else {
-                    unreachable!("kind checked before the call")
-                };
-                let ev: Vec<_> = events.into_iter().map(Into::into).collect();
-                let out = f.call_flag(store, &ev)?;
-                Ok(out
-                    .map(|v| v.into_iter().map(Into::into).collect())
-                    .map_err(Into::into))
-            },
-        )
-        .await
+        self.call(id, PluginKind::Flagger, events, flag_call).await
     }
+}
+
+type HostStore = wasmtime::Store<sandbox::HostState>;
+
+fn ingest_call<'a>(
+    instance: &'a Instance,
+    store: &'a mut HostStore,
+    request: InboundRequest,
+) -> CallFuture<'a, Result<Vec<Event>, PluginError>> {
+    Box::pin(async move {
+        let Instance::Adapter(a) = instance else {
+            unreachable!("kind checked before the call")
+        };
+        let out = a.call_ingest(store, &request.into()).await?;
+        Ok(out
+            .map(|events| events.into_iter().map(Into::into).collect())
+            .map_err(Into::into))
+    })
+}
+
+fn score_call<'a>(
+    instance: &'a Instance,
+    store: &'a mut HostStore,
+    input: ScoreInput,
+) -> CallFuture<'a, Vec<Result<Scorecard, PluginError>>> {
+    Box::pin(async move {
+        let Instance::Scorer(s) = instance else {
+            unreachable!("kind checked before the call")
+        };
+        let evals: Vec<_> = input.evaluations.into_iter().map(Into::into).collect();
+        let out = s.call_score(store, &input.form.into(), &evals).await?;
+        Ok(out
+            .into_iter()
+            .map(|r| r.map(Into::into).map_err(Into::into))
+            .collect())
+    })
+}
+
+fn rank_call<'a>(
+    instance: &'a Instance,
+    store: &'a mut HostStore,
+    (proteges, mentors): (Vec<Protege>, Vec<Mentor>),
+) -> CallFuture<'a, Result<Vec<PairScore>, PluginError>> {
+    Box::pin(async move {
+        let Instance::Matcher(m) = instance else {
+            unreachable!("kind checked before the call")
+        };
+        let p: Vec<_> = proteges.into_iter().map(Into::into).collect();
+        let mentors: Vec<_> = mentors.into_iter().map(Into::into).collect();
+        let out = m.call_rank(store, &p, &mentors).await?;
+        Ok(out
+            .map(|v| v.into_iter().map(Into::into).collect())
+            .map_err(Into::into))
+    })
+}
+
+fn flag_call<'a>(
+    instance: &'a Instance,
+    store: &'a mut HostStore,
+    events: Vec<Event>,
+) -> CallFuture<'a, Result<Vec<Flag>, PluginError>> {
+    Box::pin(async move {
+        let Instance::Flagger(f) = instance else {
+            unreachable!("kind checked before the call")
+        };
+        let ev: Vec<_> = events.into_iter().map(Into::into).collect();
+        let out = f.call_flag(store, &ev).await?;
+        Ok(out
+            .map(|v| v.into_iter().map(Into::into).collect())
+            .map_err(Into::into))
+    })
 }
 
 /// A scorer call's input.
@@ -882,16 +902,18 @@ impl WireSize for PluginInfo {
     }
 }
 
-fn describe(
-    instance: &Instance,
-    store: &mut wasmtime::Store<sandbox::HostState>,
+fn describe<'a>(
+    instance: &'a Instance,
+    store: &'a mut HostStore,
     _: (),
-) -> wasmtime::Result<PluginInfo> {
-    let info = match instance {
-        Instance::Adapter(p) => p.call_describe(store)?,
-        Instance::Scorer(p) => p.call_describe(store)?,
-        Instance::Matcher(p) => p.call_describe(store)?,
-        Instance::Flagger(p) => p.call_describe(store)?,
-    };
-    Ok(info.into())
+) -> CallFuture<'a, PluginInfo> {
+    Box::pin(async move {
+        let info = match instance {
+            Instance::Adapter(p) => p.call_describe(store).await?,
+            Instance::Scorer(p) => p.call_describe(store).await?,
+            Instance::Matcher(p) => p.call_describe(store).await?,
+            Instance::Flagger(p) => p.call_describe(store).await?,
+        };
+        Ok(info.into())
+    })
 }

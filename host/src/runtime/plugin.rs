@@ -2,6 +2,8 @@
 //! grants, and the code that runs one call in a fresh store.
 
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -39,15 +41,21 @@ pub enum Instance {
 }
 
 impl Bindings {
-    fn instantiate(&self, store: &mut Store<HostState>) -> wasmtime::Result<Instance> {
+    async fn instantiate(&self, store: &mut Store<HostState>) -> wasmtime::Result<Instance> {
         Ok(match self {
-            Bindings::Adapter(pre) => Instance::Adapter(pre.instantiate(store)?),
-            Bindings::Scorer(pre) => Instance::Scorer(pre.instantiate(store)?),
-            Bindings::Matcher(pre) => Instance::Matcher(pre.instantiate(store)?),
-            Bindings::Flagger(pre) => Instance::Flagger(pre.instantiate(store)?),
+            Bindings::Adapter(pre) => Instance::Adapter(pre.instantiate_async(store).await?),
+            Bindings::Scorer(pre) => Instance::Scorer(pre.instantiate_async(store).await?),
+            Bindings::Matcher(pre) => Instance::Matcher(pre.instantiate_async(store).await?),
+            Bindings::Flagger(pre) => Instance::Flagger(pre.instantiate_async(store).await?),
         })
     }
 }
+
+/// The future of one export call, borrowing the instance and the store.
+pub type CallFuture<'a, O> = Pin<Box<dyn Future<Output = wasmtime::Result<O>> + Send + 'a>>;
+
+/// Calls one export of an instance with an input.
+pub type CallFn<I, O> = for<'a> fn(&'a Instance, &'a mut Store<HostState>, I) -> CallFuture<'a, O>;
 
 /// An installed plugin version, ready to call.
 pub struct LoadedPlugin {
@@ -173,12 +181,15 @@ impl LoadedPlugin {
         })
     }
 
-    /// Run one call in a fresh store, synchronously. Blocks the thread for up
-    /// to the deadline: call it from a blocking task.
-    pub fn run<O>(
+    /// Run one call in a fresh store. The whole call (instantiation
+    /// included) runs under a timer of `deadline_ms`: a guest spinning in
+    /// wasm yields every epoch tick, and one blocked in a host call waits
+    /// on a future, so either way the timer cancels it.
+    pub async fn run<I: Send, O: Send>(
         &self,
         engine: &PluginEngine,
-        f: impl FnOnce(&Instance, &mut Store<HostState>) -> wasmtime::Result<O>,
+        input: I,
+        f: CallFn<I, O>,
     ) -> Result<CallReport<O>, Box<FailedCall>> {
         let started = Instant::now();
         let memory_limit = (self.limits.memory_mib as usize).saturating_mul(1 << 20);
@@ -191,10 +202,11 @@ impl LoadedPlugin {
         ) {
             Ok(s) => s,
             Err(e) => {
+                tracing::error!(plugin = %self.id, error = %e, "sandbox setup failed");
                 return Err(Box::new(FailedCall {
                     error: RuntimeError::Engine {
                         id: self.id.to_string(),
-                        message: format!("sandbox setup failed: {e:#}"),
+                        message: "sandbox setup failed; see the host log".into(),
                     },
                     log: CallLog::default(),
                     duration: started.elapsed(),
@@ -212,16 +224,23 @@ impl LoadedPlugin {
                 .expect("fuel is enabled on this engine");
         }
         if engine.options().epoch {
-            store.set_epoch_deadline(
-                engine.deadline_ticks(Duration::from_millis(self.limits.deadline_ms)),
-            );
-            store.epoch_deadline_trap();
+            store.epoch_deadline_async_yield_and_update(1);
         }
 
-        let result = match self.bindings.instantiate(&mut store) {
-            Ok(instance) => f(&instance, &mut store).map_err(|e| (e, true)),
-            Err(e) => Err((e, false)),
-        };
+        let deadline = Duration::from_millis(self.limits.deadline_ms);
+        let bindings = &self.bindings;
+        let store_ref = &mut store;
+        let result = tokio::time::timeout(deadline, async move {
+            let instance = bindings
+                .instantiate(store_ref)
+                .await
+                .map_err(|e| (Some(e), false))?;
+            f(&instance, store_ref, input)
+                .await
+                .map_err(|e| (Some(e), true))
+        })
+        .await
+        .unwrap_or(Err((None, true)));
         let fuel_consumed = metering.then(|| fuel_budget - store.get_fuel().unwrap_or(0));
         let exceeded_memory = store.data().limiter.exceeded;
         let log = store.data_mut().finish_log();
@@ -234,7 +253,16 @@ impl LoadedPlugin {
                 duration,
                 fuel_consumed,
             }),
-            Err((e, during_call)) => {
+            Err((None, _)) => Err(Box::new(FailedCall {
+                error: RuntimeError::Timeout {
+                    id: self.id.to_string(),
+                    deadline_ms: self.limits.deadline_ms,
+                },
+                log,
+                duration,
+                fuel_consumed,
+            })),
+            Err((Some(e), during_call)) => {
                 let error = self.classify(e, exceeded_memory, during_call, &log);
                 Err(Box::new(FailedCall {
                     error,

@@ -128,6 +128,9 @@ pub struct LogLine {
     pub message: String,
 }
 
+/// Bytes charged per log line on top of its text.
+pub const LOG_LINE_OVERHEAD: u64 = 64;
+
 /// The bounded log of one call.
 #[derive(Debug, Default)]
 pub struct CallLog {
@@ -143,13 +146,21 @@ pub struct CallLog {
 
 impl CallLog {
     fn push(&mut self, plugin: &str, level: &'static str, message: String) -> bool {
-        let len = message.len() as u64;
+        // Each line costs its bytes plus a fixed overhead, so a flood of
+        // empty lines is bounded too.
+        let len = message.len() as u64 + LOG_LINE_OVERHEAD;
         if self.used_bytes + len > self.max_bytes {
             self.dropped_lines += 1;
             self.dropped_bytes += len;
             return false;
         }
         self.used_bytes += len;
+        // One plugin log line is one host log line: no forged entries.
+        let message = if message.contains(['\n', '\r']) {
+            message.replace('\n', "\\n").replace('\r', "\\r")
+        } else {
+            message
+        };
         match level {
             "trace" => tracing::trace!(plugin, "{message}"),
             "debug" => tracing::debug!(plugin, "{message}"),
@@ -245,7 +256,9 @@ impl HostState {
         }
         if !grants.network.is_empty() {
             let allowed = Arc::new(grants.network.clone());
-            b.allow_tcp(true).allow_udp(true).allow_ip_name_lookup(true);
+            // Name lookup stays off: grants are addresses, and a lookup of an
+            // arbitrary name would leak data through the host's resolver.
+            b.allow_tcp(true).allow_udp(true);
             let id = plugin_id.clone();
             b.socket_addr_check(move |addr, use_| {
                 use wasmtime_wasi::sockets::SocketAddrUse as U;
@@ -261,7 +274,7 @@ impl HostState {
                 Box::pin(async move { ok })
             });
         }
-        // Without a grant TCP, UDP and name lookup stay off (the WASI
+        // Without a grant TCP and UDP stay off too (the WASI
         // context's defaults) and every socket address is refused.
         if let Some(dir) = &grants.filesystem {
             b.preopened_dir(dir, "/data", wasmtime_wasi::FsPerms::ReadOnly)?;
@@ -359,15 +372,19 @@ mod tests {
     #[test]
     fn the_log_keeps_lines_up_to_its_byte_limit_and_counts_the_rest() {
         let mut log = CallLog {
-            max_bytes: 10,
+            max_bytes: 10 + 2 * LOG_LINE_OVERHEAD,
             ..CallLog::default()
         };
         assert!(log.push("p", "info", "12345".into()));
-        assert!(log.push("p", "info", "12345".into()));
-        assert!(!log.push("p", "info", "x".into()));
+        assert!(log.push("p", "info", "12\n45".into()));
+        assert!(
+            !log.push("p", "info", String::new()),
+            "empty lines cost their overhead"
+        );
         assert_eq!(
             (log.lines.len(), log.dropped_lines, log.dropped_bytes),
-            (2, 1, 1)
+            (2, 1, LOG_LINE_OVERHEAD)
         );
+        assert_eq!(log.lines[1].message, "12\\n45", "newlines are escaped");
     }
 }

@@ -223,6 +223,24 @@ impl Store {
             .transpose()
     }
 
+    /// Remove every token labelled `name` except the one hashed `keep`;
+    /// durable when this returns.
+    pub async fn remove_tokens_named(&self, name: &str, keep: Option<&[u8; 32]>) -> Result<usize> {
+        let mut removed = 0;
+        for kv in self.tokens.iter() {
+            let (k, v) = kv?;
+            let rec: TokenRecord = decode("token", &v)?;
+            if rec.name == name && keep.is_none_or(|keep| k.as_ref() != keep.as_slice()) {
+                self.tokens.remove(k)?;
+                removed += 1;
+            }
+        }
+        if removed > 0 {
+            self.flush().await?;
+        }
+        Ok(removed)
+    }
+
     /// How many tokens hold `role`.
     pub fn count_tokens(&self, role: Role) -> Result<usize> {
         let mut n = 0;

@@ -81,7 +81,7 @@ mod tests {
             ]
         );
         assert!(hostile::ALL.iter().all(|a| a.id.starts_with("hostile-")));
-        assert_eq!(hostile::ALL.len(), 8);
+        assert_eq!(hostile::ALL.len(), 9);
     }
 
     #[test]
