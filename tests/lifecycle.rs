@@ -317,7 +317,7 @@ async fn compile_count(api: &Client, source: &str) -> u64 {
 
 #[tokio::test]
 async fn sigterm_shuts_down_gracefully() {
-    let host = Host::start();
+    let mut host = Host::start();
     assert_eq!(host.admin().get("/readyz").await.status, 200);
     let status = host.terminate();
     assert!(status.success(), "exit status {status}");

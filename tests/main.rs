@@ -7,11 +7,14 @@
 //! - `sandbox`: each hostile plugin stopped by its limit or refused by the
 //!   sandbox, with the host still answering other calls;
 //! - `cli`: the `sidecoach plugin …` commands with the sample inputs;
+//! - `records`: the coaching records API (filters, paging, agent scoping,
+//!   restart, tokens, backup and restore);
 //! - `lifecycle`: install, upgrade, roll back, disable, breaker, restart,
 //!   compile cache, back-pressure, graceful shutdown.
 
 mod cli;
 mod lifecycle;
+mod records;
 mod reference;
 mod sandbox;
 mod util;

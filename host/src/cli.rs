@@ -36,6 +36,41 @@ pub enum Command {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+    /// Create an API token on a running host (admin token needed); the new
+    /// token is printed once.
+    Token {
+        /// Which token command.
+        #[command(subcommand)]
+        command: TokenCommand,
+        /// Host URL.
+        #[arg(
+            long,
+            global = true,
+            env = "SIDECOACH_URL",
+            default_value = "http://127.0.0.1:7878"
+        )]
+        url: String,
+        /// Admin API token.
+        #[arg(long, global = true, env = "SIDECOACH_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+    },
+    /// Write every record of a stopped host's data directory to JSON lines.
+    Export {
+        /// Data directory (also SIDECOACH_DATA_DIR).
+        #[arg(long, env = "SIDECOACH_DATA_DIR", default_value = crate::config::DEFAULT_DATA_DIR)]
+        data_dir: PathBuf,
+        /// Output file; standard output when omitted.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Restore an export into a new, empty data directory.
+    Import {
+        /// Data directory to create (also SIDECOACH_DATA_DIR).
+        #[arg(long, env = "SIDECOACH_DATA_DIR", default_value = crate::config::DEFAULT_DATA_DIR)]
+        data_dir: PathBuf,
+        /// The export file.
+        input: PathBuf,
+    },
     /// Manage plugins on a running host.
     Plugin {
         /// Which plugin command.
@@ -52,6 +87,23 @@ pub enum Command {
         /// API token (admin or integrator).
         #[arg(long, global = true, env = "SIDECOACH_TOKEN", hide_env_values = true)]
         token: Option<String>,
+    },
+}
+
+/// Token commands.
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Create a token with a role.
+    Create {
+        /// admin, integrator, supervisor, coach, agent or read-only.
+        #[arg(long)]
+        role: String,
+        /// A label for the token.
+        #[arg(long)]
+        name: String,
+        /// For agent tokens: the agent id it speaks for.
+        #[arg(long)]
+        agent: Option<String>,
     },
 }
 
@@ -160,6 +212,44 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .context("no API token: pass --token or set SIDECOACH_TOKEN")?;
             plugin(command, url.trim_end_matches('/'), &token).await
         }
+        Command::Token {
+            command: TokenCommand::Create { role, name, agent },
+            url,
+            token,
+        } => {
+            let token = token
+                .or_else(|| std::env::var(env::ADMIN_TOKEN).ok())
+                .context("no API token: pass --token or set SIDECOACH_TOKEN")?;
+            let role: crate::model::Role = role.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+            let body = serde_json::json!({ "name": name, "role": role, "agent_id": agent });
+            let req = reqwest::Client::new()
+                .post(format!("{}/v1/tokens", url.trim_end_matches('/')))
+                .json(&body);
+            send(req, &token, &url).await
+        }
+        Command::Export { data_dir, output } => {
+            let store = open_offline(&data_dir)?;
+            let n = match output {
+                Some(path) => {
+                    let file = std::fs::File::create(&path)
+                        .with_context(|| format!("creating {}", path.display()))?;
+                    store.export(&mut std::io::BufWriter::new(file))?
+                }
+                None => store.export(&mut std::io::BufWriter::new(std::io::stdout().lock()))?,
+            };
+            eprintln!("exported {n} records from {}", data_dir.display());
+            Ok(())
+        }
+        Command::Import { data_dir, input } => {
+            std::fs::create_dir_all(&data_dir)
+                .with_context(|| format!("creating {}", data_dir.display()))?;
+            let store = open_offline(&data_dir)?;
+            let file = std::fs::File::open(&input)
+                .with_context(|| format!("opening {}", input.display()))?;
+            let n = store.import(std::io::BufReader::new(file)).await?;
+            eprintln!("imported {n} records into {}", data_dir.display());
+            Ok(())
+        }
     }
 }
 
@@ -187,6 +277,39 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         data_dir.display()
     );
     crate::serve(listener, app, crate::shutdown_signal()).await
+}
+
+/// Open a data directory directly: only when no host is running on it
+/// (sled holds a lock while one is).
+fn open_offline(data_dir: &std::path::Path) -> anyhow::Result<crate::store::Store> {
+    if !data_dir.join("db").exists() && !data_dir.exists() {
+        bail!("{} does not exist", data_dir.display());
+    }
+    crate::store::Store::open(data_dir).with_context(|| {
+        format!(
+            "opening {} (stop the host that uses it first)",
+            data_dir.display()
+        )
+    })
+}
+
+/// Send a request, print the JSON answer, fail on a non-2xx status.
+async fn send(req: reqwest::RequestBuilder, token: &str, url: &str) -> anyhow::Result<()> {
+    let resp = req
+        .bearer_auth(token)
+        .send()
+        .await
+        .with_context(|| format!("cannot reach {url}"))?;
+    let status = resp.status();
+    let text = resp.text().await?;
+    let pretty = serde_json::from_str::<serde_json::Value>(&text)
+        .map(|v| serde_json::to_string_pretty(&v).unwrap_or_else(|_| text.clone()))
+        .unwrap_or(text);
+    println!("{pretty}");
+    if !status.is_success() {
+        bail!("the host answered {status}");
+    }
+    Ok(())
 }
 
 async fn plugin(command: PluginCommand, url: &str, token: &str) -> anyhow::Result<()> {
@@ -223,19 +346,5 @@ async fn plugin(command: PluginCommand, url: &str, token: &str) -> anyhow::Resul
                 .body(body)
         }
     };
-    let resp = req
-        .bearer_auth(token)
-        .send()
-        .await
-        .with_context(|| format!("cannot reach {url}"))?;
-    let status = resp.status();
-    let text = resp.text().await?;
-    let pretty = serde_json::from_str::<serde_json::Value>(&text)
-        .map(|v| serde_json::to_string_pretty(&v).unwrap_or_else(|_| text.clone()))
-        .unwrap_or(text);
-    println!("{pretty}");
-    if !status.is_success() {
-        bail!("the host answered {status}");
-    }
-    Ok(())
+    send(req, token, url).await
 }

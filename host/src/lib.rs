@@ -13,6 +13,8 @@
 //! - [`store`]: the only code that touches sled; durable on return.
 //! - [`runtime`]: the only code that touches wasmtime; plugin lifecycle,
 //!   sandbox and limits.
+//! - [`records`]: the coaching records service (validation, idempotent
+//!   upserts) over the store.
 //! - [`auth`]: API tokens and roles.
 //! - [`metrics`]: Prometheus metrics.
 //! - [`api`]: the only code that touches axum.
@@ -28,6 +30,7 @@ pub mod cli;
 pub mod config;
 pub mod metrics;
 pub mod model;
+pub mod records;
 pub mod runtime;
 pub mod store;
 
@@ -71,10 +74,12 @@ impl App {
         let metrics = Arc::new(Metrics::new());
         let runtime =
             Arc::new(Runtime::start(config.clone(), store.clone(), metrics.clone()).await?);
+        let records = crate::records::Records::new(store.clone());
         let state = AppState {
             runtime,
             store,
             auth,
+            records,
             metrics,
             config,
             ready: Arc::new(AtomicBool::new(true)),

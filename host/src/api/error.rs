@@ -79,6 +79,45 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// Turn axum's own plain-text rejections (body too large, a path segment
+/// that does not parse, a wrong method) into JSON errors with a code, so
+/// every error the API returns has the same shape.
+pub async fn json_rejections(resp: Response) -> Response {
+    let status = resp.status();
+    let is_json = resp
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return resp;
+    }
+    let (code, message) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "payload_too_large",
+            "the request body is larger than the server accepts",
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method_not_allowed",
+            "this route does not accept that method",
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            ("unsupported_media_type", "unsupported content type")
+        }
+        StatusCode::NOT_FOUND => ("not_found", "no such route"),
+        s if s.is_client_error() => (
+            "bad_request",
+            "the request could not be read (check the path and query)",
+        ),
+        _ => ("internal_error", "the server failed; see the host log"),
+    };
+    let mut out = ApiError::new(status, code, message).into_response();
+    if let Some(allow) = resp.headers().get(axum::http::header::ALLOW) {
+        out.headers_mut()
+            .insert(axum::http::header::ALLOW, allow.clone());
+    }
+    out
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         tracing::error!(error = %e, "storage failure");

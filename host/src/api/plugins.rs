@@ -54,9 +54,20 @@ pub async fn inspect(
 pub async fn install(
     State(s): State<AppState>,
     Caller(who): Caller,
-    mut form: Multipart,
+    form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<(StatusCode, Json<Installed>), ApiError> {
+    // The role is checked before the body is looked at.
     who.require(WRITE)?;
+    let mut form = form.map_err(|e| {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!(
+                "send multipart/form-data with `manifest` and `component` parts: {}",
+                e.body_text()
+            ),
+        )
+    })?;
     let mut manifest = None;
     let mut component = None;
     let bad_part = |e: axum::extract::multipart::MultipartError| {

@@ -188,3 +188,268 @@ async fn metrics_count_calls_per_plugin() {
         "{text}"
     );
 }
+
+/// An app plus one token per role (the agent token bound to a real agent).
+async fn app_with_roles() -> (axum::Router, tempfile::TempDir, Vec<(Role, String)>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        data_dir: dir.path().join("data"),
+        admin_token: Some(TOKEN.into()),
+        ..Config::default()
+    };
+    let app = App::open(config).await.expect("app opens");
+    let agent = app
+        .state
+        .records
+        .create_agent(serde_json::from_value(serde_json::json!({"name": "Ana"})).unwrap())
+        .await
+        .unwrap();
+    let mut tokens = vec![];
+    for role in Role::ALL {
+        let agent_id = (role == Role::Agent).then(|| agent.id.clone());
+        tokens.push((
+            role,
+            app.state.auth.create("t", role, agent_id).await.unwrap(),
+        ));
+    }
+    (router(app.state), dir, tokens, agent.id)
+}
+
+fn request(
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    content_type: &str,
+    body: Vec<u8>,
+) -> Request<Body> {
+    let mut b = Request::builder().method(method).uri(path);
+    if let Some(t) = token {
+        b = b.header("authorization", format!("Bearer {t}"));
+    }
+    b.header("content-type", content_type)
+        .body(Body::from(body))
+        .unwrap()
+}
+
+use crate::model::Role;
+
+#[tokio::test]
+async fn every_route_refuses_a_missing_or_under_privileged_token() {
+    let (r, _dir, tokens, _) = app_with_roles().await;
+    for (method, path, allowed) in super::ROUTES {
+        let (status, body) = call(
+            &r,
+            request(method, path, None, "application/json", b"{}".to_vec()),
+        )
+        .await;
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "{method} {path} without a token: {body}"
+        );
+        assert_eq!(body["error"]["code"], "unauthenticated");
+        for (role, token) in &tokens {
+            let (status, body) = call(
+                &r,
+                request(
+                    method,
+                    path,
+                    Some(token),
+                    "application/json",
+                    b"{}".to_vec(),
+                ),
+            )
+            .await;
+            if allowed.contains(role) {
+                assert!(
+                    status != StatusCode::UNAUTHORIZED && status != StatusCode::FORBIDDEN,
+                    "{method} {path} as {role} should be admitted: {status} {body}"
+                );
+            } else {
+                assert_eq!(
+                    status,
+                    StatusCode::FORBIDDEN,
+                    "{method} {path} as {role}: {body}"
+                );
+                assert_eq!(body["error"]["code"], "forbidden");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn bad_input_gets_the_right_4xx_and_nothing_is_stored_twice() {
+    let (r, _dir, _, agent) = app_with_roles().await;
+    let good = format!(
+        r#"{{"source":"s","external_id":"e-1","kind":"csat","value":2,"scale_min":1,"scale_max":5,"agent_id":"{agent}"}}"#
+    );
+    let post = |ct: &str, body: Vec<u8>| request("POST", "/v1/feedback", Some(TOKEN), ct, body);
+    let big = vec![b' '; crate::config::DEFAULT_MAX_BODY_BYTES + 10];
+    let cases: Vec<(&str, Request<Body>, StatusCode, &str)> = vec![
+        (
+            "malformed JSON",
+            post("application/json", b"{\"source\":".to_vec()),
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+        ),
+        (
+            "wrong content type",
+            post("text/csv", good.clone().into_bytes()),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ),
+        (
+            "oversized body",
+            post("application/json", big),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+        ),
+        (
+            "invalid UTF-8",
+            post("application/json", b"{\"source\":\"\xff\xfe\"}".to_vec()),
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+        ),
+        (
+            "unknown field",
+            post(
+                "application/json",
+                good.replace("\"kind\"", "\"knd\"").into_bytes(),
+            ),
+            StatusCode::BAD_REQUEST,
+            "invalid_body",
+        ),
+        (
+            "rating out of scale",
+            post(
+                "application/json",
+                good.replace("\"value\":2", "\"value\":9").into_bytes(),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
+        (
+            "unknown agent",
+            post(
+                "application/json",
+                good.replace(&agent, "nobody").into_bytes(),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
+        (
+            "reversed scale",
+            post(
+                "application/json",
+                good.replace("\"scale_max\":5", "\"scale_max\":0")
+                    .into_bytes(),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
+        (
+            "bad query",
+            request(
+                "GET",
+                "/v1/feedback?agnet=x",
+                Some(TOKEN),
+                "application/json",
+                vec![],
+            ),
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+        ),
+        (
+            "bad limit",
+            request(
+                "GET",
+                "/v1/feedback?limit=0",
+                Some(TOKEN),
+                "application/json",
+                vec![],
+            ),
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+        ),
+        (
+            "bad cursor",
+            request(
+                "GET",
+                "/v1/feedback?cursor=zzz",
+                Some(TOKEN),
+                "application/json",
+                vec![],
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
+        (
+            "bad path type",
+            request(
+                "GET",
+                "/v1/forms/x/versions/one",
+                Some(TOKEN),
+                "application/json",
+                vec![],
+            ),
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            "wrong method",
+            request(
+                "DELETE",
+                "/v1/feedback",
+                Some(TOKEN),
+                "application/json",
+                vec![],
+            ),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
+    ];
+    for (what, req, status, code) in cases {
+        let (got, body) = call(&r, req).await;
+        assert_eq!(
+            (got, body["error"]["code"].as_str()),
+            (status, Some(code)),
+            "{what}: {body}"
+        );
+    }
+    // The interaction route checks times.
+    let bad_times = format!(
+        r#"{{"source":"s","external_id":"c","channel":"voice","agent_id":"{agent}","started_at":20,"ended_at":10}}"#
+    );
+    let (status, body) = call(
+        &r,
+        request(
+            "POST",
+            "/v1/interactions",
+            Some(TOKEN),
+            "application/json",
+            bad_times.into_bytes(),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["details"]["field"], "ended_at");
+
+    // Nothing above was stored; the good record, delivered twice, once.
+    let (_, list) = call(&r, get("/v1/feedback", Some(TOKEN))).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 0, "{list}");
+    let (s1, b1) = call(&r, post("application/json", good.clone().into_bytes())).await;
+    let (s2, b2) = call(&r, post("application/json", good.clone().into_bytes())).await;
+    assert_eq!(
+        (s1, b1["outcome"].as_str()),
+        (StatusCode::CREATED, Some("created")),
+        "{b1}"
+    );
+    assert_eq!(
+        (s2, b2["outcome"].as_str()),
+        (StatusCode::OK, Some("unchanged")),
+        "{b2}"
+    );
+    assert_eq!(b1["record"]["id"], b2["record"]["id"]);
+    let (_, list) = call(&r, get("/v1/feedback", Some(TOKEN))).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
+}

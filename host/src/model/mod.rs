@@ -9,10 +9,12 @@ pub mod auth;
 pub mod event;
 pub mod matching;
 pub mod plugin;
+pub mod records;
 pub mod scoring;
 
 pub use auth::*;
 pub use event::*;
 pub use matching::*;
 pub use plugin::*;
+pub use records::*;
 pub use scoring::*;

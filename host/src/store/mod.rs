@@ -7,6 +7,10 @@
 //! only after it returns. A crash before that point may lose the write, and
 //! the client was never told it succeeded.
 
+pub mod collection;
+mod export;
+mod records;
+
 use std::path::Path;
 
 use serde::Serialize;
@@ -15,6 +19,7 @@ use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
 use crate::model::{PluginRecord, PluginVersion, Role, TokenRecord};
+pub use collection::{Collection, Page, Query, Record, Upserted, WriteError};
 
 /// The schema version this build writes. Bump it with a migration step in
 /// [`Store::migrate`].
@@ -34,6 +39,9 @@ pub enum StoreError {
         /// Why.
         source: serde_json::Error,
     },
+    /// A listing cursor that this store did not issue.
+    #[error("invalid cursor")]
+    BadCursor,
     /// The database was written by a newer Sidecoach.
     #[error(
         "data directory has schema version {found}, newer than this build's {SCHEMA_VERSION}; upgrade sidecoach"
@@ -55,13 +63,25 @@ pub struct Store {
     plugin_versions: sled::Tree,
     blobs: sled::Tree,
     tokens: sled::Tree,
+    /// Agents, with their vendor identities as unique terms.
+    pub agents: Collection,
+    /// Teams and their targets.
+    pub teams: Collection,
+    /// QA form versions.
+    pub forms: Collection,
+    /// Interactions.
+    pub interactions: Collection,
+    /// QA evaluations.
+    pub evaluations: Collection,
+    /// Customer feedback.
+    pub feedback: Collection,
 }
 
-fn encode<T: Serialize>(v: &T) -> Vec<u8> {
+pub(crate) fn encode<T: Serialize>(v: &T) -> Vec<u8> {
     serde_json::to_vec(v).expect("model types always serialise")
 }
 
-fn decode<T: DeserializeOwned>(what: impl Into<String>, bytes: &[u8]) -> Result<T> {
+pub(crate) fn decode<T: DeserializeOwned>(what: impl Into<String>, bytes: &[u8]) -> Result<T> {
     serde_json::from_slice(bytes).map_err(|source| StoreError::Corrupt {
         what: what.into(),
         source,
@@ -92,6 +112,12 @@ impl Store {
             plugin_versions: db.open_tree("plugin_versions")?,
             blobs: db.open_tree("blobs")?,
             tokens: db.open_tree("tokens")?,
+            agents: Collection::open(&db, "agents")?,
+            teams: Collection::open(&db, "teams")?,
+            forms: Collection::open(&db, "forms")?,
+            interactions: Collection::open(&db, "interactions")?,
+            evaluations: Collection::open(&db, "evaluations")?,
+            feedback: Collection::open(&db, "feedback")?,
             db,
         };
         store.migrate()?;

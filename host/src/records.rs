@@ -1,0 +1,629 @@
+//! The coaching records service: validation, server-set fields and
+//! idempotent writes for agents, teams, forms, interactions, evaluations and
+//! feedback. Speaks model types; writes through the store and returns only
+//! after the write is durable.
+
+use crate::model::{
+    Agent, AnswerValue, Evaluation, Feedback, Form, Interaction, StoredForm, Team, TimestampMs,
+};
+use crate::runtime::now_ms;
+use crate::store::{Collection, Page, Query, Record, Store, StoreError, Upserted, WriteError};
+
+/// Why a record was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    /// A field is invalid; `field` is its JSON path.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// The field at fault, e.g. `answers[2].value`.
+        field: String,
+        /// Why.
+        message: String,
+    },
+    /// The record does not exist.
+    #[error("{kind} {id} not found")]
+    NotFound {
+        /// Record kind.
+        kind: &'static str,
+        /// Its id.
+        id: String,
+    },
+    /// The write conflicts with another record.
+    #[error("{0}")]
+    Conflict(String),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+type Result<T> = std::result::Result<T, RecordError>;
+
+fn invalid(field: impl Into<String>, message: impl Into<String>) -> RecordError {
+    RecordError::Invalid {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+impl From<WriteError> for RecordError {
+    fn from(e: WriteError) -> Self {
+        match e {
+            WriteError::Conflict { term, value, owner } => {
+                RecordError::Conflict(format!("{term} {value:?} already belongs to {owner}"))
+            }
+            WriteError::NotFound(id) => RecordError::NotFound { kind: "record", id },
+            WriteError::Store(s) => RecordError::Store(s),
+        }
+    }
+}
+
+/// A listing filter as the API receives it.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    /// One index term, e.g. `("agent", id)`.
+    pub term: Option<(&'static str, String)>,
+    /// Inclusive lower time bound (ms).
+    pub from: Option<TimestampMs>,
+    /// Exclusive upper time bound (ms).
+    pub to: Option<TimestampMs>,
+    /// Continue after this cursor.
+    pub cursor: Option<String>,
+    /// Page size (1..=1000, default 100).
+    pub limit: Option<usize>,
+}
+
+/// The records service.
+#[derive(Clone)]
+pub struct Records {
+    store: Store,
+}
+
+fn check_ulid_free(id: &str) -> Result<()> {
+    if id.is_empty() {
+        Ok(())
+    } else {
+        Err(invalid("id", "is assigned by the server; leave it out"))
+    }
+}
+
+fn finite(field: &str, v: f64) -> Result<()> {
+    if v.is_finite() {
+        Ok(())
+    } else {
+        Err(invalid(field, "must be a finite number"))
+    }
+}
+
+impl Records {
+    /// Records kept in `store`.
+    pub fn new(store: Store) -> Records {
+        Records { store }
+    }
+
+    async fn write<R: Record>(&self, c: &Collection, r: R) -> Result<(Upserted, R)> {
+        let out = c.upsert(r)?;
+        if out.0 != Upserted::Unchanged {
+            self.store.flush().await?;
+        }
+        Ok(out)
+    }
+
+    fn get<R: Record>(&self, c: &Collection, id: &str) -> Result<R> {
+        c.get(id)?.ok_or_else(|| RecordError::NotFound {
+            kind: R::KIND,
+            id: id.to_string(),
+        })
+    }
+
+    fn list<R: Record>(&self, c: &Collection, f: Filter) -> Result<Page<R>> {
+        if let (Some(from), Some(to)) = (f.from, f.to)
+            && to <= from
+        {
+            return Err(invalid("to", "must be after `from`"));
+        }
+        let q = Query {
+            term: f.term,
+            from: f.from,
+            to: f.to,
+            cursor: f.cursor,
+            limit: f.limit.unwrap_or(100),
+        };
+        c.list(&q).map_err(|e| match e {
+            StoreError::BadCursor => invalid(
+                "cursor",
+                "is not a cursor this server issued for this listing",
+            ),
+            e => e.into(),
+        })
+    }
+
+    fn agent_exists(&self, field: &str, id: &str) -> Result<Agent> {
+        self.store
+            .agents
+            .get::<Agent>(id)?
+            .ok_or_else(|| invalid(field, format!("unknown agent {id:?}")))
+    }
+
+    // ---- agents ------------------------------------------------------------
+
+    fn check_agent(&self, a: &Agent) -> Result<()> {
+        if a.name.trim().is_empty() {
+            return Err(invalid("name", "must not be empty"));
+        }
+        for (i, ident) in a.identities.iter().enumerate() {
+            match ident.split_once(':') {
+                Some((s, u)) if !s.is_empty() && !u.is_empty() => {}
+                _ => {
+                    return Err(invalid(
+                        format!("identities[{i}]"),
+                        format!("{ident:?} is not `source:user-id`"),
+                    ));
+                }
+            }
+        }
+        if let Some(t) = &a.team_id
+            && self.store.teams.get::<Team>(t)?.is_none()
+        {
+            return Err(invalid("team_id", format!("unknown team {t:?}")));
+        }
+        if let Some(s) = &a.supervisor_id {
+            self.agent_exists("supervisor_id", s)?;
+        }
+        Ok(())
+    }
+
+    /// Create an agent.
+    pub async fn create_agent(&self, mut a: Agent) -> Result<Agent> {
+        check_ulid_free(&a.id)?;
+        self.check_agent(&a)?;
+        a.id = crate::model::new_id();
+        a.created_at = now_ms();
+        Ok(self.write(&self.store.agents, a).await?.1)
+    }
+
+    /// Replace an agent's fields (id and creation time are kept).
+    pub async fn update_agent(&self, id: &str, mut a: Agent) -> Result<Agent> {
+        let old: Agent = self.get(&self.store.agents, id)?;
+        self.check_agent(&a)?;
+        a.id = old.id;
+        a.created_at = old.created_at;
+        Ok(self.write(&self.store.agents, a).await?.1)
+    }
+
+    /// One agent.
+    pub fn agent(&self, id: &str) -> Result<Agent> {
+        self.get(&self.store.agents, id)
+    }
+
+    /// The agent holding a vendor identity (`source:user-id`).
+    pub fn agent_by_identity(&self, identity: &str) -> Result<Option<Agent>> {
+        match self.store.agents.owner_of("identity", identity)? {
+            Some(id) => Ok(self.store.agents.get(&id)?),
+            None => Ok(None),
+        }
+    }
+
+    /// A page of agents.
+    pub fn agents(&self, f: Filter) -> Result<Page<Agent>> {
+        self.list(&self.store.agents, f)
+    }
+
+    // ---- teams -------------------------------------------------------------
+
+    fn check_team(&self, t: &Team) -> Result<()> {
+        if t.name.trim().is_empty() {
+            return Err(invalid("name", "must not be empty"));
+        }
+        if let Some(s) = &t.supervisor_id {
+            self.agent_exists("supervisor_id", s)?;
+        }
+        let tg = &t.targets;
+        for (field, v, lo, hi) in [
+            ("targets.qa_percent", tg.qa_percent, 0.0, 100.0),
+            ("targets.csat", tg.csat, 1.0, 5.0),
+            ("targets.nps", tg.nps, -100.0, 100.0),
+            ("targets.aht_seconds", tg.aht_seconds, 0.0, 86_400.0),
+        ] {
+            if let Some(v) = v
+                && !(lo..=hi).contains(&v)
+            {
+                return Err(invalid(field, format!("{v} is outside {lo}..{hi}")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Create a team.
+    pub async fn create_team(&self, mut t: Team) -> Result<Team> {
+        check_ulid_free(&t.id)?;
+        self.check_team(&t)?;
+        t.id = crate::model::new_id();
+        t.created_at = now_ms();
+        Ok(self.write(&self.store.teams, t).await?.1)
+    }
+
+    /// Replace a team's fields.
+    pub async fn update_team(&self, id: &str, mut t: Team) -> Result<Team> {
+        let old: Team = self.get(&self.store.teams, id)?;
+        self.check_team(&t)?;
+        t.id = old.id;
+        t.created_at = old.created_at;
+        Ok(self.write(&self.store.teams, t).await?.1)
+    }
+
+    /// One team.
+    pub fn team(&self, id: &str) -> Result<Team> {
+        self.get(&self.store.teams, id)
+    }
+
+    /// A page of teams.
+    pub fn teams(&self, f: Filter) -> Result<Page<Team>> {
+        self.list(&self.store.teams, f)
+    }
+
+    // ---- forms -------------------------------------------------------------
+
+    fn check_form(form: &Form) -> Result<()> {
+        if form.id.is_empty()
+            || !form
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(invalid("id", "must be letters, digits, - and _"));
+        }
+        if form.sections.is_empty() {
+            return Err(invalid("sections", "a form needs at least one section"));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (si, s) in form.sections.iter().enumerate() {
+            finite(&format!("sections[{si}].weight"), s.weight)?;
+            if s.weight < 0.0 {
+                return Err(invalid(
+                    format!("sections[{si}].weight"),
+                    "must not be negative",
+                ));
+            }
+            for (ci, c) in s.criteria.iter().enumerate() {
+                let at = |f: &str| format!("sections[{si}].criteria[{ci}].{f}");
+                if !seen.insert(c.id.as_str()) {
+                    return Err(invalid(
+                        at("id"),
+                        format!("criterion id {:?} is used twice", c.id),
+                    ));
+                }
+                for (f, v) in [
+                    ("weight", c.weight),
+                    ("scale_min", c.scale_min),
+                    ("scale_max", c.scale_max),
+                ] {
+                    finite(&at(f), v)?;
+                }
+                if c.scale_max <= c.scale_min {
+                    return Err(invalid(at("scale_max"), "must be greater than scale_min"));
+                }
+                if c.weight < 0.0 {
+                    return Err(invalid(at("weight"), "must not be negative"));
+                }
+            }
+        }
+        let st = &form.settings;
+        if !(0.0..=100.0).contains(&st.pass_mark) {
+            return Err(invalid("settings.pass_mark", "must be within 0..100"));
+        }
+        if let Some(t) = st.critical_threshold
+            && !(0.0..=1.0).contains(&t)
+        {
+            return Err(invalid(
+                "settings.critical_threshold",
+                "must be within 0..1",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Store a new version of a form; the version must be higher than any
+    /// stored one.
+    pub async fn create_form(&self, form: Form) -> Result<StoredForm> {
+        Self::check_form(&form)?;
+        if let Some(latest) = self.latest_form(&form.id)?
+            && form.version <= latest.form.version
+        {
+            return Err(RecordError::Conflict(format!(
+                "form {} already has version {}; a new version must be higher",
+                form.id, latest.form.version
+            )));
+        }
+        Ok(self
+            .write(&self.store.forms, StoredForm::new(form, now_ms()))
+            .await?
+            .1)
+    }
+
+    fn latest_form(&self, id: &str) -> Result<Option<StoredForm>> {
+        let q = Query {
+            term: Some(("form", id.to_string())),
+            limit: 1000,
+            ..Query::default()
+        };
+        Ok(self.store.forms.list::<StoredForm>(&q)?.items.pop())
+    }
+
+    /// A form version, or the latest.
+    pub fn form(&self, id: &str, version: Option<u32>) -> Result<StoredForm> {
+        let found = match version {
+            Some(v) => self.store.forms.get(&StoredForm::key_of(id, v))?,
+            None => self.latest_form(id)?,
+        };
+        found.ok_or_else(|| RecordError::NotFound {
+            kind: "form",
+            id: version.map_or(id.to_string(), |v| format!("{id} version {v}")),
+        })
+    }
+
+    /// A page of form versions.
+    pub fn forms(&self, f: Filter) -> Result<Page<StoredForm>> {
+        self.list(&self.store.forms, f)
+    }
+
+    // ---- interactions --------------------------------------------------------
+
+    fn check_source(source: &str, external_id: &str) -> Result<()> {
+        if source.trim().is_empty() {
+            return Err(invalid("source", "must not be empty"));
+        }
+        if external_id.trim().is_empty() {
+            return Err(invalid("external_id", "must not be empty"));
+        }
+        Ok(())
+    }
+
+    /// Store an interaction; a redelivery of the same `(source,
+    /// external_id)` updates the stored one (or changes nothing).
+    pub async fn put_interaction(
+        &self,
+        mut i: Interaction,
+        id: Option<&str>,
+    ) -> Result<(Upserted, Interaction)> {
+        Self::check_source(&i.source, &i.external_id)?;
+        if let (Some(s), Some(e)) = (i.started_at, i.ended_at)
+            && e < s
+        {
+            return Err(invalid("ended_at", "is before started_at"));
+        }
+        if let Some(s) = &i.sentiment {
+            for (f, v) in [
+                ("customer", s.customer),
+                ("agent", s.agent),
+                ("customer_final_quarter", s.customer_final_quarter),
+            ] {
+                if let Some(v) = v
+                    && !(-5.0..=5.0).contains(&v)
+                {
+                    return Err(invalid(
+                        format!("sentiment.{f}"),
+                        format!("{v} is outside -5..5"),
+                    ));
+                }
+            }
+        }
+        i.team_id = match &i.agent_id {
+            Some(a) => self.agent_exists("agent_id", a)?.team_id,
+            None => None,
+        };
+        let existing = self.resolve::<Interaction>(
+            &self.store.interactions,
+            &i.source,
+            &i.external_id,
+            &mut i.id,
+            id,
+        )?;
+        i.received_at = existing.map_or_else(now_ms, |e| e.received_at);
+        self.write(&self.store.interactions, i).await
+    }
+
+    /// Settle the id of a vendor record: the stored one for its external
+    /// key, the path id for an update, or a new one.
+    fn resolve<R: Record>(
+        &self,
+        c: &Collection,
+        source: &str,
+        external_id: &str,
+        id: &mut String,
+        path_id: Option<&str>,
+    ) -> Result<Option<R>> {
+        let by_ext = c.id_for_external(source, external_id)?;
+        match path_id {
+            Some(p) => {
+                let existing: R = self.get(c, p)?;
+                if let Some(other) = by_ext.filter(|o| o != p) {
+                    return Err(RecordError::Conflict(format!(
+                        "({source}, {external_id}) already belongs to {other}"
+                    )));
+                }
+                if !id.is_empty() && id != p {
+                    return Err(invalid("id", "does not match the path"));
+                }
+                *id = p.to_string();
+                Ok(Some(existing))
+            }
+            None => {
+                check_ulid_free(id)?;
+                match by_ext {
+                    Some(existing) => {
+                        *id = existing.clone();
+                        Ok(c.get(&existing)?)
+                    }
+                    None => {
+                        *id = crate::model::new_id();
+                        Ok(None)
+                    }
+                }
+            }
+        }
+    }
+
+    /// One interaction.
+    pub fn interaction(&self, id: &str) -> Result<Interaction> {
+        self.get(&self.store.interactions, id)
+    }
+
+    /// A page of interactions.
+    pub fn interactions(&self, f: Filter) -> Result<Page<Interaction>> {
+        self.list(&self.store.interactions, f)
+    }
+
+    // ---- evaluations ---------------------------------------------------------
+
+    /// Store an evaluation after checking its answers against its form.
+    pub async fn put_evaluation(
+        &self,
+        mut e: Evaluation,
+        id: Option<&str>,
+    ) -> Result<(Upserted, Evaluation)> {
+        Self::check_source(&e.source, &e.external_id)?;
+        e.team_id = self.agent_exists("agent_id", &e.agent_id)?.team_id;
+        if let Some(i) = &e.interaction_id
+            && self.store.interactions.get::<Interaction>(i)?.is_none()
+        {
+            return Err(invalid(
+                "interaction_id",
+                format!("unknown interaction {i:?}"),
+            ));
+        }
+        if e.scorecard.is_some() {
+            return Err(invalid(
+                "scorecard",
+                "is computed by the scorer; leave it out",
+            ));
+        }
+        let form = self
+            .form(&e.form_id, (e.form_version != 0).then_some(e.form_version))
+            .map_err(|_| {
+                invalid(
+                    "form_id",
+                    format!("unknown form {:?} (version {})", e.form_id, e.form_version),
+                )
+            })?;
+        e.form_version = form.form.version;
+        let mut seen = std::collections::HashSet::new();
+        for (k, a) in e.answers.iter().enumerate() {
+            let Some(c) = form
+                .form
+                .sections
+                .iter()
+                .flat_map(|s| &s.criteria)
+                .find(|c| c.id == a.criterion_id)
+            else {
+                return Err(invalid(
+                    format!("answers[{k}].criterion_id"),
+                    format!("form {} has no criterion {:?}", e.form_id, a.criterion_id),
+                ));
+            };
+            if !seen.insert(a.criterion_id.as_str()) {
+                return Err(invalid(
+                    format!("answers[{k}].criterion_id"),
+                    format!("criterion {:?} is answered twice", a.criterion_id),
+                ));
+            }
+            if let AnswerValue::Score(v) = a.value
+                && !(v.is_finite() && (c.scale_min..=c.scale_max).contains(&v))
+            {
+                return Err(invalid(
+                    format!("answers[{k}].value"),
+                    format!("{v} is outside the scale {}..{}", c.scale_min, c.scale_max),
+                ));
+            }
+        }
+        if e.evaluated_at == 0 {
+            e.evaluated_at = now_ms();
+        }
+        let existing = self.resolve::<Evaluation>(
+            &self.store.evaluations,
+            &e.source,
+            &e.external_id,
+            &mut e.id,
+            id,
+        )?;
+        if let Some(old) = existing {
+            // A redelivery keeps the score computed for the same answers.
+            if old.answers == e.answers && old.form_version == e.form_version {
+                e.scorecard = old.scorecard;
+            }
+        }
+        self.write(&self.store.evaluations, e).await
+    }
+
+    /// One evaluation.
+    pub fn evaluation(&self, id: &str) -> Result<Evaluation> {
+        self.get(&self.store.evaluations, id)
+    }
+
+    /// A page of evaluations.
+    pub fn evaluations(&self, f: Filter) -> Result<Page<Evaluation>> {
+        self.list(&self.store.evaluations, f)
+    }
+
+    // ---- feedback ------------------------------------------------------------
+
+    /// Store customer feedback.
+    pub async fn put_feedback(
+        &self,
+        mut f: Feedback,
+        id: Option<&str>,
+    ) -> Result<(Upserted, Feedback)> {
+        Self::check_source(&f.source, &f.external_id)?;
+        for (field, v) in [
+            ("value", f.value),
+            ("scale_min", f.scale_min),
+            ("scale_max", f.scale_max),
+        ] {
+            finite(field, v)?;
+        }
+        if f.scale_max <= f.scale_min {
+            return Err(invalid("scale_max", "must be greater than scale_min"));
+        }
+        if !(f.scale_min..=f.scale_max).contains(&f.value) {
+            return Err(invalid(
+                "value",
+                format!(
+                    "{} is outside the scale {}..{}",
+                    f.value, f.scale_min, f.scale_max
+                ),
+            ));
+        }
+        f.team_id = match &f.agent_id {
+            Some(a) => self.agent_exists("agent_id", a)?.team_id,
+            None => None,
+        };
+        if let Some(i) = &f.interaction_id
+            && self.store.interactions.get::<Interaction>(i)?.is_none()
+        {
+            return Err(invalid(
+                "interaction_id",
+                format!("unknown interaction {i:?}"),
+            ));
+        }
+        let existing = self.resolve::<Feedback>(
+            &self.store.feedback,
+            &f.source,
+            &f.external_id,
+            &mut f.id,
+            id,
+        )?;
+        if f.received_at == 0 {
+            f.received_at = existing.map_or_else(now_ms, |e| e.received_at);
+        }
+        self.write(&self.store.feedback, f).await
+    }
+
+    /// One feedback record.
+    pub fn feedback(&self, id: &str) -> Result<Feedback> {
+        self.get(&self.store.feedback, id)
+    }
+
+    /// A page of feedback.
+    pub fn feedback_list(&self, f: Filter) -> Result<Page<Feedback>> {
+        self.list(&self.store.feedback, f)
+    }
+}

@@ -1,0 +1,540 @@
+//! Generic storage for the coaching records: one tree per entity, an index
+//! tree per entity, and idempotent upserts keyed by (source, external id).
+//!
+//! Trees for a record kind `K`:
+//! - `K`: id → JSON;
+//! - `K.ext`: `source \0 external_id` → id, so a redelivered vendor event
+//!   maps to the record it created;
+//! - `K.idx`: `term \0 value \0 time(8 bytes, big-endian, sign-flipped) \0 id`
+//!   → empty, one entry per index term the record declares (agent, team,
+//!   topic, identity…) plus `all` for plain time-ordered listing.
+//!
+//! An upsert reads the old record, removes its index entries and writes the
+//! new ones in one sled transaction over the three trees, then flushes.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sled::Transactional;
+use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
+
+use super::{StoreError, decode, encode};
+
+/// A stored record kind.
+pub trait Record: Serialize + DeserializeOwned + Clone + PartialEq + Send + Sync + 'static {
+    /// Tree name, e.g. `interactions`.
+    const KIND: &'static str;
+    /// The record's id (a ULID, or a natural key for forms).
+    fn id(&self) -> &str;
+    /// Set the id (used when an upsert resolves to an existing record).
+    fn set_id(&mut self, id: String);
+    /// The time it is ordered by in listings (ms since epoch).
+    fn time(&self) -> i64;
+    /// `(source, external id)` for vendor records.
+    fn external(&self) -> Option<(&str, &str)> {
+        None
+    }
+    /// Index terms: `(term, value)` pairs, e.g. `("agent", id)`.
+    fn terms(&self) -> Vec<(&'static str, String)>;
+    /// Terms whose value may belong to one record only (e.g. a vendor
+    /// identity), checked on every write.
+    fn unique_terms(&self) -> Vec<(&'static str, String)> {
+        vec![]
+    }
+}
+
+/// What an upsert did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Upserted {
+    /// A new record.
+    Created,
+    /// An existing record changed.
+    Updated,
+    /// The same record again (a redelivery): nothing written.
+    Unchanged,
+}
+
+/// A failed write.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// A unique term already belongs to another record.
+    #[error("{term} {value:?} already belongs to {owner}")]
+    Conflict {
+        /// The term.
+        term: &'static str,
+        /// Its value.
+        value: String,
+        /// The record holding it.
+        owner: String,
+    },
+    /// The record to update does not exist.
+    #[error("no record with id {0}")]
+    NotFound(String),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// One page of a listing.
+#[derive(Clone, Debug, Serialize)]
+pub struct Page<T> {
+    /// The records, in time order.
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A listing query.
+#[derive(Clone, Debug, Default)]
+pub struct Query {
+    /// Filter by one index term (`("agent", id)`); none = every record.
+    pub term: Option<(&'static str, String)>,
+    /// Inclusive lower bound on the record time.
+    pub from: Option<i64>,
+    /// Exclusive upper bound on the record time.
+    pub to: Option<i64>,
+    /// Continue after this cursor.
+    pub cursor: Option<String>,
+    /// Page size.
+    pub limit: usize,
+}
+
+/// The trees of one record kind.
+#[derive(Clone)]
+pub struct Collection {
+    data: sled::Tree,
+    ext: sled::Tree,
+    idx: sled::Tree,
+    /// Serialises upserts of this kind: the external-id lookup and the
+    /// unique-term check happen before the transaction, so two concurrent
+    /// deliveries of one vendor event must not both pass them. A std mutex:
+    /// held only across synchronous sled calls, never across an await.
+    writer: std::sync::Arc<std::sync::Mutex<()>>,
+}
+
+/// Time as 8 bytes that sort like the signed value.
+fn time_key(t: i64) -> [u8; 8] {
+    ((t as u64) ^ (1 << 63)).to_be_bytes()
+}
+
+fn term_prefix(term: &str, value: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(term.len() + value.len() + 2);
+    k.extend_from_slice(term.as_bytes());
+    k.push(0);
+    k.extend_from_slice(value.as_bytes());
+    k.push(0);
+    k
+}
+
+fn index_key(term: &str, value: &str, time: i64, id: &str) -> Vec<u8> {
+    let mut k = term_prefix(term, value);
+    k.extend_from_slice(&time_key(time));
+    k.push(0);
+    k.extend_from_slice(id.as_bytes());
+    k
+}
+
+fn ext_key(source: &str, external_id: &str) -> Vec<u8> {
+    let mut k = source.as_bytes().to_vec();
+    k.push(0);
+    k.extend_from_slice(external_id.as_bytes());
+    k
+}
+
+fn all_terms<R: Record>(r: &R) -> Vec<(&'static str, String)> {
+    let mut t = r.terms();
+    t.push(("all", String::new()));
+    t.extend(r.unique_terms());
+    t
+}
+
+type Tx = ConflictableTransactionError<WriteError>;
+
+impl Collection {
+    /// Open (or create) the trees of `kind`.
+    pub fn open(db: &sled::Db, kind: &str) -> Result<Collection, StoreError> {
+        Ok(Collection {
+            data: db.open_tree(kind)?,
+            ext: db.open_tree(format!("{kind}.ext"))?,
+            idx: db.open_tree(format!("{kind}.idx"))?,
+            writer: Default::default(),
+        })
+    }
+
+    /// The trees, for export/import.
+    pub fn trees(&self) -> [&sled::Tree; 3] {
+        [&self.data, &self.ext, &self.idx]
+    }
+
+    /// A record by id.
+    pub fn get<R: Record>(&self, id: &str) -> Result<Option<R>, StoreError> {
+        self.data
+            .get(id)?
+            .map(|v| decode(format!("{} {id}", R::KIND), &v))
+            .transpose()
+    }
+
+    /// The id a `(source, external id)` maps to.
+    pub fn id_for_external(
+        &self,
+        source: &str,
+        external_id: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .ext
+            .get(ext_key(source, external_id))?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    /// The id of the record holding a unique term value, if any.
+    pub fn owner_of(&self, term: &str, value: &str) -> Result<Option<String>, StoreError> {
+        let prefix = term_prefix(term, value);
+        match self.idx.scan_prefix(&prefix).next() {
+            Some(kv) => {
+                let (k, _) = kv?;
+                Ok(Some(
+                    String::from_utf8_lossy(&k[prefix.len() + 9..]).into_owned(),
+                ))
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn write_tx<R: Record>(
+        data: &TransactionalTree,
+        ext: &TransactionalTree,
+        idx: &TransactionalTree,
+        old: Option<&R>,
+        new: &R,
+    ) -> Result<(), Tx> {
+        if let Some(old) = old {
+            for (term, value) in all_terms(old) {
+                idx.remove(index_key(term, &value, old.time(), old.id()))?;
+            }
+        }
+        for (term, value) in all_terms(new) {
+            idx.insert(index_key(term, &value, new.time(), new.id()), &[][..])?;
+        }
+        if let Some((source, external_id)) = new.external() {
+            ext.insert(ext_key(source, external_id), new.id().as_bytes())?;
+        }
+        data.insert(new.id().as_bytes(), encode(new))?;
+        Ok(())
+    }
+
+    /// Insert or update a record. A record with an external key that is
+    /// already stored takes the stored record's id; if nothing changed the
+    /// write is skipped (`Unchanged`). Unique terms held by another record
+    /// are a conflict. Not durable until the caller flushes.
+    pub fn upsert<R: Record>(&self, mut record: R) -> Result<(Upserted, R), WriteError> {
+        let _writer = self
+            .writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some((source, external_id)) = record.external()
+            && let Some(existing) = self.id_for_external(source, external_id)?
+        {
+            record.set_id(existing);
+        }
+        for (term, value) in record.unique_terms() {
+            if let Some(owner) = self.owner_of(term, &value)?
+                && owner != record.id()
+            {
+                return Err(WriteError::Conflict { term, value, owner });
+            }
+        }
+        let result = (&self.data, &self.ext, &self.idx).transaction(|(data, ext, idx)| {
+            let old: Option<R> = match data.get(record.id().as_bytes())? {
+                Some(v) => Some(
+                    decode(format!("{} {}", R::KIND, record.id()), &v)
+                        .map_err(|e| ConflictableTransactionError::Abort(WriteError::Store(e)))?,
+                ),
+                None => None,
+            };
+            if old.as_ref() == Some(&record) {
+                return Ok(Upserted::Unchanged);
+            }
+            Self::write_tx(data, ext, idx, old.as_ref(), &record)?;
+            Ok(if old.is_some() {
+                Upserted::Updated
+            } else {
+                Upserted::Created
+            })
+        });
+        let outcome = result.map_err(|e| match e {
+            TransactionError::Abort(e) => e,
+            TransactionError::Storage(e) => WriteError::Store(StoreError::Sled(e)),
+        })?;
+        Ok((outcome, record))
+    }
+
+    /// Update an existing record by id.
+    pub fn update<R: Record>(&self, record: R) -> Result<(Upserted, R), WriteError> {
+        if !self
+            .data
+            .contains_key(record.id())
+            .map_err(StoreError::from)?
+        {
+            return Err(WriteError::NotFound(record.id().to_string()));
+        }
+        self.upsert(record)
+    }
+
+    /// A page of records, in time order (then id).
+    pub fn list<R: Record>(&self, q: &Query) -> Result<Page<R>, StoreError> {
+        let (term, value) = q.term.clone().unwrap_or(("all", String::new()));
+        let prefix = term_prefix(term, &value);
+        let mut start = prefix.clone();
+        start.extend_from_slice(&time_key(q.from.unwrap_or(i64::MIN)));
+        if let Some(c) = &q.cursor {
+            let after = decode_cursor(c).ok_or(StoreError::BadCursor)?;
+            if !after.starts_with(&prefix) {
+                return Err(StoreError::BadCursor);
+            }
+            // Strictly after the cursor key.
+            let mut next = after;
+            next.push(0);
+            if next > start {
+                start = next;
+            }
+        }
+        let mut end = prefix.clone();
+        end.extend_from_slice(&time_key(q.to.unwrap_or(i64::MAX)));
+        let limit = q.limit.clamp(1, 1000);
+        let mut items = Vec::with_capacity(limit.min(64));
+        let mut last_key = None;
+        let mut more = false;
+        for kv in self.idx.range(start..end) {
+            let (k, _) = kv?;
+            if items.len() == limit {
+                more = true;
+                break;
+            }
+            let id = String::from_utf8_lossy(&k[prefix.len() + 9..]).into_owned();
+            if let Some(r) = self.get::<R>(&id)? {
+                items.push(r);
+            }
+            last_key = Some(k.to_vec());
+        }
+        Ok(Page {
+            items,
+            next_cursor: if more {
+                last_key.map(|k| encode_cursor(&k))
+            } else {
+                None
+            },
+        })
+    }
+
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        self.data.len()
+    }
+
+    /// Whether there are no records.
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+}
+
+fn encode_cursor(key: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key)
+}
+
+fn decode_cursor(c: &str) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(c)
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Agent, Channel, Direction, Interaction};
+    use crate::store::Store;
+
+    fn interaction(ext: &str, agent: &str, at: i64, topics: &[&str]) -> Interaction {
+        Interaction {
+            id: crate::model::new_id(),
+            source: "test".into(),
+            external_id: ext.into(),
+            agent_id: Some(agent.into()),
+            team_id: None,
+            channel: Channel::Voice,
+            direction: Direction::Inbound,
+            started_at: Some(at),
+            ended_at: None,
+            handle_ms: None,
+            talk_ms: None,
+            hold_ms: None,
+            after_work_ms: None,
+            queue: None,
+            topics: topics.iter().map(|t| t.to_string()).collect(),
+            sentiment: None,
+            wrap_up: None,
+            received_at: 0,
+        }
+    }
+
+    #[test]
+    fn a_redelivered_external_id_is_stored_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let c = &store.interactions;
+        let (o1, first) = c.upsert(interaction("c-1", "a", 10, &[])).unwrap();
+        let (o2, again) = c.upsert(interaction("c-1", "a", 10, &[])).unwrap();
+        assert_eq!((o1, o2), (Upserted::Created, Upserted::Unchanged));
+        assert_eq!(
+            first.id, again.id,
+            "the redelivery resolves to the stored id"
+        );
+        let (o3, _) = c.upsert(interaction("c-1", "a", 10, &["billing"])).unwrap();
+        assert_eq!(o3, Upserted::Updated);
+        assert_eq!(c.len(), 1);
+        // The old index entries went with the update.
+        let q = |term: &'static str, v: &str| Query {
+            term: Some((term, v.into())),
+            limit: 10,
+            ..Query::default()
+        };
+        assert_eq!(
+            c.list::<Interaction>(&q("topic", "billing"))
+                .unwrap()
+                .items
+                .len(),
+            1
+        );
+        assert_eq!(
+            c.list::<Interaction>(&q("agent", "a")).unwrap().items.len(),
+            1
+        );
+    }
+
+    #[test]
+    fn listings_filter_by_term_and_time_and_page_with_cursors() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let c = &store.interactions;
+        for i in 0..25 {
+            c.upsert(interaction(
+                &format!("c-{i}"),
+                if i % 2 == 0 { "even" } else { "odd" },
+                -5 + i,
+                &[],
+            ))
+            .unwrap();
+        }
+        let mut q = Query {
+            term: Some(("agent", "even".into())),
+            from: Some(0),
+            to: Some(15),
+            limit: 3,
+            ..Query::default()
+        };
+        let mut seen = vec![];
+        loop {
+            let page = c.list::<Interaction>(&q).unwrap();
+            seen.extend(page.items.iter().map(|r| r.started_at.unwrap()));
+            match page.next_cursor {
+                Some(cur) => q.cursor = Some(cur),
+                None => break,
+            }
+        }
+        // Times -5..=19; even agents at odd times from -5: -5,-3,...; within [0,15): 1,3,...,13.
+        assert_eq!(seen, vec![1, 3, 5, 7, 9, 11, 13]);
+        let all = c
+            .list::<Interaction>(&Query {
+                limit: 1000,
+                ..Query::default()
+            })
+            .unwrap();
+        assert_eq!(all.items.len(), 25);
+        assert!(
+            all.items
+                .windows(2)
+                .all(|w| w[0].started_at <= w[1].started_at),
+            "time order, negatives first"
+        );
+        let bad = Query {
+            cursor: Some("bm9wZQ".into()),
+            limit: 5,
+            ..Query::default()
+        };
+        assert!(matches!(
+            c.list::<Interaction>(&bad),
+            Err(StoreError::BadCursor)
+        ));
+    }
+
+    #[test]
+    fn a_vendor_identity_belongs_to_one_agent() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let agent = |id: &str, idents: &[&str]| Agent {
+            id: id.into(),
+            name: id.into(),
+            email: None,
+            team_id: None,
+            supervisor_id: None,
+            identities: idents.iter().map(|s| s.to_string()).collect(),
+            created_at: 1,
+        };
+        store
+            .agents
+            .upsert(agent("ana", &["genesys:u-1", "twilio:WK1"]))
+            .unwrap();
+        let err = store
+            .agents
+            .upsert(agent("bo", &["twilio:WK1"]))
+            .unwrap_err();
+        assert!(matches!(err, WriteError::Conflict { owner, .. } if owner == "ana"));
+        assert_eq!(
+            store
+                .agents
+                .owner_of("identity", "genesys:u-1")
+                .unwrap()
+                .as_deref(),
+            Some("ana")
+        );
+        // Ana may drop an identity, and then Bo may take it.
+        store.agents.upsert(agent("ana", &["genesys:u-1"])).unwrap();
+        store.agents.upsert(agent("bo", &["twilio:WK1"])).unwrap();
+        assert_eq!(
+            store
+                .agents
+                .owner_of("identity", "twilio:WK1")
+                .unwrap()
+                .as_deref(),
+            Some("bo")
+        );
+    }
+
+    #[tokio::test]
+    async fn export_then_import_reproduces_every_tree_exactly() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("a")).unwrap();
+        for i in 0..10 {
+            store
+                .interactions
+                .upsert(interaction(&format!("c-{i}"), "a", i, &["t"]))
+                .unwrap();
+        }
+        store.flush().await.unwrap();
+        let mut out = Vec::new();
+        let n = store.export(&mut out).unwrap();
+        assert!(n >= 10 * 4, "records plus index entries: {n}");
+
+        let copy = Store::open(&dir.path().join("b")).unwrap();
+        assert_eq!(copy.import(std::io::Cursor::new(&out)).await.unwrap(), n);
+        let mut again = Vec::new();
+        copy.export(&mut again).unwrap();
+        assert_eq!(
+            String::from_utf8(again).unwrap(),
+            String::from_utf8(out.clone()).unwrap()
+        );
+        // Importing twice is refused: the target is no longer empty.
+        assert!(copy.import(std::io::Cursor::new(&out)).await.is_err());
+    }
+}
