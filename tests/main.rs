@@ -6,6 +6,7 @@
 //!   plugin, enforced at compile time by `foreach_reference_plugin!`);
 //! - `sandbox`: each hostile plugin stopped by its limit or refused by the
 //!   sandbox, with the host still answering other calls;
+//! - `crash`: acknowledged writes survive repeated SIGKILL;
 //! - `cli`: the `sidecoach plugin …` commands with the sample inputs;
 //! - `records`: the coaching records API (filters, paging, agent scoping,
 //!   restart, tokens, backup and restore);
@@ -13,6 +14,7 @@
 //!   compile cache, back-pressure, graceful shutdown.
 
 mod cli;
+mod crash;
 mod lifecycle;
 mod records;
 mod reference;

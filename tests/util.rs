@@ -210,6 +210,18 @@ impl Client {
             .await
     }
 
+    /// POST JSON; `None` when the host could not be reached or the
+    /// connection broke (it was killed).
+    pub async fn try_post(&self, path: &str, body: &Value) -> Option<(StatusCode, String)> {
+        let mut req = self.http.post(format!("{}{path}", self.url)).json(body);
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.ok()?;
+        let status = resp.status();
+        Some((status, resp.text().await.ok()?))
+    }
+
     /// POST JSON.
     pub async fn post(&self, path: &str, body: &Value) -> Reply {
         self.send(self.http.post(format!("{}{path}", self.url)).json(body))

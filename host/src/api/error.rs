@@ -25,6 +25,26 @@ pub struct ApiError {
     pub details: Option<serde_json::Value>,
 }
 
+/// The shape of every error response (for the OpenAPI document).
+#[derive(utoipa::ToSchema)]
+#[expect(dead_code, reason = "documents the JSON that `Body` writes")]
+pub struct ErrorBody {
+    /// The error.
+    error: ErrorInner,
+}
+
+/// An error's fields.
+#[derive(utoipa::ToSchema)]
+#[expect(dead_code, reason = "documents the JSON that `Inner` writes")]
+struct ErrorInner {
+    /// Stable machine-readable code, e.g. `invalid_field`, `plugin_timeout`.
+    code: String,
+    /// Human-readable explanation.
+    message: String,
+    /// Extra context (the field at fault, a plugin's logs…).
+    details: Option<serde_json::Value>,
+}
+
 #[derive(Serialize)]
 struct Body<'a> {
     error: Inner<'a>,

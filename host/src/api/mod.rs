@@ -17,9 +17,9 @@ use std::sync::atomic::AtomicBool;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequestParts};
 use axum::http::request::Parts;
-use axum::routing::{get, post};
+use axum::routing::get;
 
-pub use error::ApiError;
+pub use error::{ApiError, ErrorBody};
 
 use crate::auth::{Auth, Principal};
 use crate::config::Config;
@@ -236,74 +236,88 @@ pub const ROUTES: &[(&str, &str, &[Role])] = &[
     ("POST", "/v1/tokens", &[Role::Admin]),
 ];
 
+/// The OpenAPI document's fixed parts; the paths and schemas are collected
+/// from the handlers' `#[utoipa::path]` annotations by the router below.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(title = "Sidecoach API", description = "Contact-center coaching sidecar: records, plugins, operations."),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The routes with their OpenAPI document, built from the same handlers.
+fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    use utoipa::OpenApi as _;
+    use utoipa_axum::router::OpenApiRouter;
+    use utoipa_axum::routes;
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(ops::healthz))
+        .routes(routes!(ops::readyz))
+        .routes(routes!(ops::metrics))
+        .routes(routes!(plugins::list, plugins::install))
+        .routes(routes!(plugins::inspect))
+        .routes(routes!(plugins::enable))
+        .routes(routes!(plugins::disable))
+        .routes(routes!(plugins::rollback))
+        .routes(routes!(plugins::invoke))
+        .routes(routes!(records::list_agents, records::create_agent))
+        .routes(routes!(records::get_agent, records::update_agent))
+        .routes(routes!(records::list_teams, records::create_team))
+        .routes(routes!(records::get_team, records::update_team))
+        .routes(routes!(records::list_forms, records::create_form))
+        .routes(routes!(records::get_form))
+        .routes(routes!(records::get_form_version))
+        .routes(routes!(
+            records::list_interactions,
+            records::put_interaction
+        ))
+        .routes(routes!(
+            records::get_interaction,
+            records::update_interaction
+        ))
+        .routes(routes!(records::list_evaluations, records::put_evaluation))
+        .routes(routes!(records::get_evaluation, records::update_evaluation))
+        .routes(routes!(records::list_feedback, records::put_feedback))
+        .routes(routes!(records::get_feedback, records::update_feedback))
+        .routes(routes!(records::create_token))
+        .split_for_parts()
+}
+
+/// The OpenAPI document, generated from the handlers' annotations and types.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes().1
+}
+
 /// Every route of the API.
 pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
-    Router::new()
-        .route("/healthz", get(ops::healthz))
-        .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics))
-        .route("/v1/plugins", get(plugins::list).post(plugins::install))
-        .route("/v1/plugins/{id}", get(plugins::inspect))
-        .route("/v1/plugins/{id}/enable", post(plugins::enable))
-        .route("/v1/plugins/{id}/disable", post(plugins::disable))
-        .route("/v1/plugins/{id}/rollback", post(plugins::rollback))
-        .route("/v1/plugins/{id}/invoke", post(plugins::invoke))
-        .route(
-            "/v1/agents",
-            get(records::list_agents).post(records::create_agent),
-        )
-        .route(
-            "/v1/agents/{id}",
-            get(records::get_agent).put(records::update_agent),
-        )
-        .route(
-            "/v1/teams",
-            get(records::list_teams).post(records::create_team),
-        )
-        .route(
-            "/v1/teams/{id}",
-            get(records::get_team).put(records::update_team),
-        )
-        .route(
-            "/v1/forms",
-            get(records::list_forms).post(records::create_form),
-        )
-        .route("/v1/forms/{id}", get(records::get_form))
-        .route(
-            "/v1/forms/{id}/versions/{version}",
-            get(records::get_form_version),
-        )
-        .route(
-            "/v1/interactions",
-            get(records::list_interactions).post(records::put_interaction),
-        )
-        .route(
-            "/v1/interactions/{id}",
-            get(records::get_interaction).put(records::update_interaction),
-        )
-        .route(
-            "/v1/evaluations",
-            get(records::list_evaluations).post(records::put_evaluation),
-        )
-        .route(
-            "/v1/evaluations/{id}",
-            get(records::get_evaluation).put(records::update_evaluation),
-        )
-        .route(
-            "/v1/feedback",
-            get(records::list_feedback).post(records::put_feedback),
-        )
-        .route(
-            "/v1/feedback/{id}",
-            get(records::get_feedback).put(records::update_feedback),
-        )
-        .route("/v1/tokens", post(records::create_token))
-        .fallback(ops::not_found)
-        .layer(axum::middleware::map_response(error::json_rejections))
-        .layer(DefaultBodyLimit::max(max_body))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
-        .with_state(state)
+    let (api, doc) = routes();
+    let doc = std::sync::Arc::new(doc);
+    api.route(
+        "/openapi.json",
+        get(move || {
+            let doc = doc.clone();
+            async move { axum::Json(doc.as_ref().clone()) }
+        }),
+    )
+    .fallback(ops::not_found)
+    .layer(axum::middleware::map_response(error::json_rejections))
+    .layer(DefaultBodyLimit::max(max_body))
+    .layer(tower_http::trace::TraceLayer::new_for_http())
+    .with_state(state)
 }
 
 #[cfg(test)]

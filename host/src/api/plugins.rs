@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::{ApiError, AppState, Caller};
+use super::{ApiError, AppState, Caller, ErrorBody};
 use crate::model::{
     EvaluationEvent, Event, Form, InboundRequest, Mentor, PluginKind, Protege, Role,
 };
@@ -30,6 +30,7 @@ const READ: &[Role] = &[
 const WRITE: &[Role] = &[Role::Admin, Role::Integrator];
 
 /// `GET /v1/plugins`
+#[utoipa::path(get, path = "/v1/plugins", tag = "plugins", responses((status = 200, description = "ok", body = Vec<PluginStatus>), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn list(
     State(s): State<AppState>,
     Caller(who): Caller,
@@ -39,6 +40,7 @@ pub async fn list(
 }
 
 /// `GET /v1/plugins/{id}`
+#[utoipa::path(get, path = "/v1/plugins/{id}", tag = "plugins", params(("id" = String, Path)), responses((status = 200, description = "ok", body = PluginDetail), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn inspect(
     State(s): State<AppState>,
     Caller(who): Caller,
@@ -51,6 +53,7 @@ pub async fn inspect(
 /// `POST /v1/plugins`: multipart with a `manifest` part (plugin.toml) and a
 /// `component` part (the .wasm). A new id installs; a new version of an
 /// installed id upgrades; the same component again changes nothing.
+#[utoipa::path(post, path = "/v1/plugins", tag = "plugins", request_body(content = inline(InstallForm), content_type = "multipart/form-data"), responses((status = 201, description = "installed or upgraded; 200 when unchanged", body = Installed), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn install(
     State(s): State<AppState>,
     Caller(who): Caller,
@@ -122,6 +125,7 @@ pub async fn install(
 }
 
 /// `POST /v1/plugins/{id}/enable` (also clears a breaker trip)
+#[utoipa::path(post, path = "/v1/plugins/{id}/enable", tag = "plugins", params(("id" = String, Path)), responses((status = 200, description = "ok", body = PluginStatus), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn enable(
     State(s): State<AppState>,
     Caller(who): Caller,
@@ -132,6 +136,7 @@ pub async fn enable(
 }
 
 /// `POST /v1/plugins/{id}/disable`
+#[utoipa::path(post, path = "/v1/plugins/{id}/disable", tag = "plugins", params(("id" = String, Path)), responses((status = 200, description = "ok", body = PluginStatus), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn disable(
     State(s): State<AppState>,
     Caller(who): Caller,
@@ -142,6 +147,7 @@ pub async fn disable(
 }
 
 /// `POST /v1/plugins/{id}/rollback`
+#[utoipa::path(post, path = "/v1/plugins/{id}/rollback", tag = "plugins", params(("id" = String, Path)), responses((status = 200, description = "ok", body = PluginStatus), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn rollback(
     State(s): State<AppState>,
     Caller(who): Caller,
@@ -198,15 +204,36 @@ struct FlaggerInput {
 }
 
 /// What an invocation returns.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Invocation {
+    /// Plugin id.
     plugin: String,
+    /// The version that ran.
     version: String,
+    /// The plugin's return value (`{"Ok": …}` / `{"Err": …}` for results).
     output: Value,
+    /// What it logged.
     logs: Vec<crate::runtime::LogLine>,
+    /// Lines dropped over its log limit.
     dropped_log_lines: u64,
+    /// Wall time of the call.
     duration_ms: f64,
+    /// Fuel used, when metered.
     fuel_consumed: Option<u64>,
+}
+
+/// The multipart upload of `POST /v1/plugins`.
+#[derive(utoipa::ToSchema)]
+#[expect(
+    dead_code,
+    reason = "documents the multipart parts; the handler reads them field by field"
+)]
+struct InstallForm {
+    /// The manifest (plugin.toml text).
+    manifest: String,
+    /// The component (.wasm bytes).
+    #[schema(format = Binary, value_type = String)]
+    component: Vec<u8>,
 }
 
 fn parse<T: DeserializeOwned>(v: Value, kind: PluginKind) -> Result<T, ApiError> {
@@ -241,6 +268,7 @@ fn report<T: Serialize>(
 
 /// `POST /v1/plugins/{id}/invoke`: run a plugin on a JSON input shaped for
 /// its kind and return its output, logs, duration and fuel.
+#[utoipa::path(post, path = "/v1/plugins/{id}/invoke", tag = "plugins", request_body(content = Object, content_type = "application/json"), params(("id" = String, Path)), responses((status = 200, description = "ok", body = Invocation), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn invoke(
     State(s): State<AppState>,
     Caller(who): Caller,

@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::{ApiError, AppState, Caller};
+use super::{ApiError, AppState, Caller, ErrorBody};
 use crate::auth::Principal;
 use crate::model::{Agent, Evaluation, Feedback, Form, Interaction, Role, StoredForm, Team};
 use crate::records::{Filter, RecordError};
@@ -84,20 +84,33 @@ pub(super) fn json_body<T: DeserializeOwned>(
     })
 }
 
-/// Listing parameters.
-#[derive(Default, Deserialize)]
+/// Listing parameters. Each route accepts the filters its description
+/// names, one at a time; unknown parameters are refused.
+#[derive(Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
-struct ListParams {
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Records of this agent.
     agent: Option<String>,
+    /// Records of this team (the agent's team when stored).
     team: Option<String>,
+    /// Records with this topic.
     topic: Option<String>,
+    /// Evaluations of, or versions of, this form.
     form: Option<String>,
+    /// Records about this interaction.
     interaction: Option<String>,
+    /// The agent holding this vendor identity (`source:user-id`).
     identity: Option<String>,
+    /// Agents or teams under this supervisor.
     supervisor: Option<String>,
+    /// Inclusive lower bound on the record time (ms since epoch).
     from: Option<i64>,
+    /// Exclusive upper bound on the record time (ms since epoch).
     to: Option<i64>,
+    /// `next_cursor` of the previous page.
     cursor: Option<String>,
+    /// Page size, 1..=1000 (default 100).
     limit: Option<usize>,
 }
 
@@ -198,7 +211,7 @@ fn visible(who: &Principal, owner: Option<&str>, kind: &str, id: &str) -> Result
 }
 
 /// The result of a vendor-record write.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Written<T> {
     /// `created`, `updated` or `unchanged` (a redelivery).
     outcome: Upserted,
@@ -218,6 +231,7 @@ fn written<T>((outcome, record): (Upserted, T)) -> (StatusCode, Json<Written<T>>
 // ---- agents -------------------------------------------------------------------
 
 /// `POST /v1/agents`
+#[utoipa::path(post, path = "/v1/agents", tag = "agents", request_body(content = Agent, content_type = "application/json"), responses((status = 201, description = "created", body = Agent), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn create_agent(
     State(s): State<AppState>,
     Caller(who): Caller,
@@ -230,6 +244,7 @@ pub async fn create_agent(
 }
 
 /// `GET /v1/agents?team=|identity=|supervisor=`
+#[utoipa::path(get, path = "/v1/agents", tag = "agents", params(ListParams), responses((status = 200, description = "ok", body = Page<Agent>), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn list_agents(
     State(s): State<AppState>,
     Caller(who): Caller,
@@ -247,6 +262,7 @@ pub async fn list_agents(
 }
 
 /// `GET /v1/agents/{id}`
+#[utoipa::path(get, path = "/v1/agents/{id}", tag = "agents", params(("id" = String, Path)), responses((status = 200, description = "ok", body = Agent), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn get_agent(
     State(s): State<AppState>,
     Caller(who): Caller,
@@ -258,6 +274,7 @@ pub async fn get_agent(
 }
 
 /// `PUT /v1/agents/{id}`
+#[utoipa::path(put, path = "/v1/agents/{id}", tag = "agents", request_body(content = Agent, content_type = "application/json"), params(("id" = String, Path)), responses((status = 200, description = "ok", body = Agent), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn update_agent(
     State(s): State<AppState>,
     Caller(who): Caller,
@@ -279,6 +296,7 @@ pub async fn update_agent(
 // ---- teams --------------------------------------------------------------------
 
 /// `POST /v1/teams`
+#[utoipa::path(post, path = "/v1/teams", tag = "teams", request_body(content = Team, content_type = "application/json"), responses((status = 201, description = "created", body = Team), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn create_team(
     State(s): State<AppState>,
     Caller(who): Caller,
@@ -291,6 +309,7 @@ pub async fn create_team(
 }
 
 /// `GET /v1/teams?supervisor=`
+#[utoipa::path(get, path = "/v1/teams", tag = "teams", params(ListParams), responses((status = 200, description = "ok", body = Page<Team>), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn list_teams(
     State(s): State<AppState>,
     Caller(who): Caller,
@@ -306,6 +325,7 @@ pub async fn list_teams(
 }
 
 /// `GET /v1/teams/{id}`
+#[utoipa::path(get, path = "/v1/teams/{id}", tag = "teams", params(("id" = String, Path)), responses((status = 200, description = "ok", body = Team), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn get_team(
     State(s): State<AppState>,
     Caller(who): Caller,
@@ -316,6 +336,7 @@ pub async fn get_team(
 }
 
 /// `PUT /v1/teams/{id}`
+#[utoipa::path(put, path = "/v1/teams/{id}", tag = "teams", request_body(content = Team, content_type = "application/json"), params(("id" = String, Path)), responses((status = 200, description = "ok", body = Team), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn update_team(
     State(s): State<AppState>,
     Caller(who): Caller,
@@ -337,6 +358,7 @@ pub async fn update_team(
 // ---- forms --------------------------------------------------------------------
 
 /// `POST /v1/forms`: a new form, or a new version of one.
+#[utoipa::path(post, path = "/v1/forms", tag = "forms", request_body(content = Form, content_type = "application/json"), responses((status = 201, description = "created", body = StoredForm), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn create_form(
     State(s): State<AppState>,
     Caller(who): Caller,
@@ -349,6 +371,7 @@ pub async fn create_form(
 }
 
 /// `GET /v1/forms?form=`: every stored version.
+#[utoipa::path(get, path = "/v1/forms", tag = "forms", params(ListParams), responses((status = 200, description = "ok", body = Page<StoredForm>), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn list_forms(
     State(s): State<AppState>,
     Caller(who): Caller,
@@ -364,6 +387,7 @@ pub async fn list_forms(
 }
 
 /// `GET /v1/forms/{id}`: the latest version.
+#[utoipa::path(get, path = "/v1/forms/{id}", tag = "forms", params(("id" = String, Path)), responses((status = 200, description = "ok", body = StoredForm), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn get_form(
     State(s): State<AppState>,
     Caller(who): Caller,
@@ -374,6 +398,7 @@ pub async fn get_form(
 }
 
 /// `GET /v1/forms/{id}/versions/{version}`
+#[utoipa::path(get, path = "/v1/forms/{id}/versions/{version}", tag = "forms", params(("id" = String, Path), ("version" = u32, Path)), responses((status = 200, description = "ok", body = StoredForm), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn get_form_version(
     State(s): State<AppState>,
     Caller(who): Caller,
@@ -386,6 +411,7 @@ pub async fn get_form_version(
 // ---- vendor records ----------------------------------------------------------------
 
 /// `POST /v1/interactions`
+#[utoipa::path(post, path = "/v1/interactions", tag = "interactions", request_body(content = Interaction, content_type = "application/json"), responses((status = 201, description = "created; 200 when updated or unchanged (a redelivery)", body = Written<Interaction>), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn put_interaction(
     State(s): State<AppState>,
     Caller(who): Caller,
@@ -401,6 +427,7 @@ pub async fn put_interaction(
 }
 
 /// `PUT /v1/interactions/{id}`
+#[utoipa::path(put, path = "/v1/interactions/{id}", tag = "interactions", request_body(content = Interaction, content_type = "application/json"), params(("id" = String, Path)), responses((status = 200, description = "ok", body = Written<Interaction>), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn update_interaction(
     State(s): State<AppState>,
     Caller(who): Caller,
@@ -417,6 +444,7 @@ pub async fn update_interaction(
 }
 
 /// `GET /v1/interactions?agent=|team=|topic=&from=&to=`
+#[utoipa::path(get, path = "/v1/interactions", tag = "interactions", params(ListParams), responses((status = 200, description = "ok", body = Page<Interaction>), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn list_interactions(
     State(s): State<AppState>,
     Caller(who): Caller,
@@ -431,6 +459,7 @@ pub async fn list_interactions(
 }
 
 /// `GET /v1/interactions/{id}`
+#[utoipa::path(get, path = "/v1/interactions/{id}", tag = "interactions", params(("id" = String, Path)), responses((status = 200, description = "ok", body = Interaction), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn get_interaction(
     State(s): State<AppState>,
     Caller(who): Caller,
@@ -443,6 +472,7 @@ pub async fn get_interaction(
 }
 
 /// `POST /v1/evaluations`
+#[utoipa::path(post, path = "/v1/evaluations", tag = "evaluations", request_body(content = Evaluation, content_type = "application/json"), responses((status = 201, description = "created; 200 when updated or unchanged (a redelivery)", body = Written<Evaluation>), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn put_evaluation(
     State(s): State<AppState>,
     Caller(who): Caller,
@@ -458,6 +488,7 @@ pub async fn put_evaluation(
 }
 
 /// `PUT /v1/evaluations/{id}`
+#[utoipa::path(put, path = "/v1/evaluations/{id}", tag = "evaluations", request_body(content = Evaluation, content_type = "application/json"), params(("id" = String, Path)), responses((status = 200, description = "ok", body = Written<Evaluation>), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn update_evaluation(
     State(s): State<AppState>,
     Caller(who): Caller,
@@ -474,6 +505,7 @@ pub async fn update_evaluation(
 }
 
 /// `GET /v1/evaluations?agent=|team=|form=|interaction=&from=&to=`
+#[utoipa::path(get, path = "/v1/evaluations", tag = "evaluations", params(ListParams), responses((status = 200, description = "ok", body = Page<Evaluation>), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn list_evaluations(
     State(s): State<AppState>,
     Caller(who): Caller,
@@ -488,6 +520,7 @@ pub async fn list_evaluations(
 }
 
 /// `GET /v1/evaluations/{id}`
+#[utoipa::path(get, path = "/v1/evaluations/{id}", tag = "evaluations", params(("id" = String, Path)), responses((status = 200, description = "ok", body = Evaluation), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn get_evaluation(
     State(s): State<AppState>,
     Caller(who): Caller,
@@ -500,6 +533,7 @@ pub async fn get_evaluation(
 }
 
 /// `POST /v1/feedback`
+#[utoipa::path(post, path = "/v1/feedback", tag = "feedback", request_body(content = Feedback, content_type = "application/json"), responses((status = 201, description = "created; 200 when updated or unchanged (a redelivery)", body = Written<Feedback>), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn put_feedback(
     State(s): State<AppState>,
     Caller(who): Caller,
@@ -515,6 +549,7 @@ pub async fn put_feedback(
 }
 
 /// `PUT /v1/feedback/{id}`
+#[utoipa::path(put, path = "/v1/feedback/{id}", tag = "feedback", request_body(content = Feedback, content_type = "application/json"), params(("id" = String, Path)), responses((status = 200, description = "ok", body = Written<Feedback>), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn update_feedback(
     State(s): State<AppState>,
     Caller(who): Caller,
@@ -531,6 +566,7 @@ pub async fn update_feedback(
 }
 
 /// `GET /v1/feedback?agent=|team=|topic=|interaction=&from=&to=`
+#[utoipa::path(get, path = "/v1/feedback", tag = "feedback", params(ListParams), responses((status = 200, description = "ok", body = Page<Feedback>), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn list_feedback(
     State(s): State<AppState>,
     Caller(who): Caller,
@@ -545,6 +581,7 @@ pub async fn list_feedback(
 }
 
 /// `GET /v1/feedback/{id}`
+#[utoipa::path(get, path = "/v1/feedback/{id}", tag = "feedback", params(("id" = String, Path)), responses((status = 200, description = "ok", body = Feedback), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn get_feedback(
     State(s): State<AppState>,
     Caller(who): Caller,
@@ -559,23 +596,40 @@ pub async fn get_feedback(
 // ---- tokens -------------------------------------------------------------------
 
 /// A token request.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewToken {
+pub struct NewToken {
+    /// A label for operators.
     name: String,
+    /// What it may do.
     role: Role,
+    /// For agent tokens: the agent it speaks for.
     #[serde(default)]
+    agent_id: Option<String>,
+}
+
+/// A created token: shown once, stored only as a hash.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct NewTokenCreated {
+    /// The bearer token.
+    token: String,
+    /// Its label.
+    name: String,
+    /// Its role.
+    role: Role,
+    /// Its agent, for agent tokens.
     agent_id: Option<String>,
 }
 
 /// `POST /v1/tokens` (admin): create a token; the response is the only
 /// time it is shown.
+#[utoipa::path(post, path = "/v1/tokens", tag = "tokens", request_body(content = NewToken, content_type = "application/json"), responses((status = 201, description = "created; the token is shown only here", body = NewTokenCreated), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn create_token(
     State(s): State<AppState>,
     Caller(who): Caller,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+) -> Result<(StatusCode, Json<NewTokenCreated>), ApiError> {
     who.require(&[Role::Admin])?;
     let t: NewToken = json_body(&headers, &body)?;
     if t.name.trim().is_empty() {
@@ -614,8 +668,11 @@ pub async fn create_token(
     let token = s.auth.create(&t.name, t.role, t.agent_id.clone()).await?;
     Ok((
         StatusCode::CREATED,
-        Json(
-            serde_json::json!({ "token": token, "name": t.name, "role": t.role, "agent_id": t.agent_id }),
-        ),
+        Json(NewTokenCreated {
+            token,
+            name: t.name,
+            role: t.role,
+            agent_id: t.agent_id,
+        }),
     ))
 }

@@ -453,3 +453,70 @@ async fn bad_input_gets_the_right_4xx_and_nothing_is_stored_twice() {
     let (_, list) = call(&r, get("/v1/feedback", Some(TOKEN))).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
 }
+
+#[tokio::test]
+async fn the_openapi_document_is_generated_from_every_route() {
+    let (r, _dir) = app().await;
+    let (status, doc) = call(&r, get("/openapi.json", None)).await;
+    assert_eq!(status, StatusCode::OK);
+    let paths = doc["paths"].as_object().expect("paths");
+    // Every authenticated route of the route table, with its method.
+    for (method, path, _) in super::ROUTES {
+        let templated: Vec<String> = path
+            .split('/')
+            .enumerate()
+            .map(|(i, seg)| match (i, seg) {
+                (_, "X") => "{id}".to_string(),
+                (5, "1") => "{version}".to_string(),
+                (3, "json-adapter") => "{id}".to_string(),
+                (_, s) => s.to_string(),
+            })
+            .collect();
+        let templated = templated.join("/");
+        let op = &paths
+            .get(&templated)
+            .unwrap_or_else(|| panic!("{templated} missing from the OpenAPI document"))
+            [method.to_ascii_lowercase()];
+        assert!(op.is_object(), "{method} {templated} missing");
+        assert_eq!(
+            op["security"][0]["bearer"],
+            serde_json::json!([]),
+            "{method} {templated} must declare bearer auth"
+        );
+    }
+    for p in ["/healthz", "/readyz", "/metrics"] {
+        assert!(paths.contains_key(p), "{p}");
+    }
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for s in [
+        "Agent",
+        "Interaction",
+        "Evaluation",
+        "Feedback",
+        "Form",
+        "ErrorBody",
+        "PluginStatus",
+        "AnswerValue",
+    ] {
+        assert!(
+            schemas.contains_key(s),
+            "schema {s} missing: {:?}",
+            schemas.keys().collect::<Vec<_>>()
+        );
+    }
+    // Types come from the Rust definitions: a required field and an enum.
+    assert!(
+        schemas["Feedback"]["required"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("scale_max"))
+    );
+    assert_eq!(
+        schemas["RatingKind"]["enum"],
+        serde_json::json!(["csat", "nps", "ces", "custom"])
+    );
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+}

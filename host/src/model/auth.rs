@@ -6,7 +6,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 /// What a token may do. Routes name the roles they admit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
     /// Everything, including plugin lifecycle and tokens.
@@ -67,7 +67,7 @@ impl FromStr for Role {
 }
 
 /// A stored API token; the token itself is never stored, only its sha256.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TokenRecord {
     /// A label for operators ("bootstrap", "five9-adapter"…).
     pub name: String,

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 pub type TimestampMs = i64;
 
 /// The medium of an interaction.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Channel {
     /// A phone call.
@@ -28,7 +28,7 @@ pub enum Channel {
 }
 
 /// Who started an interaction.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Direction {
     /// The customer contacted the center.
@@ -42,7 +42,7 @@ pub enum Direction {
 }
 
 /// A person handling interactions, as a vendor knows them.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AgentEvent {
     /// The vendor's user id.
@@ -62,7 +62,7 @@ pub struct AgentEvent {
 }
 
 /// Sentiment on the −5..+5 scale.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Sentiment {
     /// The customer's overall sentiment.
@@ -77,7 +77,7 @@ pub struct Sentiment {
 }
 
 /// One contact: a call, chat, email or task.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InteractionEvent {
     /// The vendor's id of this contact.
@@ -135,6 +135,27 @@ pub enum AnswerValue {
     NotApplicable,
 }
 
+impl utoipa::PartialSchema for AnswerValue {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+        OneOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::Number)
+                    .description(Some("a value on the criterion's scale")),
+            )
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some(["n/a"]))
+                    .description(Some("not applicable")),
+            )
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for AnswerValue {}
+
 impl Serialize for AnswerValue {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -163,7 +184,7 @@ impl<'de> Deserialize<'de> for AnswerValue {
 }
 
 /// One answered criterion of an evaluation.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Answer {
     /// The form criterion this answers.
@@ -176,7 +197,7 @@ pub struct Answer {
 }
 
 /// A score the vendor itself computed.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VendorScore {
     /// Total in percent.
@@ -191,7 +212,7 @@ pub struct VendorScore {
 }
 
 /// A QA evaluation of one interaction against a form.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EvaluationEvent {
     /// The vendor's evaluation id.
@@ -222,7 +243,7 @@ pub struct EvaluationEvent {
 }
 
 /// The kind of a customer rating.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum RatingKind {
     /// Customer satisfaction.
@@ -236,7 +257,7 @@ pub enum RatingKind {
 }
 
 /// Customer feedback on an interaction or an agent.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FeedbackEvent {
     /// The vendor's id of this rating.
@@ -267,7 +288,7 @@ pub struct FeedbackEvent {
 }
 
 /// An agent's state change.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AgentStateEvent {
     /// The agent's vendor user id.
@@ -279,7 +300,7 @@ pub struct AgentStateEvent {
 }
 
 /// A staffing forecast for one queue and interval.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StaffingEvent {
     /// The queue.
@@ -298,7 +319,7 @@ pub struct StaffingEvent {
 }
 
 /// One normalized event produced by an adapter.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum Event {
     /// An agent seen in a payload.
@@ -333,7 +354,7 @@ pub struct InboundRequest {
 }
 
 /// A stable error code a plugin returns.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PluginErrorCode {
     /// The input could not be parsed or failed validation.
@@ -351,7 +372,7 @@ pub enum PluginErrorCode {
 }
 
 /// An error a plugin returned for a request or an item (not a trap).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PluginError {
     /// What kind of failure.
     pub code: PluginErrorCode,
@@ -363,7 +384,7 @@ pub struct PluginError {
 }
 
 /// What a plugin says about itself.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PluginInfo {
     /// Display name.
     pub name: String,
@@ -374,7 +395,7 @@ pub struct PluginInfo {
 }
 
 /// How urgent a flag is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Severity {
     /// Worth a look.
@@ -386,7 +407,7 @@ pub enum Severity {
 }
 
 /// A reason to coach, raised by a flagger over one event.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Flag {
     /// Index of the flagged event in the batch.
     pub event_index: u32,

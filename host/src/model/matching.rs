@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::Channel;
 
 /// A topic a protégé needs help with.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TopicNeed {
     /// The topic.
@@ -15,7 +15,7 @@ pub struct TopicNeed {
 }
 
 /// Attributes shared by protégés and mentors.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MatchProfile {
     /// Sidecoach agent id.
@@ -35,7 +35,7 @@ pub struct MatchProfile {
 }
 
 /// An agent who needs a mentor.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Protege {
     /// Matching attributes.
@@ -46,7 +46,7 @@ pub struct Protege {
 }
 
 /// An agent who opted in to mentor.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Mentor {
     /// Matching attributes.
@@ -59,7 +59,7 @@ pub struct Mentor {
 }
 
 /// How well one mentor suits one protégé.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PairScore {
     /// Index into the protégés of the call.
     pub protege_index: u32,

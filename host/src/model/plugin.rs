@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 pub const SUPPORTED_API_VERSIONS: &[&str] = &["0.1.0"];
 
 /// Which world a plugin implements.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum PluginKind {
     /// Vendor payload → normalized events.
@@ -56,7 +56,19 @@ impl fmt::Display for PluginKind {
 /// Something outside pure computation a plugin may ask for. Nothing is
 /// granted by default: a capability is available only when the manifest
 /// declares it and the operator grants it in config.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Capability {
     /// The real wall and monotonic clocks (otherwise frozen at the epoch).
@@ -86,7 +98,7 @@ impl fmt::Display for Capability {
 /// Resource limits for one plugin call. Defaults come from config; a
 /// manifest may lower them and the operator's per-plugin settings may raise
 /// or lower them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
     /// Wall-clock deadline for one call, instantiation included.
@@ -123,7 +135,7 @@ impl Default for Limits {
 }
 
 /// Optional overrides of [`Limits`], as written in a manifest or in config.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LimitOverrides {
     /// See [`Limits::deadline_ms`].
@@ -192,7 +204,7 @@ impl Limits {
 }
 
 /// A plugin's manifest (`plugin.toml`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
     /// Unique id, `[a-z0-9-]`, 1–64 characters.
@@ -299,7 +311,7 @@ pub fn parse_semver(v: &str) -> Option<(u64, u64, u64)> {
 }
 
 /// Why a plugin was tripped off by the circuit breaker.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TripInfo {
     /// When (ms since epoch).
     pub at_ms: i64,
@@ -310,7 +322,7 @@ pub struct TripInfo {
 }
 
 /// One installed version of a plugin.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PluginVersion {
     /// The manifest as installed, with `sha256` filled in.
     pub manifest: Manifest,
@@ -323,7 +335,7 @@ pub struct PluginVersion {
 }
 
 /// The registry's record of one plugin id.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PluginRecord {
     /// Plugin id.
     pub id: String,

@@ -17,7 +17,7 @@ pub fn new_id() -> String {
 }
 
 /// A person handling interactions.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Agent {
     /// Sidecoach id (assigned by the server).
@@ -44,7 +44,7 @@ pub struct Agent {
 }
 
 /// Targets a team is measured against.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Targets {
     /// QA score target in percent.
@@ -62,7 +62,7 @@ pub struct Targets {
 }
 
 /// A team of agents under a supervisor.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Team {
     /// Sidecoach id (assigned by the server).
@@ -82,7 +82,7 @@ pub struct Team {
 }
 
 /// One contact, stored.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Interaction {
     /// Sidecoach id (assigned by the server).
@@ -143,7 +143,7 @@ fn unknown_direction() -> Direction {
 }
 
 /// A scorecard with the plugin that produced it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StoredScorecard {
     /// The result.
     #[serde(flatten)]
@@ -157,7 +157,7 @@ pub struct StoredScorecard {
 }
 
 /// A QA evaluation, stored.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Evaluation {
     /// Sidecoach id (assigned by the server).
@@ -197,7 +197,7 @@ pub struct Evaluation {
 }
 
 /// Customer feedback, stored.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Feedback {
     /// Sidecoach id (assigned by the server).
@@ -236,7 +236,7 @@ pub struct Feedback {
 }
 
 /// A QA form version, stored under `form_id@version`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StoredForm {
     /// `form_id@version`, zero-padded so versions sort (set by the server).
     pub key: String,

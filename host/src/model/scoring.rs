@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// How section or question weights combine.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Weighting {
     /// Σ earned·weight / Σ possible·weight over questions (Genesys).
@@ -15,7 +15,7 @@ pub enum Weighting {
 }
 
 /// What N/A answers do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum NaPolicy {
     /// N/A answers leave the calculation.
@@ -25,7 +25,7 @@ pub enum NaPolicy {
 }
 
 /// Where the weight of an excluded N/A question goes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum NaRedistribution {
     /// The rest keep their relative weights.
@@ -35,7 +35,7 @@ pub enum NaRedistribution {
 }
 
 /// What a failed fatal criterion does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum AutoFailPolicy {
     /// The score becomes 0.
@@ -45,7 +45,7 @@ pub enum AutoFailPolicy {
 }
 
 /// How selected values become points.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Normalization {
     /// (value − min) / (max − min).
@@ -55,7 +55,7 @@ pub enum Normalization {
 }
 
 /// A form's scoring switches.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScoringSettings {
     /// How weights combine.
@@ -79,7 +79,7 @@ pub struct ScoringSettings {
 }
 
 /// One question on a QA form.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Criterion {
     /// Stable id.
@@ -107,7 +107,7 @@ pub struct Criterion {
 }
 
 /// A group of criteria with a weight.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FormSection {
     /// Stable id.
@@ -121,7 +121,7 @@ pub struct FormSection {
 }
 
 /// A QA form definition.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Form {
     /// Stable id.
@@ -137,7 +137,7 @@ pub struct Form {
 }
 
 /// Pass or fail.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
     /// Passed.
@@ -147,7 +147,7 @@ pub enum Outcome {
 }
 
 /// A section's part of a scorecard.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SectionScore {
     /// The section.
     pub section_id: String,
@@ -160,7 +160,7 @@ pub struct SectionScore {
 }
 
 /// A scorer's result for one evaluation.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Scorecard {
     /// The scored evaluation's external id.
     pub evaluation_external_id: String,

@@ -52,7 +52,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// A plugin's state as operators see it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum PluginState {
     /// Enabled and callable.
@@ -66,7 +66,7 @@ pub enum PluginState {
 }
 
 /// What `GET /v1/plugins` shows for one plugin.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct PluginStatus {
     /// Plugin id.
     pub id: String,
@@ -99,7 +99,7 @@ pub struct PluginStatus {
 }
 
 /// `PluginStatus` plus every installed version.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct PluginDetail {
     /// Current status.
     #[serde(flatten)]
@@ -109,7 +109,7 @@ pub struct PluginDetail {
 }
 
 /// The result of an install request.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Installed {
     /// `installed` (new id), `upgraded` (new version of an id) or
     /// `unchanged` (this exact component was already installed).

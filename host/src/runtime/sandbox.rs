@@ -120,7 +120,7 @@ impl HostMonotonicClock for FrozenClock {
 }
 
 /// One line a plugin logged during a call.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct LogLine {
     /// `trace`…`error`, or `stderr` for captured standard error.
     pub level: &'static str,

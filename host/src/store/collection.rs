@@ -43,7 +43,7 @@ pub trait Record: Serialize + DeserializeOwned + Clone + PartialEq + Send + Sync
 }
 
 /// What an upsert did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Upserted {
     /// A new record.
@@ -76,7 +76,7 @@ pub enum WriteError {
 }
 
 /// One page of a listing.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     /// The records, in time order.
     pub items: Vec<T>,
