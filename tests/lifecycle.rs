@@ -71,6 +71,27 @@ async fn a_plugin_is_installed_upgraded_rolled_back_and_disabled_without_restart
     assert_eq!(r.json["state"], "active", "{}", r.text);
     assert_eq!(probe_says(&api).await, "probe-v1");
 
+    // Every change is in the audit trail, with who made it.
+    let audit = api.get("/v1/audit?target=probe").await.json;
+    let actions: Vec<_> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "plugin.install",
+            "plugin.install",
+            "plugin.rollback",
+            "plugin.disable",
+            "plugin.enable"
+        ],
+        "{audit}"
+    );
+    assert_eq!(audit["items"][0]["actor"], "bootstrap");
+
     // A different component under an installed version is a conflict.
     let forged = edit_manifest(testing::PROBE_V2.manifest, |t| {
         t.insert("version".into(), "1.0.0".into());

@@ -321,3 +321,43 @@ async fn tokens_are_created_by_the_cli_and_backups_restore_exactly() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("not empty"));
 }
+
+#[tokio::test]
+async fn configured_sources_report_whether_their_adapter_is_ready_and_hide_secrets() {
+    let host = Host::with_config(
+        "[sources.web]\nadapter = \"json-adapter\"\n[sources.web.secrets]\nhmac_secret = \"top-secret-value\"\n[sources.web.options]\nregion = \"eu\"\n\
+         [sources.oops]\nadapter = \"reference-scorer\"\n[sources.gone]\nadapter = \"five9-adapter\"\n",
+    );
+    let r = host.admin().get("/v1/sources").await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(
+        !r.text.contains("top-secret-value"),
+        "a secret leaked: {}",
+        r.text
+    );
+    let by = |n: &str| {
+        r.json
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == n)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(by("web")["adapter_ready"], true);
+    assert_eq!(by("web")["secret_keys"], json!(["hmac_secret"]));
+    assert_eq!(by("web")["options"]["region"], "eu");
+    assert_eq!(by("oops")["adapter_ready"], false);
+    assert!(
+        by("oops")["problem"]
+            .as_str()
+            .unwrap()
+            .contains("not an adapter")
+    );
+    assert!(
+        by("gone")["problem"]
+            .as_str()
+            .unwrap()
+            .contains("not installed")
+    );
+}

@@ -39,6 +39,23 @@ pub struct Config {
     pub limits: Limits,
     /// Per-plugin operator settings: grants, limits and config overlays.
     pub plugins: BTreeMap<String, PluginSettings>,
+    /// Vendor sources: each names its adapter plugin and carries the
+    /// secrets and options handed to it with every request.
+    pub sources: BTreeMap<String, Source>,
+}
+
+/// One configured vendor source (`[sources.NAME]`).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// The adapter plugin id.
+    pub adapter: String,
+    /// Secrets (signing keys…), passed to the adapter; never shown by the API.
+    #[serde(default)]
+    pub secrets: BTreeMap<String, String>,
+    /// Options passed to the adapter.
+    #[serde(default)]
+    pub options: BTreeMap<String, String>,
 }
 
 impl Default for Config {
@@ -53,6 +70,7 @@ impl Default for Config {
             runtime: RuntimeConfig::default(),
             limits: Limits::default(),
             plugins: BTreeMap::new(),
+            sources: BTreeMap::new(),
         }
     }
 }
@@ -209,6 +227,14 @@ mod tests {
         assert!(format!("{err:#}").contains("lsiten"), "{err:#}");
         let err = Config::from_toml("[plugins.x.grants]\nclock = true").unwrap_err();
         assert!(format!("{err:#}").contains("clock"), "{err:#}");
+    }
+
+    #[test]
+    fn sources_name_their_adapter_and_refuse_unknown_keys() {
+        let c = Config::from_toml("[sources.zendesk-eu]\nadapter = \"json-adapter\"\n[sources.zendesk-eu.secrets]\nhmac_secret = \"s\"\n").unwrap();
+        assert_eq!(c.sources["zendesk-eu"].adapter, "json-adapter");
+        let err = Config::from_toml("[sources.x]\nadaptor = \"a\"").unwrap_err();
+        assert!(format!("{err:#}").contains("adaptor"), "{err:#}");
     }
 
     #[test]

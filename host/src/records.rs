@@ -4,7 +4,8 @@
 //! after the write is durable.
 
 use crate::model::{
-    Agent, AnswerValue, Evaluation, Feedback, Form, Interaction, StoredForm, Team, TimestampMs,
+    Agent, AnswerValue, AuditEntry, Evaluation, Feedback, Form, Interaction, StoredForm, Team,
+    TimestampMs,
 };
 use crate::runtime::now_ms;
 use crate::store::{Collection, Page, Query, Record, Store, StoreError, Upserted, WriteError};
@@ -625,5 +626,31 @@ impl Records {
     /// A page of feedback.
     pub fn feedback_list(&self, f: Filter) -> Result<Page<Feedback>> {
         self.list(&self.store.feedback, f)
+    }
+
+    // ---- audit ---------------------------------------------------------------
+
+    /// Record an administrative action; durable when this returns.
+    pub async fn audit(
+        &self,
+        actor: &str,
+        action: &str,
+        target: &str,
+        detail: Option<String>,
+    ) -> Result<AuditEntry> {
+        let entry = AuditEntry {
+            id: crate::model::new_id(),
+            at: now_ms(),
+            actor: actor.to_string(),
+            action: action.to_string(),
+            target: target.to_string(),
+            detail,
+        };
+        Ok(self.write(&self.store.audit, entry).await?.1)
+    }
+
+    /// A page of the audit trail.
+    pub fn audit_log(&self, f: Filter) -> Result<Page<AuditEntry>> {
+        self.list(&self.store.audit, f)
     }
 }

@@ -234,6 +234,12 @@ pub const ROUTES: &[(&str, &str, &[Role])] = &[
     ),
     ("PUT", "/v1/feedback/X", &[Role::Admin, Role::Integrator]),
     ("POST", "/v1/tokens", &[Role::Admin]),
+    ("GET", "/v1/audit", &[Role::Admin, Role::ReadOnly]),
+    (
+        "GET",
+        "/v1/sources",
+        &[Role::Admin, Role::Integrator, Role::ReadOnly],
+    ),
 ];
 
 /// The OpenAPI document's fixed parts; the paths and schemas are collected
@@ -293,6 +299,8 @@ fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(records::list_feedback, records::put_feedback))
         .routes(routes!(records::get_feedback, records::update_feedback))
         .routes(routes!(records::create_token))
+        .routes(routes!(records::list_audit))
+        .routes(routes!(ops::sources))
         .split_for_parts()
 }
 

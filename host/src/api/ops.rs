@@ -53,3 +53,58 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
 pub async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
 }
+
+/// A configured source as operators see it (secret values hidden).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct SourceStatus {
+    /// The source name (`POST /v1/ingest/{name}` once ingest lands).
+    name: String,
+    /// Its adapter plugin id.
+    adapter: String,
+    /// Whether that adapter is installed, is an adapter, and is callable.
+    adapter_ready: bool,
+    /// What is wrong with the adapter, if anything.
+    problem: Option<String>,
+    /// The names of its secrets (values are never returned).
+    secret_keys: Vec<String>,
+    /// Its options.
+    options: std::collections::BTreeMap<String, String>,
+}
+
+/// `GET /v1/sources`: the configured vendor sources and whether each one's
+/// adapter is installed and callable.
+#[utoipa::path(get, path = "/v1/sources", tag = "operations", responses((status = 200, description = "ok", body = Vec<SourceStatus>), (status = "default", description = "an error with a stable code", body = super::ErrorBody)), security(("bearer" = [])))]
+pub async fn sources(
+    State(state): State<AppState>,
+    super::Caller(who): super::Caller,
+) -> Result<Json<Vec<SourceStatus>>, ApiError> {
+    use crate::model::{PluginKind, Role};
+    use crate::runtime::PluginState;
+    who.require(&[Role::Admin, Role::Integrator, Role::ReadOnly])?;
+    let out = state
+        .config
+        .sources
+        .iter()
+        .map(|(name, src)| {
+            let problem = match state.runtime.status(&src.adapter) {
+                Err(e) => Some(e.to_string()),
+                Ok(p) if p.kind != PluginKind::Adapter => {
+                    Some(format!("plugin '{}' is a {}, not an adapter", p.id, p.kind))
+                }
+                Ok(p) if p.state != PluginState::Active => {
+                    Some(format!("plugin '{}' is {:?}", p.id, p.state).to_lowercase())
+                }
+                Ok(_) => None,
+            };
+            SourceStatus {
+                name: name.clone(),
+                adapter: src.adapter.clone(),
+                adapter_ready: problem.is_none(),
+                problem,
+                secret_keys: src.secrets.keys().cloned().collect(),
+                options: src.options.clone(),
+            }
+        })
+        .collect();
+    Ok(Json(out))
+}

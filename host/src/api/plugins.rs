@@ -116,6 +116,17 @@ pub async fn install(
         .runtime
         .install(&manifest, component.to_vec(), false)
         .await?;
+    if installed.action != "unchanged" {
+        let detail = format!("{} version {}", installed.action, installed.status.version);
+        s.records
+            .audit(
+                &who.name,
+                "plugin.install",
+                &installed.status.id,
+                Some(detail),
+            )
+            .await?;
+    }
     let status = if installed.action == "unchanged" {
         StatusCode::OK
     } else {
@@ -132,7 +143,16 @@ pub async fn enable(
     Path(id): Path<String>,
 ) -> Result<Json<PluginStatus>, ApiError> {
     who.require(WRITE)?;
-    Ok(Json(s.runtime.enable(&id).await?))
+    let status = s.runtime.enable(&id).await?;
+    s.records
+        .audit(
+            &who.name,
+            "plugin.enable",
+            &id,
+            Some(format!("version {}", status.version)),
+        )
+        .await?;
+    Ok(Json(status))
 }
 
 /// `POST /v1/plugins/{id}/disable`
@@ -143,7 +163,16 @@ pub async fn disable(
     Path(id): Path<String>,
 ) -> Result<Json<PluginStatus>, ApiError> {
     who.require(WRITE)?;
-    Ok(Json(s.runtime.disable(&id).await?))
+    let status = s.runtime.disable(&id).await?;
+    s.records
+        .audit(
+            &who.name,
+            "plugin.disable",
+            &id,
+            Some(format!("version {}", status.version)),
+        )
+        .await?;
+    Ok(Json(status))
 }
 
 /// `POST /v1/plugins/{id}/rollback`
@@ -154,7 +183,16 @@ pub async fn rollback(
     Path(id): Path<String>,
 ) -> Result<Json<PluginStatus>, ApiError> {
     who.require(WRITE)?;
-    Ok(Json(s.runtime.rollback(&id).await?))
+    let status = s.runtime.rollback(&id).await?;
+    s.records
+        .audit(
+            &who.name,
+            "plugin.rollback",
+            &id,
+            Some(format!("version {}", status.version)),
+        )
+        .await?;
+    Ok(Json(status))
 }
 
 /// Adapter invocation input: a vendor request to replay.

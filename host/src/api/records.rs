@@ -17,7 +17,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{ApiError, AppState, Caller, ErrorBody};
 use crate::auth::Principal;
-use crate::model::{Agent, Evaluation, Feedback, Form, Interaction, Role, StoredForm, Team};
+use crate::model::{
+    Agent, AuditEntry, Evaluation, Feedback, Form, Interaction, Role, StoredForm, Team,
+};
 use crate::records::{Filter, RecordError};
 use crate::store::{Page, Upserted};
 
@@ -104,6 +106,10 @@ pub struct ListParams {
     identity: Option<String>,
     /// Agents or teams under this supervisor.
     supervisor: Option<String>,
+    /// Audit entries of this action (e.g. `plugin.install`).
+    action: Option<String>,
+    /// Audit entries about this target (e.g. a plugin id).
+    target: Option<String>,
     /// Inclusive lower bound on the record time (ms since epoch).
     from: Option<i64>,
     /// Exclusive upper bound on the record time (ms since epoch).
@@ -131,6 +137,8 @@ fn filter(
         ("interaction", p.interaction),
         ("identity", p.identity),
         ("supervisor", p.supervisor),
+        ("action", p.action),
+        ("target", p.target),
     ]
     .into_iter()
     .filter_map(|(k, v)| v.map(|v| (k, v)))
@@ -666,6 +674,14 @@ pub async fn create_token(
         _ => {}
     }
     let token = s.auth.create(&t.name, t.role, t.agent_id.clone()).await?;
+    s.records
+        .audit(
+            &who.name,
+            "token.create",
+            &t.name,
+            Some(format!("role {}", t.role)),
+        )
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(NewTokenCreated {
@@ -675,4 +691,19 @@ pub async fn create_token(
             agent_id: t.agent_id,
         }),
     ))
+}
+
+/// `GET /v1/audit?action=|target=&from=&to=`: who did what.
+#[utoipa::path(get, path = "/v1/audit", tag = "audit", params(ListParams), responses((status = 200, description = "ok", body = Page<AuditEntry>), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+pub async fn list_audit(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    RawQuery(q): RawQuery,
+) -> Result<Json<Page<AuditEntry>>, ApiError> {
+    who.require(&[Role::Admin, Role::ReadOnly])?;
+    Ok(Json(s.records.audit_log(filter(
+        &who,
+        q,
+        &["action", "target"],
+    )?)?))
 }

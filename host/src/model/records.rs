@@ -262,3 +262,295 @@ impl StoredForm {
         }
     }
 }
+
+/// Where an alert is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum AlertState {
+    /// Raised, nobody has looked yet.
+    Open,
+    /// The supervisor has seen it.
+    Acknowledged,
+    /// Handled in a coaching session.
+    Coached,
+    /// Closed without coaching, with a reason.
+    Dismissed,
+}
+
+/// A flag raised for an agent's supervisor: coach on this within a deadline.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Alert {
+    /// Sidecoach id.
+    pub id: String,
+    /// The agent to coach.
+    pub agent_id: String,
+    /// The supervisor it is for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supervisor_id: Option<String>,
+    /// The rule that raised it.
+    pub rule_id: String,
+    /// Why, in words a supervisor understands.
+    pub reason: String,
+    /// The coaching topic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+    /// The interaction it is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interaction_id: Option<String>,
+    /// The evaluation that raised it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluation_id: Option<String>,
+    /// The feedback that raised it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feedback_id: Option<String>,
+    /// State.
+    pub state: AlertState,
+    /// When it was raised.
+    pub raised_at: TimestampMs,
+    /// Coach by then.
+    pub coach_by: TimestampMs,
+    /// The session that handled it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// Why it was dismissed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dismissed_reason: Option<String>,
+}
+
+/// The kind of a coaching session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum SessionKind {
+    /// The weekly one-to-one.
+    OneToOne,
+    /// Short, right after one interaction.
+    MicroCoaching,
+    /// Peer mentoring.
+    Mentoring,
+    /// A "packet": coach, agent and observer agents.
+    Observed,
+    /// Recognising good work.
+    Recognition,
+}
+
+/// Where an action item stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ActionStatus {
+    /// Not started.
+    Open,
+    /// Under way.
+    InProgress,
+    /// Done.
+    Done,
+    /// Dropped.
+    Cancelled,
+}
+
+/// One step of an action plan built in a session.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionItem {
+    /// What will be done.
+    pub description: String,
+    /// Who does it (an agent id).
+    pub owner_id: String,
+    /// By when.
+    pub due: TimestampMs,
+    /// Status.
+    pub status: ActionStatus,
+}
+
+/// An observer's note on the coached agent's areas of improvement.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObserverNote {
+    /// The observing agent.
+    pub observer_id: String,
+    /// The area of improvement named.
+    pub note: String,
+}
+
+/// A coaching session, in the order coaching is done: targets, behaviours,
+/// root causes, action plan, the agent's acknowledgement, a follow-up.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CoachingSession {
+    /// Sidecoach id.
+    pub id: String,
+    /// Kind.
+    pub kind: SessionKind,
+    /// The coach (or mentor).
+    pub coach_id: String,
+    /// The coached agent.
+    pub agent_id: String,
+    /// Observer agents (packets).
+    #[serde(default)]
+    pub observers: Vec<String>,
+    /// Scheduled start.
+    pub scheduled_at: TimestampMs,
+    /// Planned length in minutes.
+    pub duration_minutes: u32,
+    /// Interactions covered.
+    #[serde(default)]
+    pub interaction_ids: Vec<String>,
+    /// Evaluations covered.
+    #[serde(default)]
+    pub evaluation_ids: Vec<String>,
+    /// Alerts handled.
+    #[serde(default)]
+    pub alert_ids: Vec<String>,
+    /// Targets reviewed, with the agent's figures at the time.
+    #[serde(default)]
+    pub targets_reviewed: Vec<String>,
+    /// Behaviours driving the figures.
+    #[serde(default)]
+    pub behaviours: Vec<String>,
+    /// Root causes of those behaviours.
+    #[serde(default)]
+    pub root_causes: Vec<String>,
+    /// The action plan.
+    #[serde(default)]
+    pub action_items: Vec<ActionItem>,
+    /// Observers' notes.
+    #[serde(default)]
+    pub observer_notes: Vec<ObserverNote>,
+    /// When the agent acknowledged the session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledged_at: Option<TimestampMs>,
+    /// The agent's comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_comment: Option<String>,
+    /// When to follow up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_up_at: Option<TimestampMs>,
+}
+
+/// An agent's opt-in to mentor.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MentorProfile {
+    /// The mentor (an agent id); only they may create it.
+    pub agent_id: String,
+    /// Protégés they can take.
+    pub capacity: u32,
+    /// Strong topics.
+    #[serde(default)]
+    pub strengths: Vec<String>,
+    /// Communication style.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub style: Option<String>,
+    /// Works from home.
+    #[serde(default)]
+    pub home_based: bool,
+    /// UTC offset in minutes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utc_offset_minutes: Option<i32>,
+    /// Channels they mentor on.
+    #[serde(default)]
+    pub channels: Vec<Channel>,
+    /// When they opted in.
+    pub opted_in_at: TimestampMs,
+}
+
+/// Where a mentor pairing is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum PairingState {
+    /// Computed by the matcher.
+    Proposed,
+    /// Shown to the protégé in a shortlist.
+    Offered,
+    /// Chosen by the protégé.
+    Accepted,
+    /// Running.
+    Active,
+    /// Over.
+    Ended,
+}
+
+/// A mentor–protégé pairing.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Pairing {
+    /// Sidecoach id.
+    pub id: String,
+    /// The mentor.
+    pub mentor_id: String,
+    /// The protégé.
+    pub protege_id: String,
+    /// The matcher's score.
+    pub score: f64,
+    /// The matcher's reasons.
+    #[serde(default)]
+    pub reasons: Vec<String>,
+    /// The matcher plugin and version.
+    pub matcher: String,
+    /// State.
+    pub state: PairingState,
+    /// When the state last changed.
+    pub updated_at: TimestampMs,
+}
+
+/// A staffing forecast interval, stored.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StaffingInterval {
+    /// The queue.
+    pub queue: String,
+    /// Interval start.
+    pub starts_at: TimestampMs,
+    /// 15 or 30.
+    pub length_minutes: u32,
+    /// Contacts offered.
+    pub offered: f64,
+    /// Average handle time in seconds.
+    pub aht_seconds: f64,
+    /// Agents scheduled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduled_agents: Option<f64>,
+}
+
+/// A vendor payload an adapter rejected or trapped on, kept whole for replay.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeadLetter {
+    /// Sidecoach id.
+    pub id: String,
+    /// The configured source.
+    pub source: String,
+    /// The adapter plugin and its version.
+    pub plugin: String,
+    /// Why it failed.
+    pub reason: String,
+    /// When.
+    pub failed_at: TimestampMs,
+    /// Request headers (lower-case names).
+    #[serde(default)]
+    pub headers: Vec<(String, String)>,
+    /// The raw body, base64.
+    pub body_base64: String,
+    /// Replays attempted.
+    #[serde(default)]
+    pub replays: u32,
+}
+
+/// Who did what, for actions that need a trail (drop-ins, lifecycle changes).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuditEntry {
+    /// Sidecoach id.
+    pub id: String,
+    /// When.
+    pub at: TimestampMs,
+    /// The token's label.
+    pub actor: String,
+    /// What, e.g. `plugin.install`.
+    pub action: String,
+    /// On what, e.g. a plugin id.
+    pub target: String,
+    /// Details.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}

@@ -75,6 +75,8 @@ pub struct Store {
     pub evaluations: Collection,
     /// Customer feedback.
     pub feedback: Collection,
+    /// The audit trail of administrative actions.
+    pub audit: Collection,
 }
 
 pub(crate) fn encode<T: Serialize>(v: &T) -> Vec<u8> {
@@ -118,6 +120,7 @@ impl Store {
             interactions: Collection::open(&db, "interactions")?,
             evaluations: Collection::open(&db, "evaluations")?,
             feedback: Collection::open(&db, "feedback")?,
+            audit: Collection::open(&db, "audit")?,
             db,
         };
         store.migrate()?;

@@ -1,7 +1,7 @@
 //! How each coaching record is keyed and indexed.
 
 use super::collection::Record;
-use crate::model::{Agent, Evaluation, Feedback, Interaction, StoredForm, Team};
+use crate::model::{Agent, AuditEntry, Evaluation, Feedback, Interaction, StoredForm, Team};
 
 fn opt(term: &'static str, v: &Option<String>) -> Option<(&'static str, String)> {
     v.as_ref().map(|v| (term, v.clone()))
@@ -139,5 +139,24 @@ impl Record for StoredForm {
     }
     fn terms(&self) -> Vec<(&'static str, String)> {
         vec![("form", self.form.id.clone())]
+    }
+}
+
+impl Record for AuditEntry {
+    const KIND: &'static str = "audit";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn set_id(&mut self, id: String) {
+        self.id = id;
+    }
+    fn time(&self) -> i64 {
+        self.at
+    }
+    fn terms(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("action", self.action.clone()),
+            ("target", self.target.clone()),
+        ]
     }
 }
