@@ -6,25 +6,28 @@
 //!    `127.0.0.1:0`, temporary data directory, known admin token). C
 //!    concurrent clients, each a tokio task with its own `reqwest::Client`
 //!    (so its own keep-alive connection), `POST /v1/interactions` with
-//!    unique external ids. The host answers 201 only after
-//!    `sled::Db::flush_async` completed, so every counted record is durable.
+//!    unique external ids. The host answers 201 only after its store's
+//!    flush (sled's `flush` on a blocking thread) returned, so every counted
+//!    record is durable.
 //! 2. Bare sled: a fresh sled 0.34 database (same default configuration as
 //!    the host's store) in a temporary directory; the same C tasks on the
 //!    same runtime each insert the record the host would store (the same
-//!    JSON bytes) under a counter key and `flush_async().await` before
-//!    counting it acknowledged.
+//!    JSON bytes) under a counter key and flushes the same way the host does
+//!    (`flush` on a blocking thread) before counting it acknowledged.
 //!
-//! Both are run at C = 1 and C = 8: sled's `flush_async` coalesces
-//! concurrent flushes into one write + fsync, so concurrency changes the
-//! picture. The ratio of the two throughputs is the overhead of our API and
+//! Both are run at C = 1 and C = 8: a flush writes and fsyncs everything
+//! buffered so far, so concurrent writers share fsyncs and concurrency
+//! changes the picture. (sled 0.34's `flush_async` is not used: with
+//! concurrent callers it can hang forever, spacejam/sled#1241 — this
+//! benchmark found it.) The ratio of the two throughputs is the overhead of our API and
 //! model (HTTP, auth, JSON, validation, index maintenance) over the storage
 //! engine's own durable write.
 //!
 //! Run with `cargo bench -p sidecoach --bench ingest`. Set
 //! `SIDECOACH_BENCH_QUICK=1` for a short smoke run (a tenth of the records).
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
@@ -40,6 +43,51 @@ const RUNS: [(usize, usize); 2] = [(1, 1_000), (8, 4_000)];
 
 /// Records written (and thrown away) per path before measuring.
 const WARM_UP: usize = 50;
+
+/// How long without a single acknowledged record counts as a stall.
+const STALL: Duration = Duration::from_secs(60);
+
+/// Progress seen by the stall watchdog.
+#[derive(Default)]
+struct Progress {
+    /// Records acknowledged so far, over all phases.
+    acked: AtomicUsize,
+    /// The phase running now.
+    phase: Mutex<String>,
+}
+
+impl Progress {
+    fn enter(&self, phase: String) {
+        *self.phase.lock().unwrap_or_else(|p| p.into_inner()) = phase;
+    }
+
+    fn ack(&self) {
+        self.acked.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// End the process if no record is acknowledged for [`STALL`]: a deadlocked
+/// flush never returns, so waiting on it would hang the run forever.
+fn watchdog(progress: Arc<Progress>) {
+    std::thread::spawn(move || {
+        let (mut last, mut since) = (progress.acked.load(Ordering::Relaxed), Instant::now());
+        loop {
+            std::thread::sleep(Duration::from_secs(1));
+            let now = progress.acked.load(Ordering::Relaxed);
+            if now != last {
+                (last, since) = (now, Instant::now());
+            } else if since.elapsed() > STALL {
+                let phase = progress.phase.lock().unwrap_or_else(|p| p.into_inner());
+                eprintln!(
+                    "STALLED: no record acknowledged for {}s during {phase} ({now} acknowledged in all); \
+                     a sled flush that never returns (spacejam/sled#1308)?",
+                    STALL.as_secs()
+                );
+                std::process::exit(2);
+            }
+        }
+    });
+}
 
 /// One measured phase: total wall time and each record's latency, sorted.
 struct Phase {
@@ -94,12 +142,19 @@ fn share(total: usize, clients: usize, client: usize) -> usize {
 }
 
 /// Phase A: `clients` HTTP clients post `total` interactions.
-async fn api_phase(base: &str, run: &str, clients: usize, total: usize) -> Phase {
+async fn api_phase(
+    progress: &Arc<Progress>,
+    base: &str,
+    run: &str,
+    clients: usize,
+    total: usize,
+) -> Phase {
+    progress.enter(format!("API {run} (C = {clients})"));
     let url = format!("{base}/v1/interactions");
     let start = Instant::now();
     let tasks: Vec<_> = (0..clients)
         .map(|c| {
-            let (url, run) = (url.clone(), run.to_string());
+            let (url, run, progress) = (url.clone(), run.to_string(), progress.clone());
             let n = share(total, clients, c);
             tokio::spawn(async move {
                 let client = reqwest::Client::new();
@@ -122,6 +177,7 @@ async fn api_phase(base: &str, run: &str, clients: usize, total: usize) -> Phase
                         status == StatusCode::CREATED,
                         "POST /v1/interactions answered {status}: {text}"
                     );
+                    progress.ack();
                 }
                 latencies
             })
@@ -136,16 +192,19 @@ async fn api_phase(base: &str, run: &str, clients: usize, total: usize) -> Phase
 
 /// Phase B: `clients` tasks insert + flush `total` records into bare sled.
 async fn sled_phase(
+    progress: &Arc<Progress>,
     db: &sled::Db,
     next_key: &Arc<AtomicU64>,
     run: &str,
     clients: usize,
     total: usize,
 ) -> Phase {
+    progress.enter(format!("bare sled {run} (C = {clients})"));
     let start = Instant::now();
     let tasks: Vec<_> = (0..clients)
         .map(|c| {
             let (db, next_key, run) = (db.clone(), next_key.clone(), run.to_string());
+            let progress = progress.clone();
             let n = share(total, clients, c);
             tokio::spawn(async move {
                 let mut latencies = Vec::with_capacity(n);
@@ -154,8 +213,13 @@ async fn sled_phase(
                     let key = next_key.fetch_add(1, Ordering::Relaxed).to_be_bytes();
                     let t = Instant::now();
                     db.insert(key, value).expect("sled insert");
-                    db.flush_async().await.expect("sled flush");
+                    let d = db.clone();
+                    tokio::task::spawn_blocking(move || d.flush())
+                        .await
+                        .expect("flush task")
+                        .expect("sled flush");
                     latencies.push(t.elapsed());
+                    progress.ack();
                 }
                 latencies
             })
@@ -193,6 +257,8 @@ async fn bench(divisor: usize) {
         .open()
         .expect("bare sled opens");
     let next_key = Arc::new(AtomicU64::new(0));
+    let progress = Arc::new(Progress::default());
+    watchdog(progress.clone());
 
     let value_bytes = stored(&body("c8", 7, 999)).len();
     println!(
@@ -200,15 +266,15 @@ async fn bench(divisor: usize) {
         std::thread::available_parallelism().map_or(1, usize::from)
     );
 
-    api_phase(&base, "warm", 1, WARM_UP).await;
-    sled_phase(&db, &next_key, "warm", 1, WARM_UP).await;
+    api_phase(&progress, &base, "warm", 1, WARM_UP).await;
+    sled_phase(&progress, &db, &next_key, "warm", 1, WARM_UP).await;
 
     let mut rows = Vec::new();
     for (clients, total) in RUNS {
         let total = total / divisor;
         let run = format!("c{clients}");
-        let api = api_phase(&base, &run, clients, total).await;
-        let bare = sled_phase(&db, &next_key, &run, clients, total).await;
+        let api = api_phase(&progress, &base, &run, clients, total).await;
+        let bare = sled_phase(&progress, &db, &next_key, &run, clients, total).await;
         rows.push((clients, total, api, bare));
     }
 
@@ -231,17 +297,18 @@ async fn bench(divisor: usize) {
         "\n  overhead = sled records/s ÷ API records/s. The API path adds HTTP/1.1 on loopback,\n  \
          auth (token sha256 lookup), JSON parse + validation, index maintenance in a sled\n  \
          transaction (data, external-id and index trees) and a flush per request; the bare\n  \
-         path is one insert + flush_async of the same JSON bytes. sled's flush_async coalesces\n  \
-         concurrent flushes into one write + fsync, so throughput depends on concurrency:\n  \
-         hence C = 1 and C = 8."
+         path is one insert + flush of the same JSON bytes. A flush writes and fsyncs all\n  \
+         buffered writes, so concurrent writers share fsyncs and throughput depends on\n  \
+         concurrency: hence C = 1 and C = 8."
     );
 
+    progress.enter("shutdown".into());
     stop.send(()).expect("host still running");
     server
         .await
         .expect("server task")
         .expect("host shut down cleanly");
-    db.flush_async().await.expect("bare sled flush");
+    db.flush().expect("bare sled flush");
 }
 
 fn main() {

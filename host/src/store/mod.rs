@@ -2,8 +2,9 @@
 //!
 //! One tree per entity. Writes that must agree across trees run in one sled
 //! transaction. **Durability:** sled makes a write durable only after a
-//! flush, so every public write method here is `async` and awaits
-//! [`sled::Db::flush_async`] before returning; callers (the API) answer 2xx
+//! flush, so every public async write method here awaits [`Store::flush`]
+//! (sled's synchronous `flush` on a blocking thread; its `flush_async` can
+//! hang concurrent callers) before returning; callers (the API) answer 2xx
 //! only after it returns. A crash before that point may lose the write, and
 //! the client was never told it succeeded.
 
@@ -154,9 +155,23 @@ impl Store {
     }
 
     /// Make every write so far durable.
+    ///
+    /// sled 0.34's `flush_async` can leave concurrent callers waiting
+    /// forever (a lost wake-up: spacejam/sled#1241, #1308; our ingest
+    /// benchmark hung on it with 8 concurrent writers). A synchronous
+    /// `flush` on a blocking thread gives the same guarantee (sled's log is
+    /// fsynced when it returns) without that hazard.
     pub async fn flush(&self) -> Result<()> {
-        self.db.flush_async().await?;
-        Ok(())
+        let db = self.db.clone();
+        match tokio::task::spawn_blocking(move || db.flush()).await {
+            Ok(r) => {
+                r?;
+                Ok(())
+            }
+            Err(e) => Err(StoreError::Sled(sled::Error::ReportableBug(format!(
+                "flush task failed: {e}"
+            )))),
+        }
     }
 
     // ---- plugin registry -------------------------------------------------
