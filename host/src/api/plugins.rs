@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Multipart, Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use base64::Engine as _;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -315,23 +315,7 @@ pub async fn invoke(
     body: Bytes,
 ) -> Result<Json<Invocation>, ApiError> {
     who.require(WRITE)?;
-    let ct = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !ct.starts_with("application/json") {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            format!("expected Content-Type: application/json, got {ct:?}"),
-        ));
-    }
-    let value: Value = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::bad_request(
-            "invalid_json",
-            format!("request body is not valid JSON: {e}"),
-        )
-    })?;
+    let value: Value = super::records::json_body(&headers, &body)?;
     let kind = s.runtime.status(&id)?.kind;
     match kind {
         PluginKind::Adapter => {
