@@ -42,17 +42,9 @@ pub enum Command {
         /// Which token command.
         #[command(subcommand)]
         command: TokenCommand,
-        /// Host URL.
-        #[arg(
-            long,
-            global = true,
-            env = "SIDECOACH_URL",
-            default_value = "http://127.0.0.1:7878"
-        )]
-        url: String,
-        /// Admin API token.
-        #[arg(long, global = true, env = "SIDECOACH_TOKEN", hide_env_values = true)]
-        token: Option<String>,
+        /// The host to talk to.
+        #[command(flatten)]
+        remote: Remote,
     },
     /// Write every record of a stopped host's data directory to JSON lines.
     Export {
@@ -76,18 +68,38 @@ pub enum Command {
         /// Which plugin command.
         #[command(subcommand)]
         command: PluginCommand,
-        /// Host URL.
-        #[arg(
-            long,
-            global = true,
-            env = "SIDECOACH_URL",
-            default_value = "http://127.0.0.1:7878"
-        )]
-        url: String,
-        /// API token (admin or integrator).
-        #[arg(long, global = true, env = "SIDECOACH_TOKEN", hide_env_values = true)]
-        token: Option<String>,
+        /// The host to talk to.
+        #[command(flatten)]
+        remote: Remote,
     },
+}
+
+/// A running host and the API token to use with it.
+#[derive(clap::Args, Debug)]
+pub struct Remote {
+    /// Host URL.
+    #[arg(
+        long,
+        global = true,
+        env = "SIDECOACH_URL",
+        default_value = "http://127.0.0.1:7878"
+    )]
+    url: String,
+    /// API token (admin; integrator is enough for plugin commands).
+    #[arg(long, global = true, env = "SIDECOACH_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+}
+
+impl Remote {
+    /// The URL without a trailing slash, and the token (falling back to
+    /// `SIDECOACH_ADMIN_TOKEN`).
+    fn resolve(self) -> anyhow::Result<(String, String)> {
+        let token = self
+            .token
+            .or_else(|| std::env::var(env::ADMIN_TOKEN).ok())
+            .context("no API token: pass --token or set SIDECOACH_TOKEN")?;
+        Ok((self.url.trim_end_matches('/').to_string(), token))
+    }
 }
 
 /// Token commands.
@@ -202,28 +214,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             serve(config).await
         }
-        Command::Plugin {
-            command,
-            url,
-            token,
-        } => {
-            let token = token
-                .or_else(|| std::env::var(env::ADMIN_TOKEN).ok())
-                .context("no API token: pass --token or set SIDECOACH_TOKEN")?;
-            plugin(command, url.trim_end_matches('/'), &token).await
+        Command::Plugin { command, remote } => {
+            let (url, token) = remote.resolve()?;
+            plugin(command, &url, &token).await
         }
         Command::Token {
             command: TokenCommand::Create { role, name, agent },
-            url,
-            token,
+            remote,
         } => {
-            let token = token
-                .or_else(|| std::env::var(env::ADMIN_TOKEN).ok())
-                .context("no API token: pass --token or set SIDECOACH_TOKEN")?;
+            let (url, token) = remote.resolve()?;
             let role: crate::model::Role = role.parse().map_err(|e: String| anyhow::anyhow!(e))?;
             let body = serde_json::json!({ "name": name, "role": role, "agent_id": agent });
             let req = reqwest::Client::new()
-                .post(format!("{}/v1/tokens", url.trim_end_matches('/')))
+                .post(format!("{url}/v1/tokens"))
                 .json(&body);
             send(req, &token, &url).await
         }

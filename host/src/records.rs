@@ -342,12 +342,7 @@ impl Records {
     }
 
     fn latest_form(&self, id: &str) -> Result<Option<StoredForm>> {
-        let q = Query {
-            term: Some(("form", id.to_string())),
-            limit: 1000,
-            ..Query::default()
-        };
-        Ok(self.store.forms.list::<StoredForm>(&q)?.items.pop())
+        Ok(self.store.forms.last("form", id)?)
     }
 
     /// A form version, or the latest.

@@ -10,6 +10,7 @@ mod error;
 mod ops;
 mod plugins;
 mod records;
+mod roles;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -68,179 +69,45 @@ impl FromRequestParts<AppState> for Caller {
 /// Every authenticated route: method, path (with sample ids) and the roles
 /// it admits. Kept beside [`router`]; the route-walk test checks each one
 /// refuses a missing token and every role not listed.
-pub const ROUTES: &[(&str, &str, &[Role])] = &[
-    (
-        "GET",
-        "/v1/plugins",
-        &[
-            Role::Admin,
-            Role::Integrator,
-            Role::Supervisor,
-            Role::ReadOnly,
-        ],
-    ),
-    ("POST", "/v1/plugins", &[Role::Admin, Role::Integrator]),
-    (
-        "GET",
-        "/v1/plugins/json-adapter",
-        &[
-            Role::Admin,
-            Role::Integrator,
-            Role::Supervisor,
-            Role::ReadOnly,
-        ],
-    ),
-    (
-        "POST",
-        "/v1/plugins/json-adapter/enable",
-        &[Role::Admin, Role::Integrator],
-    ),
-    (
-        "POST",
-        "/v1/plugins/json-adapter/disable",
-        &[Role::Admin, Role::Integrator],
-    ),
-    (
-        "POST",
-        "/v1/plugins/json-adapter/rollback",
-        &[Role::Admin, Role::Integrator],
-    ),
-    (
-        "POST",
-        "/v1/plugins/json-adapter/invoke",
-        &[Role::Admin, Role::Integrator],
-    ),
-    (
-        "GET",
-        "/v1/agents",
-        &[
-            Role::Admin,
-            Role::Integrator,
-            Role::Supervisor,
-            Role::Coach,
-            Role::ReadOnly,
-        ],
-    ),
-    ("POST", "/v1/agents", &[Role::Admin, Role::Supervisor]),
-    (
-        "GET",
-        "/v1/agents/X",
-        &[
-            Role::Admin,
-            Role::Integrator,
-            Role::Supervisor,
-            Role::Coach,
-            Role::ReadOnly,
-            Role::Agent,
-        ],
-    ),
-    ("PUT", "/v1/agents/X", &[Role::Admin, Role::Supervisor]),
-    ("GET", "/v1/teams", &Role::ALL),
-    ("POST", "/v1/teams", &[Role::Admin, Role::Supervisor]),
-    ("GET", "/v1/teams/X", &Role::ALL),
-    ("PUT", "/v1/teams/X", &[Role::Admin, Role::Supervisor]),
-    ("GET", "/v1/forms", &Role::ALL),
-    ("POST", "/v1/forms", &[Role::Admin, Role::Supervisor]),
-    ("GET", "/v1/forms/X", &Role::ALL),
-    ("GET", "/v1/forms/X/versions/1", &Role::ALL),
-    (
-        "GET",
-        "/v1/interactions",
-        &[
-            Role::Admin,
-            Role::Integrator,
-            Role::Supervisor,
-            Role::Coach,
-            Role::ReadOnly,
-            Role::Agent,
-        ],
-    ),
-    ("POST", "/v1/interactions", &[Role::Admin, Role::Integrator]),
-    (
-        "GET",
-        "/v1/interactions/X",
-        &[
-            Role::Admin,
-            Role::Integrator,
-            Role::Supervisor,
-            Role::Coach,
-            Role::ReadOnly,
-            Role::Agent,
-        ],
-    ),
-    (
-        "PUT",
-        "/v1/interactions/X",
-        &[Role::Admin, Role::Integrator],
-    ),
-    (
-        "GET",
-        "/v1/evaluations",
-        &[
-            Role::Admin,
-            Role::Integrator,
-            Role::Supervisor,
-            Role::Coach,
-            Role::ReadOnly,
-            Role::Agent,
-        ],
-    ),
-    (
-        "POST",
-        "/v1/evaluations",
-        &[Role::Admin, Role::Integrator, Role::Supervisor, Role::Coach],
-    ),
-    (
-        "GET",
-        "/v1/evaluations/X",
-        &[
-            Role::Admin,
-            Role::Integrator,
-            Role::Supervisor,
-            Role::Coach,
-            Role::ReadOnly,
-            Role::Agent,
-        ],
-    ),
-    (
-        "PUT",
-        "/v1/evaluations/X",
-        &[Role::Admin, Role::Integrator, Role::Supervisor, Role::Coach],
-    ),
-    (
-        "GET",
-        "/v1/feedback",
-        &[
-            Role::Admin,
-            Role::Integrator,
-            Role::Supervisor,
-            Role::Coach,
-            Role::ReadOnly,
-            Role::Agent,
-        ],
-    ),
-    ("POST", "/v1/feedback", &[Role::Admin, Role::Integrator]),
-    (
-        "GET",
-        "/v1/feedback/X",
-        &[
-            Role::Admin,
-            Role::Integrator,
-            Role::Supervisor,
-            Role::Coach,
-            Role::ReadOnly,
-            Role::Agent,
-        ],
-    ),
-    ("PUT", "/v1/feedback/X", &[Role::Admin, Role::Integrator]),
-    ("POST", "/v1/tokens", &[Role::Admin]),
-    ("GET", "/v1/audit", &[Role::Admin, Role::ReadOnly]),
-    (
-        "GET",
-        "/v1/sources",
-        &[Role::Admin, Role::Integrator, Role::ReadOnly],
-    ),
-];
+pub const ROUTES: &[(&str, &str, &[Role])] = {
+    use roles::*;
+    &[
+        ("GET", "/v1/plugins", PLUGIN_READ),
+        ("POST", "/v1/plugins", PLUGIN_WRITE),
+        ("GET", "/v1/plugins/json-adapter", PLUGIN_READ),
+        ("POST", "/v1/plugins/json-adapter/enable", PLUGIN_WRITE),
+        ("POST", "/v1/plugins/json-adapter/disable", PLUGIN_WRITE),
+        ("POST", "/v1/plugins/json-adapter/rollback", PLUGIN_WRITE),
+        ("POST", "/v1/plugins/json-adapter/invoke", PLUGIN_WRITE),
+        ("GET", "/v1/agents", STAFF),
+        ("POST", "/v1/agents", MANAGE),
+        ("GET", "/v1/agents/X", READ),
+        ("PUT", "/v1/agents/X", MANAGE),
+        ("GET", "/v1/teams", ANYONE),
+        ("POST", "/v1/teams", MANAGE),
+        ("GET", "/v1/teams/X", ANYONE),
+        ("PUT", "/v1/teams/X", MANAGE),
+        ("GET", "/v1/forms", ANYONE),
+        ("POST", "/v1/forms", MANAGE),
+        ("GET", "/v1/forms/X", ANYONE),
+        ("GET", "/v1/forms/X/versions/1", ANYONE),
+        ("GET", "/v1/interactions", READ),
+        ("POST", "/v1/interactions", INGEST),
+        ("GET", "/v1/interactions/X", READ),
+        ("PUT", "/v1/interactions/X", INGEST),
+        ("GET", "/v1/evaluations", READ),
+        ("POST", "/v1/evaluations", EVALUATE),
+        ("GET", "/v1/evaluations/X", READ),
+        ("PUT", "/v1/evaluations/X", EVALUATE),
+        ("GET", "/v1/feedback", READ),
+        ("POST", "/v1/feedback", INGEST),
+        ("GET", "/v1/feedback/X", READ),
+        ("PUT", "/v1/feedback/X", INGEST),
+        ("POST", "/v1/tokens", ADMIN),
+        ("GET", "/v1/audit", AUDIT),
+        ("GET", "/v1/sources", SOURCES),
+    ]
+};
 
 /// The OpenAPI document's fixed parts; the paths and schemas are collected
 /// from the handlers' `#[utoipa::path]` annotations by the router below.

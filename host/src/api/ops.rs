@@ -78,9 +78,9 @@ pub async fn sources(
     State(state): State<AppState>,
     super::Caller(who): super::Caller,
 ) -> Result<Json<Vec<SourceStatus>>, ApiError> {
-    use crate::model::{PluginKind, Role};
+    use crate::model::PluginKind;
     use crate::runtime::PluginState;
-    who.require(&[Role::Admin, Role::Integrator, Role::ReadOnly])?;
+    who.require(super::roles::SOURCES)?;
     let out = state
         .config
         .sources

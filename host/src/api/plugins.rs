@@ -14,20 +14,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{ApiError, AppState, Caller, ErrorBody};
-use crate::model::{
-    EvaluationEvent, Event, Form, InboundRequest, Mentor, PluginKind, Protege, Role,
-};
+use crate::model::{EvaluationEvent, Event, Form, InboundRequest, Mentor, PluginKind, Protege};
 use crate::runtime::{CallReport, FailedCall, Installed, PluginDetail, PluginStatus};
 
-/// Roles that may look at plugins.
-const READ: &[Role] = &[
-    Role::Admin,
-    Role::Integrator,
-    Role::Supervisor,
-    Role::ReadOnly,
-];
-/// Roles that may change or run plugins.
-const WRITE: &[Role] = &[Role::Admin, Role::Integrator];
+use super::roles::{PLUGIN_READ as READ, PLUGIN_WRITE as WRITE};
 
 /// `GET /v1/plugins`
 #[utoipa::path(get, path = "/v1/plugins", tag = "plugins", responses((status = 200, description = "ok", body = Vec<PluginStatus>), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]

@@ -23,23 +23,7 @@ use crate::model::{
 use crate::records::{Filter, RecordError};
 use crate::store::{Page, Upserted};
 
-/// Every role may read shared reference data (teams, forms).
-const ANYONE: &[Role] = &Role::ALL;
-/// Roles that read people's records (agents only their own).
-const READ: &[Role] = &[
-    Role::Admin,
-    Role::Integrator,
-    Role::Supervisor,
-    Role::Coach,
-    Role::ReadOnly,
-    Role::Agent,
-];
-/// Roles that manage agents, teams and forms.
-const MANAGE: &[Role] = &[Role::Admin, Role::Supervisor];
-/// Roles that write vendor records.
-const INGEST: &[Role] = &[Role::Admin, Role::Integrator];
-/// Roles that write evaluations (QA is done by supervisors and coaches too).
-const EVALUATE: &[Role] = &[Role::Admin, Role::Integrator, Role::Supervisor, Role::Coach];
+use super::roles::{ADMIN, ANYONE, AUDIT, EVALUATE, INGEST, MANAGE, READ, STAFF};
 
 impl From<RecordError> for ApiError {
     fn from(e: RecordError) -> ApiError {
@@ -258,10 +242,7 @@ pub async fn list_agents(
     Caller(who): Caller,
     RawQuery(q): RawQuery,
 ) -> Result<Json<Page<Agent>>, ApiError> {
-    who.require(READ)?;
-    if who.role == Role::Agent {
-        return Err(forbidden_other_agent());
-    }
+    who.require(STAFF)?;
     Ok(Json(s.records.agents(filter(
         &who,
         q,
@@ -638,7 +619,7 @@ pub async fn create_token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<NewTokenCreated>), ApiError> {
-    who.require(&[Role::Admin])?;
+    who.require(ADMIN)?;
     let t: NewToken = json_body(&headers, &body)?;
     if t.name.trim().is_empty() {
         return Err(ApiError::new(
@@ -700,7 +681,7 @@ pub async fn list_audit(
     Caller(who): Caller,
     RawQuery(q): RawQuery,
 ) -> Result<Json<Page<AuditEntry>>, ApiError> {
-    who.require(&[Role::Admin, Role::ReadOnly])?;
+    who.require(AUDIT)?;
     Ok(Json(s.records.audit_log(filter(
         &who,
         q,

@@ -200,6 +200,19 @@ impl Collection {
         }
     }
 
+    /// The latest record (by time) holding `term = value`, read from the
+    /// end of the index without scanning the rest.
+    pub fn last<R: Record>(&self, term: &str, value: &str) -> Result<Option<R>, StoreError> {
+        let prefix = term_prefix(term, value);
+        match self.idx.scan_prefix(&prefix).next_back() {
+            Some(kv) => {
+                let (k, _) = kv?;
+                self.get(&String::from_utf8_lossy(&k[prefix.len() + 9..]))
+            }
+            None => Ok(None),
+        }
+    }
+
     fn write_tx<R: Record>(
         data: &TransactionalTree,
         ext: &TransactionalTree,
@@ -444,6 +457,13 @@ mod tests {
         }
         // Times -5..=19; even agents at odd times from -5: -5,-3,...; within [0,15): 1,3,...,13.
         assert_eq!(seen, vec![1, 3, 5, 7, 9, 11, 13]);
+        let last = c.last::<Interaction>("agent", "even").unwrap().unwrap();
+        assert_eq!(
+            last.started_at,
+            Some(19),
+            "the latest even record, read from the index end"
+        );
+        assert!(c.last::<Interaction>("agent", "nobody").unwrap().is_none());
         let all = c
             .list::<Interaction>(&Query {
                 limit: 1000,

@@ -1,0 +1,46 @@
+//! Which roles each route admits: one definition, used by the handlers'
+//! checks and by [`super::ROUTES`], the table the route-walk test walks.
+
+use crate::model::Role;
+
+/// Shared reference data (teams, forms): every role.
+pub const ANYONE: &[Role] = &Role::ALL;
+/// People's records, one at a time or listed (agent tokens are then
+/// confined to their own agent).
+pub const READ: &[Role] = &[
+    Role::Admin,
+    Role::Integrator,
+    Role::Supervisor,
+    Role::Coach,
+    Role::ReadOnly,
+    Role::Agent,
+];
+/// Listing agents: staff only.
+pub const STAFF: &[Role] = &[
+    Role::Admin,
+    Role::Integrator,
+    Role::Supervisor,
+    Role::Coach,
+    Role::ReadOnly,
+];
+/// Managing agents, teams and forms.
+pub const MANAGE: &[Role] = &[Role::Admin, Role::Supervisor];
+/// Writing vendor records (interactions, feedback).
+pub const INGEST: &[Role] = &[Role::Admin, Role::Integrator];
+/// Writing evaluations: QA is done by supervisors and coaches too.
+pub const EVALUATE: &[Role] = &[Role::Admin, Role::Integrator, Role::Supervisor, Role::Coach];
+/// Looking at plugins.
+pub const PLUGIN_READ: &[Role] = &[
+    Role::Admin,
+    Role::Integrator,
+    Role::Supervisor,
+    Role::ReadOnly,
+];
+/// Changing or running plugins.
+pub const PLUGIN_WRITE: &[Role] = &[Role::Admin, Role::Integrator];
+/// Creating tokens.
+pub const ADMIN: &[Role] = &[Role::Admin];
+/// Reading the audit trail.
+pub const AUDIT: &[Role] = &[Role::Admin, Role::ReadOnly];
+/// Reading the configured sources.
+pub const SOURCES: &[Role] = &[Role::Admin, Role::Integrator, Role::ReadOnly];
