@@ -64,7 +64,7 @@ fn the_sample_inputs_run_through_every_reference_plugin_from_the_cli() {
     );
     assert!(ok, "{text}");
     assert_eq!(
-        v["output"]["Ok"].as_array().map(Vec::len),
+        v["output"]["Ok"]["events"].as_array().map(Vec::len),
         Some(2),
         "{text}"
     );

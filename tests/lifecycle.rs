@@ -11,7 +11,7 @@ use crate::util::{Client, Host, edit_manifest, with_limits};
 async fn probe_says(api: &Client) -> String {
     let r = api.invoke("probe", &json!({"body": ""})).await;
     assert_eq!(r.status, 200, "{}", r.text);
-    r.json["output"]["Ok"][0]["vendor_user_id"]
+    r.json["output"]["Ok"]["events"][0]["vendor_user_id"]
         .as_str()
         .unwrap()
         .to_string()

@@ -3,7 +3,9 @@
 //! directory, and talks to it over HTTP.
 //!
 //! - `reference`: each reference plugin through the real host (one test per
-//!   plugin, enforced at compile time by `foreach_reference_plugin!`);
+//!   plugin, enforced at compile time by `foreach_reference_plugin!`); the
+//!   vendor adapters' tests live in `adapters` (ingest with the fixtures,
+//!   signatures, dead letters, replay);
 //! - `sandbox`: each hostile plugin stopped by its limit or refused by the
 //!   sandbox, with the host still answering other calls;
 //! - `crash`: acknowledged writes survive repeated SIGKILL;
@@ -13,6 +15,7 @@
 //! - `lifecycle`: install, upgrade, roll back, disable, breaker, restart,
 //!   compile cache, back-pressure, graceful shutdown.
 
+mod adapters;
 mod cli;
 mod crash;
 mod lifecycle;

@@ -13,6 +13,25 @@ macro_rules! assert_test_exists {
 }
 sidecoach_plugin_artifacts::foreach_reference_plugin!(assert_test_exists);
 
+/// The vendor adapters, each through `POST /v1/ingest/{source}`.
+macro_rules! adapter_tests {
+    ($($name:ident => $body:path),+ $(,)?) => {
+        $(#[tokio::test]
+        async fn $name() {
+            $body().await
+        })+
+    };
+}
+adapter_tests!(
+    amazon_connect => crate::adapters::amazon_connect_impl,
+    genesys_cloud => crate::adapters::genesys_cloud_impl,
+    nice_cxone => crate::adapters::nice_cxone_impl,
+    twilio => crate::adapters::twilio_impl,
+    zendesk => crate::adapters::zendesk_impl,
+    qualtrics => crate::adapters::qualtrics_impl,
+    mapping => crate::adapters::mapping_impl,
+);
+
 #[tokio::test]
 async fn json_adapter() {
     let host = Host::start();
@@ -30,7 +49,10 @@ async fn json_adapter() {
         .invoke("json-adapter", &json!({"body": body.to_string()}))
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    let events = r.json["output"]["Ok"].as_array().expect("events").clone();
+    let events = r.json["output"]["Ok"]["events"]
+        .as_array()
+        .expect("events")
+        .clone();
     assert_eq!(events.len(), 3);
     assert_eq!(events[0]["type"], "interaction");
     assert_eq!(events[0]["external_id"], "c-1");
@@ -53,7 +75,7 @@ async fn json_adapter() {
     let lines = "{\"type\":\"agent\",\"vendor_user_id\":\"u-1\",\"name\":\"Ana\"}\n{\"type\":\"agent\",\"vendor_user_id\":\"u-2\"}\n";
     let r = api.invoke("json-adapter", &json!({"body": lines})).await;
     assert_eq!(
-        r.json["output"]["Ok"].as_array().map(Vec::len),
+        r.json["output"]["Ok"]["events"].as_array().map(Vec::len),
         Some(2),
         "{}",
         r.text

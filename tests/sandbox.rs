@@ -16,7 +16,7 @@ async fn host_still_serves(api: &Client) {
         )
         .await;
     assert_eq!(r.status, 200, "host stopped serving: {}", r.text);
-    assert_eq!(r.json["output"]["Ok"][0]["vendor_user_id"], "ok");
+    assert_eq!(r.json["output"]["Ok"]["events"][0]["vendor_user_id"], "ok");
     assert_eq!(api.get("/healthz").await.status, 200);
 }
 
@@ -204,7 +204,7 @@ async fn a_granted_directory_is_readable_and_nothing_else() {
         )
         .await;
     assert_eq!(
-        r.json["output"]["Ok"][0]["name"], "hello from the grant",
+        r.json["output"]["Ok"]["events"][0]["name"], "hello from the grant",
         "{}",
         r.text
     );
@@ -232,7 +232,11 @@ async fn the_environment_is_empty_without_a_grant() {
     assert_eq!(r.status, 201, "{}", r.text);
     let r = api.invoke("hostile-env", &json!({})).await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(r.json["output"]["Ok"][0]["name"], "", "{}", r.text);
+    assert_eq!(
+        r.json["output"]["Ok"]["events"][0]["name"], "",
+        "{}",
+        r.text
+    );
     assert!(
         !r.text.contains(crate::util::ADMIN),
         "the host's environment leaked"
@@ -248,7 +252,7 @@ async fn the_environment_is_empty_without_a_grant() {
     );
     let r = api.invoke("hostile-env", &json!({})).await;
     assert_eq!(
-        r.json["output"]["Ok"][0]["name"], "SIDECOACH_LOG=warn",
+        r.json["output"]["Ok"]["events"][0]["name"], "SIDECOACH_LOG=warn",
         "{}",
         r.text
     );
@@ -290,7 +294,7 @@ async fn sockets_are_refused_without_a_grant() {
     );
     let r = api.invoke("hostile-socket", &json!({"body": addr})).await;
     assert_eq!(
-        r.json["output"]["Ok"][0]["vendor_user_id"], "connected",
+        r.json["output"]["Ok"]["events"][0]["vendor_user_id"], "connected",
         "{}",
         r.text
     );

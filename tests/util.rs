@@ -228,6 +228,26 @@ impl Client {
             .await
     }
 
+    /// POST a raw body with a content type and extra headers (a vendor
+    /// delivery).
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Reply {
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .header("content-type", content_type)
+            .body(body.to_vec());
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        self.send(req).await
+    }
+
     /// Upload a plugin: manifest text and component bytes.
     pub async fn install(&self, manifest: &str, wasm: &[u8]) -> Reply {
         let form = reqwest::multipart::Form::new()

@@ -61,6 +61,7 @@ fn load(engine: &PluginEngine) -> (LoadedPlugin, wasmtime::component::Component)
         "reference-scorer",
         "bench",
         PluginKind::Scorer,
+        "0.1.0",
         &sha,
         &component,
         limits,

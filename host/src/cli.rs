@@ -12,6 +12,8 @@ use clap::{Parser, Subcommand};
 
 use crate::config::{Config, env};
 
+mod ingest;
+
 /// Contact-center coaching sidecar with sandboxed WebAssembly plugins.
 #[derive(Parser, Debug)]
 #[command(name = "sidecoach", version, about)]
@@ -62,6 +64,41 @@ pub enum Command {
         data_dir: PathBuf,
         /// The export file.
         input: PathBuf,
+    },
+    /// Send vendor files (JSON, JSON lines, CSV, form bodies) through a
+    /// running host's adapter for a configured source, with a progress bar
+    /// and a summary. Integrator or admin token.
+    Ingest {
+        /// The configured source (`[sources.NAME]`).
+        #[arg(long)]
+        source: String,
+        /// Read every file as this format instead of by extension.
+        #[arg(long, value_enum)]
+        format: Option<ingest::Format>,
+        /// Records per request for arrays, JSON lines and CSV.
+        #[arg(long, default_value_t = 500)]
+        chunk: usize,
+        /// The files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The host to talk to.
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Run the host with the demo sources and, on first start, a demo data
+    /// set built from the vendor fixtures (agents, contacts, analyses,
+    /// surveys, evaluations) so there is something to look at.
+    Demo {
+        /// Listen address (also SIDECOACH_LISTEN).
+        #[arg(long, env = "SIDECOACH_LISTEN", default_value = "127.0.0.1:7878")]
+        listen: std::net::SocketAddr,
+        /// Data directory (also SIDECOACH_DATA_DIR).
+        #[arg(
+            long,
+            env = "SIDECOACH_DATA_DIR",
+            default_value = "./sidecoach-demo-data"
+        )]
+        data_dir: PathBuf,
     },
     /// Manage plugins on a running host.
     Plugin {
@@ -214,6 +251,25 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             serve(config).await
         }
+        Command::Ingest {
+            source,
+            format,
+            chunk,
+            files,
+            remote,
+        } => {
+            let (url, token) = remote.resolve()?;
+            ingest::run(&url, &token, &source, &files, format, chunk).await
+        }
+        Command::Demo { listen, data_dir } => {
+            let mut config = crate::demo::config()?;
+            config.listen = listen;
+            config.data_dir = data_dir;
+            if let Ok(t) = std::env::var(env::ADMIN_TOKEN) {
+                config.admin_token = Some(t);
+            }
+            serve_demo(config).await
+        }
         Command::Plugin { command, remote } => {
             let (url, token) = remote.resolve()?;
             plugin(command, &url, &token).await
@@ -257,11 +313,25 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
+    serve_with(config, false).await
+}
+
+async fn serve_demo(config: Config) -> anyhow::Result<()> {
+    serve_with(config, true).await
+}
+
+async fn serve_with(config: Config, demo: bool) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("binding {}", config.listen))?;
     let data_dir = config.data_dir.clone();
     let app = crate::App::open(config).await?;
+    if demo {
+        match crate::demo::load(&app.state.ingest, &app.state.records).await? {
+            Some(summary) => println!("demo data loaded: {summary}"),
+            None => println!("demo data already present in {}", data_dir.display()),
+        }
+    }
     if let Some(token) = &app.first_admin_token {
         println!("first start: created an admin API token (shown once, stored hashed):\n  {token}");
     }

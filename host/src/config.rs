@@ -53,9 +53,18 @@ pub struct Source {
     /// Secrets (signing keys…), passed to the adapter; never shown by the API.
     #[serde(default)]
     pub secrets: BTreeMap<String, String>,
-    /// Options passed to the adapter.
+    /// Options passed to the adapter. The host itself reads two:
+    /// `identity_namespace` (vendor user ids become agent identities
+    /// `NAMESPACE:id`; default: the adapter id, so two sources of one vendor
+    /// share agents) and `public_url` (the scheme and host the vendor calls,
+    /// e.g. `https://coach.example.com`, for signatures over the URL).
     #[serde(default)]
     pub options: BTreeMap<String, String>,
+    /// The adapter verifies the vendor's signature (Twilio, Zendesk…), so
+    /// requests need no bearer token. Unsigned sources require an
+    /// integrator or admin token.
+    #[serde(default)]
+    pub signed: bool,
 }
 
 impl Default for Config {

@@ -28,6 +28,8 @@ pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod demo;
+pub mod ingest;
 pub mod metrics;
 pub mod model;
 pub mod records;
@@ -75,11 +77,18 @@ impl App {
         let runtime =
             Arc::new(Runtime::start(config.clone(), store.clone(), metrics.clone()).await?);
         let records = crate::records::Records::new(store.clone());
+        let ingest = crate::ingest::Ingest::new(
+            runtime.clone(),
+            records.clone(),
+            config.clone(),
+            metrics.clone(),
+        );
         let state = AppState {
             runtime,
             store,
             auth,
             records,
+            ingest,
             metrics,
             config,
             ready: Arc::new(AtomicBool::new(true)),

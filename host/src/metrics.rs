@@ -34,6 +34,9 @@ pub struct Metrics {
     trips: Family<Labels, Counter>,
     compiles: Family<Labels, Counter>,
     plugins_loaded: Gauge,
+    ingest_events: Family<Labels, Counter>,
+    ingest_unauthenticated: Family<Labels, Counter>,
+    dead_letters: Family<Labels, Counter>,
 }
 
 impl Default for Metrics {
@@ -54,6 +57,9 @@ impl Metrics {
             trips: Family::default(),
             compiles: Family::default(),
             plugins_loaded: Gauge::default(),
+            ingest_events: Family::default(),
+            ingest_unauthenticated: Family::default(),
+            dead_letters: Family::default(),
         };
         {
             let mut r = m.registry.lock().expect("metrics registry lock");
@@ -88,6 +94,21 @@ impl Metrics {
                 m.compiles.clone(),
             );
             r.register(
+                "ingest_events",
+                "Ingested vendor events by source and outcome (accepted, duplicate, rejected, ignored)",
+                m.ingest_events.clone(),
+            );
+            r.register(
+                "ingest_unauthenticated",
+                "Ingest requests refused for a missing or invalid signature or token, by source",
+                m.ingest_unauthenticated.clone(),
+            );
+            r.register(
+                "dead_letters",
+                "Dead letters kept (new payloads or repeat deliveries), by source",
+                m.dead_letters.clone(),
+            );
+            r.register(
                 "plugins_loaded",
                 "Plugins loaded and callable",
                 m.plugins_loaded.clone(),
@@ -98,6 +119,32 @@ impl Metrics {
 
     fn plugin(id: &str) -> Labels {
         vec![("plugin".into(), id.into())]
+    }
+
+    /// Count ingested events of one outcome.
+    pub fn record_ingest(&self, source: &str, outcome: &str, n: usize) {
+        if n > 0 {
+            self.ingest_events
+                .get_or_create(&vec![
+                    ("source".into(), source.into()),
+                    ("outcome".into(), outcome.into()),
+                ])
+                .inc_by(n as u64);
+        }
+    }
+
+    /// Count a request refused for its signature or token.
+    pub fn record_unauthenticated(&self, source: &str) {
+        self.ingest_unauthenticated
+            .get_or_create(&vec![("source".into(), source.into())])
+            .inc();
+    }
+
+    /// Count a dead letter kept.
+    pub fn record_dead_letter(&self, source: &str) {
+        self.dead_letters
+            .get_or_create(&vec![("source".into(), source.into())])
+            .inc();
     }
 
     /// Record one call's outcome and cost.

@@ -4,8 +4,8 @@
 //! after the write is durable.
 
 use crate::model::{
-    Agent, AnswerValue, AuditEntry, Evaluation, Feedback, Form, Interaction, StoredForm, Team,
-    TimestampMs,
+    Agent, AnswerValue, AuditEntry, DeadLetter, DeadLetterState, Evaluation, Feedback, Form,
+    Interaction, StoredForm, Team, TimestampMs,
 };
 use crate::runtime::now_ms;
 use crate::store::{Collection, Page, Query, Record, Store, StoreError, Upserted, WriteError};
@@ -99,6 +99,11 @@ impl Records {
     /// Records kept in `store`.
     pub fn new(store: Store) -> Records {
         Records { store }
+    }
+
+    /// Make every staged write durable.
+    pub async fn flush(&self) -> Result<()> {
+        Ok(self.store.flush().await?)
     }
 
     async fn write<R: Record>(&self, c: &Collection, r: R) -> Result<(Upserted, R)> {
@@ -378,6 +383,20 @@ impl Records {
     /// external_id)` updates the stored one (or changes nothing).
     pub async fn put_interaction(
         &self,
+        i: Interaction,
+        id: Option<&str>,
+    ) -> Result<(Upserted, Interaction)> {
+        let out = self.stage_interaction(i, id)?;
+        if out.0 != Upserted::Unchanged {
+            self.store.flush().await?;
+        }
+        Ok(out)
+    }
+
+    /// Validate and write an interaction without flushing: for a batch that
+    /// flushes once ([`Records::flush`]) before it is acknowledged.
+    pub fn stage_interaction(
+        &self,
         mut i: Interaction,
         id: Option<&str>,
     ) -> Result<(Upserted, Interaction)> {
@@ -415,7 +434,7 @@ impl Records {
             id,
         )?;
         i.received_at = existing.map_or_else(now_ms, |e| e.received_at);
-        self.write(&self.store.interactions, i).await
+        Ok(self.store.interactions.upsert(i)?)
     }
 
     /// Settle the id of a vendor record: the stored one for its external
@@ -473,6 +492,20 @@ impl Records {
 
     /// Store an evaluation after checking its answers against its form.
     pub async fn put_evaluation(
+        &self,
+        e: Evaluation,
+        id: Option<&str>,
+    ) -> Result<(Upserted, Evaluation)> {
+        let out = self.stage_evaluation(e, id)?;
+        if out.0 != Upserted::Unchanged {
+            self.store.flush().await?;
+        }
+        Ok(out)
+    }
+
+    /// Validate and write an evaluation without flushing: for a batch that
+    /// flushes once ([`Records::flush`]) before it is acknowledged.
+    pub fn stage_evaluation(
         &self,
         mut e: Evaluation,
         id: Option<&str>,
@@ -547,7 +580,7 @@ impl Records {
                 e.scorecard = old.scorecard;
             }
         }
-        self.write(&self.store.evaluations, e).await
+        Ok(self.store.evaluations.upsert(e)?)
     }
 
     /// One evaluation.
@@ -564,6 +597,20 @@ impl Records {
 
     /// Store customer feedback.
     pub async fn put_feedback(
+        &self,
+        f: Feedback,
+        id: Option<&str>,
+    ) -> Result<(Upserted, Feedback)> {
+        let out = self.stage_feedback(f, id)?;
+        if out.0 != Upserted::Unchanged {
+            self.store.flush().await?;
+        }
+        Ok(out)
+    }
+
+    /// Validate and write feedback without flushing: for a batch that
+    /// flushes once ([`Records::flush`]) before it is acknowledged.
+    pub fn stage_feedback(
         &self,
         mut f: Feedback,
         id: Option<&str>,
@@ -610,7 +657,7 @@ impl Records {
         if f.received_at == 0 {
             f.received_at = existing.map_or_else(now_ms, |e| e.received_at);
         }
-        self.write(&self.store.feedback, f).await
+        Ok(self.store.feedback.upsert(f)?)
     }
 
     /// One feedback record.
@@ -647,5 +694,280 @@ impl Records {
     /// A page of the audit trail.
     pub fn audit_log(&self, f: Filter) -> Result<Page<AuditEntry>> {
         self.list(&self.store.audit, f)
+    }
+}
+
+// ---- identities, merges and dead letters ---------------------------------------
+
+/// One vendor identity and the agent it belongs to.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct IdentityMapping {
+    /// `namespace:vendor-user-id`.
+    pub identity: String,
+    /// The Sidecoach agent.
+    pub agent_id: String,
+    /// The agent's display name.
+    pub agent_name: String,
+}
+
+/// What a merge moved.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct MergeReport {
+    /// The agent that remains.
+    pub agent: Agent,
+    /// The agent merged into it (kept, with `merged_into` set).
+    pub merged: String,
+    /// Identities moved.
+    pub identities_moved: usize,
+    /// Interactions, evaluations and feedback re-pointed.
+    pub records_moved: usize,
+}
+
+impl Records {
+    /// The agent owning `identity`, creating one on first sight (named
+    /// `name`, or the vendor id until a vendor event names it). Staged, not
+    /// flushed. Two deliveries racing on a new identity end with one agent.
+    pub fn stage_agent_for_identity(
+        &self,
+        identity: &str,
+        name: Option<&str>,
+        email: Option<&str>,
+    ) -> Result<(Agent, bool)> {
+        if let Some(a) = self.agent_by_identity(identity)? {
+            return Ok((a, false));
+        }
+        let vendor_id = identity.split_once(':').map_or(identity, |(_, v)| v);
+        let agent = Agent {
+            id: crate::model::new_id(),
+            name: name.unwrap_or(vendor_id).to_string(),
+            email: email.map(str::to_string),
+            team_id: None,
+            supervisor_id: None,
+            identities: vec![identity.to_string()],
+            created_at: now_ms(),
+            merged_into: None,
+        };
+        match self.store.agents.upsert(agent) {
+            Ok((_, a)) => Ok((a, true)),
+            // Another delivery created it first.
+            Err(WriteError::Conflict { owner, .. }) => {
+                Ok((self.get(&self.store.agents, &owner)?, false))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Fill an agent's name and email from a vendor event where they are
+    /// still unknown (the name is the vendor id it was created with).
+    /// Staged, not flushed. Returns whether anything changed.
+    pub fn stage_agent_details(
+        &self,
+        agent: &Agent,
+        identity: &str,
+        name: Option<&str>,
+        email: Option<&str>,
+    ) -> Result<bool> {
+        let vendor_id = identity.split_once(':').map_or(identity, |(_, v)| v);
+        let mut next = agent.clone();
+        if let Some(n) = name.filter(|n| !n.trim().is_empty())
+            && agent.name == vendor_id
+        {
+            next.name = n.to_string();
+        }
+        if agent.email.is_none() {
+            next.email = email.map(str::to_string);
+        }
+        if next == *agent {
+            return Ok(false);
+        }
+        self.store.agents.update(next)?;
+        Ok(true)
+    }
+
+    /// The stored interaction a vendor id names: this source's first, then
+    /// any source's (a survey names the contact the telephony source sent).
+    pub fn interaction_for_external(
+        &self,
+        source: &str,
+        external_id: &str,
+    ) -> Result<Option<Interaction>> {
+        if let Some(id) = self
+            .store
+            .interactions
+            .id_for_external(source, external_id)?
+        {
+            return Ok(self.store.interactions.get(&id)?);
+        }
+        Ok(self.store.interactions.last("external", external_id)?)
+    }
+
+    /// The interaction stored under `(source, external_id)`, if any.
+    pub fn interaction_by_key(
+        &self,
+        source: &str,
+        external_id: &str,
+    ) -> Result<Option<Interaction>> {
+        match self
+            .store
+            .interactions
+            .id_for_external(source, external_id)?
+        {
+            Some(id) => Ok(self.store.interactions.get(&id)?),
+            None => Ok(None),
+        }
+    }
+
+    /// Vendor identities with their agents, a page of agents at a time;
+    /// `identity` narrows to one.
+    pub fn identities(
+        &self,
+        identity: Option<&str>,
+        f: Filter,
+    ) -> Result<(Vec<IdentityMapping>, Option<String>)> {
+        let map = |a: &Agent, only: Option<&str>| -> Vec<IdentityMapping> {
+            a.identities
+                .iter()
+                .filter(|i| only.is_none_or(|o| o == i.as_str()))
+                .map(|i| IdentityMapping {
+                    identity: i.clone(),
+                    agent_id: a.id.clone(),
+                    agent_name: a.name.clone(),
+                })
+                .collect()
+        };
+        if let Some(identity) = identity {
+            return Ok((
+                self.agent_by_identity(identity)?
+                    .map(|a| map(&a, Some(identity)))
+                    .unwrap_or_default(),
+                None,
+            ));
+        }
+        let page = self.agents(f)?;
+        Ok((
+            page.items.iter().flat_map(|a| map(a, None)).collect(),
+            page.next_cursor,
+        ))
+    }
+
+    /// Merge agent `from` into agent `into`: `from`'s identities move to
+    /// `into` (in one transaction), then its interactions, evaluations and
+    /// feedback are re-pointed; `from` stays, marked `merged_into`. Running
+    /// it again finishes a merge a crash interrupted. Durable on return.
+    pub async fn merge_agents(&self, into: &str, from: &str) -> Result<MergeReport> {
+        if into == from {
+            return Err(invalid("from", "cannot merge an agent into itself"));
+        }
+        let mut target = self.agent(into)?;
+        if target.merged_into.is_some() {
+            return Err(invalid(
+                "id",
+                format!("agent {into} was itself merged; merge into the agent it was merged into"),
+            ));
+        }
+        let mut source = self.agent(from)?;
+        if let Some(other) = source.merged_into.as_deref().filter(|o| *o != into) {
+            return Err(RecordError::Conflict(format!(
+                "agent {from} was already merged into {other}"
+            )));
+        }
+        let moved = std::mem::take(&mut source.identities);
+        let identities_moved = moved.len();
+        for i in moved {
+            if !target.identities.contains(&i) {
+                target.identities.push(i);
+            }
+        }
+        source.merged_into = Some(into.to_string());
+        if target.email.is_none() {
+            target.email = source.email.clone();
+        }
+        self.store
+            .agents
+            .upsert_all(vec![source.clone(), target.clone()])?;
+        self.store.flush().await?;
+
+        let term = || Query {
+            term: Some(("agent", from.to_string())),
+            from: None,
+            to: None,
+            cursor: None,
+            limit: 500,
+        };
+        let team = target.team_id.clone();
+        let mut records_moved = 0;
+        loop {
+            let page: Page<Interaction> = self.store.interactions.list(&term())?;
+            if page.items.is_empty() {
+                break;
+            }
+            for mut r in page.items {
+                r.agent_id = Some(into.to_string());
+                r.team_id = team.clone();
+                self.store.interactions.update(r)?;
+                records_moved += 1;
+            }
+        }
+        loop {
+            let page: Page<Evaluation> = self.store.evaluations.list(&term())?;
+            if page.items.is_empty() {
+                break;
+            }
+            for mut r in page.items {
+                r.agent_id = into.to_string();
+                r.team_id = team.clone();
+                self.store.evaluations.update(r)?;
+                records_moved += 1;
+            }
+        }
+        loop {
+            let page: Page<Feedback> = self.store.feedback.list(&term())?;
+            if page.items.is_empty() {
+                break;
+            }
+            for mut r in page.items {
+                r.agent_id = Some(into.to_string());
+                r.team_id = team.clone();
+                self.store.feedback.update(r)?;
+                records_moved += 1;
+            }
+        }
+        self.store.flush().await?;
+        Ok(MergeReport {
+            agent: target,
+            merged: from.to_string(),
+            identities_moved,
+            records_moved,
+        })
+    }
+
+    /// Keep a dead letter, or count another delivery of an open one with the
+    /// same source and body. Durable on return.
+    pub async fn put_dead_letter(&self, d: DeadLetter) -> Result<DeadLetter> {
+        Ok(self.write(&self.store.dead_letters, d).await?.1)
+    }
+
+    /// Update a dead letter after a replay. Staged, not flushed.
+    pub fn stage_dead_letter(&self, d: DeadLetter) -> Result<DeadLetter> {
+        Ok(self.store.dead_letters.update(d)?.1)
+    }
+
+    /// The open dead letter of `source` holding exactly `digest`'s body.
+    pub fn open_dead_letter_with(&self, digest: &str) -> Result<Option<DeadLetter>> {
+        Ok(self
+            .store
+            .dead_letters
+            .last::<DeadLetter>("digest", digest)?
+            .filter(|d| d.state == DeadLetterState::Open))
+    }
+
+    /// One dead letter.
+    pub fn dead_letter(&self, id: &str) -> Result<DeadLetter> {
+        self.get(&self.store.dead_letters, id)
+    }
+
+    /// A page of dead letters.
+    pub fn dead_letters(&self, f: Filter) -> Result<Page<DeadLetter>> {
+        self.list(&self.store.dead_letters, f)
     }
 }

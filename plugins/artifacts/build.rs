@@ -137,6 +137,12 @@ fn run() -> Result<(), Failure> {
         rerun_if_changed(&guest.manifest);
     }
 
+    // Library crates the guests share (no plugin.toml, e.g. adapter-kit).
+    for lib in shared_libraries(&plugins_dir)? {
+        rerun_if_changed(&lib.join("src"));
+        rerun_if_changed(&lib.join("Cargo.toml"));
+    }
+
     build_guests(&workspace_manifest, &target_dir)?;
 
     for guest in &guests {
@@ -188,6 +194,21 @@ fn guest_target_dir(out_dir: &Path) -> PathBuf {
         Some(dir) if dir.is_absolute() => dir.join("wasm-guests"),
         _ => out_dir.join("wasm-guests"),
     }
+}
+
+/// Guest-workspace crates without a plugin.toml: libraries the guests share.
+fn shared_libraries(plugins_dir: &Path) -> Result<Vec<PathBuf>, Failure> {
+    let entries = fs::read_dir(plugins_dir)
+        .map_err(|e| Failure::new(format!("cannot list {}: {e}", plugins_dir.display())))?;
+    Ok(entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.join("Cargo.toml").is_file()
+                && !path.join("plugin.toml").is_file()
+                && path.file_name().is_some_and(|n| n != "artifacts")
+        })
+        .collect())
 }
 
 /// Every `plugins/*/plugin.toml`, sorted by directory name.

@@ -7,6 +7,7 @@
 //! the route admits.
 
 mod error;
+mod ingest;
 mod ops;
 mod plugins;
 mod records;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub auth: Auth,
     /// The coaching records.
     pub records: crate::records::Records,
+    /// Vendor ingest through adapter plugins.
+    pub ingest: crate::ingest::Ingest,
     /// Prometheus metrics.
     pub metrics: Arc<Metrics>,
     /// The configuration in effect.
@@ -106,6 +109,12 @@ pub const ROUTES: &[(&str, &str, &[Role])] = {
         ("POST", "/v1/tokens", ADMIN),
         ("GET", "/v1/audit", AUDIT),
         ("GET", "/v1/sources", SOURCES),
+        ("GET", "/v1/dead-letters", DEAD_LETTERS),
+        ("GET", "/v1/dead-letters/X", DEAD_LETTERS),
+        ("POST", "/v1/dead-letters/X/replay", INGEST),
+        ("POST", "/v1/sources/S/replay", INGEST),
+        ("GET", "/v1/identities", STAFF),
+        ("POST", "/v1/agents/X/merge", MANAGE),
     ]
 };
 
@@ -168,6 +177,13 @@ fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(records::create_token))
         .routes(routes!(records::list_audit))
         .routes(routes!(ops::sources))
+        .routes(routes!(ingest::ingest))
+        .routes(routes!(ingest::list_dead_letters))
+        .routes(routes!(ingest::get_dead_letter))
+        .routes(routes!(ingest::replay_dead_letter))
+        .routes(routes!(ingest::replay_source))
+        .routes(routes!(ingest::list_identities))
+        .routes(routes!(ingest::merge_agents))
         .split_for_parts()
 }
 

@@ -44,3 +44,5 @@ pub const ADMIN: &[Role] = &[Role::Admin];
 pub const AUDIT: &[Role] = &[Role::Admin, Role::ReadOnly];
 /// Reading the configured sources.
 pub const SOURCES: &[Role] = &[Role::Admin, Role::Integrator, Role::ReadOnly];
+/// Reading dead letters (they hold raw vendor payloads).
+pub const DEAD_LETTERS: &[Role] = &[Role::Admin, Role::Integrator, Role::ReadOnly];

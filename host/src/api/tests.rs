@@ -55,7 +55,11 @@ async fn probes_are_open_and_v1_needs_a_token() {
     assert_eq!(call(&r, get("/healthz", None)).await.0, StatusCode::OK);
     let (status, body) = call(&r, get("/readyz", None)).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(body["plugins_loaded"], 4, "{body}");
+    assert_eq!(
+        body["plugins_loaded"],
+        sidecoach_plugin_artifacts::reference::ALL.len(),
+        "{body}"
+    );
     let (status, body) = call(&r, get("/v1/plugins", None)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"]["code"], "unauthenticated");
@@ -183,10 +187,12 @@ async fn metrics_count_calls_per_plugin() {
         text.contains(r#"sidecoach_plugin_calls_total{plugin="json-adapter",outcome="ok"} 2"#),
         "{text}"
     );
-    assert!(
-        text.contains(r#"sidecoach_plugin_compilations_total{source="fresh"} 4"#),
-        "{text}"
+    // Every embedded reference plugin was compiled once, fresh.
+    let fresh = format!(
+        r#"sidecoach_plugin_compilations_total{{source="fresh"}} {}"#,
+        sidecoach_plugin_artifacts::reference::ALL.len()
     );
+    assert!(text.contains(&fresh), "{fresh} in {text}");
 }
 
 /// An app plus one token per role (the agent token bound to a real agent).
@@ -467,6 +473,7 @@ async fn the_openapi_document_is_generated_from_every_route() {
             .enumerate()
             .map(|(i, seg)| match (i, seg) {
                 (_, "X") => "{id}".to_string(),
+                (_, "S") => "{name}".to_string(),
                 (5, "1") => "{version}".to_string(),
                 (3, "json-adapter") => "{id}".to_string(),
                 (_, s) => s.to_string(),

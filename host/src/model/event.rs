@@ -107,6 +107,15 @@ pub struct InteractionEvent {
     /// After-contact work in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_work_ms: Option<u64>,
+    /// Time when neither party spoke, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub non_talk_ms: Option<u64>,
+    /// How many times the agent talked over the customer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_interruptions: Option<u32>,
+    /// Vendor ids of linked contacts (transfers, consults, callbacks).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub related_external_ids: Vec<String>,
     /// Queue name or id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue: Option<String>,
@@ -392,6 +401,25 @@ pub struct PluginInfo {
     pub version: String,
     /// What it does.
     pub description: String,
+}
+
+/// One record of a payload an adapter could not use.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RejectedRecord {
+    /// Its 0-based position in the payload (array element, line, CSV row).
+    pub index: u32,
+    /// Why.
+    pub error: PluginError,
+}
+
+/// What an adapter made of one request.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct IngestOutput {
+    /// Normalized events in payload order.
+    pub events: Vec<Event>,
+    /// Records the adapter rejected.
+    #[serde(default)]
+    pub rejected: Vec<RejectedRecord>,
 }
 
 /// How urgent a flag is.

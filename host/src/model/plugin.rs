@@ -8,8 +8,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// The WIT API versions this host can load, newest first.
-pub const SUPPORTED_API_VERSIONS: &[&str] = &["0.1.0"];
+/// The WIT API versions this host can load, oldest first.
+pub const SUPPORTED_API_VERSIONS: &[&str] = &["0.1.0", "0.2.0"];
 
 /// Which world a plugin implements.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -284,6 +284,15 @@ impl Manifest {
                     "{:?} is not supported by this host (supported: {})",
                     self.api_version,
                     SUPPORTED_API_VERSIONS.join(", ")
+                ),
+            );
+        }
+        if self.api_version == "0.2.0" && self.kind != PluginKind::Adapter {
+            return bad(
+                "api_version",
+                format!(
+                    "0.2.0 revises only the adapter world; a {} targets 0.1.0",
+                    self.kind.as_str()
                 ),
             );
         }

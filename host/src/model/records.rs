@@ -41,6 +41,10 @@ pub struct Agent {
     /// When the agent was created (ms since epoch; set by the server).
     #[serde(default)]
     pub created_at: TimestampMs,
+    /// Set when this agent was merged into another (set by the server):
+    /// its identities and records moved there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<String>,
 }
 
 /// Targets a team is measured against.
@@ -121,6 +125,15 @@ pub struct Interaction {
     /// After-contact work in ms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_work_ms: Option<u64>,
+    /// Time when neither party spoke, in ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub non_talk_ms: Option<u64>,
+    /// How many times the agent talked over the customer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_interruptions: Option<u32>,
+    /// Vendor ids of linked contacts (transfers, consults, callbacks).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub related_external_ids: Vec<String>,
     /// Queue.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue: Option<String>,
@@ -133,6 +146,10 @@ pub struct Interaction {
     /// Wrap-up code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wrap_up: Option<String>,
+    /// The vendor's last-update time: a delivery older than the stored one
+    /// does not overwrite it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<TimestampMs>,
     /// When Sidecoach received it (set by the server).
     #[serde(default)]
     pub received_at: TimestampMs,
@@ -175,6 +192,10 @@ pub struct Evaluation {
     /// The evaluated interaction.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interaction_id: Option<String>,
+    /// The vendor's id of the evaluated interaction, kept when no stored
+    /// interaction has it yet (set by ingest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interaction_ref: Option<String>,
     /// The evaluated agent.
     pub agent_id: String,
     /// The agent's team when the record was stored (set by the server).
@@ -218,6 +239,10 @@ pub struct Feedback {
     /// The rated interaction.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interaction_id: Option<String>,
+    /// The vendor's id of the rated interaction, kept when no stored
+    /// interaction has it yet (set by ingest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interaction_ref: Option<String>,
     /// The rated agent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<String>,
@@ -512,7 +537,40 @@ pub struct StaffingInterval {
     pub scheduled_agents: Option<f64>,
 }
 
-/// A vendor payload an adapter rejected or trapped on, kept whole for replay.
+/// Whether a dead letter still needs attention.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeadLetterState {
+    /// Not (fully) ingested yet.
+    Open,
+    /// A replay ingested everything in it.
+    Resolved,
+}
+
+/// One reason a dead letter holds: a record the adapter or the host refused,
+/// or the whole request.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DeadReason {
+    /// The record's position in the payload, when the adapter rejected one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<u32>,
+    /// The event's position in the adapter's output, when the host could
+    /// not store it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_index: Option<u32>,
+    /// Stable code: `adapter_rejected` (the whole request), `adapter_failed`
+    /// (trap, timeout, disabled…), `adapter_missing`, `record_rejected` (by
+    /// the adapter), `record_invalid` (by the host), `signature_invalid` (on
+    /// a replay).
+    pub code: String,
+    /// Explanation.
+    pub message: String,
+    /// The field at fault, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// A vendor payload that was not (fully) ingested, kept whole for replay.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeadLetter {
@@ -520,20 +578,38 @@ pub struct DeadLetter {
     pub id: String,
     /// The configured source.
     pub source: String,
-    /// The adapter plugin and its version.
-    pub plugin: String,
-    /// Why it failed.
-    pub reason: String,
-    /// When.
+    /// The adapter plugin id.
+    pub adapter: String,
+    /// The adapter version that failed (none when it could not run at all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adapter_version: Option<String>,
+    /// Why, one entry per refused record (or one for the whole request).
+    pub reasons: Vec<DeadReason>,
+    /// When it first failed.
     pub failed_at: TimestampMs,
-    /// Request headers (lower-case names).
+    /// HTTP method of the original request.
+    pub method: String,
+    /// The URL the vendor called.
+    pub url: String,
+    /// Request headers (lower-case names; credentials removed).
     #[serde(default)]
     pub headers: Vec<(String, String)>,
     /// The raw body, base64.
     pub body_base64: String,
+    /// sha256 of the source name and the body: a vendor's retry of the same
+    /// payload counts as another delivery of this dead letter.
+    pub digest: String,
+    /// How many times the vendor delivered it while open.
+    #[serde(default)]
+    pub deliveries: u32,
+    /// Open or resolved.
+    pub state: DeadLetterState,
     /// Replays attempted.
     #[serde(default)]
     pub replays: u32,
+    /// When it was last replayed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replayed_at: Option<TimestampMs>,
 }
 
 /// Who did what, for actions that need a trail (drop-ins, lifecycle changes).

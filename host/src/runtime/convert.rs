@@ -1,8 +1,8 @@
-//! Conversions between the model and the WIT types of API version 0.1.0.
+//! Conversions between the model and the WIT types of API version 0.1.0;
+//! [`v0_2_0`] holds those of the revised adapter world.
 //!
 //! The host speaks model types everywhere; only the runtime sees generated
-//! WIT types, and this file is where the two meet. A future API version adds
-//! its own conversions (old WIT → current model) beside these.
+//! WIT types, and this file is where the two meet.
 
 use super::bindings::v0_1_0::types as w;
 use crate::model as m;
@@ -257,6 +257,10 @@ impl From<w::Interaction> for m::InteractionEvent {
             talk_ms: i.talk_ms,
             hold_ms: i.hold_ms,
             after_work_ms: i.after_work_ms,
+            // 0.1.0 has no such fields.
+            non_talk_ms: None,
+            agent_interruptions: None,
+            related_external_ids: Vec::new(),
             queue: i.queue,
             topics: i.topics,
             sentiment: i.sentiment.map(Into::into),
@@ -536,8 +540,17 @@ record_size!(
 );
 record_size!(
     m::InteractionEvent,
-    [external_id, agent_vendor_id, queue, topics, wrap_up]
+    [
+        external_id,
+        agent_vendor_id,
+        queue,
+        topics,
+        wrap_up,
+        related_external_ids
+    ]
 );
+record_size!(m::RejectedRecord, [error]);
+record_size!(m::IngestOutput, [events, rejected]);
 record_size!(m::Answer, [criterion_id, comment]);
 record_size!(
     m::EvaluationEvent,
@@ -603,3 +616,6 @@ impl WireSize for m::Event {
         }
     }
 }
+
+// Declared last so it sees the macros above.
+pub mod v0_2_0;

@@ -17,6 +17,7 @@ use wasmtime::component::{Component, HasSelf, InstancePre, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use super::bindings::v0_1_0::adapter::Adapter;
+use super::bindings::v0_2_0::adapter::Adapter as AdapterV2;
 use super::sandbox::HostState;
 
 /// How an engine is built. The server uses [`EngineOptions::server`];
@@ -106,6 +107,7 @@ impl PluginEngine {
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
         // The `host` interface is the same for every world of a version.
         Adapter::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
+        AdapterV2::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
 
         if options.epoch {
             let weak = engine.weak();

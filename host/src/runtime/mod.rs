@@ -28,8 +28,8 @@ use sha2::{Digest, Sha256};
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::model::{
-    Capability, EvaluationEvent, Event, Flag, Form, InboundRequest, Limits, Manifest, Mentor,
-    PairScore, PluginError, PluginInfo, PluginKind, PluginRecord, PluginVersion, Protege,
+    Capability, EvaluationEvent, Event, Flag, Form, InboundRequest, IngestOutput, Limits, Manifest,
+    Mentor, PairScore, PluginError, PluginInfo, PluginKind, PluginRecord, PluginVersion, Protege,
     Scorecard, TripInfo,
 };
 use crate::store::Store;
@@ -296,6 +296,7 @@ impl Runtime {
         config.extend(settings.config);
         let engine = self.engine.clone();
         let (sha_owned, version, kind) = (sha.to_string(), manifest.version.clone(), manifest.kind);
+        let api_version = manifest.api_version.clone();
         let metrics = self.metrics.clone();
         tokio::task::spawn_blocking(move || {
             let (component, how) =
@@ -310,7 +311,16 @@ impl Runtime {
                 Compiled::Cached => "cache",
             });
             LoadedPlugin::prepare(
-                &engine, &id, &version, kind, &sha_owned, &component, limits, grants, config,
+                &engine,
+                &id,
+                &version,
+                kind,
+                &api_version,
+                &sha_owned,
+                &component,
+                limits,
+                grants,
+                config,
             )
         })
         .await
@@ -765,7 +775,7 @@ impl Runtime {
         &self,
         id: &str,
         request: InboundRequest,
-    ) -> Result<CallReport<Result<Vec<Event>, PluginError>>, Box<FailedCall>> {
+    ) -> Result<CallReport<Result<IngestOutput, PluginError>>, Box<FailedCall>> {
         self.call(id, PluginKind::Adapter, request, ingest_call)
             .await
     }
@@ -813,15 +823,25 @@ fn ingest_call<'a>(
     instance: &'a Instance,
     store: &'a mut HostStore,
     request: InboundRequest,
-) -> CallFuture<'a, Result<Vec<Event>, PluginError>> {
+) -> CallFuture<'a, Result<IngestOutput, PluginError>> {
     Box::pin(async move {
-        let Instance::Adapter(a) = instance else {
-            unreachable!("kind checked before the call")
-        };
-        let out = a.call_ingest(store, &request.into()).await?;
-        Ok(out
-            .map(|events| events.into_iter().map(Into::into).collect())
-            .map_err(Into::into))
+        match instance {
+            // 0.1.0 adapters reject whole requests only.
+            Instance::Adapter(a) => {
+                let out = a.call_ingest(store, &request.into()).await?;
+                Ok(out
+                    .map(|events| IngestOutput {
+                        events: events.into_iter().map(Into::into).collect(),
+                        rejected: Vec::new(),
+                    })
+                    .map_err(Into::into))
+            }
+            Instance::AdapterV2(a) => {
+                let out = a.call_ingest(store, &request.into()).await?;
+                Ok(out.map(Into::into).map_err(Into::into))
+            }
+            _ => unreachable!("kind checked before the call"),
+        }
     })
 }
 
@@ -908,12 +928,12 @@ fn describe<'a>(
     _: (),
 ) -> CallFuture<'a, PluginInfo> {
     Box::pin(async move {
-        let info = match instance {
-            Instance::Adapter(p) => p.call_describe(store).await?,
-            Instance::Scorer(p) => p.call_describe(store).await?,
-            Instance::Matcher(p) => p.call_describe(store).await?,
-            Instance::Flagger(p) => p.call_describe(store).await?,
-        };
-        Ok(info.into())
+        Ok(match instance {
+            Instance::Adapter(p) => p.call_describe(store).await?.into(),
+            Instance::AdapterV2(p) => p.call_describe(store).await?.into(),
+            Instance::Scorer(p) => p.call_describe(store).await?.into(),
+            Instance::Matcher(p) => p.call_describe(store).await?.into(),
+            Instance::Flagger(p) => p.call_describe(store).await?.into(),
+        })
     })
 }

@@ -11,6 +11,7 @@ use wasmtime::component::Component;
 use wasmtime::{Store, Trap};
 
 use super::bindings::v0_1_0::{adapter, flagger, matcher, scorer};
+use super::bindings::v0_2_0::adapter as adapter_v2;
 use super::engine::PluginEngine;
 use super::error::RuntimeError;
 use super::sandbox::{CallLog, EffectiveGrants, HostState};
@@ -18,8 +19,10 @@ use crate::model::{Limits, PluginKind};
 
 /// The pre-instantiated component, typed by its world.
 pub enum Bindings {
-    /// An adapter.
+    /// An adapter built against API 0.1.0.
     Adapter(adapter::AdapterPre<HostState>),
+    /// An adapter built against API 0.2.0.
+    AdapterV2(adapter_v2::AdapterPre<HostState>),
     /// A scorer.
     Scorer(scorer::ScorerPre<HostState>),
     /// A matcher.
@@ -30,8 +33,10 @@ pub enum Bindings {
 
 /// A live instance for one call.
 pub enum Instance {
-    /// An adapter.
+    /// An adapter built against API 0.1.0.
     Adapter(adapter::Adapter),
+    /// An adapter built against API 0.2.0.
+    AdapterV2(adapter_v2::Adapter),
     /// A scorer.
     Scorer(scorer::Scorer),
     /// A matcher.
@@ -44,6 +49,7 @@ impl Bindings {
     async fn instantiate(&self, store: &mut Store<HostState>) -> wasmtime::Result<Instance> {
         Ok(match self {
             Bindings::Adapter(pre) => Instance::Adapter(pre.instantiate_async(store).await?),
+            Bindings::AdapterV2(pre) => Instance::AdapterV2(pre.instantiate_async(store).await?),
             Bindings::Scorer(pre) => Instance::Scorer(pre.instantiate_async(store).await?),
             Bindings::Matcher(pre) => Instance::Matcher(pre.instantiate_async(store).await?),
             Bindings::Flagger(pre) => Instance::Flagger(pre.instantiate_async(store).await?),
@@ -117,6 +123,7 @@ impl LoadedPlugin {
         id: &str,
         version: &str,
         kind: PluginKind,
+        api_version: &str,
         sha256: &str,
         component: &Component,
         limits: Limits,
@@ -153,6 +160,9 @@ impl LoadedPlugin {
                 reason: format!("its imports cannot be satisfied by this host: {e:#}"),
             })?;
         let bindings = match kind {
+            PluginKind::Adapter if api_version == "0.2.0" => {
+                Bindings::AdapterV2(adapter_v2::AdapterPre::new(pre).map_err(engine_err)?)
+            }
             PluginKind::Adapter => {
                 Bindings::Adapter(adapter::AdapterPre::new(pre).map_err(engine_err)?)
             }

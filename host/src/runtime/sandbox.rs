@@ -23,7 +23,6 @@ use wasmtime_wasi::{
     HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView,
 };
 
-use super::bindings::v0_1_0::{host, types};
 use crate::config::Grants;
 use crate::model::Capability;
 
@@ -320,25 +319,35 @@ impl WasiView for HostState {
     }
 }
 
-impl types::Host for HostState {}
+/// The `host` interface of one API version, implemented once: every
+/// version's `log` and `config-get` behave the same.
+macro_rules! host_interface {
+    ($version:ident) => {
+        impl super::bindings::$version::types::Host for HostState {}
 
-impl host::Host for HostState {
-    fn log(&mut self, level: types::LogLevel, message: String) {
-        let level = match level {
-            types::LogLevel::Trace => "trace",
-            types::LogLevel::Debug => "debug",
-            types::LogLevel::Info => "info",
-            types::LogLevel::Warn => "warn",
-            types::LogLevel::Error => "error",
-        };
-        let id = self.plugin_id.clone();
-        self.log.push(&id, level, message);
-    }
+        impl super::bindings::$version::host::Host for HostState {
+            fn log(&mut self, level: super::bindings::$version::types::LogLevel, message: String) {
+                use super::bindings::$version::types::LogLevel;
+                let level = match level {
+                    LogLevel::Trace => "trace",
+                    LogLevel::Debug => "debug",
+                    LogLevel::Info => "info",
+                    LogLevel::Warn => "warn",
+                    LogLevel::Error => "error",
+                };
+                let id = self.plugin_id.clone();
+                self.log.push(&id, level, message);
+            }
 
-    fn config_get(&mut self, key: String) -> Option<String> {
-        self.config.get(&key).cloned()
-    }
+            fn config_get(&mut self, key: String) -> Option<String> {
+                self.config.get(&key).cloned()
+            }
+        }
+    };
 }
+
+host_interface!(v0_1_0);
+host_interface!(v0_2_0);
 
 #[cfg(test)]
 mod tests {

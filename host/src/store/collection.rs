@@ -281,6 +281,69 @@ impl Collection {
         Ok((outcome, record))
     }
 
+    /// Write several records of this kind in one transaction, all or none:
+    /// how unique terms move between records (an agent merge). A unique
+    /// term may be held by another record only if that record is in the
+    /// batch and gives it up. Not durable until the caller flushes.
+    pub fn upsert_all<R: Record>(&self, records: Vec<R>) -> Result<(), WriteError> {
+        let _writer = self
+            .writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut claimed = std::collections::HashMap::new();
+        for r in &records {
+            for (term, value) in r.unique_terms() {
+                if let Some(other) = claimed.insert((term, value.clone()), r.id()) {
+                    return Err(WriteError::Conflict {
+                        term,
+                        value,
+                        owner: other.to_string(),
+                    });
+                }
+                if let Some(owner) = self.owner_of(term, &value)?
+                    && owner != r.id()
+                    && !records.iter().any(|o| o.id() == owner)
+                {
+                    return Err(WriteError::Conflict { term, value, owner });
+                }
+            }
+        }
+        let result = (&self.data, &self.ext, &self.idx).transaction(|(data, ext, idx)| {
+            for r in &records {
+                let old: Option<R> = match data.get(r.id().as_bytes())? {
+                    Some(v) => {
+                        Some(decode(format!("{} {}", R::KIND, r.id()), &v).map_err(|e| {
+                            ConflictableTransactionError::Abort(WriteError::Store(e))
+                        })?)
+                    }
+                    None => None,
+                };
+                Self::write_tx(data, ext, idx, old.as_ref(), r)?;
+            }
+            Ok(())
+        });
+        result.map_err(|e| match e {
+            TransactionError::Abort(e) => e,
+            TransactionError::Storage(e) => WriteError::Store(StoreError::Sled(e)),
+        })
+    }
+
+    /// Write the index entries of every stored record again: the migration
+    /// step when a kind gains an index term. Returns how many records.
+    pub fn reindex<R: Record>(&self) -> Result<usize, StoreError> {
+        let mut n = 0;
+        for kv in self.data.iter() {
+            let (k, v) = kv?;
+            let r: R = decode(format!("{} {}", R::KIND, String::from_utf8_lossy(&k)), &v)?;
+            for (term, value) in all_terms(&r) {
+                self.idx
+                    .insert(index_key(term, &value, r.time(), r.id()), &[][..])?;
+            }
+            n += 1;
+        }
+        Ok(n)
+    }
+
     /// Update an existing record by id.
     pub fn update<R: Record>(&self, record: R) -> Result<(Upserted, R), WriteError> {
         if !self
@@ -383,10 +446,14 @@ mod tests {
             talk_ms: None,
             hold_ms: None,
             after_work_ms: None,
+            non_talk_ms: None,
+            agent_interruptions: None,
+            related_external_ids: Vec::new(),
             queue: None,
             topics: topics.iter().map(|t| t.to_string()).collect(),
             sentiment: None,
             wrap_up: None,
+            updated_at: None,
             received_at: 0,
         }
     }
@@ -500,6 +567,7 @@ mod tests {
             supervisor_id: None,
             identities: idents.iter().map(|s| s.to_string()).collect(),
             created_at: 1,
+            merged_into: None,
         };
         store
             .agents
@@ -528,6 +596,43 @@ mod tests {
                 .unwrap()
                 .as_deref(),
             Some("bo")
+        );
+        // A merge moves identities between records in one batch: Bo gives
+        // hers to Ana. A batch that leaves an identity with an outsider, or
+        // gives one identity to two records, is refused whole.
+        let cy = agent("cy", &["five9:cy"]);
+        store.agents.upsert(cy).unwrap();
+        let err = store
+            .agents
+            .upsert_all(vec![agent("ana", &["genesys:u-1", "five9:cy"])])
+            .unwrap_err();
+        assert!(matches!(err, WriteError::Conflict { ref owner, .. } if owner == "cy"));
+        let err = store
+            .agents
+            .upsert_all(vec![
+                agent("ana", &["twilio:WK1"]),
+                agent("bo", &["twilio:WK1"]),
+            ])
+            .unwrap_err();
+        assert!(matches!(err, WriteError::Conflict { .. }));
+        store
+            .agents
+            .upsert_all(vec![
+                agent("bo", &[]),
+                agent("ana", &["genesys:u-1", "twilio:WK1"]),
+            ])
+            .unwrap();
+        assert_eq!(
+            store
+                .agents
+                .owner_of("identity", "twilio:WK1")
+                .unwrap()
+                .as_deref(),
+            Some("ana")
+        );
+        assert_eq!(
+            store.agents.get::<Agent>("bo").unwrap().unwrap().identities,
+            Vec::<String>::new()
         );
     }
 

@@ -24,7 +24,7 @@ pub use collection::{Collection, Page, Query, Record, Upserted, WriteError};
 
 /// The schema version this build writes. Bump it with a migration step in
 /// [`Store::migrate`].
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]
@@ -78,6 +78,8 @@ pub struct Store {
     pub feedback: Collection,
     /// The audit trail of administrative actions.
     pub audit: Collection,
+    /// Vendor payloads that were not (fully) ingested, kept for replay.
+    pub dead_letters: Collection,
 }
 
 pub(crate) fn encode<T: Serialize>(v: &T) -> Vec<u8> {
@@ -122,6 +124,7 @@ impl Store {
             evaluations: Collection::open(&db, "evaluations")?,
             feedback: Collection::open(&db, "feedback")?,
             audit: Collection::open(&db, "audit")?,
+            dead_letters: Collection::open(&db, "dead_letters")?,
             db,
         };
         store.migrate()?;
@@ -138,6 +141,11 @@ impl Store {
             return Err(StoreError::TooNew { found });
         }
         // Version 0 is an empty database: nothing to convert.
+        // 1 → 2: interactions gained the `external` index term.
+        if found == 1 {
+            let n = self.interactions.reindex::<crate::model::Interaction>()?;
+            tracing::info!(interactions = n, "schema 1 -> 2: interactions reindexed");
+        }
         if found < SCHEMA_VERSION {
             self.meta
                 .insert("schema_version", encode(&SCHEMA_VERSION))?;

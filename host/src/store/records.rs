@@ -1,7 +1,10 @@
 //! How each coaching record is keyed and indexed.
 
 use super::collection::Record;
-use crate::model::{Agent, AuditEntry, Evaluation, Feedback, Interaction, StoredForm, Team};
+use crate::model::{
+    Agent, AuditEntry, DeadLetter, DeadLetterState, Evaluation, Feedback, Interaction, StoredForm,
+    Team,
+};
 
 fn opt(term: &'static str, v: &Option<String>) -> Option<(&'static str, String)> {
     v.as_ref().map(|v| (term, v.clone()))
@@ -71,6 +74,9 @@ impl Record for Interaction {
             .flatten()
             .collect();
         t.extend(self.topics.iter().map(|x| ("topic", x.clone())));
+        // The vendor id across sources: feedback from a survey tool names
+        // the contact the telephony source stored.
+        t.push(("external", self.external_id.clone()));
         t
     }
 }
@@ -157,6 +163,31 @@ impl Record for AuditEntry {
         vec![
             ("action", self.action.clone()),
             ("target", self.target.clone()),
+        ]
+    }
+}
+
+impl Record for DeadLetter {
+    const KIND: &'static str = "dead_letters";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn set_id(&mut self, id: String) {
+        self.id = id;
+    }
+    fn time(&self) -> i64 {
+        self.failed_at
+    }
+    fn terms(&self) -> Vec<(&'static str, String)> {
+        let state = match self.state {
+            DeadLetterState::Open => "open",
+            DeadLetterState::Resolved => "resolved",
+        };
+        vec![
+            ("source", self.source.clone()),
+            ("state", state.to_string()),
+            ("source_state", format!("{}/{state}", self.source)),
+            ("digest", self.digest.clone()),
         ]
     }
 }

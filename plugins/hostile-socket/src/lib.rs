@@ -13,7 +13,7 @@
 )]
 mod bindings {
     //! Bindings generated from `wit/sidecoach.wit`, world `adapter`.
-    wit_bindgen::generate!({ path: "../../wit", world: "adapter" });
+    wit_bindgen::generate!({ path: "../../wit/0.1.0", world: "adapter" });
 }
 
 use bindings::sidecoach::plugin::types::{

@@ -16,7 +16,7 @@ mod signature;
 mod bindings {
     //! Bindings generated from `wit/sidecoach.wit`, world `adapter`.
     wit_bindgen::generate!({
-        path: "../../wit",
+        path: "../../wit/0.1.0",
         world: "adapter",
         // For the unit tests' assertions.
         additional_derives: [PartialEq],

@@ -8,7 +8,7 @@ mod rules;
 
 mod bindings {
     //! Bindings generated from `wit/sidecoach.wit`, world `flagger`.
-    wit_bindgen::generate!({ path: "../../wit", world: "flagger" });
+    wit_bindgen::generate!({ path: "../../wit/0.1.0", world: "flagger" });
 }
 
 use bindings::sidecoach::plugin::host::{config_get, log};

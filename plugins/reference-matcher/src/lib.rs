@@ -8,7 +8,7 @@ mod rank;
 
 mod bindings {
     //! Bindings generated from `wit/sidecoach.wit`, world `matcher`.
-    wit_bindgen::generate!({ path: "../../wit", world: "matcher" });
+    wit_bindgen::generate!({ path: "../../wit/0.1.0", world: "matcher" });
 }
 
 use bindings::sidecoach::plugin::host::{config_get, log};

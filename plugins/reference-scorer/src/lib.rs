@@ -10,7 +10,7 @@ mod score;
 
 mod bindings {
     //! Bindings generated from `wit/sidecoach.wit`, world `scorer`.
-    wit_bindgen::generate!({ path: "../../wit", world: "scorer" });
+    wit_bindgen::generate!({ path: "../../wit/0.1.0", world: "scorer" });
 }
 
 use bindings::sidecoach::plugin::host::log;

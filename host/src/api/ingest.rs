@@ -1,0 +1,373 @@
+//! Vendor ingest, dead letters and replay, identities and agent merges.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::records::json_body;
+use super::roles::{DEAD_LETTERS, INGEST, MANAGE, STAFF};
+use super::{ApiError, AppState, Caller, ErrorBody};
+use crate::ingest::{Delivery, IngestError, IngestReport, ReplayResult, ReplaySummary};
+use crate::model::{DeadLetter, PluginErrorCode};
+use crate::records::{Filter, IdentityMapping, MergeReport};
+use crate::store::Page;
+
+impl From<IngestError> for ApiError {
+    fn from(e: IngestError) -> ApiError {
+        let message = e.to_string();
+        match e {
+            IngestError::UnknownSource(_) => {
+                ApiError::new(StatusCode::NOT_FOUND, "source_not_found", message)
+            }
+            IngestError::Unauthenticated { .. } => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", message)
+            }
+            IngestError::Refused {
+                code,
+                field,
+                report,
+                ..
+            } => {
+                let (status, code) = match (code, field.as_deref()) {
+                    (_, Some("content-type")) => {
+                        (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+                    }
+                    (PluginErrorCode::Unsupported, _) => {
+                        (StatusCode::UNPROCESSABLE_ENTITY, "unsupported_payload")
+                    }
+                    (PluginErrorCode::ConfigInvalid, _) => {
+                        (StatusCode::INTERNAL_SERVER_ERROR, "source_misconfigured")
+                    }
+                    _ => (StatusCode::UNPROCESSABLE_ENTITY, "adapter_rejected"),
+                };
+                ApiError::new(status, code, message)
+                    .with_details(serde_json::to_value(&*report).expect("reports always serialise"))
+            }
+            IngestError::AdapterFailed { error, report } => ApiError::from(error)
+                .with_details(serde_json::to_value(&*report).expect("reports always serialise")),
+            IngestError::Store(r) => r.into(),
+        }
+    }
+}
+
+/// The URL the vendor called: the source's `public_url` (scheme and host)
+/// when configured, else the forwarded or direct Host header, plus the
+/// path and query as received.
+fn vendor_url(public_url: Option<&str>, headers: &HeaderMap, uri: &axum::http::Uri) -> String {
+    let path = uri
+        .path_and_query()
+        .map_or_else(|| uri.path().to_string(), |p| p.as_str().to_string());
+    if let Some(base) = public_url {
+        return format!("{}{path}", base.trim_end_matches('/'));
+    }
+    let get = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.split(',').next().unwrap_or(v).trim().to_string())
+    };
+    let scheme = get("x-forwarded-proto").unwrap_or_else(|| "http".into());
+    let host = get("x-forwarded-host")
+        .or_else(|| get("host"))
+        .unwrap_or_else(|| "localhost".into());
+    format!("{scheme}://{host}{path}")
+}
+
+/// `POST /v1/ingest/{source}`: a vendor delivery, parsed by the source's
+/// adapter. Signed sources (`signed = true`) need no token; the adapter
+/// checks the vendor's signature. Others need an integrator or admin token.
+#[utoipa::path(
+    post,
+    path = "/v1/ingest/{source}",
+    tag = "ingest",
+    params(("source" = String, Path, description = "a configured `[sources.NAME]`")),
+    request_body(content = String, description = "the vendor's payload, as the vendor sends it", content_type = "*/*"),
+    responses(
+        (status = 200, description = "stored: counts of accepted, duplicate, rejected and ignored events; a dead letter id when anything was rejected", body = IngestReport),
+        (status = 401, description = "no token on an unsigned source, or the vendor signature is invalid (nothing kept)", body = ErrorBody),
+        (status = 415, description = "the adapter does not read this content type (dead letter kept)", body = ErrorBody),
+        (status = 422, description = "the adapter refused the payload (dead letter kept)", body = ErrorBody),
+        (status = "default", description = "an error with a stable code", body = ErrorBody)
+    ),
+    security((), ("bearer" = []))
+)]
+pub async fn ingest(
+    State(s): State<AppState>,
+    Path(source): Path<String>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let src = s.ingest.source(&source)?.clone();
+    match headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(h) => {
+            let who = s.auth.authenticate(Some(h))?;
+            who.require(INGEST)?;
+        }
+        None if src.signed => {}
+        None => {
+            return Err(s
+                .ingest
+                .refuse_unauthenticated(
+                    &source,
+                    format!(
+                        "source {source:?} is not signed: send an integrator or admin bearer token"
+                    ),
+                )
+                .into());
+        }
+    }
+    let url = vendor_url(
+        src.options.get("public_url").map(String::as_str),
+        &headers,
+        &uri,
+    );
+    let pairs = headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let delivery = Delivery::new(method.as_str(), url, pairs, body.to_vec());
+    let report = s.ingest.deliver(&source, delivery).await?;
+    let timing = format!(
+        "adapter;dur={:.3}, store;dur={:.3}",
+        report.adapter_ms, report.store_ms
+    );
+    let mut resp = Json(report).into_response();
+    if let Ok(v) = HeaderValue::from_str(&timing) {
+        resp.headers_mut().insert("server-timing", v);
+    }
+    Ok(resp)
+}
+
+/// Query of the dead-letter listing.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct DeadLetterParams {
+    /// Only this source's.
+    source: Option<String>,
+    /// `open` or `resolved`.
+    state: Option<String>,
+    /// Inclusive lower bound on the failure time (ms since epoch).
+    from: Option<i64>,
+    /// Exclusive upper bound on the failure time (ms since epoch).
+    to: Option<i64>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+    /// Page size, 1..=1000 (default 100).
+    limit: Option<usize>,
+}
+
+/// `GET /v1/dead-letters?source=&state=open|resolved`
+#[utoipa::path(get, path = "/v1/dead-letters", tag = "ingest", params(DeadLetterParams), responses((status = 200, description = "ok", body = Page<DeadLetter>), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+pub async fn list_dead_letters(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    RawQuery(q): RawQuery,
+) -> Result<Json<Page<DeadLetter>>, ApiError> {
+    who.require(DEAD_LETTERS)?;
+    let p: DeadLetterParams = serde_urlencoded::from_str(q.as_deref().unwrap_or(""))
+        .map_err(|e| ApiError::bad_request("invalid_query", format!("query string: {e}")))?;
+    if let Some(st) = p.state.as_deref()
+        && st != "open"
+        && st != "resolved"
+    {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            format!("`state` must be open or resolved, got {st:?}"),
+        ));
+    }
+    let term = match (p.source, p.state) {
+        (Some(src), Some(st)) => Some(("source_state", format!("{src}/{st}"))),
+        (Some(src), None) => Some(("source", src)),
+        (None, Some(st)) => Some(("state", st)),
+        (None, None) => None,
+    };
+    if p.limit.is_some_and(|l| l == 0 || l > 1000) {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "`limit` must be 1..=1000",
+        ));
+    }
+    Ok(Json(s.records.dead_letters(Filter {
+        term,
+        from: p.from,
+        to: p.to,
+        cursor: p.cursor,
+        limit: p.limit,
+    })?))
+}
+
+/// `GET /v1/dead-letters/{id}`
+#[utoipa::path(get, path = "/v1/dead-letters/{id}", tag = "ingest", params(("id" = String, Path)), responses((status = 200, description = "ok", body = DeadLetter), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+pub async fn get_dead_letter(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<DeadLetter>, ApiError> {
+    who.require(DEAD_LETTERS)?;
+    Ok(Json(s.records.dead_letter(&id)?))
+}
+
+/// `POST /v1/dead-letters/{id}/replay`: run the payload through the source's
+/// current adapter again (after a fix or an upgrade). Records stored before
+/// count as duplicates; the dead letter is resolved when nothing is rejected.
+#[utoipa::path(post, path = "/v1/dead-letters/{id}/replay", tag = "ingest", params(("id" = String, Path)), responses((status = 200, description = "replayed", body = ReplayResult), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+pub async fn replay_dead_letter(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<ReplayResult>, ApiError> {
+    who.require(INGEST)?;
+    let result = s.ingest.replay(&id).await?;
+    s.records
+        .audit(
+            &who.name,
+            "dead_letter.replay",
+            &id,
+            Some(format!("{:?}", result.state).to_lowercase()),
+        )
+        .await?;
+    Ok(Json(result))
+}
+
+/// `POST /v1/sources/{name}/replay`: replay every open dead letter of a source.
+#[utoipa::path(post, path = "/v1/sources/{name}/replay", tag = "ingest", params(("name" = String, Path)), responses((status = 200, description = "replayed", body = ReplaySummary), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+pub async fn replay_source(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path(name): Path<String>,
+) -> Result<Json<ReplaySummary>, ApiError> {
+    who.require(INGEST)?;
+    let summary = s.ingest.replay_source(&name).await?;
+    s.records
+        .audit(
+            &who.name,
+            "source.replay",
+            &name,
+            Some(format!(
+                "{} replayed, {} resolved",
+                summary.replayed, summary.resolved
+            )),
+        )
+        .await?;
+    Ok(Json(summary))
+}
+
+/// Query of the identity listing.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityParams {
+    /// One identity, `namespace:vendor-user-id`.
+    identity: Option<String>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+    /// Agents per page, 1..=1000 (default 100).
+    limit: Option<usize>,
+}
+
+/// A page of identity mappings.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct IdentityPage {
+    /// Identities with their agents.
+    pub items: Vec<IdentityMapping>,
+    /// Cursor of the next page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// `GET /v1/identities?identity=`: which agent each vendor user id is.
+#[utoipa::path(get, path = "/v1/identities", tag = "agents", params(IdentityParams), responses((status = 200, description = "ok", body = IdentityPage), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+pub async fn list_identities(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    RawQuery(q): RawQuery,
+) -> Result<Json<IdentityPage>, ApiError> {
+    who.require(STAFF)?;
+    let p: IdentityParams = serde_urlencoded::from_str(q.as_deref().unwrap_or(""))
+        .map_err(|e| ApiError::bad_request("invalid_query", format!("query string: {e}")))?;
+    let (items, next_cursor) = s.records.identities(
+        p.identity.as_deref(),
+        Filter {
+            cursor: p.cursor,
+            limit: p.limit,
+            ..Filter::default()
+        },
+    )?;
+    Ok(Json(IdentityPage { items, next_cursor }))
+}
+
+/// Body of a merge.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeRequest {
+    /// The agent to merge into the one in the path (its identities and
+    /// records move; it stays, marked `merged_into`).
+    pub from: String,
+}
+
+/// `POST /v1/agents/{id}/merge`: one person seen under two vendor ids.
+#[utoipa::path(post, path = "/v1/agents/{id}/merge", tag = "agents", params(("id" = String, Path)), request_body(content = MergeRequest, content_type = "application/json"), responses((status = 200, description = "merged", body = MergeReport), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+pub async fn merge_agents(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<MergeReport>, ApiError> {
+    who.require(MANAGE)?;
+    let m: MergeRequest = json_body(&headers, &body)?;
+    let report = s.records.merge_agents(&id, &m.from).await?;
+    s.records
+        .audit(
+            &who.name,
+            "agent.merge",
+            &id,
+            Some(format!(
+                "merged {} ({} identities, {} records)",
+                m.from, report.identities_moved, report.records_moved
+            )),
+        )
+        .await?;
+    Ok(Json(report))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_vendor_url_prefers_public_url_then_forwarded_headers() {
+        let uri: axum::http::Uri = "/v1/ingest/twilio?bodySHA256=ab".parse().unwrap();
+        let mut h = HeaderMap::new();
+        h.insert("host", HeaderValue::from_static("127.0.0.1:8080"));
+        assert_eq!(
+            vendor_url(None, &h, &uri),
+            "http://127.0.0.1:8080/v1/ingest/twilio?bodySHA256=ab"
+        );
+        h.insert("x-forwarded-proto", HeaderValue::from_static("https"));
+        h.insert(
+            "x-forwarded-host",
+            HeaderValue::from_static("coach.example.com, proxy"),
+        );
+        assert_eq!(
+            vendor_url(None, &h, &uri),
+            "https://coach.example.com/v1/ingest/twilio?bodySHA256=ab"
+        );
+        assert_eq!(
+            vendor_url(Some("https://c.example.com/"), &h, &uri),
+            "https://c.example.com/v1/ingest/twilio?bodySHA256=ab"
+        );
+    }
+}

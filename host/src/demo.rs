@@ -1,0 +1,429 @@
+//! The demo data set: vendor payloads built from the published fixtures in
+//! `tests/data/vendors/`, sent through the real adapters of the sources in
+//! `examples/demo.toml` on a demo host's first start.
+//!
+//! Each fixture is delivered once as published; the Connect CTR, Contact Lens
+//! and Qualtrics fixtures are also used as templates for four weeks of
+//! contacts of eight agents (ids, times, durations, queues and topics
+//! varied by a fixed-seed generator, everything else as the vendor sends it).
+//! The agents and contacts are invented; the shapes are the vendors'.
+
+use std::fmt;
+
+use anyhow::Context;
+use base64::Engine as _;
+use serde_json::{Value, json};
+
+use crate::config::Config;
+use crate::ingest::{Delivery, Ingest, IngestError};
+use crate::records::{Filter, Records};
+
+const CONFIG: &str = include_str!("../../examples/demo.toml");
+
+macro_rules! fixture {
+    ($name:literal) => {
+        include_bytes!(concat!("../../tests/data/vendors/", $name)).as_slice()
+    };
+}
+
+/// The demo configuration (sources with demo secrets), before
+/// `--listen` / `--data-dir`.
+pub fn config() -> anyhow::Result<Config> {
+    Config::from_toml(CONFIG).context("examples/demo.toml")
+}
+
+/// What loading produced.
+#[derive(Debug, Default)]
+pub struct Summary {
+    /// Deliveries sent.
+    pub deliveries: usize,
+    /// Events stored.
+    pub accepted: usize,
+    /// Redeliveries recognised.
+    pub duplicates: usize,
+    /// Records kept as dead letters.
+    pub rejected: usize,
+    /// Agents created from vendor ids.
+    pub agents: usize,
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} deliveries: {} events stored, {} duplicates, {} rejected (see /v1/dead-letters), {} agents",
+            self.deliveries, self.accepted, self.duplicates, self.rejected, self.agents
+        )
+    }
+}
+
+/// A tiny fixed-seed generator (the demo must be the same every time).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        self.0 >> 33
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn uuid_like(tag: u64, n: u64) -> String {
+    format!(
+        "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+        tag as u32,
+        (n >> 16) as u16,
+        (n & 0xfff) as u16,
+        (tag & 0xfff) as u16,
+        n
+    )
+}
+
+fn iso(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil date from days since the epoch (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        (rem / 60) % 60,
+        rem % 60
+    )
+}
+
+/// Drop the `#` comment lines a fixture starts with, keeping line breaks.
+fn strip_comments(fixture: &[u8]) -> Vec<u8> {
+    String::from_utf8_lossy(fixture)
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| format!("{l}\n"))
+        .collect::<String>()
+        .into_bytes()
+}
+
+/// Strip the `#` comment lines the `.form.txt` fixtures start with.
+fn form_body(fixture: &[u8]) -> Vec<u8> {
+    String::from_utf8_lossy(fixture)
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join("")
+        .into_bytes()
+}
+
+fn delivery(source: &str, content_type: &str, body: Vec<u8>) -> (String, Delivery) {
+    (
+        source.to_string(),
+        Delivery::new(
+            "POST",
+            format!("http://127.0.0.1:7878/v1/ingest/{source}"),
+            vec![("content-type".into(), content_type.into())],
+            body,
+        ),
+    )
+}
+
+/// `X-Twilio-Signature` for a form POST: base64(HMAC-SHA1(token, URL +
+/// each parameter name and value, sorted by name)).
+pub fn twilio_signature(token: &str, url: &str, body: &[u8]) -> String {
+    use hmac::Mac as _;
+    let mut pairs: Vec<(String, String)> = form_urlencoded_pairs(body);
+    pairs.sort();
+    let mut mac = hmac::Hmac::<sha1::Sha1>::new_from_slice(token.as_bytes()).expect("any key");
+    mac.update(url.as_bytes());
+    for (k, v) in pairs {
+        mac.update(k.as_bytes());
+        mac.update(v.as_bytes());
+    }
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+/// `X-Zendesk-Webhook-Signature`: base64(HMAC-SHA256(secret, timestamp + body)).
+pub fn zendesk_signature(secret: &str, timestamp: &str, body: &[u8]) -> String {
+    use hmac::Mac as _;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("any key");
+    mac.update(timestamp.as_bytes());
+    mac.update(body);
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+fn form_urlencoded_pairs(body: &[u8]) -> Vec<(String, String)> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body).unwrap_or_default()
+}
+
+const AGENTS: &[(&str, &str)] = &[
+    ("ana.lima", "Ana Lima"),
+    ("ben.okafor", "Ben Okafor"),
+    ("chloe.martin", "Chloé Martin"),
+    ("dev.patel", "Dev Patel"),
+    ("eva.novak", "Eva Novák"),
+    ("femi.adeyemi", "Femi Adeyemi"),
+    ("grace.kim", "Grace Kim"),
+    ("hugo.silva", "Hugo Silva"),
+];
+const QUEUES: &[&str] = &["Billing", "Technical Support", "Sales", "Retention"];
+const TOPICS: &[&str] = &[
+    "billing-dispute",
+    "product-knowledge",
+    "cancellation",
+    "refund-request",
+    "empathy",
+    "agent-intro",
+];
+
+/// Every demo delivery, for a clock at `now_ms`.
+pub fn deliveries(now_ms: i64, config: &Config) -> anyhow::Result<Vec<(String, Delivery)>> {
+    let mut out = Vec::new();
+    let mut rng = Lcg(0x5EED);
+    let ctr: Value = serde_json::from_slice(fixture!("amazon-connect_ctr.SYNTHETIC.json"))?;
+    let lens: Value =
+        serde_json::from_slice(fixture!("amazon-connect_contact-lens-chat-analysis.json"))?;
+    let surveys: Value = serde_json::from_slice(fixture!("qualtrics_response-export.json"))?;
+    let survey_template = surveys["responses"][0].clone();
+
+    let day = 86_400_000i64;
+    let start = now_ms - 28 * day;
+    let mut lines = Vec::new();
+    let mut survey_list = Vec::new();
+    for (a, (user, _name)) in AGENTS.iter().enumerate() {
+        let agent_id = uuid_like(0xA6E7_0000 + a as u64, a as u64 + 1);
+        for c in 0..15u64 {
+            let n = a as u64 * 100 + c;
+            let contact = uuid_like(0xC0_0000 + n, n * 7919);
+            let begin =
+                start + (rng.below(27) as i64) * day + (8 + rng.below(9) as i64) * 3_600_000;
+            let handle = 120 + rng.below(600) as i64;
+            let hold = rng.below(90) as i64;
+            let acw = 10 + rng.below(60) as i64;
+            let mut r = ctr.clone();
+            r.as_object_mut().expect("CTR is an object").remove("_note");
+            r["ContactId"] = json!(contact);
+            r["Channel"] = json!(if c % 4 == 3 { "CHAT" } else { "VOICE" });
+            r["InitiationTimestamp"] = json!(iso(begin));
+            r["ConnectedToSystemTimestamp"] = json!(iso(begin));
+            r["DisconnectTimestamp"] = json!(iso(begin + (handle + hold + 60) * 1000));
+            r["LastUpdateTimestamp"] = json!(iso(begin + (handle + hold + acw + 90) * 1000));
+            r["Queue"]["Name"] = json!(QUEUES[(a + c as usize) % QUEUES.len()]);
+            let agent = &mut r["Agent"];
+            let arn = agent["ARN"].as_str().unwrap_or_default().to_string();
+            let base = arn.rsplit_once('/').map_or(arn.as_str(), |(b, _)| b);
+            agent["ARN"] = json!(format!("{base}/{agent_id}"));
+            agent["Username"] = json!(user);
+            agent["AgentInteractionDuration"] = json!(handle);
+            agent["CustomerHoldDuration"] = json!(hold);
+            agent["AfterContactWorkDuration"] = json!(acw);
+            lines.push(serde_json::to_string(&r)?);
+
+            // Contact Lens analysis for every other contact: the topics.
+            if c % 2 == 0 {
+                let mut l = lens.clone();
+                l["CustomerMetadata"]["ContactId"] = json!(contact);
+                let t1 = TOPICS[rng.below(TOPICS.len() as u64) as usize];
+                let t2 = TOPICS[(a + c as usize) % TOPICS.len()];
+                l["Categories"]["MatchedCategories"] = json!([t1, t2]);
+                out.push(delivery(
+                    "connect",
+                    "application/json",
+                    serde_json::to_vec(&l)?,
+                ));
+            }
+            // A post-contact survey for two in five contacts; agents further
+            // down the list get harsher customers, so trends differ.
+            if c % 5 < 2 {
+                let mut s = survey_template.clone();
+                s["responseId"] = json!(format!("R_demo{n:05}"));
+                let score = (5 - (rng.below(2 + a as u64 / 2))).max(1);
+                s["values"]["QID1"] =
+                    json!({ "choiceId": score.to_string(), "choiceText": score.to_string() });
+                s["values"]["QID2"] = json!({ "textEntry": if score <= 2 { "Had to explain my problem twice." } else { "Quick and friendly." } });
+                s["embeddedData"] = json!({ "agentId": agent_id, "interactionId": contact });
+                s["endDate"] = json!(iso(begin + 3_600_000));
+                s["recordedDate"] = json!(iso(begin + 3_600_000));
+                survey_list.push(s);
+            }
+        }
+    }
+    // CTRs first (as Firehose delivers them: JSON lines, many per object).
+    out.insert(
+        0,
+        delivery(
+            "connect",
+            "application/x-ndjson",
+            (lines.join("\n") + "\n").into_bytes(),
+        ),
+    );
+    out.push(delivery(
+        "qualtrics",
+        "application/json",
+        serde_json::to_vec(&json!({ "responses": survey_list }))?,
+    ));
+
+    // Every other fixture once, as published.
+    for (source, ct, body) in [
+        (
+            "connect",
+            "application/json",
+            fixture!("amazon-connect_ctr.SYNTHETIC.json"),
+        ),
+        (
+            "connect",
+            "application/json",
+            fixture!("amazon-connect_contact-event-connected-to-agent.json"),
+        ),
+        (
+            "connect",
+            "application/json",
+            fixture!("amazon-connect_contact-event-disconnected-eventbridge.json"),
+        ),
+        (
+            "connect",
+            "application/json",
+            fixture!("amazon-connect_contact-lens-chat-analysis.json"),
+        ),
+        (
+            "connect",
+            "application/json",
+            fixture!("amazon-connect_agent-event-stream.json"),
+        ),
+        (
+            "connect",
+            "application/json",
+            fixture!("amazon-connect_evaluation-output.json"),
+        ),
+        (
+            "genesys",
+            "application/json",
+            fixture!("genesys_analytics-conversation-detail-chat.json"),
+        ),
+        (
+            "genesys",
+            "application/json",
+            fixture!("genesys_eventbridge-detail-events-customer-end.json"),
+        ),
+        (
+            "genesys",
+            "application/json",
+            fixture!("genesys_quality-evaluation-notification.SYNTHETIC.json"),
+        ),
+        (
+            "nice",
+            "application/json",
+            fixture!("nice-cxone_contacts-completed.SYNTHETIC.json"),
+        ),
+        (
+            "qualtrics",
+            "application/json",
+            fixture!("qualtrics_response-export.json"),
+        ),
+    ] {
+        out.push(delivery(source, ct, body.to_vec()));
+    }
+    out.push(delivery(
+        "five9-call-log",
+        "text/csv",
+        strip_comments(fixture!("five9_call-log.SYNTHETIC.csv")),
+    ));
+    out.push(delivery(
+        "five9",
+        "application/x-www-form-urlencoded",
+        form_body(fixture!("five9_web-connector.SYNTHETIC.form.txt")),
+    ));
+
+    // Signed sources: sign as the vendor would.
+    let secret = |source: &str, key: &str| -> anyhow::Result<String> {
+        config
+            .sources
+            .get(source)
+            .and_then(|s| s.secrets.get(key))
+            .cloned()
+            .with_context(|| format!("demo config has no [sources.{source}.secrets] {key}"))
+    };
+    let body = form_body(fixture!(
+        "twilio_taskrouter-event-callback.SYNTHETIC.form.txt"
+    ));
+    let (source, mut d) = delivery("twilio", "application/x-www-form-urlencoded", body);
+    let sig = twilio_signature(&secret("twilio", "auth_token")?, &d.url, &d.body);
+    d.headers.push(("x-twilio-signature".into(), sig));
+    out.push((source, d));
+    let body = fixture!("zendesk_satisfaction-rating.SYNTHETIC.json").to_vec();
+    let (source, mut d) = delivery("zendesk", "application/json", body);
+    let ts = iso(now_ms);
+    let sig = zendesk_signature(&secret("zendesk", "signing_secret")?, &ts, &d.body);
+    d.headers
+        .push(("x-zendesk-webhook-signature-timestamp".into(), ts));
+    d.headers.push(("x-zendesk-webhook-signature".into(), sig));
+    out.push((source, d));
+    Ok(out)
+}
+
+/// Load the demo data set unless the store already has interactions.
+pub async fn load(ingest: &Ingest, records: &Records) -> anyhow::Result<Option<Summary>> {
+    let any = records.interactions(Filter {
+        limit: Some(1),
+        ..Filter::default()
+    })?;
+    if !any.items.is_empty() {
+        return Ok(None);
+    }
+    let config = config()?;
+    let mut summary = Summary::default();
+    for (source, d) in deliveries(crate::runtime::now_ms(), &config)? {
+        summary.deliveries += 1;
+        let report = match ingest.deliver(&source, d).await {
+            Ok(r) => r,
+            Err(
+                IngestError::Refused { report, .. } | IngestError::AdapterFailed { report, .. },
+            ) => *report,
+            Err(e) => return Err(anyhow::anyhow!("demo delivery to {source}: {e}")),
+        };
+        summary.accepted += report.accepted;
+        summary.duplicates += report.duplicates;
+        summary.rejected += report.rejected;
+        summary.agents += report.agents_created;
+    }
+    Ok(Some(summary))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_dates_and_the_published_twilio_vector() {
+        assert_eq!(iso(0), "1970-01-01T00:00:00Z");
+        assert_eq!(iso(1_714_564_800_000), "2024-05-01T12:00:00Z");
+        assert_eq!(iso(1_709_164_800_000), "2024-02-29T00:00:00Z");
+        // reference-figures.md: twilio-python's test vector.
+        let body = b"CallSid=CA1234567890ABCDE&Digits=1234&From=%2B14158675309&To=%2B18005551212&Caller=%2B14158675309";
+        assert_eq!(
+            twilio_signature("12345", "https://mycompany.com/myapp.php?foo=1&bar=2", body),
+            "RSOYDt4T1cUTdK1PDd93/VVr8B8="
+        );
+    }
+
+    #[test]
+    fn the_demo_config_parses_and_every_delivery_builds() {
+        let config = config().unwrap();
+        assert!(config.sources.contains_key("connect"));
+        let d = deliveries(1_714_564_800_000, &config).unwrap();
+        assert!(d.len() > 50, "{}", d.len());
+        for (source, _) in &d {
+            assert!(config.sources.contains_key(source), "{source}");
+        }
+    }
+}

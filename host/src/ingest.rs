@@ -1,0 +1,933 @@
+//! Vendor ingest: one delivery from a configured source, through its adapter
+//! plugin, into the records — with identity resolution, idempotent writes,
+//! one flush per delivery, and dead letters for whatever could not be used.
+//!
+//! Flow: [`Ingest::deliver`] looks up `[sources.NAME]`, hands the adapter the
+//! whole request and the source's config, then for each normalized event
+//! resolves the vendor user id to an agent (created on first sight), links
+//! feedback and evaluations to the interaction they name, and stages the
+//! write. Interactions merge field by field with what is stored (a Contact
+//! Lens analysis adds sentiment to the CTR's durations) and an older vendor
+//! update never overwrites a newer one. Everything staged is flushed once
+//! before the report is returned, so an acknowledged delivery is durable.
+//!
+//! Nothing is dropped silently: a request the adapter refuses or fails on, a
+//! record it rejects, and an event the host cannot store all leave the whole
+//! payload in a dead letter with the reasons, replayable after a fix. The one
+//! exception is a request that fails signature verification: it is
+//! unauthenticated junk, so it is logged and counted, never kept.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use base64::Engine as _;
+use serde::Serialize;
+
+use crate::config::{Config, Source};
+use crate::metrics::Metrics;
+use crate::model::{
+    AgentEvent, DeadLetter, DeadLetterState, DeadReason, Evaluation, EvaluationEvent, Event,
+    Feedback, FeedbackEvent, InboundRequest, Interaction, InteractionEvent, PluginErrorCode,
+};
+use crate::records::{Filter, RecordError, Records};
+use crate::runtime::{Runtime, RuntimeError, now_ms, sha256_hex};
+use crate::store::Upserted;
+
+/// One HTTP delivery as the vendor made it.
+#[derive(Clone, Debug)]
+pub struct Delivery {
+    /// HTTP method.
+    pub method: String,
+    /// The full URL as the vendor called it.
+    pub url: String,
+    /// Headers, lower-case names, credentials already removed.
+    pub headers: Vec<(String, String)>,
+    /// The raw body.
+    pub body: Vec<u8>,
+}
+
+/// Headers never passed to an adapter nor kept in a dead letter.
+const CREDENTIAL_HEADERS: &[&str] = &["authorization", "cookie", "proxy-authorization"];
+
+impl Delivery {
+    /// Drop credential headers and lower-case the names.
+    pub fn new(method: &str, url: String, headers: Vec<(String, String)>, body: Vec<u8>) -> Self {
+        Delivery {
+            method: method.to_string(),
+            url,
+            headers: headers
+                .into_iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), v))
+                .filter(|(k, _)| !CREDENTIAL_HEADERS.contains(&k.as_str()))
+                .collect(),
+            body,
+        }
+    }
+}
+
+/// What one delivery produced.
+#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
+pub struct IngestReport {
+    /// The configured source.
+    pub source: String,
+    /// Its adapter plugin.
+    pub adapter: String,
+    /// The adapter version that ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adapter_version: Option<String>,
+    /// Events the adapter produced.
+    pub events: usize,
+    /// Events stored (new or changed).
+    pub accepted: usize,
+    /// Events already stored as they are (redeliveries, older updates).
+    pub duplicates: usize,
+    /// Records the adapter rejected plus events the host could not store.
+    pub rejected: usize,
+    /// Events of kinds this host does not store yet (agent states, staffing).
+    pub ignored: usize,
+    /// Agents created on first sight of a vendor user id.
+    pub agents_created: usize,
+    /// Why records were rejected.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<DeadReason>,
+    /// The dead letter holding the payload, when anything was rejected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dead_letter: Option<String>,
+    /// Milliseconds inside the adapter plugin (instantiation included).
+    pub adapter_ms: f64,
+    /// Milliseconds resolving and storing, flush included.
+    pub store_ms: f64,
+}
+
+/// Why a delivery was refused as a whole.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// No `[sources.NAME]`.
+    #[error("no source named {0:?} is configured (see [sources.NAME] in the config)")]
+    UnknownSource(String),
+    /// The source is unsigned and the caller sent no valid token, or the
+    /// adapter found the signature invalid. Not kept.
+    #[error("{message}")]
+    Unauthenticated {
+        /// The source.
+        source_name: String,
+        /// Why.
+        message: String,
+    },
+    /// The adapter refused the whole request; the payload is a dead letter.
+    #[error("the {adapter} adapter refused the request: {message}")]
+    Refused {
+        /// Adapter id.
+        adapter: String,
+        /// The adapter's error code.
+        code: PluginErrorCode,
+        /// Its explanation.
+        message: String,
+        /// The field at fault.
+        field: Option<String>,
+        /// The report, with the dead letter's id.
+        report: Box<IngestReport>,
+    },
+    /// The adapter could not run (missing, disabled, tripped, busy, trapped,
+    /// timed out); the payload is a dead letter.
+    #[error("{error}")]
+    AdapterFailed {
+        /// The runtime's typed error.
+        error: RuntimeError,
+        /// The report, with the dead letter's id.
+        report: Box<IngestReport>,
+    },
+    /// Storage failed; nothing was acknowledged.
+    #[error(transparent)]
+    Store(#[from] RecordError),
+}
+
+/// The outcome of replaying dead letters.
+#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
+pub struct ReplaySummary {
+    /// Dead letters replayed.
+    pub replayed: usize,
+    /// Now fully ingested.
+    pub resolved: usize,
+    /// Still open (the reasons are updated on each).
+    pub still_open: usize,
+    /// Per dead letter: its id and what the replay did.
+    pub results: Vec<ReplayResult>,
+}
+
+/// One replay.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ReplayResult {
+    /// The dead letter.
+    pub dead_letter: String,
+    /// Open or resolved after the replay.
+    pub state: DeadLetterState,
+    /// What the delivery produced this time.
+    pub report: IngestReport,
+}
+
+/// Stripes of the per-interaction merge lock.
+const MERGE_STRIPES: usize = 64;
+
+/// The ingest service.
+#[derive(Clone)]
+pub struct Ingest {
+    runtime: Arc<Runtime>,
+    records: Records,
+    config: Arc<Config>,
+    metrics: Arc<Metrics>,
+    /// Read-merge-write of one interaction runs under its stripe, so two
+    /// deliveries about one contact cannot lose each other's fields.
+    merge_locks: Arc<[std::sync::Mutex<()>]>,
+}
+
+/// Work outcome of one event.
+enum Stored {
+    Accepted,
+    Duplicate,
+    Ignored,
+}
+
+impl Ingest {
+    /// The service over the runtime and the records.
+    pub fn new(
+        runtime: Arc<Runtime>,
+        records: Records,
+        config: Arc<Config>,
+        metrics: Arc<Metrics>,
+    ) -> Ingest {
+        Ingest {
+            runtime,
+            records,
+            config,
+            metrics,
+            merge_locks: (0..MERGE_STRIPES)
+                .map(|_| std::sync::Mutex::new(()))
+                .collect(),
+        }
+    }
+
+    /// The configured source, or [`IngestError::UnknownSource`].
+    pub fn source(&self, name: &str) -> Result<&Source, IngestError> {
+        self.config
+            .sources
+            .get(name)
+            .ok_or_else(|| IngestError::UnknownSource(name.to_string()))
+    }
+
+    /// Count a request refused before the adapter ran (no token on an
+    /// unsigned source).
+    pub fn refuse_unauthenticated(&self, source: &str, message: String) -> IngestError {
+        self.metrics.record_unauthenticated(source);
+        tracing::warn!(source, %message, "ingest request refused");
+        IngestError::Unauthenticated {
+            source_name: source.to_string(),
+            message,
+        }
+    }
+
+    /// Ingest one delivery; durable when it returns `Ok`.
+    pub async fn deliver(
+        &self,
+        source: &str,
+        delivery: Delivery,
+    ) -> Result<IngestReport, IngestError> {
+        self.run(source, delivery, None).await
+    }
+
+    /// Replay one dead letter through the source's current adapter.
+    pub async fn replay(&self, id: &str) -> Result<ReplayResult, IngestError> {
+        let dead = self.records.dead_letter(id)?;
+        let body = base64::engine::general_purpose::STANDARD
+            .decode(&dead.body_base64)
+            .map_err(|e| RecordError::Invalid {
+                field: "body_base64".into(),
+                message: format!("stored dead letter {id} does not decode: {e}"),
+            })?;
+        let delivery = Delivery {
+            method: dead.method.clone(),
+            url: dead.url.clone(),
+            headers: dead.headers.clone(),
+            body,
+        };
+        let source = dead.source.clone();
+        let outcome = self.run(&source, delivery, Some(dead)).await;
+        let report = match outcome {
+            Ok(r) => r,
+            Err(
+                IngestError::Refused { report, .. } | IngestError::AdapterFailed { report, .. },
+            ) => *report,
+            Err(IngestError::Unauthenticated { message, .. }) => {
+                // Keep it open with the reason: the secret may have rotated.
+                let mut dead = self.records.dead_letter(id)?;
+                dead.reasons = vec![DeadReason {
+                    index: None,
+                    event_index: None,
+                    code: "signature_invalid".into(),
+                    message,
+                    field: None,
+                }];
+                dead.replays += 1;
+                dead.replayed_at = Some(now_ms());
+                self.records.stage_dead_letter(dead)?;
+                self.records.flush().await?;
+                IngestReport {
+                    source: source.clone(),
+                    ..IngestReport::default()
+                }
+            }
+            Err(e) => return Err(e),
+        };
+        let dead = self.records.dead_letter(id)?;
+        Ok(ReplayResult {
+            dead_letter: id.to_string(),
+            state: dead.state,
+            report,
+        })
+    }
+
+    /// Replay every open dead letter of a source, oldest first.
+    pub async fn replay_source(&self, source: &str) -> Result<ReplaySummary, IngestError> {
+        self.source(source)?;
+        let mut summary = ReplaySummary::default();
+        let mut cursor = None;
+        let mut ids = Vec::new();
+        loop {
+            let page = self.records.dead_letters(Filter {
+                term: Some(("source_state", format!("{source}/open"))),
+                cursor,
+                limit: Some(1000),
+                ..Filter::default()
+            })?;
+            ids.extend(page.items.into_iter().map(|d| d.id));
+            match page.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
+        }
+        for id in ids {
+            let r = self.replay(&id).await?;
+            summary.replayed += 1;
+            match r.state {
+                DeadLetterState::Resolved => summary.resolved += 1,
+                DeadLetterState::Open => summary.still_open += 1,
+            }
+            summary.results.push(r);
+        }
+        Ok(summary)
+    }
+
+    async fn run(
+        &self,
+        source_name: &str,
+        delivery: Delivery,
+        replay_of: Option<DeadLetter>,
+    ) -> Result<IngestReport, IngestError> {
+        let source = self.source(source_name)?.clone();
+        let mut report = IngestReport {
+            source: source_name.to_string(),
+            adapter: source.adapter.clone(),
+            ..IngestReport::default()
+        };
+        let mut source_config: Vec<(String, String)> = source
+            .secrets
+            .iter()
+            .chain(source.options.iter())
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        source_config.sort();
+        let request = InboundRequest {
+            source: source_name.to_string(),
+            method: delivery.method.clone(),
+            url: delivery.url.clone(),
+            headers: delivery.headers.clone(),
+            body: delivery.body.clone(),
+            source_config,
+        };
+
+        let call = self.runtime.ingest(&source.adapter, request).await;
+        let output = match call {
+            Err(failed) => {
+                report.adapter_ms = failed.duration.as_secs_f64() * 1e3;
+                let code = match failed.error {
+                    RuntimeError::NotFound { .. } => "adapter_missing",
+                    _ => "adapter_failed",
+                };
+                let reason = DeadReason {
+                    index: None,
+                    event_index: None,
+                    code: code.into(),
+                    message: failed.error.to_string(),
+                    field: None,
+                };
+                report.errors.push(reason);
+                report.rejected = 1;
+                self.metrics.record_ingest(source_name, "rejected", 1);
+                self.keep(&mut report, &delivery, replay_of).await?;
+                return Err(IngestError::AdapterFailed {
+                    error: failed.error,
+                    report: Box::new(report),
+                });
+            }
+            Ok(call) => {
+                report.adapter_version = Some(call.plugin_version.clone());
+                report.adapter_ms = call.duration.as_secs_f64() * 1e3;
+                match call.output {
+                    Ok(out) => out,
+                    Err(e) if e.code == PluginErrorCode::SignatureInvalid => {
+                        self.metrics.record_unauthenticated(source_name);
+                        tracing::warn!(
+                            source = source_name,
+                            adapter = %source.adapter,
+                            reason = %e.message,
+                            "signature verification failed; request dropped (not a dead letter)"
+                        );
+                        return Err(IngestError::Unauthenticated {
+                            source_name: source_name.to_string(),
+                            message: format!("signature verification failed: {}", e.message),
+                        });
+                    }
+                    Err(e) => {
+                        report.errors.push(DeadReason {
+                            index: None,
+                            event_index: None,
+                            code: "adapter_rejected".into(),
+                            message: e.message.clone(),
+                            field: e.field.clone(),
+                        });
+                        report.rejected = 1;
+                        self.metrics.record_ingest(source_name, "rejected", 1);
+                        self.keep(&mut report, &delivery, replay_of).await?;
+                        return Err(IngestError::Refused {
+                            adapter: source.adapter.clone(),
+                            code: e.code,
+                            message: e.message,
+                            field: e.field,
+                            report: Box::new(report),
+                        });
+                    }
+                }
+            }
+        };
+
+        let started = Instant::now();
+        report.events = output.events.len();
+        for r in &output.rejected {
+            report.errors.push(DeadReason {
+                index: Some(r.index),
+                event_index: None,
+                code: "record_rejected".into(),
+                message: r.error.message.clone(),
+                field: r.error.field.clone(),
+            });
+        }
+        report.rejected = output.rejected.len();
+        let namespace = source
+            .options
+            .get("identity_namespace")
+            .cloned()
+            .unwrap_or_else(|| source.adapter.clone());
+        let origin = source_name.to_string();
+        for (n, event) in output.events.into_iter().enumerate() {
+            match self.store_event(&origin, &namespace, event, &mut report) {
+                Ok(Stored::Accepted) => report.accepted += 1,
+                Ok(Stored::Duplicate) => report.duplicates += 1,
+                Ok(Stored::Ignored) => report.ignored += 1,
+                Err(RecordError::Store(e)) => return Err(RecordError::Store(e).into()),
+                Err(e) => {
+                    report.rejected += 1;
+                    let (field, message) = match e {
+                        RecordError::Invalid { field, message } => (Some(field), message),
+                        other => (None, other.to_string()),
+                    };
+                    report.errors.push(DeadReason {
+                        index: None,
+                        event_index: Some(n as u32),
+                        code: "record_invalid".into(),
+                        message,
+                        field,
+                    });
+                }
+            }
+        }
+        self.records.flush().await?;
+        for (outcome, n) in [
+            ("accepted", report.accepted),
+            ("duplicate", report.duplicates),
+            ("rejected", report.rejected),
+            ("ignored", report.ignored),
+        ] {
+            self.metrics.record_ingest(source_name, outcome, n);
+        }
+        if !report.errors.is_empty() || replay_of.is_some() {
+            self.keep(&mut report, &delivery, replay_of).await?;
+        }
+        report.store_ms = started.elapsed().as_secs_f64() * 1e3;
+        Ok(report)
+    }
+
+    /// Keep the payload as a dead letter (or update the one being replayed,
+    /// or count a repeat delivery of an open one); durable on return.
+    async fn keep(
+        &self,
+        report: &mut IngestReport,
+        delivery: &Delivery,
+        replay_of: Option<DeadLetter>,
+    ) -> Result<(), RecordError> {
+        let now = now_ms();
+        if let Some(mut dead) = replay_of {
+            dead.replays += 1;
+            dead.replayed_at = Some(now);
+            dead.adapter_version = report.adapter_version.clone();
+            dead.reasons = report.errors.clone();
+            dead.state = if report.errors.is_empty() {
+                DeadLetterState::Resolved
+            } else {
+                DeadLetterState::Open
+            };
+            report.dead_letter = Some(dead.id.clone());
+            self.records.stage_dead_letter(dead)?;
+            self.records.flush().await?;
+            return Ok(());
+        }
+        let mut digest_input = report.source.as_bytes().to_vec();
+        digest_input.push(0);
+        digest_input.extend_from_slice(&delivery.body);
+        let digest = sha256_hex(&digest_input);
+        self.metrics.record_dead_letter(&report.source);
+        if let Some(mut open) = self.records.open_dead_letter_with(&digest)? {
+            open.deliveries += 1;
+            open.reasons = report.errors.clone();
+            open.adapter_version = report.adapter_version.clone();
+            report.dead_letter = Some(open.id.clone());
+            self.records.stage_dead_letter(open)?;
+            self.records.flush().await?;
+            return Ok(());
+        }
+        let dead = DeadLetter {
+            id: crate::model::new_id(),
+            source: report.source.clone(),
+            adapter: report.adapter.clone(),
+            adapter_version: report.adapter_version.clone(),
+            reasons: report.errors.clone(),
+            failed_at: now,
+            method: delivery.method.clone(),
+            url: delivery.url.clone(),
+            headers: delivery.headers.clone(),
+            body_base64: base64::engine::general_purpose::STANDARD.encode(&delivery.body),
+            digest,
+            deliveries: 1,
+            state: DeadLetterState::Open,
+            replays: 0,
+            replayed_at: None,
+        };
+        tracing::warn!(
+            source = %dead.source,
+            dead_letter = %dead.id,
+            reasons = dead.reasons.len(),
+            "payload kept as a dead letter"
+        );
+        report.dead_letter = Some(dead.id.clone());
+        self.records.put_dead_letter(dead).await?;
+        Ok(())
+    }
+
+    fn agent_id(
+        &self,
+        namespace: &str,
+        vendor_id: Option<&str>,
+        hint: Option<&AgentEvent>,
+        report: &mut IngestReport,
+    ) -> Result<Option<(String, Option<String>)>, RecordError> {
+        let Some(vendor_id) = vendor_id.map(str::trim).filter(|v| !v.is_empty()) else {
+            return Ok(None);
+        };
+        let identity = format!("{namespace}:{vendor_id}");
+        let (agent, created) = self.records.stage_agent_for_identity(
+            &identity,
+            hint.and_then(|h| h.name.as_deref()),
+            hint.and_then(|h| h.email.as_deref()),
+        )?;
+        if created {
+            report.agents_created += 1;
+        }
+        Ok(Some((agent.id, agent.team_id)))
+    }
+
+    fn store_event(
+        &self,
+        source: &str,
+        namespace: &str,
+        event: Event,
+        report: &mut IngestReport,
+    ) -> Result<Stored, RecordError> {
+        match event {
+            Event::Agent(a) => {
+                let identity = format!("{namespace}:{}", a.vendor_user_id.trim());
+                if a.vendor_user_id.trim().is_empty() {
+                    return Err(RecordError::Invalid {
+                        field: "vendor_user_id".into(),
+                        message: "must not be empty".into(),
+                    });
+                }
+                let (agent, created) = self.records.stage_agent_for_identity(
+                    &identity,
+                    a.name.as_deref(),
+                    a.email.as_deref(),
+                )?;
+                if created {
+                    report.agents_created += 1;
+                    return Ok(Stored::Accepted);
+                }
+                let changed = self.records.stage_agent_details(
+                    &agent,
+                    &identity,
+                    a.name.as_deref(),
+                    a.email.as_deref(),
+                )?;
+                Ok(if changed {
+                    Stored::Accepted
+                } else {
+                    Stored::Duplicate
+                })
+            }
+            Event::Interaction(i) => self.store_interaction(source, namespace, i, report),
+            Event::Evaluation(e) => self.store_evaluation(source, namespace, e, report),
+            Event::Feedback(f) => self.store_feedback(source, namespace, f, report),
+            // Not stored by this host yet; counted, not silently dropped.
+            Event::AgentState(_) | Event::Staffing(_) => Ok(Stored::Ignored),
+        }
+    }
+
+    fn store_interaction(
+        &self,
+        source: &str,
+        namespace: &str,
+        i: InteractionEvent,
+        report: &mut IngestReport,
+    ) -> Result<Stored, RecordError> {
+        let agent = self.agent_id(namespace, i.agent_vendor_id.as_deref(), None, report)?;
+        let stripe = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            (source, &i.external_id).hash(&mut h);
+            (h.finish() as usize) % MERGE_STRIPES
+        };
+        let _merge = self.merge_locks[stripe]
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let existing = self.records.interaction_by_key(source, &i.external_id)?;
+        if let (Some(old), Some(new_at)) = (&existing, i.updated_at)
+            && old.updated_at.is_some_and(|old_at| old_at > new_at)
+        {
+            // An older update arriving late: the stored one is newer.
+            return Ok(Stored::Duplicate);
+        }
+        let incoming = Interaction {
+            id: String::new(),
+            source: source.to_string(),
+            external_id: i.external_id,
+            agent_id: agent.map(|(id, _)| id),
+            team_id: None,
+            channel: i.channel,
+            direction: i.direction,
+            started_at: i.started_at,
+            ended_at: i.ended_at,
+            handle_ms: i.handle_ms,
+            talk_ms: i.talk_ms,
+            hold_ms: i.hold_ms,
+            after_work_ms: i.after_work_ms,
+            non_talk_ms: i.non_talk_ms,
+            agent_interruptions: i.agent_interruptions,
+            related_external_ids: i.related_external_ids,
+            queue: i.queue,
+            topics: i.topics,
+            sentiment: i.sentiment,
+            wrap_up: i.wrap_up,
+            updated_at: i.updated_at,
+            received_at: 0,
+        };
+        let mut merged = match existing {
+            Some(old) => merge_interaction(old, incoming),
+            None => incoming,
+        };
+        // The records service settles the id from the external key.
+        merged.id.clear();
+        let (outcome, _) = self.records.stage_interaction(merged, None)?;
+        Ok(stored(outcome))
+    }
+
+    fn store_evaluation(
+        &self,
+        source: &str,
+        namespace: &str,
+        e: EvaluationEvent,
+        report: &mut IngestReport,
+    ) -> Result<Stored, RecordError> {
+        let Some((agent_id, _)) =
+            self.agent_id(namespace, e.agent_vendor_id.as_deref(), None, report)?
+        else {
+            return Err(RecordError::Invalid {
+                field: "agent_vendor_id".into(),
+                message: format!("evaluation {} names no agent", e.external_id),
+            });
+        };
+        let (interaction_id, interaction_ref) =
+            self.link(source, e.interaction_external_id.as_deref())?;
+        let evaluator = match e.evaluator_vendor_id.as_deref() {
+            Some(v) => self
+                .records
+                .agent_by_identity(&format!("{namespace}:{v}"))?
+                .map(|a| a.id)
+                .or_else(|| Some(v.to_string())),
+            None => None,
+        };
+        let evaluation = Evaluation {
+            id: String::new(),
+            source: source.to_string(),
+            external_id: e.external_id,
+            form_id: e.form_id,
+            form_version: e.form_version.unwrap_or(0),
+            interaction_id,
+            interaction_ref,
+            agent_id,
+            team_id: None,
+            evaluator,
+            evaluated_at: e.evaluated_at.unwrap_or(0),
+            answers: e.answers,
+            vendor_score: e.vendor_score,
+            scorecard: None,
+        };
+        let (outcome, _) = self.records.stage_evaluation(evaluation, None)?;
+        Ok(stored(outcome))
+    }
+
+    fn store_feedback(
+        &self,
+        source: &str,
+        namespace: &str,
+        f: FeedbackEvent,
+        report: &mut IngestReport,
+    ) -> Result<Stored, RecordError> {
+        let agent = self.agent_id(namespace, f.agent_vendor_id.as_deref(), None, report)?;
+        let (interaction_id, interaction_ref) =
+            self.link(source, f.interaction_external_id.as_deref())?;
+        // Feedback on a known contact without a named agent is the
+        // contact's agent's feedback.
+        let agent_id = match agent {
+            Some((id, _)) => Some(id),
+            None => match &interaction_id {
+                Some(i) => self.records.interaction(i)?.agent_id,
+                None => None,
+            },
+        };
+        let feedback = Feedback {
+            id: String::new(),
+            source: source.to_string(),
+            external_id: f.external_id,
+            kind: f.kind,
+            value: f.value,
+            scale_min: f.scale_min,
+            scale_max: f.scale_max,
+            interaction_id,
+            interaction_ref,
+            agent_id,
+            team_id: None,
+            topics: f.topics,
+            verbatim: f.verbatim,
+            received_at: f.received_at.unwrap_or(0),
+        };
+        let (outcome, _) = self.records.stage_feedback(feedback, None)?;
+        Ok(stored(outcome))
+    }
+
+    /// The stored interaction a vendor id names, or the id kept as a
+    /// reference until that interaction arrives.
+    fn link(
+        &self,
+        source: &str,
+        external: Option<&str>,
+    ) -> Result<(Option<String>, Option<String>), RecordError> {
+        let Some(ext) = external.map(str::trim).filter(|e| !e.is_empty()) else {
+            return Ok((None, None));
+        };
+        Ok(match self.records.interaction_for_external(source, ext)? {
+            Some(i) => (Some(i.id), None),
+            None => (None, Some(ext.to_string())),
+        })
+    }
+}
+
+fn stored(outcome: Upserted) -> Stored {
+    match outcome {
+        Upserted::Created | Upserted::Updated => Stored::Accepted,
+        Upserted::Unchanged => Stored::Duplicate,
+    }
+}
+
+/// Field-by-field merge: what the new delivery says wins, what it leaves
+/// out is kept; topics and linked ids are unions.
+fn merge_interaction(old: Interaction, new: Interaction) -> Interaction {
+    fn union(mut a: Vec<String>, b: Vec<String>) -> Vec<String> {
+        for x in b {
+            if !a.contains(&x) {
+                a.push(x);
+            }
+        }
+        a
+    }
+    let sentiment = match (old.sentiment, new.sentiment) {
+        (Some(o), Some(n)) => Some(crate::model::Sentiment {
+            customer: n.customer.or(o.customer),
+            agent: n.agent.or(o.agent),
+            customer_final_quarter: n.customer_final_quarter.or(o.customer_final_quarter),
+        }),
+        (o, n) => n.or(o),
+    };
+    Interaction {
+        id: old.id,
+        source: old.source,
+        external_id: old.external_id,
+        agent_id: new.agent_id.or(old.agent_id),
+        team_id: None,
+        channel: if new.channel == crate::model::Channel::Other {
+            old.channel
+        } else {
+            new.channel
+        },
+        direction: if new.direction == crate::model::Direction::Unknown {
+            old.direction
+        } else {
+            new.direction
+        },
+        started_at: new.started_at.or(old.started_at),
+        ended_at: new.ended_at.or(old.ended_at),
+        handle_ms: new.handle_ms.or(old.handle_ms),
+        talk_ms: new.talk_ms.or(old.talk_ms),
+        hold_ms: new.hold_ms.or(old.hold_ms),
+        after_work_ms: new.after_work_ms.or(old.after_work_ms),
+        non_talk_ms: new.non_talk_ms.or(old.non_talk_ms),
+        agent_interruptions: new.agent_interruptions.or(old.agent_interruptions),
+        related_external_ids: union(old.related_external_ids, new.related_external_ids),
+        queue: new.queue.or(old.queue),
+        topics: union(old.topics, new.topics),
+        sentiment,
+        wrap_up: new.wrap_up.or(old.wrap_up),
+        updated_at: new.updated_at.max(old.updated_at),
+        received_at: old.received_at,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Channel, Direction, Sentiment};
+
+    fn interaction(ext: &str) -> Interaction {
+        Interaction {
+            id: "01J".into(),
+            source: "connect".into(),
+            external_id: ext.into(),
+            agent_id: Some("a1".into()),
+            team_id: None,
+            channel: Channel::Voice,
+            direction: Direction::Inbound,
+            started_at: Some(1_000),
+            ended_at: Some(61_000),
+            handle_ms: Some(60_000),
+            talk_ms: None,
+            hold_ms: Some(5_000),
+            after_work_ms: None,
+            non_talk_ms: None,
+            agent_interruptions: None,
+            related_external_ids: vec!["prev".into()],
+            queue: Some("billing".into()),
+            topics: vec!["billing".into()],
+            sentiment: Some(Sentiment {
+                customer: Some(-1.0),
+                agent: None,
+                customer_final_quarter: None,
+            }),
+            wrap_up: None,
+            updated_at: Some(10),
+            received_at: 99,
+        }
+    }
+
+    #[test]
+    fn a_partial_delivery_adds_fields_and_keeps_the_rest() {
+        let old = interaction("c1");
+        let mut analysis = interaction("c1");
+        analysis.id = String::new();
+        analysis.agent_id = None;
+        analysis.channel = Channel::Other;
+        analysis.direction = Direction::Unknown;
+        analysis.started_at = None;
+        analysis.ended_at = None;
+        analysis.handle_ms = None;
+        analysis.hold_ms = None;
+        analysis.talk_ms = Some(40_000);
+        analysis.non_talk_ms = Some(3_000);
+        analysis.agent_interruptions = Some(2);
+        analysis.related_external_ids = vec!["next".into(), "prev".into()];
+        analysis.queue = None;
+        analysis.topics = vec!["cancellation".into()];
+        analysis.sentiment = Some(Sentiment {
+            customer: None,
+            agent: Some(2.0),
+            customer_final_quarter: Some(-3.0),
+        });
+        analysis.updated_at = None;
+        analysis.received_at = 0;
+        let m = merge_interaction(old, analysis);
+        assert_eq!(m.id, "01J");
+        assert_eq!(m.received_at, 99);
+        assert_eq!(m.agent_id.as_deref(), Some("a1"));
+        assert_eq!(m.channel, Channel::Voice);
+        assert_eq!(m.direction, Direction::Inbound);
+        assert_eq!(
+            (m.started_at, m.handle_ms, m.hold_ms),
+            (Some(1_000), Some(60_000), Some(5_000))
+        );
+        assert_eq!(
+            (m.talk_ms, m.non_talk_ms, m.agent_interruptions),
+            (Some(40_000), Some(3_000), Some(2))
+        );
+        assert_eq!(
+            m.related_external_ids,
+            vec!["prev".to_string(), "next".to_string()]
+        );
+        assert_eq!(
+            m.topics,
+            vec!["billing".to_string(), "cancellation".to_string()]
+        );
+        assert_eq!(
+            m.sentiment,
+            Some(Sentiment {
+                customer: Some(-1.0),
+                agent: Some(2.0),
+                customer_final_quarter: Some(-3.0)
+            })
+        );
+        assert_eq!(m.updated_at, Some(10));
+        assert_eq!(m.queue.as_deref(), Some("billing"));
+    }
+
+    #[test]
+    fn credentials_never_reach_an_adapter_or_a_dead_letter() {
+        let d = Delivery::new(
+            "POST",
+            "http://h/v1/ingest/x".into(),
+            vec![
+                ("Authorization".into(), "Bearer sc_secret".into()),
+                ("Cookie".into(), "a=b".into()),
+                ("X-Twilio-Signature".into(), "sig".into()),
+            ],
+            b"{}".to_vec(),
+        );
+        assert_eq!(
+            d.headers,
+            vec![("x-twilio-signature".to_string(), "sig".to_string())]
+        );
+    }
+}

@@ -1,0 +1,143 @@
+//! The Amazon Connect adapter plugin (world `adapter`, API 0.2.0).
+//!
+//! One request carries one payload object, a JSON array of them, or JSON
+//! lines / concatenated objects (Kinesis Firehose). Each record's shape is
+//! recognised from its keys:
+//!
+//! | shape | recognised by | module | events |
+//! |---|---|---|---|
+//! | EventBridge contact event | `detail-type: "Amazon Connect Contact Event"` | [`contact_event`] | interaction |
+//! | Contact Lens analysis | `CustomerMetadata`, or `ConversationCharacteristics` + `Participants`/`Transcript` | [`lens`] | interaction |
+//! | evaluation form export | `evaluationId`, or `metadata` + `questions`/`sections` | [`evaluation`] | evaluation |
+//! | agent event stream | `EventType` + `AgentARN`/`CurrentAgentSnapshot` | [`agent_event`] | agent, agent-state |
+//! | bare contact event (`detail`) | `eventType` + `contactId` (any case) | [`contact_event`] | interaction |
+//! | contact trace record | `ContactId` + `Agent`/`InitiationTimestamp`/`AWSContactTraceRecordFormatVersion` | [`ctr`] | agent, interaction |
+//!
+//! Anything else is `unsupported`, naming the EventBridge `detail-type` or
+//! the record's keys. Accepted content types: `application/json`,
+//! `application/x-ndjson`, `application/jsonl`, or none. A single object's
+//! error fails the request; in an array or JSON lines a bad record goes to
+//! `rejected` with its index (unless no record at all is recognisable).
+//!
+//! ## Field map (normalized ← Amazon Connect)
+//!
+//! | normalized | contact trace record | contact event (`detail`) | Contact Lens | evaluation export | agent event |
+//! |---|---|---|---|---|---|
+//! | interaction `external-id` | `ContactId` | `contactId` | `CustomerMetadata.ContactId`, else URL `?contact_id=` | — | — |
+//! | `related-external-ids` | `InitialContactId`, `PreviousContactId`, `NextContactId`, `RelatedContactId` (≠ own id, deduplicated) | `initialContactId`, `previousContactId`, `relatedContactId` | — | — | — |
+//! | `agent-vendor-id` | last `/` segment of `Agent.ARN` | of `agentInfo.agentArn` (else `agentInfo.id`) | — (participant ids are not user ids) | `metadata.agentId`, else of `metadata.agentArn` | of `AgentARN` |
+//! | `channel` | `Channel` VOICE/CHAT/TASK/EMAIL → voice/chat/task/email, else other | `channel` (any case) | `Channel` | — | — |
+//! | `direction` | `InitiationMethod` INBOUND → inbound, OUTBOUND → outbound, TRANSFER/QUEUE_TRANSFER → internal, else unknown | `initiationMethod` | unknown | — | — |
+//! | `started-at` / `ended-at` | `InitiationTimestamp` / `DisconnectTimestamp` | `initiationTimestamp` / `disconnectTimestamp` | — | — | — |
+//! | `handle-ms` | `Agent.AgentInteractionDuration` (s × 1000) | `agentInfo.agentInteractionDuration` | — | — | — |
+//! | `hold-ms` | `Agent.CustomerHoldDuration` (s × 1000) | `agentInfo.customerHoldDuration` | — | — | — |
+//! | `after-work-ms` | `Agent.AfterContactWorkDuration` (s × 1000) | `agentInfo.afterContactWorkDuration` | — | — | — |
+//! | `talk-ms` / `non-talk-ms` | — | — | `ConversationCharacteristics.TalkTime` / `NonTalkTime` `.TotalTimeMillis` | — | — |
+//! | `agent-interruptions` | — | — | number of `Interruptions.InterruptionsByInterrupter.AGENT` entries (0 if the map has none) | — | — |
+//! | `queue` | `Queue.Name` | — (ARN only) | — | — | — |
+//! | `sentiment` | — | — | `OverallSentiment` `CUSTOMER`/`AGENT` (voice: direct; chat: under `DetailsByParticipantRole`); final quarter = last `SentimentByPeriod.QUARTER.CUSTOMER[].Score`, else `SentimentShift.DetailsByParticipantRole.CUSTOMER.EndScore` | — | — |
+//! | `topics` | — | — | `Categories.MatchedCategories`, slugged | — | — |
+//! | `updated-at` | `LastUpdateTimestamp` | EventBridge `time` | — | — | — |
+//! | agent `name` / `team` | `Agent.Username` / deepest `Agent.HierarchyGroups.LevelN.GroupName` | — | — | — | `FirstName LastName` (else `Username`) / deepest `AgentHierarchyGroups` level |
+//! | evaluation `external-id`, `form-id`, `form-version` | — | — | — | `evaluationId`, `metadata.evaluationDefinitionId`, `metadata.evaluationDefinitionVersion` | — |
+//! | `interaction-external-id`, `evaluator-vendor-id`, `evaluated-at` | — | — | — | `metadata.contactId`, `metadata.evaluator`, `metadata.evaluationSubmitTimestamp` | — |
+//! | answers | — | — | — | per question: `questionRefId` → criterion; N/A flag → not-applicable; NUMERIC `value` → score; selections → question `score.percentage` (unscored: numeric option text, Yes = 1, No = 0); TEXT/DATETIME skipped; `notes` → comment | — |
+//! | `vendor-score` | — | — | — | `metadata.score`: `percentage` (none when `notApplicable`), `automaticFail` → auto-failed | — |
+//! | agent-state `state` / `at` | — | — | — | — | `CurrentAgentSnapshot.AgentStatus.Name` / its `StartTimestamp` (else `EventTimestamp`); LOGOUT without status → "Offline" |
+//!
+//! Timestamps are ISO 8601 (or epoch numbers) → epoch ms; durations must be
+//! non-negative numbers. Errors name the field by dotted path within the
+//! record (`Agent.AgentInteractionDuration`, `questions[1].answer.value`).
+
+mod agent_event;
+mod contact_event;
+mod ctr;
+mod evaluation;
+mod fields;
+mod lens;
+mod payload;
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "generated: the canonical ABI flattens `inbound-request` into many parameters"
+)]
+mod bindings {
+    //! Bindings generated from `wit/0.2.0/sidecoach.wit`, world `adapter`.
+    wit_bindgen::generate!({
+        path: "../../wit/0.2.0",
+        world: "adapter",
+        // For the unit tests' assertions.
+        additional_derives: [PartialEq],
+    });
+}
+
+use bindings::sidecoach::plugin::host::log;
+use bindings::sidecoach::plugin::types::{
+    InboundRequest, IngestOutput, LogLevel, PluginError, PluginInfo,
+};
+
+/// The exported component.
+struct AmazonConnect;
+
+impl bindings::Guest for AmazonConnect {
+    fn describe() -> PluginInfo {
+        PluginInfo {
+            name: "Amazon Connect adapter".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            description: "Reads Amazon Connect contact trace records, contact events (bare or \
+                          EventBridge), Contact Lens analyses, evaluation form exports and agent \
+                          event stream records."
+                .into(),
+        }
+    }
+
+    fn ingest(request: InboundRequest) -> Result<IngestOutput, PluginError> {
+        let media_type = adapter_kit::media_type(&request.headers);
+        let output = payload::parse_request(media_type.as_deref(), &request.url, &request.body)?;
+        let level = if output.rejected.is_empty() {
+            LogLevel::Info
+        } else {
+            LogLevel::Warn
+        };
+        log(
+            level,
+            &format!(
+                "parsed {} events from source `{}`, {} records rejected",
+                output.events.len(),
+                request.source,
+                output.rejected.len()
+            ),
+        );
+        Ok(output)
+    }
+}
+
+bindings::export!(AmazonConnect with_types_in bindings);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bindings::Guest as _;
+
+    const MANIFEST: &str = include_str!("../plugin.toml");
+
+    /// A top-level `key = "value"` of the manifest (before any table).
+    fn manifest_value(key: &str) -> &'static str {
+        MANIFEST
+            .lines()
+            .take_while(|l| !l.starts_with('['))
+            .find_map(|l| {
+                let rest = l.strip_prefix(key)?.trim_start().strip_prefix('=')?;
+                rest.trim().strip_prefix('"')?.split('"').next()
+            })
+            .unwrap_or_else(|| panic!("plugin.toml has no `{key}`"))
+    }
+
+    #[test]
+    fn describe_matches_the_manifest() {
+        assert_eq!(manifest_value("id"), "amazon-connect");
+        assert_eq!(manifest_value("kind"), "adapter");
+        assert_eq!(manifest_value("api_version"), "0.2.0");
+        assert_eq!(AmazonConnect::describe().version, manifest_value("version"));
+    }
+}

@@ -1,0 +1,130 @@
+//! The Genesys Cloud adapter plugin (world `adapter`, API 0.2.0).
+//!
+//! It reads three kinds of Genesys Cloud payload, sent as `application/json`,
+//! JSON lines (`application/x-ndjson`, `application/jsonl`) or with no
+//! content type:
+//!
+//! * conversation detail events `v2.detail.events.conversation.{id}.<leg>`
+//!   for the legs customer/user/acd start and end and acw, in an EventBridge
+//!   envelope (`detail-type` + `detail`) or bare (`topicName` + `eventBody`)
+//!   → a partial interaction (module `detail`);
+//! * analytics conversation details, one conversation, `{"conversations":[...]}`
+//!   or an array → an interaction and agents (module `analytics`);
+//! * `v2.quality.evaluations` notifications → an evaluation and its agent
+//!   (module `quality`).
+//!
+//! | Genesys field | normalized |
+//! |---|---|
+//! | conversationId | interaction external-id |
+//! | participants[purpose=agent].userId; detail userId / answeredUserId | agent-vendor-id |
+//! | participantName; evaluation agent.displayName | agent name |
+//! | mediaType (+ messageType) | channel |
+//! | originatingDirection; detail direction | direction |
+//! | conversationStart / conversationEnd; detail eventTime | started-at / ended-at |
+//! | metrics tHandle, tTalk, tHeld, tAcw (ms); detail interactingDurationMs, heldDurationMs, wrapupDurationMs | handle / talk / hold / after-work ms |
+//! | queueId | queue |
+//! | wrapUpCode; detail wrapupCode | wrap-up |
+//! | evaluation id, evaluationFormId, conversationId, agent.id, evaluator.id | evaluation ids |
+//! | answers.questionGroupScores[].questionScores[] questionId, score, markedNA, comments | answers |
+//! | totalScore, totalCriticalScore, anyFailedKillQuestions | vendor score |
+//!
+//! Each module documents its own mapping in full. A single record that cannot
+//! be read fails the request; in a batch (array, `conversations`, JSON lines)
+//! it becomes a rejected record and the rest still count. The parsing lives in
+//! pure modules, tested natively; this file only wires them to the host.
+
+mod analytics;
+mod detail;
+mod input;
+mod parse;
+mod quality;
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "generated: the canonical ABI flattens `inbound-request` into many parameters"
+)]
+mod bindings {
+    //! Bindings generated from `wit/0.2.0/sidecoach.wit`, world `adapter`.
+    wit_bindgen::generate!({
+        path: "../../wit/0.2.0",
+        world: "adapter",
+        // For the unit tests' assertions.
+        additional_derives: [PartialEq],
+    });
+}
+
+use bindings::sidecoach::plugin::host::log;
+use bindings::sidecoach::plugin::types::{
+    InboundRequest, IngestOutput, LogLevel, PluginError, PluginInfo,
+};
+
+/// The exported component.
+struct GenesysCloud;
+
+impl bindings::Guest for GenesysCloud {
+    /// Names the plugin; the version is the crate's, which the manifest repeats.
+    fn describe() -> PluginInfo {
+        PluginInfo {
+            name: "Genesys Cloud adapter".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            description: "Reads Genesys Cloud conversation detail events (EventBridge or bare \
+                          notifications), analytics conversation details and quality \
+                          evaluation notifications."
+                .into(),
+        }
+    }
+
+    /// Parses the request (see [`parse`]) and logs what came of it.
+    fn ingest(request: InboundRequest) -> Result<IngestOutput, PluginError> {
+        let parsed = parse::ingest(&request.headers, &request.body)?;
+        for note in &parsed.notes {
+            log(LogLevel::Info, note);
+        }
+        let rejected = parsed.output.rejected.len();
+        log(
+            if rejected == 0 {
+                LogLevel::Info
+            } else {
+                LogLevel::Warn
+            },
+            &format!(
+                "parsed {} events from source `{}`, rejected {rejected} records",
+                parsed.output.events.len(),
+                request.source,
+            ),
+        );
+        Ok(parsed.output)
+    }
+}
+
+bindings::export!(GenesysCloud with_types_in bindings);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bindings::Guest as _;
+
+    /// The plugin manifest, as shipped.
+    const MANIFEST: &str = include_str!("../plugin.toml");
+
+    /// A top-level `key = "value"` of the manifest (before any table).
+    fn manifest_value(key: &str) -> &'static str {
+        MANIFEST
+            .lines()
+            .take_while(|l| !l.starts_with('['))
+            .find_map(|l| {
+                let rest = l.strip_prefix(key)?.trim_start().strip_prefix('=')?;
+                rest.trim().strip_prefix('"')?.split('"').next()
+            })
+            .unwrap_or_else(|| panic!("plugin.toml has no `{key}`"))
+    }
+
+    /// `describe()` agrees with `plugin.toml`.
+    #[test]
+    fn describe_matches_the_manifest() {
+        assert_eq!(manifest_value("id"), "genesys-cloud");
+        assert_eq!(manifest_value("kind"), "adapter");
+        assert_eq!(manifest_value("api_version"), "0.2.0");
+        assert_eq!(GenesysCloud::describe().version, manifest_value("version"));
+    }
+}
