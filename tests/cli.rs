@@ -146,7 +146,10 @@ fn the_cli_installs_lists_and_rolls_back_plugins_on_a_running_host() {
     assert_eq!(v["action"], "upgraded");
     let (ok, v, _) = plugin_cmd(&host, &["list"]);
     assert!(ok);
-    assert_eq!(v.as_array().unwrap().len(), 5);
+    assert_eq!(
+        v.as_array().unwrap().len(),
+        sidecoach_plugin_artifacts::reference::ALL.len() + 1
+    );
     let (ok, v, text) = plugin_cmd(&host, &["rollback", "probe"]);
     assert!(ok, "{text}");
     assert_eq!(v["version"], "1.0.0");

@@ -181,7 +181,7 @@ async fn components_that_do_not_match_their_manifest_are_refused_at_install() {
     assert_eq!(r.status, 401);
     assert_eq!(
         api.get("/v1/plugins").await.json.as_array().unwrap().len(),
-        4,
+        sidecoach_plugin_artifacts::reference::ALL.len(),
         "nothing was installed"
     );
 }
@@ -314,7 +314,11 @@ async fn the_registry_and_compiled_code_survive_a_kill_and_restart() {
         0,
         "a restart must not recompile"
     );
-    assert_eq!(compile_count(&api, "cache").await, 5);
+    // Every reference plugin (the disabled one too) and the probe.
+    assert_eq!(
+        compile_count(&api, "cache").await as usize,
+        sidecoach_plugin_artifacts::reference::ALL.len() + 1
+    );
     assert_eq!(probe_says(&api).await, "probe-v2");
     // The rollback target survived too.
     assert_eq!(

@@ -116,7 +116,9 @@ struct Sample {
     vendor: Vendor,
     latency: Duration,
     events: usize,
+    accepted: usize,
     duplicates: usize,
+    agents_created: usize,
     adapter_ms: f64,
     store_ms: f64,
 }
@@ -341,7 +343,9 @@ fn pct_ms(sorted: &[Duration], p: f64) -> f64 {
 struct Totals {
     requests: usize,
     events: usize,
+    accepted: usize,
     duplicates: usize,
+    agents_created: usize,
     wall_ms: f64,
     adapter_ms: f64,
     store_ms: f64,
@@ -352,11 +356,14 @@ struct Totals {
 impl Totals {
     fn of<'a>(samples: impl Iterator<Item = &'a Sample>) -> Totals {
         let mut latencies = Vec::new();
-        let (mut events, mut duplicates, mut adapter_ms, mut store_ms) = (0, 0, 0.0, 0.0);
+        let (mut events, mut accepted, mut duplicates, mut agents_created) = (0, 0, 0, 0);
+        let (mut adapter_ms, mut store_ms) = (0.0, 0.0);
         for s in samples {
             latencies.push(s.latency);
             events += s.events;
+            accepted += s.accepted;
             duplicates += s.duplicates;
+            agents_created += s.agents_created;
             adapter_ms += s.adapter_ms;
             store_ms += s.store_ms;
         }
@@ -364,7 +371,9 @@ impl Totals {
         Totals {
             requests: latencies.len(),
             events,
+            accepted,
             duplicates,
+            agents_created,
             wall_ms: latencies.iter().map(|d| d.as_secs_f64() * 1e3).sum(),
             adapter_ms,
             store_ms,
@@ -438,7 +447,9 @@ async fn run(
                         vendor: r.vendor,
                         latency,
                         events: count("events"),
+                        accepted: count("accepted"),
                         duplicates: count("duplicates"),
+                        agents_created: count("agents_created"),
                         adapter_ms: report["adapter_ms"].as_f64().expect("adapter_ms"),
                         store_ms: report["store_ms"].as_f64().expect("store_ms"),
                     });
@@ -575,29 +586,37 @@ async fn bench(divisor: usize) {
             );
         }
     }
-    let duplicates: usize = rows
-        .iter()
-        .map(|(_, _, p)| Totals::of(p.samples.iter()).duplicates)
-        .sum();
-    let by_vendor: Vec<String> = VENDORS
-        .iter()
-        .map(|&v| {
-            let t = Totals::of(
-                rows.iter()
-                    .flat_map(|(_, _, p)| p.samples.iter())
-                    .filter(|s| s.vendor == v),
-            );
-            format!("{} {:.3} ms", v.source(), t.mean(t.adapter_ms))
-        })
-        .collect();
     println!(
-        "\n  mean adapter ms per request over all phases: {}.\n  \
-         0 rejected (asserted on every report); {duplicates} duplicates.\n  \
-         events/s counts the reports' `events`. adapter = `adapter_ms` (inside the plugin call,\n  \
-         instantiation included), store = `store_ms` (identity resolution, merge, write, flush),\n  \
-         both from the host's IngestReport; shares are of the summed client wall latency, and\n  \
-         rest = 1 − both (HTTP/1.1 on loopback, routing, auth, body copy, report JSON, client).",
-        by_vendor.join(", "),
+        "\n  per vendor, over all measured phases (mixed and alone, C = 1 and 8):\n  \
+         vendor            requests  events  accepted  duplicates  agents new │ adapter ms  per event"
+    );
+    for v in VENDORS {
+        let t = Totals::of(
+            rows.iter()
+                .flat_map(|(_, _, p)| p.samples.iter())
+                .filter(|s| s.vendor == v),
+        );
+        println!(
+            "  {:<17} {:>8} {:>7} {:>9} {:>11} {:>11} │ {:>10.3} {:>10.4}",
+            v.label(),
+            t.requests,
+            t.events,
+            t.accepted,
+            t.duplicates,
+            t.agents_created,
+            t.mean(t.adapter_ms),
+            t.adapter_ms / t.events.max(1) as f64,
+        );
+    }
+    println!(
+        "\n  0 rejected (asserted on every report). events/s counts the reports' `events`: a CTR\n  \
+         is an interaction and an agent event, a TaskRouter reservation an interaction and a\n  \
+         worker; duplicates are agent events of the {AGENTS} agents per vendor already known.\n  \
+         adapter = `adapter_ms` (inside the plugin call, instantiation included), store =\n  \
+         `store_ms` (identity resolution, merge, write, one flush), both from the host's\n  \
+         IngestReport; shares are of the summed client wall latency, rest = 1 − both\n  \
+         (HTTP/1.1 on loopback, routing, auth, body copy, report JSON, client, and at C = 8\n  \
+         waiting for a CPU)."
     );
 
     progress.enter("shutdown".into());

@@ -78,10 +78,17 @@ async fn probes_are_open_and_v1_needs_a_token() {
     assert_eq!(
         ids,
         [
+            "amazon-connect",
+            "genesys-cloud",
             "json-adapter",
+            "mapping",
+            "nice-cxone",
+            "qualtrics",
             "reference-flagger",
             "reference-matcher",
-            "reference-scorer"
+            "reference-scorer",
+            "twilio",
+            "zendesk"
         ]
     );
     assert!(

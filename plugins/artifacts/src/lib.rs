@@ -74,10 +74,17 @@ mod tests {
         assert_eq!(
             reference,
             [
+                "amazon-connect",
+                "genesys-cloud",
                 "json-adapter",
+                "mapping",
+                "nice-cxone",
+                "qualtrics",
                 "reference-flagger",
                 "reference-matcher",
-                "reference-scorer"
+                "reference-scorer",
+                "twilio",
+                "zendesk"
             ]
         );
         assert!(hostile::ALL.iter().all(|a| a.id.starts_with("hostile-")));
