@@ -5,33 +5,14 @@
 
 use serde_json::{Value, json};
 
-use crate::util::{Client, Host, Reply};
+use sidecoach::demo::{CONFIG, form_body, strip_comments};
 
-const CONFIG: &str = include_str!("../examples/demo.toml");
+use crate::util::{Client, Host, Reply};
 
 macro_rules! fixture {
     ($name:literal) => {
         include_bytes!(concat!("data/vendors/", $name)).as_slice()
     };
-}
-
-/// Drop the `#` comment lines a fixture starts with, keeping line breaks.
-fn strip_comments(fixture: &[u8]) -> Vec<u8> {
-    String::from_utf8_lossy(fixture)
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .map(|l| format!("{l}\n"))
-        .collect::<String>()
-        .into_bytes()
-}
-
-fn form_body(fixture: &[u8]) -> Vec<u8> {
-    String::from_utf8_lossy(fixture)
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .collect::<Vec<_>>()
-        .join("")
-        .into_bytes()
 }
 
 async fn ingest(api: &Client, source: &str, ct: &str, body: &[u8]) -> Reply {

@@ -18,7 +18,8 @@ use crate::config::Config;
 use crate::ingest::{Delivery, Ingest, IngestError};
 use crate::records::{Filter, Records};
 
-const CONFIG: &str = include_str!("../../examples/demo.toml");
+/// The demo sources (`examples/demo.toml`), as TOML.
+pub const CONFIG: &str = include_str!("../../examples/demo.toml");
 
 macro_rules! fixture {
     ($name:literal) => {
@@ -106,8 +107,9 @@ fn iso(ms: i64) -> String {
     )
 }
 
-/// Drop the `#` comment lines a fixture starts with, keeping line breaks.
-fn strip_comments(fixture: &[u8]) -> Vec<u8> {
+/// Drop the `#` comment lines a fixture starts with, keeping line breaks
+/// (for CSV and JSON lines fixtures).
+pub fn strip_comments(fixture: &[u8]) -> Vec<u8> {
     String::from_utf8_lossy(fixture)
         .lines()
         .filter(|l| !l.starts_with('#'))
@@ -116,8 +118,9 @@ fn strip_comments(fixture: &[u8]) -> Vec<u8> {
         .into_bytes()
 }
 
-/// Strip the `#` comment lines the `.form.txt` fixtures start with.
-fn form_body(fixture: &[u8]) -> Vec<u8> {
+/// The body of a `.form.txt` fixture: its `#` comment lines dropped and the
+/// rest joined.
+pub fn form_body(fixture: &[u8]) -> Vec<u8> {
     String::from_utf8_lossy(fixture)
         .lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())

@@ -699,6 +699,29 @@ impl Records {
 
 // ---- identities, merges and dead letters ---------------------------------------
 
+/// Re-point every record of one kind indexed under agent `from` (`set`
+/// changes its agent), a page at a time; staged, not flushed. Returns how many.
+fn repoint<R: Record>(c: &Collection, from: &str, mut set: impl FnMut(&mut R)) -> Result<usize> {
+    let mut moved = 0;
+    loop {
+        let page: Page<R> = c.list(&Query {
+            term: Some(("agent", from.to_string())),
+            from: None,
+            to: None,
+            cursor: None,
+            limit: 500,
+        })?;
+        if page.items.is_empty() {
+            return Ok(moved);
+        }
+        for mut r in page.items {
+            set(&mut r);
+            c.update(r)?;
+            moved += 1;
+        }
+    }
+}
+
 /// One vendor identity and the agent it belongs to.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct IdentityMapping {
@@ -791,14 +814,10 @@ impl Records {
         source: &str,
         external_id: &str,
     ) -> Result<Option<Interaction>> {
-        if let Some(id) = self
-            .store
-            .interactions
-            .id_for_external(source, external_id)?
-        {
-            return Ok(self.store.interactions.get(&id)?);
+        match self.interaction_by_key(source, external_id)? {
+            Some(i) => Ok(Some(i)),
+            None => Ok(self.store.interactions.last("external", external_id)?),
         }
-        Ok(self.store.interactions.last("external", external_id)?)
     }
 
     /// The interaction stored under `(source, external_id)`, if any.
@@ -887,51 +906,17 @@ impl Records {
             .upsert_all(vec![source.clone(), target.clone()])?;
         self.store.flush().await?;
 
-        let term = || Query {
-            term: Some(("agent", from.to_string())),
-            from: None,
-            to: None,
-            cursor: None,
-            limit: 500,
-        };
         let team = target.team_id.clone();
-        let mut records_moved = 0;
-        loop {
-            let page: Page<Interaction> = self.store.interactions.list(&term())?;
-            if page.items.is_empty() {
-                break;
-            }
-            for mut r in page.items {
-                r.agent_id = Some(into.to_string());
-                r.team_id = team.clone();
-                self.store.interactions.update(r)?;
-                records_moved += 1;
-            }
-        }
-        loop {
-            let page: Page<Evaluation> = self.store.evaluations.list(&term())?;
-            if page.items.is_empty() {
-                break;
-            }
-            for mut r in page.items {
-                r.agent_id = into.to_string();
-                r.team_id = team.clone();
-                self.store.evaluations.update(r)?;
-                records_moved += 1;
-            }
-        }
-        loop {
-            let page: Page<Feedback> = self.store.feedback.list(&term())?;
-            if page.items.is_empty() {
-                break;
-            }
-            for mut r in page.items {
-                r.agent_id = Some(into.to_string());
-                r.team_id = team.clone();
-                self.store.feedback.update(r)?;
-                records_moved += 1;
-            }
-        }
+        let records_moved = repoint::<Interaction>(&self.store.interactions, from, |r| {
+            r.agent_id = Some(into.to_string());
+            r.team_id = team.clone();
+        })? + repoint::<Evaluation>(&self.store.evaluations, from, |r| {
+            r.agent_id = into.to_string();
+            r.team_id = team.clone();
+        })? + repoint::<Feedback>(&self.store.feedback, from, |r| {
+            r.agent_id = Some(into.to_string());
+            r.team_id = team.clone();
+        })?;
         self.store.flush().await?;
         Ok(MergeReport {
             agent: target,

@@ -3,6 +3,8 @@
 //! types so it is tested natively.
 
 pub mod config;
+pub mod fault;
+pub mod json;
 pub mod signature;
 pub mod time;
 

@@ -146,7 +146,8 @@ mod tests {
             only_interaction(DISCONNECTED),
             Interaction {
                 external_id: "11111111-1111-1111-1111-111111111111".into(),
-                // `AgentInfo.AgentArn` is the placeholder "arn": nobody.
+                // AWS's published sample has `AgentInfo.AgentArn` = "arn", an ARN
+                // with no agent in it: no agent.
                 agent_vendor_id: None,
                 // "Voice", in mixed case.
                 channel: Channel::Voice,

@@ -49,7 +49,7 @@ pub fn describe(value: &Value) -> String {
 
 /// The id at the end of an ARN (`…/agent/<id>` → `<id>`). A value without
 /// `/` is taken as a bare id, except `arn` itself and a resource-less
-/// `arn:…` (documentation placeholders), which name nobody.
+/// `arn:…` (AWS's samples use such dummy values), which name nobody.
 pub fn arn_id(arn: &str) -> Option<String> {
     let arn = arn.trim();
     let id = match arn.rsplit_once('/') {

@@ -5,14 +5,14 @@
 //! * `{"satisfaction_rating": {...}}` (one rating; the API's show format),
 //! * `{"satisfaction_ratings": [{...}, ...]}` (the API's list format),
 //! * `[{...}, ...]` (a bare array), or
-//! * a bare rating object (what a webhook template built from placeholders
-//!   usually sends).
+//! * a bare rating object (what a webhook body built from Zendesk's
+//!   template variables usually sends).
 //!
 //! Each rating is one record: a bad rating (no id, an unknown score, an
 //! unparseable time) or one that is not a rating at all (`offered`,
 //! `unoffered`: the survey was sent, nobody answered) goes to `rejected` with
 //! its index, and the other ratings still count. Ids may be numbers or
-//! strings (templates render placeholders as strings).
+//! strings (template variables render as strings).
 
 use crate::bindings::sidecoach::plugin::types::{
     Event, Feedback, IngestOutput, PluginError, RatingKind, RejectedRecord,
