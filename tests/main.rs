@@ -9,6 +9,8 @@
 //! - `sandbox`: each hostile plugin stopped by its limit or refused by the
 //!   sandbox, with the host still answering other calls;
 //! - `crash`: acknowledged writes survive repeated SIGKILL;
+//! - `coaching`: scoring, flags and alerts, the live stream, recognition
+//!   and analytics;
 //! - `cli`: the `sidecoach plugin …` commands with the sample inputs;
 //! - `records`: the coaching records API (filters, paging, agent scoping,
 //!   restart, tokens, backup and restore);
@@ -17,6 +19,7 @@
 
 mod adapters;
 mod cli;
+mod coaching;
 mod crash;
 mod lifecycle;
 mod records;

@@ -295,3 +295,69 @@ pub fn with_limits(manifest: &str, limits: &[(&str, i64)]) -> String {
         }
     })
 }
+
+/// A Server-Sent Events stream read a chunk at a time.
+pub struct EventStream {
+    resp: reqwest::Response,
+    buf: String,
+}
+
+impl Client {
+    /// Open an SSE stream (`GET path`); panics unless it answers 200.
+    pub async fn stream(&self, path: &str) -> EventStream {
+        let mut req = self.http.get(format!("{}{path}", self.url));
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.expect("request reaches the host");
+        assert_eq!(resp.status(), 200, "stream {path}");
+        EventStream {
+            resp,
+            buf: String::new(),
+        }
+    }
+}
+
+impl EventStream {
+    /// The next event (`event:` name and parsed `data:`), skipping
+    /// keep-alive comments; panics after `within` without one.
+    pub async fn next(&mut self, within: Duration) -> (String, Value) {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if let Some(end) = self.buf.find("\n\n") {
+                let block: String = self.buf.drain(..end + 2).collect();
+                let mut name = String::from("message");
+                let mut data = String::new();
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("event:") {
+                        name = v.trim().to_string();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push_str(v.trim_start());
+                    }
+                }
+                if data.is_empty() && name == "message" {
+                    continue; // a keep-alive comment
+                }
+                return (name, serde_json::from_str(&data).unwrap_or(Value::Null));
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.resp.chunk())
+                .await
+                .expect("an event arrives in time")
+                .expect("the stream stays readable")
+                .expect("the stream stays open");
+            self.buf.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+
+    /// Read events until one named `name` arrives; returns its data.
+    pub async fn until(&mut self, name: &str, within: Duration) -> Value {
+        let deadline = Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let (n, data) = self.next(left).await;
+            if n == name {
+                return data;
+            }
+        }
+    }
+}

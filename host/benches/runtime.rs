@@ -109,6 +109,7 @@ fn form() -> Form {
             pass_mark: 80.0,
             allow_bonus: false,
         },
+        scorer: None,
     }
 }
 

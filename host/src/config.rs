@@ -42,6 +42,108 @@ pub struct Config {
     /// Vendor sources: each names its adapter plugin and carries the
     /// secrets and options handed to it with every request.
     pub sources: BTreeMap<String, Source>,
+    /// Which scorer scores a form that names none.
+    pub scoring: ScoringConfig,
+    /// Flag rules and flagger plugins that open alerts.
+    pub flags: FlagsConfig,
+    /// Analytics thresholds.
+    pub analytics: AnalyticsConfig,
+    /// The live stream (`GET /v1/stream`).
+    pub live: LiveConfig,
+}
+
+/// `[scoring]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScoringConfig {
+    /// The scorer plugin for forms that name none.
+    pub default_scorer: String,
+    /// Evaluations per scorer call (one call carries many: crossing into
+    /// wasm costs microseconds).
+    pub batch: usize,
+}
+
+impl Default for ScoringConfig {
+    fn default() -> Self {
+        ScoringConfig {
+            default_scorer: "reference-scorer".into(),
+            batch: 500,
+        }
+    }
+}
+
+/// `[flags]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FlagsConfig {
+    /// Flagger plugins run over every new feedback, scored evaluation and
+    /// interaction (none by default).
+    pub plugins: Vec<String>,
+    /// Coach within this many hours unless a rule says otherwise.
+    pub coach_within_hours: u32,
+    /// Config rules.
+    pub rules: Vec<crate::model::FlagRule>,
+}
+
+impl Default for FlagsConfig {
+    fn default() -> Self {
+        FlagsConfig {
+            plugins: Vec::new(),
+            coach_within_hours: 48,
+            rules: Vec::new(),
+        }
+    }
+}
+
+/// `[analytics]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AnalyticsConfig {
+    /// A QA score at or above this (percent) makes a recognition candidate,
+    /// unless the team's `targets.recognition_percent` says otherwise.
+    pub recognition_percent: f64,
+    /// A QA criterion earning under this fraction of its points dings the
+    /// agent on the criterion's topic.
+    pub ding_fraction: f64,
+    /// A CSAT rating (mapped onto 1..5) at or under this dings the agent on
+    /// the feedback's topics.
+    pub ding_csat_at_most: f64,
+    /// Dings on one topic in the window that make an agent a focus.
+    pub focus_min_dings: usize,
+    /// At most this many focus agents per topic.
+    pub focus_max_agents: usize,
+}
+
+impl Default for AnalyticsConfig {
+    fn default() -> Self {
+        AnalyticsConfig {
+            recognition_percent: 95.0,
+            ding_fraction: 0.5,
+            ding_csat_at_most: 2.0,
+            focus_min_dings: 2,
+            focus_max_agents: 5,
+        }
+    }
+}
+
+/// `[live]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LiveConfig {
+    /// Events buffered for stream clients; a client further behind loses
+    /// the oldest and is told to resync.
+    pub buffer: usize,
+    /// Seconds between keep-alive comments on an idle stream.
+    pub keep_alive_seconds: u64,
+}
+
+impl Default for LiveConfig {
+    fn default() -> Self {
+        LiveConfig {
+            buffer: 1024,
+            keep_alive_seconds: 15,
+        }
+    }
 }
 
 /// One configured vendor source (`[sources.NAME]`).
@@ -80,6 +182,10 @@ impl Default for Config {
             limits: Limits::default(),
             plugins: BTreeMap::new(),
             sources: BTreeMap::new(),
+            scoring: ScoringConfig::default(),
+            flags: FlagsConfig::default(),
+            analytics: AnalyticsConfig::default(),
+            live: LiveConfig::default(),
         }
     }
 }
@@ -179,7 +285,42 @@ pub mod env {
 impl Config {
     /// Parse a TOML document; unknown keys are errors naming the key.
     pub fn from_toml(text: &str) -> anyhow::Result<Config> {
-        toml::from_str(text).map_err(|e| anyhow::anyhow!("invalid config: {e}"))
+        let config: Config =
+            toml::from_str(text).map_err(|e| anyhow::anyhow!("invalid config: {e}"))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks serde cannot make: flag rules fit their subject, ids are
+    /// unique, thresholds are in range.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        let mut ids = std::collections::BTreeSet::new();
+        for rule in &self.flags.rules {
+            rule.validate()
+                .map_err(|e| anyhow::anyhow!("invalid config: {e}"))?;
+            if !ids.insert(rule.id.as_str()) {
+                anyhow::bail!(
+                    "invalid config: flags.rules: two rules have the id `{}`",
+                    rule.id
+                );
+            }
+        }
+        if self.scoring.batch == 0 {
+            anyhow::bail!("invalid config: scoring.batch must be at least 1");
+        }
+        if self.live.buffer == 0 {
+            anyhow::bail!("invalid config: live.buffer must be at least 1");
+        }
+        let a = &self.analytics;
+        if !(0.0..=1.0).contains(&a.ding_fraction) {
+            anyhow::bail!("invalid config: analytics.ding_fraction must be within 0..1");
+        }
+        if !a.recognition_percent.is_finite() || a.focus_min_dings == 0 {
+            anyhow::bail!(
+                "invalid config: analytics.recognition_percent must be a number and focus_min_dings at least 1"
+            );
+        }
+        Ok(())
     }
 
     /// Defaults, then the file (if any), then environment overrides.

@@ -46,14 +46,27 @@ pub struct Summary {
     pub rejected: usize,
     /// Agents created from vendor ids.
     pub agents: usize,
+    /// QA evaluations scored.
+    pub scored: usize,
+    /// Alerts raised.
+    pub alerts: usize,
+    /// Recognition candidates raised.
+    pub recognitions: usize,
 }
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} deliveries: {} events stored, {} duplicates, {} rejected (see /v1/dead-letters), {} agents",
-            self.deliveries, self.accepted, self.duplicates, self.rejected, self.agents
+            "{} deliveries: {} events stored, {} duplicates, {} rejected (see /v1/dead-letters), {} agents created from vendor ids; {} evaluations scored, {} alerts, {} recognition candidates",
+            self.deliveries,
+            self.accepted,
+            self.duplicates,
+            self.rejected,
+            self.agents,
+            self.scored,
+            self.alerts,
+            self.recognitions
         )
     }
 }
@@ -72,6 +85,82 @@ impl Lcg {
     fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
+}
+
+/// The Connect user id of demo agent `a` (the last segment of its ARN).
+fn demo_agent_uuid(a: usize) -> String {
+    uuid_like(0xA6E7_0000 + a as u64, a as u64 + 1)
+}
+
+/// The demo QA form's id.
+pub const DEMO_FORM: &str = "demo-voice-qa";
+
+/// The demo team, its supervisor, its agents (holding their Connect
+/// identities, so the vendor data lands on them) and the QA form the demo
+/// reviews use. Durable on return.
+pub async fn prepare(records: &Records) -> anyhow::Result<()> {
+    use crate::model::{Agent, Form, Targets, Team};
+    let supervisor = records
+        .create_agent(Agent {
+            id: String::new(),
+            name: "Morgan Reyes".into(),
+            email: Some("morgan.reyes@example.com".into()),
+            team_id: None,
+            supervisor_id: None,
+            identities: Vec::new(),
+            created_at: 0,
+            merged_into: None,
+        })
+        .await?;
+    let team = records
+        .create_team(Team {
+            id: String::new(),
+            name: "Customer Care".into(),
+            supervisor_id: Some(supervisor.id.clone()),
+            targets: Targets {
+                qa_percent: Some(85.0),
+                csat: Some(4.2),
+                nps: None,
+                aht_seconds: Some(420.0),
+                recognition_percent: Some(90.0),
+            },
+            created_at: 0,
+        })
+        .await?;
+    for (a, (_user, name)) in AGENTS.iter().enumerate() {
+        records
+            .create_agent(Agent {
+                id: String::new(),
+                name: (*name).into(),
+                email: None,
+                team_id: Some(team.id.clone()),
+                supervisor_id: Some(supervisor.id.clone()),
+                identities: vec![format!("amazon-connect:{}", demo_agent_uuid(a))],
+                created_at: 0,
+                merged_into: None,
+            })
+            .await?;
+    }
+    let form: Form = serde_json::from_value(json!({
+        "id": DEMO_FORM, "version": 1, "name": "Voice QA (demo)",
+        "sections": [
+            {"id": "open", "name": "Opening", "weight": 20, "criteria": [
+                {"id": "greeting", "label": "Greeted and introduced themselves", "weight": 1, "scale_min": 0, "scale_max": 1, "topic": "agent-intro"},
+                {"id": "disclosure", "label": "Read the recording disclosure", "weight": 1, "scale_min": 0, "scale_max": 1, "fatal": true, "topic": "compliance"}
+            ]},
+            {"id": "handle", "name": "Handling", "weight": 50, "criteria": [
+                {"id": "empathy", "label": "Customer engagement", "weight": 1, "scale_min": 1, "scale_max": 5, "topic": "empathy"},
+                {"id": "knowledge", "label": "Product knowledge", "weight": 1, "scale_min": 1, "scale_max": 5, "critical": true, "topic": "product-knowledge"}
+            ]},
+            {"id": "close", "name": "Resolution", "weight": 30, "criteria": [
+                {"id": "resolution", "label": "Resolved on first contact", "weight": 1, "scale_min": 1, "scale_max": 5}
+            ]}
+        ],
+        "settings": {"weighting": "section", "na_policy": "exclude", "na_redistribution": "proportional",
+                     "auto_fail": "zero-score", "normalization": "min-max", "pass_mark": 80}
+    }))?;
+    records.create_form(form).await?;
+    Ok(())
 }
 
 fn uuid_like(tag: u64, n: u64) -> String {
@@ -202,9 +291,10 @@ pub fn deliveries(now_ms: i64, config: &Config) -> anyhow::Result<Vec<(String, D
     let day = 86_400_000i64;
     let start = now_ms - 28 * day;
     let mut lines = Vec::new();
+    let mut qa_lines = Vec::new();
     let mut survey_list = Vec::new();
     for (a, (user, _name)) in AGENTS.iter().enumerate() {
-        let agent_id = uuid_like(0xA6E7_0000 + a as u64, a as u64 + 1);
+        let agent_id = demo_agent_uuid(a);
         for c in 0..15u64 {
             let n = a as u64 * 100 + c;
             let contact = uuid_like(0xC0_0000 + n, n * 7919);
@@ -245,6 +335,29 @@ pub fn deliveries(now_ms: i64, config: &Config) -> anyhow::Result<Vec<(String, D
                     serde_json::to_vec(&l)?,
                 ));
             }
+            // A QA review for one contact in three; agents further down the
+            // list are weaker on product knowledge, one misses the
+            // disclosure now and then, the best are recognised.
+            if c % 3 == 0 {
+                let k = a as u64;
+                let knowledge = 5u64.saturating_sub(rng.below(2 + k / 2)).max(1);
+                let disclosure = u64::from(!(a == 6 && c % 2 == 0));
+                qa_lines.push(serde_json::to_string(&json!({
+                    "id": format!("qa-{n:05}"),
+                    "form": {"id": DEMO_FORM, "version": 1},
+                    "call": {"id": contact},
+                    "agent": {"login": agent_id},
+                    "evaluator": "morgan.reyes",
+                    "submitted_at": iso(begin + 2 * 3_600_000),
+                    "scores": {
+                        "greeting": u64::from(rng.below(6) > 0),
+                        "empathy": 5 - rng.below(2 + k / 3),
+                        "knowledge": knowledge,
+                        "resolution": 5 - rng.below(3),
+                        "disclosure": disclosure,
+                    },
+                }))?);
+            }
             // A post-contact survey for two in five contacts; agents further
             // down the list get harsher customers, so trends differ.
             if c % 5 < 2 {
@@ -274,6 +387,11 @@ pub fn deliveries(now_ms: i64, config: &Config) -> anyhow::Result<Vec<(String, D
         "qualtrics",
         "application/json",
         serde_json::to_vec(&json!({ "responses": survey_list }))?,
+    ));
+    out.push(delivery(
+        "qa",
+        "application/x-ndjson",
+        (qa_lines.join("\n") + "\n").into_bytes(),
     ));
 
     // Every other fixture once, as published.
@@ -384,6 +502,7 @@ pub async fn load(ingest: &Ingest, records: &Records) -> anyhow::Result<Option<S
         return Ok(None);
     }
     let config = config()?;
+    prepare(records).await?;
     let mut summary = Summary::default();
     for (source, d) in deliveries(crate::runtime::now_ms(), &config)? {
         summary.deliveries += 1;
@@ -398,6 +517,9 @@ pub async fn load(ingest: &Ingest, records: &Records) -> anyhow::Result<Option<S
         summary.duplicates += report.duplicates;
         summary.rejected += report.rejected;
         summary.agents += report.agents_created;
+        summary.scored += report.scored;
+        summary.alerts += report.alerts.len();
+        summary.recognitions += report.recognitions;
     }
     Ok(Some(summary))
 }

@@ -29,6 +29,7 @@ use crate::model::{
     AgentEvent, DeadLetter, DeadLetterState, DeadReason, Evaluation, EvaluationEvent, Event,
     Feedback, FeedbackEvent, InboundRequest, Interaction, InteractionEvent, PluginErrorCode,
 };
+use crate::pipeline::{Fresh, Pipeline};
 use crate::records::{Filter, RecordError, Records};
 use crate::runtime::{Runtime, RuntimeError, now_ms, sha256_hex};
 use crate::store::Upserted;
@@ -97,6 +98,18 @@ pub struct IngestReport {
     pub adapter_ms: f64,
     /// Milliseconds resolving and storing, flush included.
     pub store_ms: f64,
+    /// Evaluations scored by their form's scorer.
+    pub scored: usize,
+    /// Evaluations stored without a scorecard (the scorer could not score
+    /// them; each carries `score_error`).
+    pub unscored: usize,
+    /// Alerts raised by flags, by id.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alerts: Vec<String>,
+    /// Recognition candidates raised.
+    pub recognitions: usize,
+    /// Milliseconds in the scorer and flagger plugins.
+    pub pipeline_ms: f64,
 }
 
 /// Why a delivery was refused as a whole.
@@ -174,6 +187,8 @@ const MERGE_STRIPES: usize = 64;
 pub struct Ingest {
     runtime: Arc<Runtime>,
     records: Records,
+    /// Scoring, flags and the live feed after each delivery is staged.
+    pipeline: Pipeline,
     config: Arc<Config>,
     metrics: Arc<Metrics>,
     /// Read-merge-write of one interaction runs under its stripe, so two
@@ -193,12 +208,14 @@ impl Ingest {
     pub fn new(
         runtime: Arc<Runtime>,
         records: Records,
+        pipeline: Pipeline,
         config: Arc<Config>,
         metrics: Arc<Metrics>,
     ) -> Ingest {
         Ingest {
             runtime,
             records,
+            pipeline,
             config,
             metrics,
             merge_locks: (0..MERGE_STRIPES)
@@ -428,8 +445,9 @@ impl Ingest {
             .cloned()
             .unwrap_or_else(|| source.adapter.clone());
         let origin = source_name.to_string();
+        let mut fresh = Fresh::default();
         for (n, event) in output.events.into_iter().enumerate() {
-            match self.store_event(&origin, &namespace, event, &mut report) {
+            match self.store_event(&origin, &namespace, event, &mut report, &mut fresh) {
                 Ok(Stored::Accepted) => report.accepted += 1,
                 Ok(Stored::Duplicate) => report.duplicates += 1,
                 Ok(Stored::Ignored) => report.ignored += 1,
@@ -450,7 +468,14 @@ impl Ingest {
                 }
             }
         }
+        let processed = self.pipeline.process(fresh).await?;
+        report.scored = processed.scored.len();
+        report.unscored = processed.unscored;
+        report.alerts = processed.alerts.iter().map(|a| a.id.clone()).collect();
+        report.recognitions = processed.recognitions.len();
+        report.pipeline_ms = processed.plugins_ms;
         self.records.flush().await?;
+        processed.publish(&self.pipeline.hub);
         for (outcome, n) in [
             ("accepted", report.accepted),
             ("duplicate", report.duplicates),
@@ -462,7 +487,7 @@ impl Ingest {
         if !report.errors.is_empty() || replay_of.is_some() {
             self.keep(&mut report, &delivery, replay_of).await?;
         }
-        report.store_ms = started.elapsed().as_secs_f64() * 1e3;
+        report.store_ms = started.elapsed().as_secs_f64() * 1e3 - report.pipeline_ms;
         Ok(report)
     }
 
@@ -560,6 +585,7 @@ impl Ingest {
         namespace: &str,
         event: Event,
         report: &mut IngestReport,
+        fresh: &mut Fresh,
     ) -> Result<Stored, RecordError> {
         match event {
             Event::Agent(a) => {
@@ -591,9 +617,21 @@ impl Ingest {
                     Stored::Duplicate
                 })
             }
-            Event::Interaction(i) => self.store_interaction(source, namespace, i, report),
-            Event::Evaluation(e) => self.store_evaluation(source, namespace, e, report),
-            Event::Feedback(f) => self.store_feedback(source, namespace, f, report),
+            Event::Interaction(i) => {
+                let (outcome, stored) = self.store_interaction(source, namespace, i, report)?;
+                fresh.interactions.extend(stored);
+                Ok(outcome)
+            }
+            Event::Evaluation(e) => {
+                let (outcome, stored) = self.store_evaluation(source, namespace, e, report)?;
+                fresh.evaluations.extend(stored);
+                Ok(outcome)
+            }
+            Event::Feedback(f) => {
+                let (outcome, stored) = self.store_feedback(source, namespace, f, report)?;
+                fresh.feedback.extend(stored);
+                Ok(outcome)
+            }
             // Not stored by this host yet; counted, not silently dropped.
             Event::AgentState(_) | Event::Staffing(_) => Ok(Stored::Ignored),
         }
@@ -605,7 +643,7 @@ impl Ingest {
         namespace: &str,
         i: InteractionEvent,
         report: &mut IngestReport,
-    ) -> Result<Stored, RecordError> {
+    ) -> Result<(Stored, Option<Interaction>), RecordError> {
         let agent = self.agent_id(namespace, i.agent_vendor_id.as_deref(), None, report)?;
         let stripe = {
             use std::hash::{Hash, Hasher};
@@ -621,7 +659,7 @@ impl Ingest {
             && old.updated_at.is_some_and(|old_at| old_at > new_at)
         {
             // An older update arriving late: the stored one is newer.
-            return Ok(Stored::Duplicate);
+            return Ok((Stored::Duplicate, None));
         }
         let incoming = Interaction {
             id: String::new(),
@@ -653,8 +691,8 @@ impl Ingest {
         };
         // The records service settles the id from the external key.
         merged.id.clear();
-        let (outcome, _) = self.records.stage_interaction(merged, None)?;
-        Ok(stored(outcome))
+        let (outcome, stored_record) = self.records.stage_interaction(merged, None)?;
+        Ok(stored(outcome, stored_record))
     }
 
     fn store_evaluation(
@@ -663,7 +701,7 @@ impl Ingest {
         namespace: &str,
         e: EvaluationEvent,
         report: &mut IngestReport,
-    ) -> Result<Stored, RecordError> {
+    ) -> Result<(Stored, Option<Evaluation>), RecordError> {
         let Some((agent_id, _)) =
             self.agent_id(namespace, e.agent_vendor_id.as_deref(), None, report)?
         else {
@@ -697,9 +735,14 @@ impl Ingest {
             answers: e.answers,
             vendor_score: e.vendor_score,
             scorecard: None,
+            score_error: None,
         };
-        let (outcome, _) = self.records.stage_evaluation(evaluation, None)?;
-        Ok(stored(outcome))
+        let (outcome, stored_record) = self.records.stage_evaluation(evaluation, None)?;
+        // One whose earlier scoring failed is tried again on redelivery.
+        if outcome == Upserted::Unchanged && stored_record.scorecard.is_none() {
+            return Ok((Stored::Duplicate, Some(stored_record)));
+        }
+        Ok(stored(outcome, stored_record))
     }
 
     fn store_feedback(
@@ -708,7 +751,7 @@ impl Ingest {
         namespace: &str,
         f: FeedbackEvent,
         report: &mut IngestReport,
-    ) -> Result<Stored, RecordError> {
+    ) -> Result<(Stored, Option<Feedback>), RecordError> {
         let agent = self.agent_id(namespace, f.agent_vendor_id.as_deref(), None, report)?;
         let (interaction_id, interaction_ref) =
             self.link(source, f.interaction_external_id.as_deref())?;
@@ -737,8 +780,8 @@ impl Ingest {
             verbatim: f.verbatim,
             received_at: f.received_at.unwrap_or(0),
         };
-        let (outcome, _) = self.records.stage_feedback(feedback, None)?;
-        Ok(stored(outcome))
+        let (outcome, stored_record) = self.records.stage_feedback(feedback, None)?;
+        Ok(stored(outcome, stored_record))
     }
 
     /// The stored interaction a vendor id names, or the id kept as a
@@ -758,10 +801,11 @@ impl Ingest {
     }
 }
 
-fn stored(outcome: Upserted) -> Stored {
+/// The outcome, and the record when it is news for the pipeline.
+fn stored<R>(outcome: Upserted, record: R) -> (Stored, Option<R>) {
     match outcome {
-        Upserted::Created | Upserted::Updated => Stored::Accepted,
-        Upserted::Unchanged => Stored::Duplicate,
+        Upserted::Created | Upserted::Updated => (Stored::Accepted, Some(record)),
+        Upserted::Unchanged => (Stored::Duplicate, None),
     }
 }
 

@@ -15,6 +15,12 @@
 //!   sandbox and limits.
 //! - [`records`]: the coaching records service (validation, idempotent
 //!   upserts) over the store.
+//! - [`ingest`]: vendor deliveries through adapter plugins, identities,
+//!   dead letters and replay.
+//! - [`pipeline`]: what follows a write — [`scoring`] (scorer plugins),
+//!   [`flags`] (config rules and flagger plugins → alerts), recognitions —
+//!   then the [`live`] feed once durable.
+//! - [`analytics`]: QA/CSAT trends, dinged topics and focus agents.
 //! - [`auth`]: API tokens and roles.
 //! - [`metrics`]: Prometheus metrics.
 //! - [`api`]: the only code that touches axum.
@@ -24,16 +30,21 @@
 //! [`serve`] runs the API on an already-bound listener until `shutdown`
 //! resolves, so tests can bind `127.0.0.1:0`.
 
+pub mod analytics;
 pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod flags;
 pub mod ingest;
+pub mod live;
 pub mod metrics;
 pub mod model;
+pub mod pipeline;
 pub mod records;
 pub mod runtime;
+pub mod scoring;
 pub mod store;
 
 use std::future::Future;
@@ -77,18 +88,30 @@ impl App {
         let runtime =
             Arc::new(Runtime::start(config.clone(), store.clone(), metrics.clone()).await?);
         let records = crate::records::Records::new(store.clone());
-        let ingest = crate::ingest::Ingest::new(
+        let hub = crate::live::Hub::new(config.live.buffer, metrics.clone());
+        let pipeline = crate::pipeline::Pipeline::new(
             runtime.clone(),
             records.clone(),
             config.clone(),
             metrics.clone(),
+            hub,
         );
+        let ingest = crate::ingest::Ingest::new(
+            runtime.clone(),
+            records.clone(),
+            pipeline.clone(),
+            config.clone(),
+            metrics.clone(),
+        );
+        let analytics = crate::analytics::Analytics::new(records.clone(), config.clone());
         let state = AppState {
             runtime,
             store,
             auth,
             records,
             ingest,
+            analytics,
+            pipeline,
             metrics,
             config,
             ready: Arc::new(AtomicBool::new(true)),
@@ -109,11 +132,13 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let state = app.state.clone();
     let ready = state.ready.clone();
+    let hub = state.pipeline.hub.clone();
     let router = api::router(state.clone());
     axum::serve(listener, router)
         .with_graceful_shutdown(async move {
             shutdown.await;
             ready.store(false, Ordering::SeqCst);
+            hub.close();
             tracing::info!("shutting down: finishing in-flight requests");
         })
         .await?;

@@ -37,6 +37,11 @@ pub struct Metrics {
     ingest_events: Family<Labels, Counter>,
     ingest_unauthenticated: Family<Labels, Counter>,
     dead_letters: Family<Labels, Counter>,
+    scorecards: Family<Labels, Counter>,
+    alerts: Family<Labels, Counter>,
+    flag_failures: Family<Labels, Counter>,
+    stream_dropped: Counter,
+    stream_clients: Gauge,
 }
 
 impl Default for Metrics {
@@ -60,6 +65,11 @@ impl Metrics {
             ingest_events: Family::default(),
             ingest_unauthenticated: Family::default(),
             dead_letters: Family::default(),
+            scorecards: Family::default(),
+            alerts: Family::default(),
+            flag_failures: Family::default(),
+            stream_dropped: Counter::default(),
+            stream_clients: Gauge::default(),
         };
         {
             let mut r = m.registry.lock().expect("metrics registry lock");
@@ -109,6 +119,27 @@ impl Metrics {
                 m.dead_letters.clone(),
             );
             r.register(
+                "scorecards",
+                "Scoring attempts by scorer plugin and outcome (pass, fail, error)",
+                m.scorecards.clone(),
+            );
+            r.register("alerts_raised", "Alerts raised, by rule", m.alerts.clone());
+            r.register(
+                "flag_failures",
+                "Flagger plugin calls that failed (the records stay stored, unflagged by that plugin)",
+                m.flag_failures.clone(),
+            );
+            r.register(
+                "stream_dropped",
+                "Live events a slow stream client missed (it was told to resync)",
+                m.stream_dropped.clone(),
+            );
+            r.register(
+                "stream_clients",
+                "Connected live stream clients",
+                m.stream_clients.clone(),
+            );
+            r.register(
                 "plugins_loaded",
                 "Plugins loaded and callable",
                 m.plugins_loaded.clone(),
@@ -138,6 +169,42 @@ impl Metrics {
         self.ingest_unauthenticated
             .get_or_create(&vec![("source".into(), source.into())])
             .inc();
+    }
+
+    /// Count scoring attempts of one outcome.
+    pub fn record_scorecards(&self, plugin: &str, outcome: &str, n: usize) {
+        if n > 0 {
+            self.scorecards
+                .get_or_create(&vec![
+                    ("plugin".into(), plugin.into()),
+                    ("outcome".into(), outcome.into()),
+                ])
+                .inc_by(n as u64);
+        }
+    }
+
+    /// Count an alert raised.
+    pub fn record_alert(&self, rule: &str) {
+        self.alerts
+            .get_or_create(&vec![("rule".into(), rule.into())])
+            .inc();
+    }
+
+    /// Count a failed flagger call.
+    pub fn record_flag_failure(&self, plugin: &str) {
+        self.flag_failures
+            .get_or_create(&Self::plugin(plugin))
+            .inc();
+    }
+
+    /// Count live events a slow client missed.
+    pub fn record_stream_dropped(&self, n: u64) {
+        self.stream_dropped.inc_by(n);
+    }
+
+    /// One more (`+1`) or one fewer (`-1`) stream client.
+    pub fn add_stream_clients(&self, delta: i64) {
+        self.stream_clients.inc_by(delta);
     }
 
     /// Count a dead letter kept.

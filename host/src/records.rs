@@ -10,6 +10,10 @@ use crate::model::{
 use crate::runtime::now_ms;
 use crate::store::{Collection, Page, Query, Record, Store, StoreError, Upserted, WriteError};
 
+mod coaching;
+
+pub use coaching::deadline;
+
 /// Why a record was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
@@ -77,6 +81,10 @@ pub struct Filter {
 #[derive(Clone)]
 pub struct Records {
     store: Store,
+    /// Serialises read-modify-write state changes (alerts, recognitions,
+    /// sessions) so two supervisors acting at once cannot lose one change.
+    /// A std mutex: held only around the synchronous read and upsert.
+    transitions: std::sync::Arc<std::sync::Mutex<()>>,
 }
 
 fn check_ulid_free(id: &str) -> Result<()> {
@@ -98,7 +106,10 @@ fn finite(field: &str, v: f64) -> Result<()> {
 impl Records {
     /// Records kept in `store`.
     pub fn new(store: Store) -> Records {
-        Records { store }
+        Records {
+            store,
+            transitions: Default::default(),
+        }
     }
 
     /// Make every staged write durable.
@@ -520,9 +531,13 @@ impl Records {
                 format!("unknown interaction {i:?}"),
             ));
         }
-        if e.scorecard.is_some() {
+        if e.scorecard.is_some() || e.score_error.is_some() {
             return Err(invalid(
-                "scorecard",
+                if e.scorecard.is_some() {
+                    "scorecard"
+                } else {
+                    "score_error"
+                },
                 "is computed by the scorer; leave it out",
             ));
         }
@@ -578,6 +593,7 @@ impl Records {
             // A redelivery keeps the score computed for the same answers.
             if old.answers == e.answers && old.form_version == e.form_version {
                 e.scorecard = old.scorecard;
+                e.score_error = old.score_error;
             }
         }
         Ok(self.store.evaluations.upsert(e)?)

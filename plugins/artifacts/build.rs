@@ -43,7 +43,11 @@ struct Guest {
     kind: String,
     /// The manifest's `description`.
     description: String,
-    /// `plugins/<id>/plugin.toml`.
+    /// The crate's directory.
+    dir: PathBuf,
+    /// It lives under `examples/plugins/` (an example, not shipped).
+    example: bool,
+    /// `<dir>/plugin.toml`.
     manifest: PathBuf,
     /// `<guest target>/wasm32-wasip2/release/<crate_name>.wasm`.
     wasm: PathBuf,
@@ -52,7 +56,9 @@ struct Guest {
 impl Guest {
     /// Which generated module the guest belongs to.
     fn module(&self) -> &'static str {
-        if self.id.starts_with(HOSTILE_PREFIX) {
+        if self.example {
+            "examples"
+        } else if self.id.starts_with(HOSTILE_PREFIX) {
             "hostile"
         } else if self.name != self.id {
             "testing"
@@ -123,7 +129,14 @@ fn run() -> Result<(), Failure> {
     let workspace_manifest = plugins_dir.join("Cargo.toml");
     let target_dir = guest_target_dir(&out_dir);
 
-    let guests = discover(&plugins_dir, &target_dir)?;
+    let mut guests = discover(&plugins_dir, &target_dir, false)?;
+    // Example plugins (a center's own rules) live beside the other examples
+    // but build in the guest workspace (their Cargo.toml says so).
+    let examples_dir = repo_dir.join("examples").join("plugins");
+    if examples_dir.is_dir() {
+        guests.extend(discover(&examples_dir, &target_dir, true)?);
+    }
+    rerun_if_changed(&examples_dir);
 
     // Rebuild when the API, the guest workspace or any guest changes. A new
     // guest crate must be added to plugins/Cargo.toml, which is watched.
@@ -131,7 +144,7 @@ fn run() -> Result<(), Failure> {
     rerun_if_changed(&workspace_manifest);
     rerun_if_changed(&plugins_dir.join("Cargo.lock"));
     for guest in &guests {
-        let dir = plugins_dir.join(&guest.id);
+        let dir = &guest.dir;
         rerun_if_changed(&dir.join("src"));
         rerun_if_changed(&dir.join("Cargo.toml"));
         rerun_if_changed(&guest.manifest);
@@ -148,10 +161,10 @@ fn run() -> Result<(), Failure> {
     for guest in &guests {
         if !guest.wasm.is_file() {
             return Err(Failure::new(format!(
-                "plugins/{id} has a plugin.toml but the guest build produced no {wasm}; \
-                 is `{id}` listed in the members of plugins/Cargo.toml, with \
+                "{dir} has a plugin.toml but the guest build produced no {wasm}; \
+                 is it listed in the members of plugins/Cargo.toml, with \
                  crate-type = [\"cdylib\"]?",
-                id = guest.id,
+                dir = guest.dir.display(),
                 wasm = guest.wasm.display(),
             )));
         }
@@ -211,8 +224,8 @@ fn shared_libraries(plugins_dir: &Path) -> Result<Vec<PathBuf>, Failure> {
         .collect())
 }
 
-/// Every `plugins/*/plugin.toml`, sorted by directory name.
-fn discover(plugins_dir: &Path, target_dir: &Path) -> Result<Vec<Guest>, Failure> {
+/// Every `<dir>/*/plugin.toml`, sorted by directory name.
+fn discover(plugins_dir: &Path, target_dir: &Path, example: bool) -> Result<Vec<Guest>, Failure> {
     let entries = fs::read_dir(plugins_dir)
         .map_err(|e| Failure::new(format!("cannot list {}: {e}", plugins_dir.display())))?;
     let mut dirs: Vec<PathBuf> = entries
@@ -262,12 +275,14 @@ fn discover(plugins_dir: &Path, target_dir: &Path) -> Result<Vec<Guest>, Failure
             kind: field("kind")?,
             description: field("description")?,
             wasm: release_dir.join(format!("{}.wasm", crate_name.replace('-', "_"))),
+            dir: dir.clone(),
+            example,
             manifest,
             id,
             name: dir_name,
         });
     }
-    if guests.is_empty() {
+    if guests.is_empty() && !example {
         return Err(Failure::new(format!(
             "no plugins/*/plugin.toml found under {}",
             plugins_dir.display()
@@ -470,6 +485,10 @@ fn generate(guests: &[Guest]) -> Result<String, Failure> {
         (
             "testing",
             "Versions of test plugins (`<id>-vN`): never installed by default, used by the lifecycle tests to upgrade and roll back.",
+        ),
+        (
+            "examples",
+            "Example plugins from `examples/plugins/` (a center's own rules): never installed by default.",
         ),
     ] {
         let members: Vec<&Guest> = guests.iter().filter(|g| g.module() == module).collect();

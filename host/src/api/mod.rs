@@ -6,6 +6,7 @@
 //! and scrapers); everything under `/v1` needs a bearer token whose role
 //! the route admits.
 
+mod coaching;
 mod error;
 mod ingest;
 mod ops;
@@ -43,6 +44,10 @@ pub struct AppState {
     pub records: crate::records::Records,
     /// Vendor ingest through adapter plugins.
     pub ingest: crate::ingest::Ingest,
+    /// Scoring, flags and the live feed for records written through the API.
+    pub pipeline: crate::pipeline::Pipeline,
+    /// Trends and topic focus.
+    pub analytics: crate::analytics::Analytics,
     /// Prometheus metrics.
     pub metrics: Arc<Metrics>,
     /// The configuration in effect.
@@ -115,6 +120,20 @@ pub const ROUTES: &[(&str, &str, &[Role])] = {
         ("POST", "/v1/sources/S/replay", INGEST),
         ("GET", "/v1/identities", STAFF),
         ("POST", "/v1/agents/X/merge", MANAGE),
+        ("POST", "/v1/forms/X/rescore", LEAD),
+        ("GET", "/v1/alerts", READ),
+        ("GET", "/v1/alerts/X", READ),
+        ("POST", "/v1/alerts/X/acknowledge", COACHING),
+        ("POST", "/v1/alerts/X/dismiss", COACHING),
+        ("POST", "/v1/alerts/X/coach", COACHING),
+        ("GET", "/v1/recognitions", READ),
+        ("POST", "/v1/recognitions/X/acknowledge", LEAD),
+        ("GET", "/v1/sessions", READ),
+        ("POST", "/v1/sessions", COACHING),
+        ("GET", "/v1/sessions/X", READ),
+        ("GET", "/v1/stream", READ),
+        ("GET", "/v1/analytics/trends", READ),
+        ("GET", "/v1/analytics/topics", STAFF),
     ]
 };
 
@@ -184,6 +203,19 @@ fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(ingest::replay_source))
         .routes(routes!(ingest::list_identities))
         .routes(routes!(ingest::merge_agents))
+        .routes(routes!(coaching::rescore))
+        .routes(routes!(coaching::list_alerts))
+        .routes(routes!(coaching::get_alert))
+        .routes(routes!(coaching::acknowledge_alert))
+        .routes(routes!(coaching::dismiss_alert))
+        .routes(routes!(coaching::coach_alert))
+        .routes(routes!(coaching::list_recognitions))
+        .routes(routes!(coaching::acknowledge_recognition))
+        .routes(routes!(coaching::list_sessions, coaching::create_session))
+        .routes(routes!(coaching::get_session))
+        .routes(routes!(coaching::stream))
+        .routes(routes!(coaching::trends))
+        .routes(routes!(coaching::topics))
         .split_for_parts()
 }
 

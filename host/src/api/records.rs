@@ -106,7 +106,7 @@ pub struct ListParams {
 
 /// Parse the query string into a filter, allowing the index terms in
 /// `allowed`, and confine agent tokens to their own records.
-fn filter(
+pub(super) fn filter(
     who: &Principal,
     query: Option<String>,
     allowed: &[&'static str],
@@ -171,7 +171,7 @@ fn filter(
     })
 }
 
-fn own_agent(who: &Principal) -> Result<&str, ApiError> {
+pub(super) fn own_agent(who: &Principal) -> Result<&str, ApiError> {
     who.agent_id.as_deref().ok_or_else(|| {
         ApiError::new(
             StatusCode::FORBIDDEN,
@@ -191,7 +191,12 @@ fn forbidden_other_agent() -> ApiError {
 
 /// For agent tokens: the record must belong to the caller's agent. Answers
 /// 404 rather than 403 so ids of other agents' records are not confirmed.
-fn visible(who: &Principal, owner: Option<&str>, kind: &str, id: &str) -> Result<(), ApiError> {
+pub(super) fn visible(
+    who: &Principal,
+    owner: Option<&str>,
+    kind: &str,
+    id: &str,
+) -> Result<(), ApiError> {
     if who.role == Role::Agent && owner != Some(own_agent(who)?) {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
@@ -356,6 +361,25 @@ pub async fn create_form(
 ) -> Result<(StatusCode, Json<StoredForm>), ApiError> {
     who.require(MANAGE)?;
     let f: Form = json_body(&headers, &body)?;
+    if let Some(scorer) = &f.scorer {
+        match s.runtime.status(scorer) {
+            Ok(p) if p.kind == crate::model::PluginKind::Scorer => {}
+            Ok(p) => {
+                return Err(RecordError::Invalid {
+                    field: "scorer".into(),
+                    message: format!("{scorer} is a {:?} plugin, not a scorer", p.kind),
+                }
+                .into());
+            }
+            Err(_) => {
+                return Err(RecordError::Invalid {
+                    field: "scorer".into(),
+                    message: format!("no plugin {scorer:?} is installed; install the scorer first"),
+                }
+                .into());
+            }
+        }
+    }
     Ok((StatusCode::CREATED, Json(s.records.create_form(f).await?)))
 }
 
@@ -409,7 +433,7 @@ pub async fn put_interaction(
 ) -> Result<(StatusCode, Json<Written<Interaction>>), ApiError> {
     who.require(INGEST)?;
     Ok(written(
-        s.records
+        s.pipeline
             .put_interaction(json_body(&headers, &body)?, None)
             .await?,
     ))
@@ -426,7 +450,7 @@ pub async fn update_interaction(
 ) -> Result<(StatusCode, Json<Written<Interaction>>), ApiError> {
     who.require(INGEST)?;
     Ok(written(
-        s.records
+        s.pipeline
             .put_interaction(json_body(&headers, &body)?, Some(&id))
             .await?,
     ))
@@ -470,7 +494,7 @@ pub async fn put_evaluation(
 ) -> Result<(StatusCode, Json<Written<Evaluation>>), ApiError> {
     who.require(EVALUATE)?;
     Ok(written(
-        s.records
+        s.pipeline
             .put_evaluation(json_body(&headers, &body)?, None)
             .await?,
     ))
@@ -487,7 +511,7 @@ pub async fn update_evaluation(
 ) -> Result<(StatusCode, Json<Written<Evaluation>>), ApiError> {
     who.require(EVALUATE)?;
     Ok(written(
-        s.records
+        s.pipeline
             .put_evaluation(json_body(&headers, &body)?, Some(&id))
             .await?,
     ))
@@ -531,7 +555,7 @@ pub async fn put_feedback(
 ) -> Result<(StatusCode, Json<Written<Feedback>>), ApiError> {
     who.require(INGEST)?;
     Ok(written(
-        s.records
+        s.pipeline
             .put_feedback(json_body(&headers, &body)?, None)
             .await?,
     ))
@@ -548,7 +572,7 @@ pub async fn update_feedback(
 ) -> Result<(StatusCode, Json<Written<Feedback>>), ApiError> {
     who.require(INGEST)?;
     Ok(written(
-        s.records
+        s.pipeline
             .put_feedback(json_body(&headers, &body)?, Some(&id))
             .await?,
     ))

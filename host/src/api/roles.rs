@@ -46,3 +46,7 @@ pub const AUDIT: &[Role] = &[Role::Admin, Role::ReadOnly];
 pub const SOURCES: &[Role] = &[Role::Admin, Role::Integrator, Role::ReadOnly];
 /// Reading dead letters (they hold raw vendor payloads).
 pub const DEAD_LETTERS: &[Role] = &[Role::Admin, Role::Integrator, Role::ReadOnly];
+/// Working alerts and recording coaching sessions.
+pub const COACHING: &[Role] = &[Role::Admin, Role::Supervisor, Role::Coach];
+/// Acknowledging recognition (a senior leader) and re-scoring history.
+pub const LEAD: &[Role] = &[Role::Admin, Role::Supervisor];

@@ -26,6 +26,16 @@ async fn app() -> (axum::Router, tempfile::TempDir) {
 async fn call(router: &axum::Router, req: Request<Body>) -> (StatusCode, Value) {
     let resp = router.clone().oneshot(req).await.unwrap();
     let status = resp.status();
+    let sse = resp
+        .headers()
+        .get("content-type")
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
+    if sse {
+        // A live stream never ends: read its first event only.
+        let frame = resp.into_body().frame().await.unwrap().unwrap();
+        let text = String::from_utf8_lossy(frame.data_ref().unwrap()).into_owned();
+        return (status, Value::String(text));
+    }
     let bytes = resp.into_body().collect().await.unwrap().to_bytes();
     (
         status,
@@ -288,6 +298,27 @@ async fn every_route_refuses_a_missing_or_under_privileged_token() {
             }
         }
     }
+}
+
+#[tokio::test]
+async fn the_live_stream_opens_with_a_ready_event_and_refuses_unknown_kinds() {
+    let (r, _dir, _, _) = app_with_roles().await;
+    let (status, first) = call(&r, get("/v1/stream?kinds=alert,feedback", Some(TOKEN))).await;
+    assert_eq!(status, StatusCode::OK);
+    let first = first.as_str().unwrap();
+    assert!(
+        first.starts_with("event: ready\ndata: {\"seq\":"),
+        "{first:?}"
+    );
+    let (status, body) = call(&r, get("/v1/stream?kinds=alerts", Some(TOKEN))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("alerts"),
+        "{body}"
+    );
 }
 
 #[tokio::test]

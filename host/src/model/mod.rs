@@ -5,6 +5,7 @@
 //! `json-adapter` plugin accepts, so a payload exported from Sidecoach can be
 //! fed back through it unchanged.
 
+pub mod analytics;
 pub mod auth;
 pub mod event;
 pub mod matching;
@@ -12,6 +13,7 @@ pub mod plugin;
 pub mod records;
 pub mod scoring;
 
+pub use analytics::*;
 pub use auth::*;
 pub use event::*;
 pub use matching::*;

@@ -8,7 +8,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Answer, Channel, Direction, Form, RatingKind, Scorecard, Sentiment, TimestampMs, VendorScore,
+    Answer, Channel, Direction, Form, RatingKind, Scorecard, Sentiment, Severity, TimestampMs,
+    VendorScore,
 };
 
 /// A new sortable id.
@@ -63,6 +64,10 @@ pub struct Targets {
     /// Average handle time target in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aht_seconds: Option<f64>,
+    /// A QA score at or above this (percent) is a recognition candidate;
+    /// `[analytics] recognition_percent` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recognition_percent: Option<f64>,
 }
 
 /// A team of agents under a supervisor.
@@ -215,6 +220,25 @@ pub struct Evaluation {
     /// The scorecard once scored (set by the server).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scorecard: Option<StoredScorecard>,
+    /// Why the last scoring attempt produced no scorecard (set by the
+    /// server; cleared when a later attempt succeeds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score_error: Option<ScoreFailure>,
+}
+
+/// Why an evaluation could not be scored.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScoreFailure {
+    /// The scorer plugin.
+    pub plugin_id: String,
+    /// A stable code: the plugin's error code (`invalid-input`,
+    /// `not-computable`…) or the runtime's (`timeout`, `trap`, `plugin_busy`…).
+    pub code: String,
+    /// What went wrong.
+    pub message: String,
+    /// When it was tried.
+    pub at: TimestampMs,
 }
 
 /// Customer feedback, stored.
@@ -313,8 +337,16 @@ pub struct Alert {
     /// The supervisor it is for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supervisor_id: Option<String>,
+    /// The agent's team when it was raised.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team_id: Option<String>,
     /// The rule that raised it.
     pub rule_id: String,
+    /// What raised it: `config` (a `[[flags.rules]]` entry) or a flagger
+    /// plugin as `id@version`.
+    pub raised_by: String,
+    /// How urgent.
+    pub severity: Severity,
     /// Why, in words a supervisor understands.
     pub reason: String,
     /// The coaching topic.
@@ -341,6 +373,74 @@ pub struct Alert {
     /// Why it was dismissed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dismissed_reason: Option<String>,
+    /// Who last moved it (a token's label) and when.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_by: Option<String>,
+    /// When the state last changed.
+    #[serde(default)]
+    pub updated_at: TimestampMs,
+}
+
+impl Alert {
+    /// One alert per rule and flagged record: `rule/record-id`, the record
+    /// being the feedback, else the evaluation, else the interaction.
+    pub fn dedup_key(&self) -> String {
+        let subject = self
+            .feedback_id
+            .as_deref()
+            .or(self.evaluation_id.as_deref())
+            .or(self.interaction_id.as_deref())
+            .unwrap_or("-");
+        format!("{}/{subject}", self.rule_id)
+    }
+
+    /// Whether it still waits for coaching (open or acknowledged).
+    pub fn pending(&self) -> bool {
+        matches!(self.state, AlertState::Open | AlertState::Acknowledged)
+    }
+}
+
+/// Whether a recognition candidate has been acknowledged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RecognitionState {
+    /// Waiting for a leader.
+    Open,
+    /// A leader acknowledged it.
+    Acknowledged,
+}
+
+/// A high QA score worth recognising: raised when a scorecard reaches the
+/// team's threshold, acknowledged by a senior leader.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Recognition {
+    /// Sidecoach id.
+    pub id: String,
+    /// The agent.
+    pub agent_id: String,
+    /// The agent's team.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team_id: Option<String>,
+    /// The evaluation that scored high.
+    pub evaluation_id: String,
+    /// Its score in percent.
+    pub score: f64,
+    /// The threshold it reached.
+    pub threshold: f64,
+    /// State.
+    pub state: RecognitionState,
+    /// When it was raised.
+    pub raised_at: TimestampMs,
+    /// Who acknowledged it (a token's label).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledged_by: Option<String>,
+    /// When.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledged_at: Option<TimestampMs>,
+    /// The leader's words to the agent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// The kind of a coaching session.
@@ -402,7 +502,8 @@ pub struct ObserverNote {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CoachingSession {
-    /// Sidecoach id.
+    /// Sidecoach id (assigned by the server).
+    #[serde(default)]
     pub id: String,
     /// Kind.
     pub kind: SessionKind,

@@ -134,6 +134,10 @@ pub struct Form {
     pub sections: Vec<FormSection>,
     /// Scoring switches.
     pub settings: ScoringSettings,
+    /// The scorer plugin for this form (a center's own rules); the host's
+    /// `[scoring] default_scorer` (the reference scorer) when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scorer: Option<String>,
 }
 
 /// Pass or fail.
@@ -174,4 +178,81 @@ pub struct Scorecard {
     pub auto_failed: bool,
     /// Per-section breakdown.
     pub sections: Vec<SectionScore>,
+}
+
+/// `POST /v1/forms/{id}/rescore`: score stored evaluations of a form again,
+/// with another scorer or version, and report what would move.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RescoreRequest {
+    /// The scorer plugin; the form's own (or the default scorer) when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plugin: Option<String>,
+    /// An installed version of it; the active version when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Evaluations submitted at or after this time (ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<i64>,
+    /// …and before this time (ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<i64>,
+    /// Store the new scorecards (default: only report the diff).
+    #[serde(default)]
+    pub commit: bool,
+}
+
+/// One evaluation whose score or outcome moved.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ScoreChange {
+    /// The evaluation.
+    pub evaluation_id: String,
+    /// Its agent.
+    pub agent_id: String,
+    /// The stored score (absent when it had none).
+    pub old_score: Option<f64>,
+    /// The new score.
+    pub new_score: f64,
+    /// new − old, in points (absent when it had none).
+    pub delta: Option<f64>,
+    /// The stored outcome.
+    pub old_outcome: Option<Outcome>,
+    /// The new outcome.
+    pub new_outcome: Outcome,
+    /// The scorer that produced the stored scorecard, as `id@version`.
+    pub old_scorer: Option<String>,
+}
+
+/// What a re-score found (and did).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RescoreReport {
+    /// The form.
+    pub form_id: String,
+    /// The scorer used, as `id@version`.
+    pub scorer: String,
+    /// Evaluations looked at.
+    pub evaluations: usize,
+    /// Scored without a change of score (beyond 1e-9) or outcome.
+    pub unchanged: usize,
+    /// Score or outcome moved, largest |delta| first.
+    pub changed: Vec<ScoreChange>,
+    /// Outcomes that flipped (pass → fail or fail → pass).
+    pub outcome_flips: usize,
+    /// Mean delta over the changed ones with an old score.
+    pub mean_delta: Option<f64>,
+    /// Evaluations the scorer could not score, with why.
+    pub failed: Vec<RescoreFailure>,
+    /// Whether the new scorecards were stored.
+    pub committed: bool,
+}
+
+/// An evaluation a re-score could not score.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RescoreFailure {
+    /// The evaluation.
+    pub evaluation_id: String,
+    /// The scorer's error code.
+    pub code: String,
+    /// Its message.
+    pub message: String,
 }

@@ -796,6 +796,50 @@ impl Runtime {
         .await
     }
 
+    /// Score a batch with a given installed version of a scorer (re-scoring
+    /// history with an older or newer rule). The active version takes the
+    /// usual path; any other is loaded from the store (and the compile
+    /// cache) for this call, runs under the same limits, and does not move
+    /// the active version's breaker.
+    pub async fn score_with_version(
+        &self,
+        id: &str,
+        version: Option<&str>,
+        form: Form,
+        evaluations: Vec<EvaluationEvent>,
+    ) -> Result<CallReport<Vec<Result<Scorecard, PluginError>>>, Box<FailedCall>> {
+        let refuse = |error| {
+            Box::new(FailedCall {
+                error,
+                log: CallLog::default(),
+                duration: Duration::ZERO,
+                fuel_consumed: None,
+            })
+        };
+        let active = {
+            let entries = self.entries.read().expect("entries lock");
+            let entry = entries
+                .get(id)
+                .ok_or_else(|| refuse(RuntimeError::NotFound { id: id.into() }))?;
+            if entry.record.kind != PluginKind::Scorer {
+                return Err(refuse(RuntimeError::WrongKind {
+                    id: id.into(),
+                    expected: PluginKind::Scorer,
+                    actual: entry.record.kind,
+                }));
+            }
+            entry.record.active_version.clone()
+        };
+        match version {
+            Some(v) if v != active => {
+                let (plugin, _) = self.load_version(id, v).await.map_err(refuse)?;
+                self.execute(&plugin, ScoreInput { form, evaluations }, score_call)
+                    .await
+            }
+            _ => self.score(id, form, evaluations).await,
+        }
+    }
+
     /// Score (protégé, mentor) pairs.
     pub async fn rank(
         &self,

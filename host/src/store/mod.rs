@@ -21,6 +21,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionError};
 
 use crate::model::{PluginRecord, PluginVersion, Role, TokenRecord};
 pub use collection::{Collection, Page, Query, Record, Upserted, WriteError};
+pub use records::alert_state;
 
 /// The schema version this build writes. Bump it with a migration step in
 /// [`Store::migrate`].
@@ -80,6 +81,12 @@ pub struct Store {
     pub audit: Collection,
     /// Vendor payloads that were not (fully) ingested, kept for replay.
     pub dead_letters: Collection,
+    /// Alerts raised by flags, for supervisors to coach on.
+    pub alerts: Collection,
+    /// Recognition candidates: high QA scores.
+    pub recognitions: Collection,
+    /// Coaching sessions.
+    pub sessions: Collection,
 }
 
 pub(crate) fn encode<T: Serialize>(v: &T) -> Vec<u8> {
@@ -125,6 +132,9 @@ impl Store {
             feedback: Collection::open(&db, "feedback")?,
             audit: Collection::open(&db, "audit")?,
             dead_letters: Collection::open(&db, "dead_letters")?,
+            alerts: Collection::open(&db, "alerts")?,
+            recognitions: Collection::open(&db, "recognitions")?,
+            sessions: Collection::open(&db, "sessions")?,
             db,
         };
         store.migrate()?;

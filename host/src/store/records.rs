@@ -2,8 +2,8 @@
 
 use super::collection::Record;
 use crate::model::{
-    Agent, AuditEntry, DeadLetter, DeadLetterState, Evaluation, Feedback, Interaction, StoredForm,
-    Team,
+    Agent, Alert, AlertState, AuditEntry, CoachingSession, DeadLetter, DeadLetterState, Evaluation,
+    Feedback, Interaction, Recognition, RecognitionState, StoredForm, Team,
 };
 
 fn opt(term: &'static str, v: &Option<String>) -> Option<(&'static str, String)> {
@@ -189,5 +189,108 @@ impl Record for DeadLetter {
             ("source_state", format!("{}/{state}", self.source)),
             ("digest", self.digest.clone()),
         ]
+    }
+}
+
+/// An alert's state as an index value.
+pub fn alert_state(s: AlertState) -> &'static str {
+    match s {
+        AlertState::Open => "open",
+        AlertState::Acknowledged => "acknowledged",
+        AlertState::Coached => "coached",
+        AlertState::Dismissed => "dismissed",
+    }
+}
+
+/// Alerts are listed in deadline order (`coach_by`), so "overdue" is a
+/// range scan of the `pending` term up to now. The external key
+/// (`flag`, `rule/subject/id`) makes a redelivered event raise nothing new.
+impl Record for Alert {
+    const KIND: &'static str = "alerts";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn set_id(&mut self, id: String) {
+        self.id = id;
+    }
+    fn time(&self) -> i64 {
+        self.coach_by
+    }
+    fn terms(&self) -> Vec<(&'static str, String)> {
+        let state = alert_state(self.state);
+        let mut t = vec![("agent", self.agent_id.clone()), ("state", state.into())];
+        t.extend(opt("team", &self.team_id));
+        t.extend(opt("supervisor", &self.supervisor_id));
+        if let Some(team) = &self.team_id {
+            t.push(("team_state", format!("{team}/{state}")));
+        }
+        if let Some(sup) = &self.supervisor_id {
+            t.push(("supervisor_state", format!("{sup}/{state}")));
+        }
+        if self.pending() {
+            t.push(("pending", "all".into()));
+            t.push(("pending", format!("agent:{}", self.agent_id)));
+            if let Some(team) = &self.team_id {
+                t.push(("pending", format!("team:{team}")));
+            }
+            if let Some(sup) = &self.supervisor_id {
+                t.push(("pending", format!("supervisor:{sup}")));
+            }
+        }
+        t.extend(opt("interaction", &self.interaction_id));
+        t
+    }
+    fn unique_terms(&self) -> Vec<(&'static str, String)> {
+        vec![("raised", self.dedup_key())]
+    }
+}
+
+impl Record for Recognition {
+    const KIND: &'static str = "recognitions";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn set_id(&mut self, id: String) {
+        self.id = id;
+    }
+    fn time(&self) -> i64 {
+        self.raised_at
+    }
+    fn terms(&self) -> Vec<(&'static str, String)> {
+        let state = match self.state {
+            RecognitionState::Open => "open",
+            RecognitionState::Acknowledged => "acknowledged",
+        };
+        let mut t = vec![("agent", self.agent_id.clone()), ("state", state.into())];
+        if let Some(team) = &self.team_id {
+            t.push(("team", team.clone()));
+            t.push(("team_state", format!("{team}/{state}")));
+        }
+        t
+    }
+    fn unique_terms(&self) -> Vec<(&'static str, String)> {
+        vec![("evaluation", self.evaluation_id.clone())]
+    }
+}
+
+impl Record for CoachingSession {
+    const KIND: &'static str = "sessions";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn set_id(&mut self, id: String) {
+        self.id = id;
+    }
+    fn time(&self) -> i64 {
+        self.scheduled_at
+    }
+    fn terms(&self) -> Vec<(&'static str, String)> {
+        let mut t = vec![
+            ("agent", self.agent_id.clone()),
+            ("coach", self.coach_id.clone()),
+        ];
+        t.extend(self.observers.iter().map(|o| ("observer", o.clone())));
+        t.extend(self.alert_ids.iter().map(|a| ("alert", a.clone())));
+        t
     }
 }

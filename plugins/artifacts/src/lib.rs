@@ -5,6 +5,8 @@
 //! and generates the constants below from every `plugins/*/plugin.toml`:
 //!
 //! * [`reference`]: the plugins the host installs on first start;
+//! * [`examples`]: example plugins from `examples/plugins/` (e.g. a custom
+//!   scorer), tested through the host, never installed by default;
 //! * [`hostile`]: test plugins that misbehave on purpose (loop, allocate, panic,
 //!   probe the filesystem, environment and network, flood output and logs);
 //! * [`foreach_reference_plugin!`] and [`foreach_hostile_plugin!`]: one macro call
@@ -56,6 +58,7 @@ mod tests {
             .iter()
             .chain(hostile::ALL)
             .chain(testing::ALL)
+            .chain(examples::ALL)
         {
             assert!(
                 artifact.wasm.starts_with(COMPONENT_PREAMBLE),

@@ -8,6 +8,9 @@
 
 mod score;
 
+#[cfg(test)]
+mod props;
+
 mod bindings {
     //! Bindings generated from `wit/sidecoach.wit`, world `scorer`.
     wit_bindgen::generate!({ path: "../../wit/0.1.0", world: "scorer" });

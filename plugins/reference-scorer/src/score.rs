@@ -10,7 +10,8 @@
 //!
 //! * `min-max`: earned = (v − min) / (max − min) × weight, possible = weight;
 //! * `raw`: earned = v × weight, possible = max × weight (the value counts as
-//!   points out of `max`; the weight is a multiplier, 1 for plain points).
+//!   points out of `max`; the weight is a multiplier, 1 for plain points), so
+//!   a raw scale must start at 0 or above.
 //!
 //! N/A answers (and criteria without an answer) are either excluded (0 of 0) or
 //! counted as the top of the scale. Under `exclude` + `equal` redistribution, the
@@ -32,7 +33,9 @@
 //!
 //! A fatal criterion fails when its answer is below its scale max (an N/A never
 //! fails); `zero-score` then sets the total to 0, `keep-score` keeps it, and the
-//! outcome is fail either way. The critical sub-score is Σ earned / Σ possible over
+//! outcome is fail either way. Under `zero-score` a failed fatal criterion scores
+//! 0 even when nothing else is left to divide by (every other answer N/A, or a
+//! zero-weight gate question). The critical sub-score is Σ earned / Σ possible over
 //! the answered critical criteria (criterion points, no section weights); with a
 //! critical threshold, a critical criterion under that fraction of its points
 //! fails the evaluation too.
@@ -215,7 +218,11 @@ impl ScoreError {
     }
 }
 
-/// Checks the form itself: scales and weights that no answer could fix.
+/// Checks the form itself: scales, weights and ids that no answer could fix.
+///
+/// Weights must be finite and ≥ 0; a scale's max must be above its min (both
+/// finite), and at or above 0 at the min under raw normalization; criterion ids
+/// must be unique. The error's `field` names the first offending field.
 pub fn validate_form(form: &Form) -> Result<(), ScoreError> {
     let finite_non_negative = |v: f64| v.is_finite() && v >= 0.0;
     if !form.settings.pass_mark.is_finite() {
@@ -232,6 +239,7 @@ pub fn validate_form(form: &Form) -> Result<(), ScoreError> {
             format!("the critical threshold must be a fraction between 0 and 1, not {t}"),
         ));
     }
+    let mut seen: BTreeMap<&str, String> = BTreeMap::new();
     for (s, section) in form.sections.iter().enumerate() {
         if !finite_non_negative(section.weight) {
             return Err(ScoreError::invalid(
@@ -253,15 +261,46 @@ pub fn validate_form(form: &Form) -> Result<(), ScoreError> {
                     ),
                 ));
             }
-            if !criterion.scale_min.is_finite()
-                || !criterion.scale_max.is_finite()
-                || criterion.scale_max < criterion.scale_min
-            {
+            if !criterion.scale_min.is_finite() {
+                return Err(ScoreError::invalid(
+                    format!("{path}.scale_min"),
+                    format!(
+                        "criterion `{}` has the scale min {}; it must be a finite number",
+                        criterion.id, criterion.scale_min
+                    ),
+                ));
+            }
+            // Strictly above, as the host's form validation requires: a
+            // one-point scale cannot tell a good answer from a bad one.
+            if !(criterion.scale_max.is_finite() && criterion.scale_max > criterion.scale_min) {
                 return Err(ScoreError::invalid(
                     format!("{path}.scale_max"),
                     format!(
-                        "criterion `{}` has the scale {}..{}; the max must not be below the min",
+                        "criterion `{}` has the scale {}..{}; the max must be a finite number above the min",
                         criterion.id, criterion.scale_min, criterion.scale_max
+                    ),
+                ));
+            }
+            // Raw points are the value itself: a negative value would earn
+            // negative points and drag the total below 0%.
+            if form.settings.normalization == Normalization::Raw && criterion.scale_min < 0.0 {
+                return Err(ScoreError::invalid(
+                    format!("{path}.scale_min"),
+                    format!(
+                        "criterion `{}` has the scale {}..{}; raw points need a scale starting at 0 \
+                         or above (use min-max normalization for negative values)",
+                        criterion.id, criterion.scale_min, criterion.scale_max
+                    ),
+                ));
+            }
+            // Answers name criteria by id: a second criterion with the same id
+            // could never be answered and would silently count as N/A.
+            if let Some(first) = seen.insert(criterion.id.as_str(), path.clone()) {
+                return Err(ScoreError::invalid(
+                    format!("{path}.id"),
+                    format!(
+                        "criterion id `{}` is already used by {first}; ids must be unique",
+                        criterion.id
                     ),
                 ));
             }
@@ -295,7 +334,8 @@ fn fraction(c: &Criterion, v: f64, normalization: Normalization) -> f64 {
             if span > 0.0 {
                 (v - c.scale_min) / span
             } else {
-                // A one-point scale: the only value is the top.
+                // Unreachable for a validated form (max > min); kept so an
+                // unvalidated one-point scale cannot divide by zero.
                 1.0
             }
         }
@@ -486,14 +526,33 @@ pub fn score(form: &Form, answers: &[Answer]) -> Result<Scorecard, ScoreError> {
         Weighting::Section => (s_weighted, s_weights),
         Weighting::Points => (p_earned, p_possible),
     };
+    let critical_score =
+        (critical_possible > 0.0).then(|| critical_earned / critical_possible * 100.0);
     if denominator <= 0.0 {
+        // A failed kill question fails the evaluation at 0% whatever else
+        // there is to score: a zero-weight compliance gate must not vanish
+        // into "not computable".
+        if auto_failed && settings.auto_fail == AutoFail::ZeroScore {
+            return Ok(Scorecard {
+                score: 0.0,
+                passed: false,
+                critical_score,
+                auto_failed,
+                sections,
+            });
+        }
         let why = if form.sections.iter().all(|s| s.criteria.is_empty()) {
             "the form has no criteria"
         } else {
             "every criterion is N/A (excluded) or carries zero weight"
         };
+        let fatal = if auto_failed {
+            " (a fatal criterion failed, but under keep-score there is no score to keep)"
+        } else {
+            ""
+        };
         return Err(ScoreError::NotComputable(format!(
-            "nothing to score: {why}"
+            "nothing to score: {why}{fatal}"
         )));
     }
     let mut score = numerator / denominator * 100.0;
@@ -507,8 +566,7 @@ pub fn score(form: &Form, answers: &[Answer]) -> Result<Scorecard, ScoreError> {
     Ok(Scorecard {
         score,
         passed,
-        critical_score: (critical_possible > 0.0)
-            .then(|| critical_earned / critical_possible * 100.0),
+        critical_score,
         auto_failed,
         sections,
     })
@@ -992,6 +1050,77 @@ mod tests {
         let mut form = genesys_form();
         form.settings.critical_threshold = Some(50.0);
         assert!(validate_form(&form).is_err());
+    }
+
+    #[test]
+    fn a_one_point_scale_is_malformed_as_the_host_says() {
+        let mut form = genesys_form();
+        form.sections[0].criteria[1].scale_min = 1.0; // 1..1
+        let err = validate_form(&form).unwrap_err();
+        assert!(
+            matches!(err, ScoreError::Invalid { ref field, .. } if field == "form.sections[0].criteria[1].scale_max"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_non_finite_scale_min_is_named_as_such() {
+        let mut form = genesys_form();
+        form.sections[1].criteria[0].scale_min = f64::NAN;
+        let err = validate_form(&form).unwrap_err();
+        assert!(
+            matches!(err, ScoreError::Invalid { ref field, .. } if field == "form.sections[1].criteria[0].scale_min"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_negative_raw_scale_is_malformed_instead_of_scoring_below_zero() {
+        // Found by `props::score_is_finite_and_within_bounds`: -5 on -5..5 in
+        // raw points used to score -100%.
+        let mut form = Form {
+            sections: vec![section("s", 1.0, vec![q("t", 1.0, -5.0, 5.0)])],
+            settings: settings(Weighting::Points),
+        };
+        assert_close(score(&form, &[a("t", -5.0)]).unwrap().score, 0.0);
+        form.settings.normalization = Normalization::Raw;
+        let err = validate_form(&form).unwrap_err();
+        assert!(
+            matches!(err, ScoreError::Invalid { ref field, ref message }
+                if field == "form.sections[0].criteria[0].scale_min" && message.contains("min-max")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn duplicate_criterion_ids_are_malformed() {
+        let mut form = genesys_form();
+        form.sections[1].criteria[0].id = "q1".into();
+        let err = validate_form(&form).unwrap_err();
+        assert!(
+            matches!(err, ScoreError::Invalid { ref field, ref message }
+                if field == "form.sections[1].criteria[0].id" && message.contains("form.sections[0].criteria[0]")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_failed_zero_weight_gate_question_still_zeroes_and_fails() {
+        // Found by `props::zero_score_auto_fail_zeroes_and_fails`: with every
+        // other answer N/A, a failed kill question used to be "not computable".
+        let mut form = genesys_form();
+        form.sections[1].criteria[0].weight = 0.0;
+        form.sections[1].criteria[0].fatal = true; // q3: a 0-point compliance gate
+        let answers = [na("q1"), na("q2"), a("q3", 0.0)];
+        let card = score(&form, &answers).unwrap();
+        assert_eq!(card.score, 0.0);
+        assert!(card.auto_failed && !card.passed);
+        form.settings.auto_fail = AutoFail::KeepScore;
+        let err = score(&form, &answers).unwrap_err();
+        assert!(
+            matches!(err, ScoreError::NotComputable(ref m) if m.contains("fatal criterion failed")),
+            "{err:?}"
+        );
     }
 
     #[test]

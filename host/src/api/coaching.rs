@@ -1,0 +1,536 @@
+//! Coaching routes: alerts and their workflow, recognition, coaching
+//! sessions, the live stream, analytics and re-scoring.
+//!
+//! Alerts list in deadline (`coach_by`) order; `?overdue=true` lists the
+//! open and acknowledged ones whose deadline has passed. The stream is
+//! Server-Sent Events: a `ready` event first, then `feedback`, `scorecard`,
+//! `alert` and `recognition` events as records become durable, and a
+//! `resync` event when the client fell behind and missed some.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use futures_util::Stream;
+use serde::Deserialize;
+
+use super::records::{filter, json_body, own_agent, visible};
+use super::roles::{COACHING, LEAD, READ};
+use super::{ApiError, AppState, Caller, ErrorBody};
+use crate::analytics::Scope;
+use crate::auth::Principal;
+use crate::live::{LiveFilter, Received};
+use crate::model::{
+    AcknowledgeRecognition, Alert, CoachAlert, CoachingSession, DismissAlert, LiveKind,
+    Recognition, RescoreReport, RescoreRequest, Role, TopicReport, TrendReport,
+};
+use crate::records::Filter;
+use crate::runtime::now_ms;
+use crate::store::Page;
+
+const DAY_MS: i64 = 86_400_000;
+
+fn query<T: for<'de> Deserialize<'de>>(q: Option<String>) -> Result<T, ApiError> {
+    serde_urlencoded::from_str(q.as_deref().unwrap_or(""))
+        .map_err(|e| ApiError::bad_request("invalid_query", format!("query string: {e}")))
+}
+
+// ---- alerts ---------------------------------------------------------------------
+
+/// `GET /v1/alerts` parameters.
+#[derive(Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AlertParams {
+    /// Alerts about this agent.
+    agent: Option<String>,
+    /// Alerts of this team.
+    team: Option<String>,
+    /// Alerts for this supervisor.
+    supervisor: Option<String>,
+    /// `open`, `acknowledged`, `coached` or `dismissed` (alone, or with
+    /// `team` or `supervisor`).
+    state: Option<String>,
+    /// Only open or acknowledged alerts past their deadline.
+    #[serde(default)]
+    overdue: bool,
+    /// Deadline at or after (ms).
+    from: Option<i64>,
+    /// Deadline before (ms).
+    to: Option<i64>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+    /// Page size, 1..=1000 (default 100).
+    limit: Option<usize>,
+}
+
+fn alert_filter(who: &Principal, q: Option<String>) -> Result<Filter, ApiError> {
+    let mut p: AlertParams = query(q)?;
+    if who.role == Role::Agent {
+        let own = own_agent(who)?.to_string();
+        if p.agent.as_ref().is_some_and(|a| *a != own) || p.team.is_some() || p.supervisor.is_some()
+        {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "an agent token sees only its own agent's alerts",
+            ));
+        }
+        p.agent = Some(own);
+    }
+    let scope: Vec<(&str, String)> = [
+        ("agent", p.agent),
+        ("team", p.team),
+        ("supervisor", p.supervisor),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.map(|v| (k, v)))
+    .collect();
+    if scope.len() > 1 {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "give at most one of agent, team, supervisor",
+        ));
+    }
+    if let Some(state) = &p.state
+        && !["open", "acknowledged", "coached", "dismissed"].contains(&state.as_str())
+    {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            format!("state {state:?} is not one of open, acknowledged, coached, dismissed"),
+        ));
+    }
+    let scope = scope.into_iter().next();
+    let mut to = p.to;
+    let term: Option<(&'static str, String)> = match (p.overdue, p.state, scope) {
+        (true, Some(_), _) => {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                "`overdue` lists open and acknowledged alerts; leave out `state`",
+            ));
+        }
+        (true, None, scope) => {
+            let now = now_ms();
+            to = Some(to.map_or(now, |t| t.min(now)));
+            Some((
+                "pending",
+                match scope {
+                    None => "all".into(),
+                    Some((k, v)) => format!("{k}:{v}"),
+                },
+            ))
+        }
+        (false, Some(state), None) => Some(("state", state)),
+        (false, Some(state), Some(("team", t))) => Some(("team_state", format!("{t}/{state}"))),
+        (false, Some(state), Some(("supervisor", s))) => {
+            Some(("supervisor_state", format!("{s}/{state}")))
+        }
+        (false, Some(_), Some(_)) => {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                "`state` combines with `team` or `supervisor`; for one agent use `overdue` or no state",
+            ));
+        }
+        (false, None, Some(("agent", a))) => Some(("agent", a)),
+        (false, None, Some(("team", t))) => Some(("team", t)),
+        (false, None, Some((_, s))) => Some(("supervisor", s)),
+        (false, None, None) => None,
+    };
+    if let Some(limit) = p.limit
+        && !(1..=1000).contains(&limit)
+    {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "`limit` must be within 1..=1000",
+        ));
+    }
+    Ok(Filter {
+        term,
+        from: p.from,
+        to,
+        cursor: p.cursor,
+        limit: p.limit,
+    })
+}
+
+/// `GET /v1/alerts?agent=|team=|supervisor=&state=&overdue=&from=&to=`
+#[utoipa::path(get, path = "/v1/alerts", tag = "alerts", params(AlertParams), responses((status = 200, description = "ok, in deadline order", body = Page<Alert>), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+pub async fn list_alerts(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    RawQuery(q): RawQuery,
+) -> Result<Json<Page<Alert>>, ApiError> {
+    who.require(READ)?;
+    Ok(Json(s.records.alerts(alert_filter(&who, q)?)?))
+}
+
+/// `GET /v1/alerts/{id}`
+#[utoipa::path(get, path = "/v1/alerts/{id}", tag = "alerts", params(("id" = String, Path)), responses((status = 200, description = "ok", body = Alert), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+pub async fn get_alert(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Alert>, ApiError> {
+    who.require(READ)?;
+    let a = s.records.alert(&id)?;
+    visible(&who, Some(&a.agent_id), "alert", &id)?;
+    Ok(Json(a))
+}
+
+fn published(s: &AppState, a: Alert) -> Json<Alert> {
+    s.pipeline
+        .hub
+        .publish(LiveKind::Alert, Some(&a.agent_id), a.team_id.as_deref(), &a);
+    Json(a)
+}
+
+/// `POST /v1/alerts/{id}/acknowledge`: the supervisor has seen it.
+#[utoipa::path(post, path = "/v1/alerts/{id}/acknowledge", tag = "alerts", params(("id" = String, Path)), responses((status = 200, description = "acknowledged", body = Alert), (status = "default", description = "an error with a stable code (409 when it is not open)", body = ErrorBody)), security(("bearer" = [])))]
+pub async fn acknowledge_alert(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Alert>, ApiError> {
+    who.require(COACHING)?;
+    let a = s.records.acknowledge_alert(&id, &who.name).await?;
+    Ok(published(&s, a))
+}
+
+/// `POST /v1/alerts/{id}/dismiss {"reason"}`: closed without coaching.
+#[utoipa::path(post, path = "/v1/alerts/{id}/dismiss", tag = "alerts", params(("id" = String, Path)), request_body(content = DismissAlert, content_type = "application/json"), responses((status = 200, description = "dismissed", body = Alert), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+pub async fn dismiss_alert(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Alert>, ApiError> {
+    who.require(COACHING)?;
+    let req: DismissAlert = json_body(&headers, &body)?;
+    let a = s.records.dismiss_alert(&id, &who.name, &req.reason).await?;
+    s.records
+        .audit(&who.name, "alert.dismiss", &id, Some(req.reason))
+        .await?;
+    Ok(published(&s, a))
+}
+
+/// `POST /v1/alerts/{id}/coach {"session_id"}`: handled in that session.
+#[utoipa::path(post, path = "/v1/alerts/{id}/coach", tag = "alerts", params(("id" = String, Path)), request_body(content = CoachAlert, content_type = "application/json"), responses((status = 200, description = "coached", body = Alert), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+pub async fn coach_alert(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Alert>, ApiError> {
+    who.require(COACHING)?;
+    let req: CoachAlert = json_body(&headers, &body)?;
+    let a = s
+        .records
+        .coach_alert(&id, &who.name, &req.session_id)
+        .await?;
+    Ok(published(&s, a))
+}
+
+// ---- recognition ------------------------------------------------------------
+
+/// `GET /v1/recognitions?agent=|team=&from=&to=`
+#[utoipa::path(get, path = "/v1/recognitions", tag = "recognitions", params(super::records::ListParams), responses((status = 200, description = "ok", body = Page<Recognition>), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+pub async fn list_recognitions(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    RawQuery(q): RawQuery,
+) -> Result<Json<Page<Recognition>>, ApiError> {
+    who.require(READ)?;
+    Ok(Json(s.records.recognitions(filter(
+        &who,
+        q,
+        &["agent", "team"],
+    )?)?))
+}
+
+/// `POST /v1/recognitions/{id}/acknowledge {"note"?}`: a leader recognises
+/// the score.
+#[utoipa::path(post, path = "/v1/recognitions/{id}/acknowledge", tag = "recognitions", params(("id" = String, Path)), request_body(content = AcknowledgeRecognition, content_type = "application/json"), responses((status = 200, description = "acknowledged", body = Recognition), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+pub async fn acknowledge_recognition(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Recognition>, ApiError> {
+    who.require(LEAD)?;
+    let req: AcknowledgeRecognition = if body.is_empty() {
+        AcknowledgeRecognition::default()
+    } else {
+        json_body(&headers, &body)?
+    };
+    let r = s
+        .records
+        .acknowledge_recognition(&id, &who.name, req.note)
+        .await?;
+    s.pipeline.hub.publish(
+        LiveKind::Recognition,
+        Some(&r.agent_id),
+        r.team_id.as_deref(),
+        &r,
+    );
+    Ok(Json(r))
+}
+
+// ---- sessions -------------------------------------------------------------------
+
+/// `POST /v1/sessions`: record a coaching session.
+#[utoipa::path(post, path = "/v1/sessions", tag = "sessions", request_body(content = CoachingSession, content_type = "application/json"), responses((status = 201, description = "created", body = CoachingSession), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+pub async fn create_session(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<CoachingSession>), ApiError> {
+    who.require(COACHING)?;
+    let session = s
+        .records
+        .create_session(json_body(&headers, &body)?)
+        .await?;
+    Ok((StatusCode::CREATED, Json(session)))
+}
+
+/// `GET /v1/sessions?agent=&from=&to=`
+#[utoipa::path(get, path = "/v1/sessions", tag = "sessions", params(super::records::ListParams), responses((status = 200, description = "ok, in scheduled order", body = Page<CoachingSession>), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+pub async fn list_sessions(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    RawQuery(q): RawQuery,
+) -> Result<Json<Page<CoachingSession>>, ApiError> {
+    who.require(READ)?;
+    Ok(Json(s.records.sessions(filter(&who, q, &["agent"])?)?))
+}
+
+/// `GET /v1/sessions/{id}`
+#[utoipa::path(get, path = "/v1/sessions/{id}", tag = "sessions", params(("id" = String, Path)), responses((status = 200, description = "ok", body = CoachingSession), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+pub async fn get_session(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<CoachingSession>, ApiError> {
+    who.require(READ)?;
+    let r = s.records.session(&id)?;
+    visible(&who, Some(&r.agent_id), "session", &id)?;
+    Ok(Json(r))
+}
+
+// ---- live stream ----------------------------------------------------------------
+
+/// `GET /v1/stream` parameters.
+#[derive(Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct StreamParams {
+    /// Only this team's events.
+    team: Option<String>,
+    /// Only this agent's events.
+    agent: Option<String>,
+    /// Comma-separated kinds: feedback, scorecard, alert, recognition.
+    kinds: Option<String>,
+}
+
+/// `GET /v1/stream?team=&agent=&kinds=`: Server-Sent Events.
+#[utoipa::path(get, path = "/v1/stream", tag = "live", params(StreamParams), responses((status = 200, description = "text/event-stream: `ready`, then `feedback` / `scorecard` / `alert` / `recognition` events (data: a LiveEvent), and `resync` {missed, hint} when this client fell behind", content_type = "text/event-stream", body = crate::model::LiveEvent), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+pub async fn stream(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    RawQuery(q): RawQuery,
+) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
+    who.require(READ)?;
+    let p: StreamParams = query(q)?;
+    let mut kinds = Vec::new();
+    for k in p.kinds.iter().flat_map(|k| k.split(',')).map(str::trim) {
+        match LiveKind::ALL.iter().find(|x| x.as_str() == k) {
+            Some(kind) => kinds.push(*kind),
+            None => {
+                return Err(ApiError::bad_request(
+                    "invalid_query",
+                    format!("kind {k:?} is not one of feedback, scorecard, alert, recognition"),
+                ));
+            }
+        }
+    }
+    let mut agent = p.agent;
+    if who.role == Role::Agent {
+        let own = own_agent(&who)?.to_string();
+        if agent.as_ref().is_some_and(|a| *a != own) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "an agent token sees only its own agent's events",
+            ));
+        }
+        agent = Some(own);
+    }
+    let sub = s.pipeline.hub.subscribe(LiveFilter {
+        team: p.team,
+        agent,
+        kinds,
+    });
+    let ready = SseEvent::default()
+        .event("ready")
+        .json_data(serde_json::json!({ "seq": s.pipeline.hub.last_seq() }))
+        .expect("json serialises");
+    let events = futures_util::stream::unfold(sub, |mut sub| async move {
+        let event = match sub.next().await {
+            Received::Event(e) => SseEvent::default()
+                .event(e.kind.as_str())
+                .id(e.seq.to_string())
+                .json_data(&*e)
+                .expect("json serialises"),
+            Received::Lagged { missed } => SseEvent::default()
+                .event("resync")
+                .json_data(serde_json::json!({
+                    "missed": missed,
+                    "hint": "this client fell behind and missed events; reload GET /v1/alerts?overdue=false, /v1/feedback and /v1/evaluations for the window, then keep reading"
+                }))
+                .expect("json serialises"),
+            Received::Closed => return None,
+        };
+        Some((Ok(event), sub))
+    });
+    let stream = futures_util::StreamExt::chain(
+        futures_util::stream::once(async move { Ok(ready) }),
+        events,
+    );
+    Ok(Sse::new(stream).keep_alive(
+        KeepAlive::new().interval(Duration::from_secs(s.config.live.keep_alive_seconds.max(1))),
+    ))
+}
+
+// ---- analytics ------------------------------------------------------------------
+
+/// `GET /v1/analytics/trends` parameters.
+#[derive(Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TrendParams {
+    /// One agent's trend.
+    agent: Option<String>,
+    /// One team's trend.
+    team: Option<String>,
+    /// Window start (ms); default 12 weeks before `to`.
+    from: Option<i64>,
+    /// Window end (ms); default now.
+    to: Option<i64>,
+}
+
+fn window(from: Option<i64>, to: Option<i64>, default_days: i64) -> Result<(i64, i64), ApiError> {
+    let to = to.unwrap_or_else(now_ms);
+    let from = from.unwrap_or(to - default_days * DAY_MS);
+    if to <= from {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "`to` must be after `from`",
+        ));
+    }
+    Ok((from, to))
+}
+
+/// `GET /v1/analytics/trends?agent=|team=&from=&to=`: weekly QA (IQS) and
+/// CSAT.
+#[utoipa::path(get, path = "/v1/analytics/trends", tag = "analytics", params(TrendParams), responses((status = 200, description = "ok", body = TrendReport), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+pub async fn trends(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    RawQuery(q): RawQuery,
+) -> Result<Json<TrendReport>, ApiError> {
+    who.require(READ)?;
+    let p: TrendParams = query(q)?;
+    let scope = match (p.agent, p.team) {
+        (Some(a), None) => Scope::Agent(a),
+        (None, Some(t)) => Scope::Team(t),
+        _ => {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                "give exactly one of `agent` or `team`",
+            ));
+        }
+    };
+    if who.role == Role::Agent {
+        let own = own_agent(&who)?;
+        if !matches!(&scope, Scope::Agent(a) if a == own) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "an agent token sees only its own agent's trend",
+            ));
+        }
+    }
+    let (from, to) = window(p.from, p.to, 12 * 7)?;
+    Ok(Json(s.analytics.trends(scope, from, to)?))
+}
+
+/// `GET /v1/analytics/topics` parameters.
+#[derive(Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TopicParams {
+    /// One team (default: everyone).
+    team: Option<String>,
+    /// Window start (ms); default 28 days before `to`.
+    from: Option<i64>,
+    /// Window end (ms); default now.
+    to: Option<i64>,
+    /// Dings that make an agent a focus (default `[analytics]
+    /// focus_min_dings`).
+    min_dings: Option<usize>,
+}
+
+/// `GET /v1/analytics/topics?team=&from=&to=&min_dings=`: dinged topics
+/// and the agents to focus on.
+#[utoipa::path(get, path = "/v1/analytics/topics", tag = "analytics", params(TopicParams), responses((status = 200, description = "ok", body = TopicReport), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+pub async fn topics(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    RawQuery(q): RawQuery,
+) -> Result<Json<TopicReport>, ApiError> {
+    who.require(super::roles::STAFF)?;
+    let p: TopicParams = query(q)?;
+    let (from, to) = window(p.from, p.to, 28)?;
+    Ok(Json(s.analytics.topics(p.team, from, to, p.min_dings)?))
+}
+
+// ---- re-scoring -------------------------------------------------------------------
+
+/// `POST /v1/forms/{id}/rescore`: re-score a form's evaluations in a time
+/// range with another scorer or version; the diff, stored when `commit`.
+#[utoipa::path(post, path = "/v1/forms/{id}/rescore", tag = "forms", params(("id" = String, Path)), request_body(content = RescoreRequest, content_type = "application/json"), responses((status = 200, description = "the diff", body = RescoreReport), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+pub async fn rescore(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<RescoreReport>, ApiError> {
+    who.require(LEAD)?;
+    let req: RescoreRequest = json_body(&headers, &body)?;
+    let report = s.pipeline.scoring.rescore(&id, req).await?;
+    if report.committed {
+        s.records
+            .audit(
+                &who.name,
+                "form.rescore",
+                &id,
+                Some(format!(
+                    "{}: {} evaluations, {} changed, {} outcome flips",
+                    report.scorer,
+                    report.evaluations,
+                    report.changed.len(),
+                    report.outcome_flips
+                )),
+            )
+            .await?;
+    }
+    Ok(Json(report))
+}

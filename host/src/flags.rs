@@ -1,0 +1,433 @@
+//! Flags: rules over freshly stored feedback, scored evaluations and
+//! interactions that open alerts for the agent's supervisor.
+//!
+//! Two sources of rules run over the same records: `[[flags.rules]]` in the
+//! config (conditions evaluated here, natively) and the flagger plugins named
+//! in `[flags] plugins` (anything richer, in a batch per plugin call). A flag
+//! becomes an [`Alert`] with the record, its interaction and the rule
+//! attached and a coach-within deadline; one rule raises at most one alert
+//! per record, so a redelivered event raises nothing new. A flagger call
+//! that fails is logged and counted (`sidecoach_flag_failures_total`); the
+//! records stay stored and the other rules still run.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::model::{
+    Agent, Alert, AlertState, AnswerValue, Evaluation, Event, Feedback, FeedbackEvent, FlagRule,
+    FlagSubject, Form, Interaction, InteractionEvent, RatingKind, Severity, Team, TimestampMs,
+};
+use crate::records::{RecordError, Records, deadline};
+use crate::runtime::{Runtime, now_ms};
+
+/// A freshly stored record to run the rules over.
+#[derive(Clone, Debug)]
+pub enum Subject {
+    /// Customer feedback.
+    Feedback(Feedback),
+    /// An evaluation with its scorecard.
+    Evaluation(Evaluation),
+    /// An interaction.
+    Interaction(Interaction),
+}
+
+impl Subject {
+    fn agent_id(&self) -> Option<&str> {
+        match self {
+            Subject::Feedback(f) => f.agent_id.as_deref(),
+            Subject::Evaluation(e) => Some(&e.agent_id),
+            Subject::Interaction(i) => i.agent_id.as_deref(),
+        }
+    }
+
+    fn kind(&self) -> FlagSubject {
+        match self {
+            Subject::Feedback(_) => FlagSubject::Feedback,
+            Subject::Evaluation(_) => FlagSubject::Evaluation,
+            Subject::Interaction(_) => FlagSubject::Interaction,
+        }
+    }
+
+    /// What a flagger plugin sees.
+    fn to_event(&self) -> Event {
+        match self {
+            Subject::Feedback(f) => Event::Feedback(FeedbackEvent {
+                external_id: f.external_id.clone(),
+                kind: f.kind,
+                value: f.value,
+                scale_min: f.scale_min,
+                scale_max: f.scale_max,
+                interaction_external_id: None,
+                agent_vendor_id: None,
+                topics: f.topics.clone(),
+                verbatim: f.verbatim.clone(),
+                received_at: Some(f.received_at),
+            }),
+            Subject::Evaluation(e) => {
+                let mut event = crate::scoring::to_event(e);
+                // The flagger judges the score the center uses: the host's
+                // scorecard when there is one.
+                if let Some(card) = &e.scorecard {
+                    event.vendor_score = Some(crate::model::VendorScore {
+                        percentage: Some(card.card.score),
+                        auto_failed: card.card.auto_failed,
+                        critical_percentage: card.card.critical_score,
+                    });
+                }
+                Event::Evaluation(event)
+            }
+            Subject::Interaction(i) => Event::Interaction(InteractionEvent {
+                external_id: i.external_id.clone(),
+                agent_vendor_id: None,
+                channel: i.channel,
+                direction: i.direction,
+                started_at: i.started_at,
+                ended_at: i.ended_at,
+                handle_ms: i.handle_ms,
+                talk_ms: i.talk_ms,
+                hold_ms: i.hold_ms,
+                after_work_ms: i.after_work_ms,
+                non_talk_ms: i.non_talk_ms,
+                agent_interruptions: i.agent_interruptions,
+                related_external_ids: i.related_external_ids.clone(),
+                queue: i.queue.clone(),
+                topics: i.topics.clone(),
+                sentiment: i.sentiment.clone(),
+                wrap_up: i.wrap_up.clone(),
+                updated_at: i.updated_at,
+            }),
+        }
+    }
+}
+
+/// A rating as a fraction of its scale (0 = worst, 1 = best).
+pub fn rating_fraction(f: &Feedback) -> f64 {
+    (f.value - f.scale_min) / (f.scale_max - f.scale_min)
+}
+
+/// A CSAT rating mapped onto 1..5.
+pub fn csat_1_to_5(f: &Feedback) -> f64 {
+    1.0 + 4.0 * rating_fraction(f)
+}
+
+fn fmt(v: f64) -> String {
+    let s = format!("{v:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// Which criteria of `form` earned under `fraction` of their points in
+/// `e`, with their topics.
+pub fn weak_topics<'a>(form: &'a Form, e: &Evaluation, fraction: f64) -> Vec<&'a str> {
+    let mut out = Vec::new();
+    for c in form.sections.iter().flat_map(|s| &s.criteria) {
+        let Some(topic) = c.topic.as_deref() else {
+            continue;
+        };
+        let Some(a) = e.answers.iter().find(|a| a.criterion_id == c.id) else {
+            continue;
+        };
+        if let AnswerValue::Score(v) = a.value
+            && c.scale_max > c.scale_min
+            && (v - c.scale_min) / (c.scale_max - c.scale_min) < fraction
+            && !out.contains(&topic)
+        {
+            out.push(topic);
+        }
+    }
+    out
+}
+
+/// Evaluate one config rule: `Some(reason)` when every condition holds.
+pub fn rule_matches(rule: &FlagRule, subject: &Subject, form: Option<&Form>) -> Option<String> {
+    if rule.on != subject.kind() {
+        return None;
+    }
+    let mut why: Vec<String> = Vec::new();
+    match subject {
+        Subject::Feedback(f) => {
+            if f.scale_max <= f.scale_min {
+                return None;
+            }
+            if let Some(max) = rule.csat_at_most {
+                let v = csat_1_to_5(f);
+                if f.kind != RatingKind::Csat || v > max {
+                    return None;
+                }
+                why.push(format!("CSAT {} of 5 (≤ {})", fmt(v), fmt(max)));
+            }
+            if let Some(max) = rule.nps_at_most {
+                let v = 10.0 * rating_fraction(f);
+                if f.kind != RatingKind::Nps || v > max {
+                    return None;
+                }
+                why.push(format!("NPS {} (≤ {})", fmt(v), fmt(max)));
+            }
+            if let Some(max) = rule.rating_percent_at_most {
+                let v = 100.0 * rating_fraction(f);
+                if v > max {
+                    return None;
+                }
+                why.push(format!("rating {}% of the scale (≤ {}%)", fmt(v), fmt(max)));
+            }
+            if let Some(t) = &rule.topic {
+                if !f.topics.iter().any(|x| x == t) {
+                    return None;
+                }
+                why.push(format!("on {t}"));
+            }
+        }
+        Subject::Evaluation(e) => {
+            let card = e.scorecard.as_ref().map(|c| &c.card);
+            if let Some(want) = rule.fatal_failed {
+                let failed = card.is_some_and(|c| c.auto_failed)
+                    || e.vendor_score.as_ref().is_some_and(|v| v.auto_failed);
+                if failed != want {
+                    return None;
+                }
+                why.push(if want {
+                    "a fatal criterion failed".into()
+                } else {
+                    "no fatal criterion failed".into()
+                });
+            }
+            if let Some(want) = rule.failed {
+                let card = card?;
+                if (card.outcome == crate::model::Outcome::Fail) != want {
+                    return None;
+                }
+                why.push(if want {
+                    "failed QA".into()
+                } else {
+                    "passed QA".into()
+                });
+            }
+            if let Some(below) = rule.score_below {
+                let card = card?;
+                if card.score >= below {
+                    return None;
+                }
+                why.push(format!("QA score {}% (< {}%)", fmt(card.score), fmt(below)));
+            }
+            if let Some(t) = &rule.topic {
+                let form = form?;
+                if !weak_topics(form, e, 0.5).contains(&t.as_str()) {
+                    return None;
+                }
+                why.push(format!("under half marks on {t}"));
+            }
+        }
+        Subject::Interaction(i) => {
+            if let Some(max) = rule.final_quarter_sentiment_at_most {
+                let v = i.sentiment.as_ref()?.customer_final_quarter?;
+                if v > max {
+                    return None;
+                }
+                why.push(format!(
+                    "customer sentiment {} in the last quarter of the contact (≤ {})",
+                    fmt(v),
+                    fmt(max)
+                ));
+            }
+            if let Some(t) = &rule.topic {
+                if !i.topics.iter().any(|x| x == t) {
+                    return None;
+                }
+                why.push(format!("on {t}"));
+            }
+        }
+    }
+    Some(why.join(", "))
+}
+
+/// The flag service.
+#[derive(Clone)]
+pub struct Flags {
+    runtime: Arc<Runtime>,
+    records: Records,
+    config: Arc<Config>,
+    metrics: Arc<Metrics>,
+}
+
+/// A raised flag before it becomes an alert.
+struct Raised {
+    subject: usize,
+    rule_id: String,
+    raised_by: String,
+    severity: Severity,
+    reason: String,
+    topic: Option<String>,
+    coach_within_hours: u32,
+}
+
+impl Flags {
+    /// The service over the runtime and the records.
+    pub fn new(
+        runtime: Arc<Runtime>,
+        records: Records,
+        config: Arc<Config>,
+        metrics: Arc<Metrics>,
+    ) -> Flags {
+        Flags {
+            runtime,
+            records,
+            config,
+            metrics,
+        }
+    }
+
+    /// Run every rule and flagger over `subjects` and stage an alert per new
+    /// flag (not flushed). Returns the alerts raised.
+    pub async fn raise(&self, subjects: &[Subject]) -> Result<Vec<Alert>, RecordError> {
+        let subjects: Vec<(usize, &Subject)> = subjects
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.agent_id().is_some())
+            .collect();
+        if subjects.is_empty() {
+            return Ok(Vec::new());
+        }
+        let cfg = &self.config.flags;
+        let mut raised = Vec::new();
+        let mut forms: HashMap<(String, u32), Option<Form>> = HashMap::new();
+        for &(n, s) in &subjects {
+            let form = match s {
+                Subject::Evaluation(e) => forms
+                    .entry((e.form_id.clone(), e.form_version))
+                    .or_insert_with(|| {
+                        self.records
+                            .form(&e.form_id, Some(e.form_version))
+                            .ok()
+                            .map(|f| f.form)
+                    })
+                    .as_ref(),
+                _ => None,
+            };
+            for rule in &cfg.rules {
+                if let Some(why) = rule_matches(rule, s, form) {
+                    raised.push(Raised {
+                        subject: n,
+                        rule_id: rule.id.clone(),
+                        raised_by: "config".into(),
+                        severity: rule.severity,
+                        reason: rule.reason.clone().unwrap_or(why),
+                        topic: rule.topic.clone(),
+                        coach_within_hours: rule
+                            .coach_within_hours
+                            .unwrap_or(cfg.coach_within_hours),
+                    });
+                }
+            }
+        }
+        for plugin in &cfg.plugins {
+            let events: Vec<Event> = subjects.iter().map(|(_, s)| s.to_event()).collect();
+            match self.runtime.flag(plugin, events).await {
+                Ok(report) => match report.output {
+                    Ok(flags) => {
+                        for f in flags {
+                            let Some(&(n, _)) = subjects.get(f.event_index as usize) else {
+                                tracing::warn!(
+                                    plugin,
+                                    index = f.event_index,
+                                    "flagger named an event out of range; flag ignored"
+                                );
+                                continue;
+                            };
+                            raised.push(Raised {
+                                subject: n,
+                                rule_id: f.rule_id,
+                                raised_by: format!("{plugin}@{}", report.plugin_version),
+                                severity: f.severity,
+                                reason: f.reason,
+                                topic: f.topic,
+                                coach_within_hours: cfg.coach_within_hours,
+                            });
+                        }
+                    }
+                    Err(e) => {
+                        self.metrics.record_flag_failure(plugin);
+                        tracing::warn!(plugin, error = %e.message, "flagger refused the batch");
+                    }
+                },
+                Err(failed) => {
+                    self.metrics.record_flag_failure(plugin);
+                    tracing::warn!(plugin, error = %failed.error, "flagger call failed; records kept, not flagged by it");
+                }
+            }
+        }
+        let now = now_ms();
+        let mut people: HashMap<String, (Option<String>, Option<String>)> = HashMap::new();
+        let mut alerts = Vec::new();
+        for r in raised {
+            let subject = &subjects
+                .iter()
+                .find(|(n, _)| *n == r.subject)
+                .expect("raised from a subject")
+                .1;
+            let agent_id = subject.agent_id().expect("filtered above").to_string();
+            let (team_id, supervisor_id) = match people.get(&agent_id) {
+                Some(p) => p.clone(),
+                None => {
+                    let p = self.supervisor_of(&agent_id)?;
+                    people.insert(agent_id.clone(), p.clone());
+                    p
+                }
+            };
+            let (interaction_id, evaluation_id, feedback_id) = match subject {
+                Subject::Feedback(f) => (f.interaction_id.clone(), None, Some(f.id.clone())),
+                Subject::Evaluation(e) => (e.interaction_id.clone(), Some(e.id.clone()), None),
+                Subject::Interaction(i) => (Some(i.id.clone()), None, None),
+            };
+            let alert = Alert {
+                id: String::new(),
+                agent_id,
+                supervisor_id,
+                team_id,
+                rule_id: r.rule_id,
+                raised_by: r.raised_by,
+                severity: r.severity,
+                reason: r.reason,
+                topic: r.topic,
+                interaction_id,
+                evaluation_id,
+                feedback_id,
+                state: AlertState::Open,
+                raised_at: now,
+                coach_by: deadline(now, r.coach_within_hours),
+                session_id: None,
+                dismissed_reason: None,
+                updated_by: None,
+                updated_at: now,
+            };
+            if let Some(a) = self.records.stage_alert(alert)? {
+                self.metrics.record_alert(&a.rule_id);
+                alerts.push(a);
+            }
+        }
+        Ok(alerts)
+    }
+
+    /// The agent's team and supervisor: the agent's own supervisor, else
+    /// the team's.
+    fn supervisor_of(
+        &self,
+        agent_id: &str,
+    ) -> Result<(Option<String>, Option<String>), RecordError> {
+        let agent: Agent = self.records.agent(agent_id)?;
+        let team: Option<Team> = match &agent.team_id {
+            Some(t) => self.records.team(t).ok(),
+            None => None,
+        };
+        let supervisor = agent
+            .supervisor_id
+            .clone()
+            .or_else(|| team.as_ref().and_then(|t| t.supervisor_id.clone()));
+        Ok((agent.team_id, supervisor))
+    }
+}
+
+/// When `raised_at + hours` is past.
+pub fn overdue(a: &Alert, now: TimestampMs) -> bool {
+    a.pending() && a.coach_by < now
+}

@@ -1,0 +1,267 @@
+//! What happens to a record after it is stored: score it, flag it, raise
+//! recognitions, then — once durable — publish it live.
+//!
+//! Ingest and the records API both write through here, so a Zendesk rating
+//! posted by the vendor and one posted by hand take the same path:
+//!
+//! ```text
+//! stage records → score new evaluations (scorer plugin, batched)
+//!               → flag feedback / scored evaluations / interactions
+//!                 (config rules + flagger plugins) → stage alerts
+//!               → stage recognitions (score ≥ the team's threshold)
+//!               → one flush → publish feedback, scorecards, alerts,
+//!                 recognitions on the live stream
+//! ```
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::config::Config;
+use crate::flags::{Flags, Subject};
+use crate::live::Hub;
+use crate::metrics::Metrics;
+use crate::model::{
+    Alert, Evaluation, Feedback, Interaction, LiveKind, Recognition, RecognitionState,
+};
+use crate::records::{RecordError, Records};
+use crate::runtime::{Runtime, now_ms};
+use crate::scoring::Scoring;
+use crate::store::Upserted;
+
+/// Records staged by one write (a delivery or an API call) that the
+/// pipeline should look at.
+#[derive(Debug, Default)]
+pub struct Fresh {
+    /// New or changed feedback.
+    pub feedback: Vec<Feedback>,
+    /// New or changed evaluations (scored here unless they kept a scorecard).
+    pub evaluations: Vec<Evaluation>,
+    /// New or changed interactions.
+    pub interactions: Vec<Interaction>,
+}
+
+impl Fresh {
+    /// Whether there is nothing to do.
+    pub fn is_empty(&self) -> bool {
+        self.feedback.is_empty() && self.evaluations.is_empty() && self.interactions.is_empty()
+    }
+}
+
+/// What the pipeline staged; [`Processed::publish`] it after the flush.
+#[derive(Debug, Default)]
+pub struct Processed {
+    /// Evaluations scored (scorecard set).
+    pub scored: Vec<Evaluation>,
+    /// Evaluations the scorer could not score (`score_error` set).
+    pub unscored: usize,
+    /// Feedback to publish.
+    pub feedback: Vec<Feedback>,
+    /// Alerts raised.
+    pub alerts: Vec<Alert>,
+    /// Recognition candidates raised.
+    pub recognitions: Vec<Recognition>,
+    /// Time in the scorer and flaggers (ms).
+    pub plugins_ms: f64,
+}
+
+impl Processed {
+    /// Push everything to live subscribers; call once it is durable.
+    pub fn publish(&self, hub: &Hub) {
+        for f in &self.feedback {
+            hub.publish(
+                LiveKind::Feedback,
+                f.agent_id.as_deref(),
+                f.team_id.as_deref(),
+                f,
+            );
+        }
+        for e in &self.scored {
+            hub.publish(
+                LiveKind::Scorecard,
+                Some(&e.agent_id),
+                e.team_id.as_deref(),
+                e,
+            );
+        }
+        for a in &self.alerts {
+            hub.publish(LiveKind::Alert, Some(&a.agent_id), a.team_id.as_deref(), a);
+        }
+        for r in &self.recognitions {
+            hub.publish(
+                LiveKind::Recognition,
+                Some(&r.agent_id),
+                r.team_id.as_deref(),
+                r,
+            );
+        }
+    }
+}
+
+/// The pipeline.
+#[derive(Clone)]
+pub struct Pipeline {
+    /// Scoring.
+    pub scoring: Scoring,
+    /// Flags.
+    pub flags: Flags,
+    /// The records.
+    pub records: Records,
+    /// The live hub.
+    pub hub: Hub,
+    config: Arc<Config>,
+}
+
+impl Pipeline {
+    /// The pipeline over the runtime, the records and the hub.
+    pub fn new(
+        runtime: Arc<Runtime>,
+        records: Records,
+        config: Arc<Config>,
+        metrics: Arc<Metrics>,
+        hub: Hub,
+    ) -> Pipeline {
+        Pipeline {
+            scoring: Scoring::new(
+                runtime.clone(),
+                records.clone(),
+                config.clone(),
+                metrics.clone(),
+            ),
+            flags: Flags::new(runtime, records.clone(), config.clone(), metrics),
+            records,
+            hub,
+            config,
+        }
+    }
+
+    /// Score, flag and recognise `fresh`; everything is staged, nothing
+    /// flushed. The caller flushes, then publishes.
+    pub async fn process(&self, fresh: Fresh) -> Result<Processed, RecordError> {
+        let mut out = Processed::default();
+        if fresh.is_empty() {
+            return Ok(out);
+        }
+        let started = Instant::now();
+        // An update that kept its scorecard (same answers) is not news.
+        let to_score: Vec<_> = fresh
+            .evaluations
+            .into_iter()
+            .filter(|e| e.scorecard.is_none())
+            .collect();
+        let mut subjects = Vec::new();
+        if !to_score.is_empty() {
+            for e in self.scoring.score(to_score).await? {
+                let e = self.records.stage_scored(e)?;
+                if e.scorecard.is_some() {
+                    out.scored.push(e);
+                } else {
+                    out.unscored += 1;
+                }
+            }
+        }
+        subjects.extend(fresh.feedback.iter().cloned().map(Subject::Feedback));
+        subjects.extend(out.scored.iter().cloned().map(Subject::Evaluation));
+        subjects.extend(fresh.interactions.into_iter().map(Subject::Interaction));
+        out.alerts = self.flags.raise(&subjects).await?;
+        out.plugins_ms = started.elapsed().as_secs_f64() * 1e3;
+        out.recognitions = self.recognise(&out.scored)?;
+        out.feedback = fresh.feedback;
+        Ok(out)
+    }
+
+    /// Stage a recognition for every scorecard at or above its team's
+    /// threshold.
+    fn recognise(&self, scored: &[Evaluation]) -> Result<Vec<Recognition>, RecordError> {
+        let mut out = Vec::new();
+        for e in scored {
+            let Some(card) = &e.scorecard else { continue };
+            let threshold = e
+                .team_id
+                .as_deref()
+                .and_then(|t| self.records.team(t).ok())
+                .and_then(|t| t.targets.recognition_percent)
+                .unwrap_or(self.config.analytics.recognition_percent);
+            if card.card.score < threshold || card.card.outcome != crate::model::Outcome::Pass {
+                continue;
+            }
+            let r = Recognition {
+                id: String::new(),
+                agent_id: e.agent_id.clone(),
+                team_id: e.team_id.clone(),
+                evaluation_id: e.id.clone(),
+                score: card.card.score,
+                threshold,
+                state: RecognitionState::Open,
+                raised_at: now_ms(),
+                acknowledged_by: None,
+                acknowledged_at: None,
+                note: None,
+            };
+            out.extend(self.records.stage_recognition(r)?);
+        }
+        Ok(out)
+    }
+
+    /// Process, flush, publish: for one API write.
+    async fn finish(&self, fresh: Fresh) -> Result<Processed, RecordError> {
+        let processed = self.process(fresh).await?;
+        self.records.flush().await?;
+        processed.publish(&self.hub);
+        Ok(processed)
+    }
+
+    /// `POST`/`PUT /v1/evaluations`: store, score, flag; durable on return.
+    /// The returned evaluation carries its scorecard (or `score_error`).
+    pub async fn put_evaluation(
+        &self,
+        e: Evaluation,
+        id: Option<&str>,
+    ) -> Result<(Upserted, Evaluation), RecordError> {
+        let (outcome, stored) = self.records.stage_evaluation(e, id)?;
+        let needs_work = outcome != Upserted::Unchanged || stored.scorecard.is_none();
+        if !needs_work {
+            return Ok((outcome, stored));
+        }
+        let id = stored.id.clone();
+        self.finish(Fresh {
+            evaluations: vec![stored],
+            ..Fresh::default()
+        })
+        .await?;
+        Ok((outcome, self.records.evaluation(&id)?))
+    }
+
+    /// `POST`/`PUT /v1/feedback`: store and flag; durable on return.
+    pub async fn put_feedback(
+        &self,
+        f: Feedback,
+        id: Option<&str>,
+    ) -> Result<(Upserted, Feedback), RecordError> {
+        let (outcome, stored) = self.records.stage_feedback(f, id)?;
+        if outcome != Upserted::Unchanged {
+            self.finish(Fresh {
+                feedback: vec![stored.clone()],
+                ..Fresh::default()
+            })
+            .await?;
+        }
+        Ok((outcome, stored))
+    }
+
+    /// `POST`/`PUT /v1/interactions`: store and flag; durable on return.
+    pub async fn put_interaction(
+        &self,
+        i: Interaction,
+        id: Option<&str>,
+    ) -> Result<(Upserted, Interaction), RecordError> {
+        let (outcome, stored) = self.records.stage_interaction(i, id)?;
+        if outcome != Upserted::Unchanged {
+            self.finish(Fresh {
+                interactions: vec![stored.clone()],
+                ..Fresh::default()
+            })
+            .await?;
+        }
+        Ok((outcome, stored))
+    }
+}
