@@ -8,6 +8,8 @@
 //!   signatures, dead letters, replay);
 //! - `sandbox`: each hostile plugin stopped by its limit or refused by the
 //!   sandbox, with the host still answering other calls;
+//! - `scheduling`: staffing forecasts (WFM CSV), Erlang figures, shifts and
+//!   the session planner;
 //! - `crash`: acknowledged writes survive repeated SIGKILL;
 //! - `coaching`: scoring, flags and alerts, the live stream, recognition
 //!   and analytics;
@@ -25,4 +27,5 @@ mod lifecycle;
 mod records;
 mod reference;
 mod sandbox;
+mod scheduling;
 mod util;

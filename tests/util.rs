@@ -51,10 +51,29 @@ impl Host {
         host
     }
 
+    /// Start `sidecoach demo` (demo sources, demo data loaded on start) in a
+    /// fresh temporary directory.
+    pub fn demo() -> Host {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let data_dir = tmp.path().join("data");
+        let mut host = Host::spawn_command("demo", &data_dir, None, true);
+        host._tmp = Some(tmp);
+        host
+    }
+
     fn spawn(data_dir: &Path, config: Option<String>, admin_env: bool) -> Host {
+        Host::spawn_command("serve", data_dir, config, admin_env)
+    }
+
+    fn spawn_command(
+        command: &str,
+        data_dir: &Path,
+        config: Option<String>,
+        admin_env: bool,
+    ) -> Host {
         std::fs::create_dir_all(data_dir).unwrap();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_sidecoach"));
-        cmd.arg("serve")
+        cmd.arg(command)
             .arg("--listen")
             .arg("127.0.0.1:0")
             .arg("--data-dir")

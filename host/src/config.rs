@@ -50,6 +50,35 @@ pub struct Config {
     pub analytics: AnalyticsConfig,
     /// The live stream (`GET /v1/stream`).
     pub live: LiveConfig,
+    /// The service-level target and staffing model the planner keeps.
+    pub scheduling: SchedulingConfig,
+}
+
+/// `[scheduling]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SchedulingConfig {
+    /// The service-level target: this share of contacts…
+    pub target_level: f64,
+    /// …answered within this many seconds.
+    pub answer_seconds: f64,
+    /// Breaks, absence and other time off the phones: agents on the phones
+    /// are ⌊scheduled × (1 − shrinkage)⌋.
+    pub shrinkage: f64,
+    /// Erlang C (default) or Erlang A with a mean patience:
+    /// `{ kind = "erlang-a", patience_seconds = 120 }`.
+    pub model: crate::scheduling::StaffingModel,
+}
+
+impl Default for SchedulingConfig {
+    fn default() -> Self {
+        SchedulingConfig {
+            target_level: 0.8,
+            answer_seconds: 20.0,
+            shrinkage: 0.3,
+            model: crate::scheduling::StaffingModel::default(),
+        }
+    }
 }
 
 /// `[scoring]`.
@@ -186,6 +215,7 @@ impl Default for Config {
             flags: FlagsConfig::default(),
             analytics: AnalyticsConfig::default(),
             live: LiveConfig::default(),
+            scheduling: SchedulingConfig::default(),
         }
     }
 }
@@ -310,6 +340,16 @@ impl Config {
         }
         if self.live.buffer == 0 {
             anyhow::bail!("invalid config: live.buffer must be at least 1");
+        }
+        let sched = &self.scheduling;
+        crate::scheduling::ServiceTarget::new(sched.target_level, sched.answer_seconds)
+            .map_err(|e| anyhow::anyhow!("invalid config: scheduling: {e}"))?;
+        sched
+            .model
+            .validate()
+            .map_err(|e| anyhow::anyhow!("invalid config: scheduling.model: {e}"))?;
+        if !(0.0..1.0).contains(&sched.shrinkage) {
+            anyhow::bail!("invalid config: scheduling.shrinkage must be within 0..1 (e.g. 0.3)");
         }
         let a = &self.analytics;
         if !(0.0..=1.0).contains(&a.ding_fraction) {

@@ -127,8 +127,9 @@ pub async fn prepare(records: &Records) -> anyhow::Result<()> {
             created_at: 0,
         })
         .await?;
+    let mut ids = Vec::new();
     for (a, (_user, name)) in AGENTS.iter().enumerate() {
-        records
+        let agent = records
             .create_agent(Agent {
                 id: String::new(),
                 name: (*name).into(),
@@ -140,7 +141,9 @@ pub async fn prepare(records: &Records) -> anyhow::Result<()> {
                 merged_into: None,
             })
             .await?;
+        ids.push(agent.id);
     }
+    schedule(records, &ids).await?;
     let form: Form = serde_json::from_value(json!({
         "id": DEMO_FORM, "version": 1, "name": "Voice QA (demo)",
         "sections": [
@@ -160,6 +163,65 @@ pub async fn prepare(records: &Records) -> anyhow::Result<()> {
                      "auto_fail": "zero-score", "normalization": "min-max", "pass_mark": 80}
     }))?;
     records.create_form(form).await?;
+    Ok(())
+}
+
+/// Next week's forecast for the demo queues (half-hours 08:00–18:00 UTC,
+/// a morning and an afternoon peak) and the demo agents' shifts, so
+/// `POST /v1/schedule/plan` has something to plan over.
+async fn schedule(records: &Records, agents: &[String]) -> anyhow::Result<()> {
+    use crate::model::{Shift, StaffingInterval};
+    const DAY: i64 = 86_400_000;
+    let monday = crate::analytics::week_start(crate::runtime::now_ms()) + 7 * DAY;
+    let mut intervals = Vec::new();
+    for day in 0..5 {
+        for (q, queue) in QUEUES.iter().enumerate() {
+            for slot in 0..20 {
+                let hour = 8.0 + f64::from(slot) / 2.0;
+                // Calls per half-hour: peaks at 10:00 and 14:30.
+                let curve = 1.0
+                    + 1.6 * (-((hour - 10.0) / 1.2).powi(2)).exp()
+                    + 1.2 * (-((hour - 14.5) / 1.3).powi(2)).exp();
+                let offered = ((18.0 + 6.0 * q as f64) * curve).round();
+                let aht = 240.0 + 30.0 * q as f64;
+                // Staffed to the 80/20 target after 30% shrinkage, with a
+                // little to spare off-peak and none at the peaks.
+                let required = crate::scheduling::agents_required(offered, aht, 1800.0, 0.8, 20.0)?;
+                let spare = if curve > 2.0 {
+                    0
+                } else if curve > 1.4 {
+                    1
+                } else {
+                    3
+                };
+                let scheduled = crate::scheduling::scheduled_for(required, 0.3)? + spare;
+                intervals.push(StaffingInterval {
+                    id: String::new(),
+                    queue: (*queue).into(),
+                    starts_at: monday + day * DAY + i64::from(slot) * 1_800_000 + 8 * 3_600_000,
+                    length_minutes: 30,
+                    offered,
+                    aht_seconds: aht,
+                    scheduled_agents: Some(f64::from(scheduled)),
+                });
+            }
+        }
+    }
+    records.put_staffing(intervals).await?;
+    let mut shifts = Vec::new();
+    for (a, id) in agents.iter().enumerate() {
+        for day in 0..5 {
+            let start = monday + day * DAY + (8 + (a as i64 % 2)) * 3_600_000;
+            shifts.push(Shift {
+                id: String::new(),
+                agent_id: id.clone(),
+                queue: QUEUES[a % QUEUES.len()].into(),
+                start,
+                end: start + 8 * 3_600_000 + 1_800_000,
+            });
+        }
+    }
+    records.put_shifts(shifts).await?;
     Ok(())
 }
 

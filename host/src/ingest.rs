@@ -28,6 +28,7 @@ use crate::metrics::Metrics;
 use crate::model::{
     AgentEvent, DeadLetter, DeadLetterState, DeadReason, Evaluation, EvaluationEvent, Event,
     Feedback, FeedbackEvent, InboundRequest, Interaction, InteractionEvent, PluginErrorCode,
+    StaffingInterval,
 };
 use crate::pipeline::{Fresh, Pipeline};
 use crate::records::{Filter, RecordError, Records};
@@ -632,8 +633,20 @@ impl Ingest {
                 fresh.feedback.extend(stored);
                 Ok(outcome)
             }
+            Event::Staffing(st) => {
+                let outcome = self.records.stage_staffing(StaffingInterval {
+                    id: String::new(),
+                    queue: st.queue,
+                    starts_at: st.starts_at,
+                    length_minutes: st.length_minutes,
+                    offered: st.offered,
+                    aht_seconds: st.aht_seconds,
+                    scheduled_agents: st.scheduled_agents,
+                })?;
+                Ok(stored(outcome, ()).0)
+            }
             // Not stored by this host yet; counted, not silently dropped.
-            Event::AgentState(_) | Event::Staffing(_) => Ok(Stored::Ignored),
+            Event::AgentState(_) => Ok(Stored::Ignored),
         }
     }
 

@@ -21,6 +21,9 @@
 //!   [`flags`] (config rules and flagger plugins → alerts), recognitions —
 //!   then the [`live`] feed once durable.
 //! - [`analytics`]: QA/CSAT trends, dinged topics and focus agents.
+//! - [`scheduling`]: Erlang C/A staffing, the slot planner that places
+//!   sessions without sacrificing service level, and the staffing / shift
+//!   records it plans over.
 //! - [`auth`]: API tokens and roles.
 //! - [`metrics`]: Prometheus metrics.
 //! - [`api`]: the only code that touches axum.
@@ -44,6 +47,7 @@ pub mod model;
 pub mod pipeline;
 pub mod records;
 pub mod runtime;
+pub mod scheduling;
 pub mod scoring;
 pub mod store;
 
@@ -104,6 +108,8 @@ impl App {
             metrics.clone(),
         );
         let analytics = crate::analytics::Analytics::new(records.clone(), config.clone());
+        let scheduling =
+            crate::scheduling::service::Scheduling::new(records.clone(), config.clone());
         let state = AppState {
             runtime,
             store,
@@ -111,6 +117,7 @@ impl App {
             records,
             ingest,
             analytics,
+            scheduling,
             pipeline,
             metrics,
             config,

@@ -11,8 +11,10 @@ use crate::runtime::now_ms;
 use crate::store::{Collection, Page, Query, Record, Store, StoreError, Upserted, WriteError};
 
 mod coaching;
+mod scheduling;
 
 pub use coaching::deadline;
+pub use scheduling::WriteCounts;
 
 /// Why a record was refused.
 #[derive(Debug, thiserror::Error)]

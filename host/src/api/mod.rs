@@ -13,6 +13,7 @@ mod ops;
 mod plugins;
 mod records;
 mod roles;
+mod schedule;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -48,6 +49,8 @@ pub struct AppState {
     pub pipeline: crate::pipeline::Pipeline,
     /// Trends and topic focus.
     pub analytics: crate::analytics::Analytics,
+    /// Staffing figures and the session planner.
+    pub scheduling: crate::scheduling::service::Scheduling,
     /// Prometheus metrics.
     pub metrics: Arc<Metrics>,
     /// The configuration in effect.
@@ -134,6 +137,11 @@ pub const ROUTES: &[(&str, &str, &[Role])] = {
         ("GET", "/v1/stream", READ),
         ("GET", "/v1/analytics/trends", READ),
         ("GET", "/v1/analytics/topics", STAFF),
+        ("POST", "/v1/staffing", PLANNING),
+        ("GET", "/v1/staffing?queue=q", STAFF),
+        ("POST", "/v1/shifts", PLANNING),
+        ("GET", "/v1/shifts", STAFF),
+        ("POST", "/v1/schedule/plan", COACHING),
     ]
 };
 
@@ -216,6 +224,9 @@ fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(coaching::stream))
         .routes(routes!(coaching::trends))
         .routes(routes!(coaching::topics))
+        .routes(routes!(schedule::get_staffing, schedule::put_staffing))
+        .routes(routes!(schedule::list_shifts, schedule::put_shifts))
+        .routes(routes!(schedule::plan))
         .split_for_parts()
 }
 

@@ -50,3 +50,5 @@ pub const DEAD_LETTERS: &[Role] = &[Role::Admin, Role::Integrator, Role::ReadOnl
 pub const COACHING: &[Role] = &[Role::Admin, Role::Supervisor, Role::Coach];
 /// Acknowledging recognition (a senior leader) and re-scoring history.
 pub const LEAD: &[Role] = &[Role::Admin, Role::Supervisor];
+/// Loading forecasts and rosters.
+pub const PLANNING: &[Role] = &[Role::Admin, Role::Integrator, Role::Supervisor];

@@ -506,6 +506,7 @@ async fn the_openapi_document_is_generated_from_every_route() {
     let paths = doc["paths"].as_object().expect("paths");
     // Every authenticated route of the route table, with its method.
     for (method, path, _) in super::ROUTES {
+        let path = path.split('?').next().unwrap();
         let templated: Vec<String> = path
             .split('/')
             .enumerate()

@@ -623,6 +623,10 @@ pub struct Pairing {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StaffingInterval {
+    /// `queue@starts_at` (set by the server): one forecast per queue and
+    /// interval, so a re-sent WFM export replaces rather than duplicates.
+    #[serde(default)]
+    pub id: String,
     /// The queue.
     pub queue: String,
     /// Interval start.
@@ -636,6 +640,23 @@ pub struct StaffingInterval {
     /// Agents scheduled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheduled_agents: Option<f64>,
+}
+
+/// An agent's shift on a queue: when they are on the phones.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Shift {
+    /// Sidecoach id (assigned by the server).
+    #[serde(default)]
+    pub id: String,
+    /// The agent.
+    pub agent_id: String,
+    /// The queue they answer.
+    pub queue: String,
+    /// Shift start (ms).
+    pub start: TimestampMs,
+    /// Shift end (ms, exclusive).
+    pub end: TimestampMs,
 }
 
 /// Whether a dead letter still needs attention.

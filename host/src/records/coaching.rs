@@ -275,6 +275,12 @@ impl Records {
         Ok(())
     }
 
+    /// Check a session as [`Records::create_session`] would, without
+    /// storing it.
+    pub fn validate_session(&self, s: &CoachingSession) -> Result<()> {
+        self.check_session(s)
+    }
+
     /// Record a coaching session. Durable on return.
     pub async fn create_session(&self, mut s: CoachingSession) -> Result<CoachingSession> {
         super::check_ulid_free(&s.id)?;

@@ -87,6 +87,10 @@ pub struct Store {
     pub recognitions: Collection,
     /// Coaching sessions.
     pub sessions: Collection,
+    /// Staffing forecasts per queue and interval.
+    pub staffing: Collection,
+    /// Agents' shifts.
+    pub shifts: Collection,
 }
 
 pub(crate) fn encode<T: Serialize>(v: &T) -> Vec<u8> {
@@ -135,6 +139,8 @@ impl Store {
             alerts: Collection::open(&db, "alerts")?,
             recognitions: Collection::open(&db, "recognitions")?,
             sessions: Collection::open(&db, "sessions")?,
+            staffing: Collection::open(&db, "staffing")?,
+            shifts: Collection::open(&db, "shifts")?,
             db,
         };
         store.migrate()?;

@@ -3,7 +3,8 @@
 use super::collection::Record;
 use crate::model::{
     Agent, Alert, AlertState, AuditEntry, CoachingSession, DeadLetter, DeadLetterState, Evaluation,
-    Feedback, Interaction, Recognition, RecognitionState, StoredForm, Team,
+    Feedback, Interaction, Recognition, RecognitionState, Shift, StaffingInterval, StoredForm,
+    Team,
 };
 
 fn opt(term: &'static str, v: &Option<String>) -> Option<(&'static str, String)> {
@@ -292,5 +293,41 @@ impl Record for CoachingSession {
         t.extend(self.observers.iter().map(|o| ("observer", o.clone())));
         t.extend(self.alert_ids.iter().map(|a| ("alert", a.clone())));
         t
+    }
+}
+
+impl Record for StaffingInterval {
+    const KIND: &'static str = "staffing";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn set_id(&mut self, id: String) {
+        self.id = id;
+    }
+    fn time(&self) -> i64 {
+        self.starts_at
+    }
+    fn terms(&self) -> Vec<(&'static str, String)> {
+        vec![("queue", self.queue.clone())]
+    }
+}
+
+/// A shift is keyed by agent and start: re-sending a roster replaces it.
+impl Record for Shift {
+    const KIND: &'static str = "shifts";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn set_id(&mut self, id: String) {
+        self.id = id;
+    }
+    fn time(&self) -> i64 {
+        self.start
+    }
+    fn terms(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("agent", self.agent_id.clone()),
+            ("queue", self.queue.clone()),
+        ]
     }
 }

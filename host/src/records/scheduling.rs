@@ -1,0 +1,194 @@
+//! Staffing forecasts and shifts: what the slot planner plans over.
+
+use super::{Filter, Records, Result, finite, invalid};
+use crate::model::{Shift, StaffingInterval};
+use crate::store::{Page, Upserted};
+
+/// How many records a batch write created, changed and found unchanged.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct WriteCounts {
+    /// New records.
+    pub created: usize,
+    /// Changed records.
+    pub updated: usize,
+    /// Sent again as stored.
+    pub unchanged: usize,
+}
+
+impl WriteCounts {
+    fn add(&mut self, u: Upserted) {
+        match u {
+            Upserted::Created => self.created += 1,
+            Upserted::Updated => self.updated += 1,
+            Upserted::Unchanged => self.unchanged += 1,
+        }
+    }
+}
+
+/// The longest shift accepted, in hours.
+const MAX_SHIFT_HOURS: i64 = 24;
+
+fn check_staffing(s: &StaffingInterval, at: &str) -> Result<()> {
+    if s.queue.trim().is_empty() {
+        return Err(invalid(format!("{at}queue"), "must not be empty"));
+    }
+    if s.length_minutes != 15 && s.length_minutes != 30 {
+        return Err(invalid(
+            format!("{at}length_minutes"),
+            format!(
+                "{} is not an interval length; use 15 or 30",
+                s.length_minutes
+            ),
+        ));
+    }
+    if s.starts_at % 60_000 != 0 {
+        return Err(invalid(
+            format!("{at}starts_at"),
+            "must fall on a whole minute",
+        ));
+    }
+    finite(&format!("{at}offered"), s.offered)?;
+    finite(&format!("{at}aht_seconds"), s.aht_seconds)?;
+    if s.offered < 0.0 {
+        return Err(invalid(format!("{at}offered"), "must not be negative"));
+    }
+    if s.aht_seconds <= 0.0 {
+        return Err(invalid(
+            format!("{at}aht_seconds"),
+            "must be greater than 0",
+        ));
+    }
+    if let Some(n) = s.scheduled_agents
+        && !(n.is_finite() && n >= 0.0)
+    {
+        return Err(invalid(
+            format!("{at}scheduled_agents"),
+            "must be a number of agents, 0 or more",
+        ));
+    }
+    Ok(())
+}
+
+impl Records {
+    /// Validate and write one forecast interval without flushing (ingest).
+    pub fn stage_staffing(&self, mut s: StaffingInterval) -> Result<Upserted> {
+        check_staffing(&s, "")?;
+        s.id = format!("{}@{}", s.queue, s.starts_at);
+        Ok(self.store.staffing.upsert(s)?.0)
+    }
+
+    /// Store a forecast (a WFM export): every interval is checked before
+    /// any is written, so a bad row stores nothing. Durable on return.
+    pub async fn put_staffing(&self, intervals: Vec<StaffingInterval>) -> Result<WriteCounts> {
+        let mut seen = std::collections::HashSet::new();
+        for (k, s) in intervals.iter().enumerate() {
+            check_staffing(s, &format!("[{k}]."))?;
+            if !seen.insert((s.queue.clone(), s.starts_at)) {
+                return Err(invalid(
+                    format!("[{k}].starts_at"),
+                    format!("queue {} has this interval twice", s.queue),
+                ));
+            }
+        }
+        let mut counts = WriteCounts::default();
+        for s in intervals {
+            counts.add(self.stage_staffing(s)?);
+        }
+        if counts.created + counts.updated > 0 {
+            self.flush().await?;
+        }
+        Ok(counts)
+    }
+
+    /// A page of forecast intervals (`term` = queue), in time order.
+    pub fn staffing(&self, f: Filter) -> Result<Page<StaffingInterval>> {
+        self.list(&self.store.staffing, f)
+    }
+
+    /// Every forecast interval of `queue` in `[from, to)`.
+    pub fn staffing_between(
+        &self,
+        queue: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<StaffingInterval>> {
+        let mut out = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = self.staffing(Filter {
+                term: Some(("queue", queue.to_string())),
+                from: Some(from),
+                to: Some(to),
+                cursor: cursor.take(),
+                limit: Some(1000),
+            })?;
+            out.extend(page.items);
+            match page.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    /// Store shifts (a roster): all checked first. Durable on return.
+    pub async fn put_shifts(&self, shifts: Vec<Shift>) -> Result<WriteCounts> {
+        for (k, s) in shifts.iter().enumerate() {
+            super::check_ulid_free(&s.id).map_err(|_| {
+                invalid(
+                    format!("[{k}].id"),
+                    "is assigned by the server; leave it out",
+                )
+            })?;
+            self.agent_exists(&format!("[{k}].agent_id"), &s.agent_id)?;
+            if s.queue.trim().is_empty() {
+                return Err(invalid(format!("[{k}].queue"), "must not be empty"));
+            }
+            if s.end <= s.start {
+                return Err(invalid(format!("[{k}].end"), "must be after `start`"));
+            }
+            if s.end - s.start > MAX_SHIFT_HOURS * 3_600_000 {
+                return Err(invalid(
+                    format!("[{k}].end"),
+                    format!("a shift is at most {MAX_SHIFT_HOURS} hours"),
+                ));
+            }
+        }
+        let mut counts = WriteCounts::default();
+        for mut s in shifts {
+            // One shift per agent and start: a re-sent roster replaces it.
+            let key = format!("{}@{}", s.agent_id, s.start);
+            s.id = key;
+            counts.add(self.store.shifts.upsert(s)?.0);
+        }
+        if counts.created + counts.updated > 0 {
+            self.flush().await?;
+        }
+        Ok(counts)
+    }
+
+    /// A page of shifts (`term` = agent or queue), in start order.
+    pub fn shifts(&self, f: Filter) -> Result<Page<Shift>> {
+        self.list(&self.store.shifts, f)
+    }
+
+    /// Every shift of `agent` overlapping `[from, to)`.
+    pub fn shifts_overlapping(&self, agent: &str, from: i64, to: i64) -> Result<Vec<Shift>> {
+        let mut out = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = self.shifts(Filter {
+                term: Some(("agent", agent.to_string())),
+                // A shift starting up to a day before `from` may still run.
+                from: Some(from - MAX_SHIFT_HOURS * 3_600_000),
+                to: Some(to),
+                cursor: cursor.take(),
+                limit: Some(1000),
+            })?;
+            out.extend(page.items.into_iter().filter(|s| s.end > from));
+            match page.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => return Ok(out),
+            }
+        }
+    }
+}
