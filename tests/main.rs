@@ -8,6 +8,8 @@
 //!   signatures, dead letters, replay);
 //! - `sandbox`: each hostile plugin stopped by its limit or refused by the
 //!   sandbox, with the host still answering other calls;
+//! - `mentoring`: needs, matching, pairings, consent, progress reports, and
+//!   the coaching-session workflow;
 //! - `scheduling`: staffing forecasts (WFM CSV), Erlang figures, shifts and
 //!   the session planner;
 //! - `crash`: acknowledged writes survive repeated SIGKILL;
@@ -24,6 +26,7 @@ mod cli;
 mod coaching;
 mod crash;
 mod lifecycle;
+mod mentoring;
 mod records;
 mod reference;
 mod sandbox;

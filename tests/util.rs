@@ -247,6 +247,12 @@ impl Client {
             .await
     }
 
+    /// DELETE a path.
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.send(self.http.delete(format!("{}{path}", self.url)))
+            .await
+    }
+
     /// POST a raw body with a content type and extra headers (a vendor
     /// delivery).
     pub async fn post_raw(

@@ -52,6 +52,24 @@ pub struct Config {
     pub live: LiveConfig,
     /// The service-level target and staffing model the planner keeps.
     pub scheduling: SchedulingConfig,
+    /// The mentoring program.
+    pub mentoring: MentoringConfig,
+}
+
+/// `[mentoring]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MentoringConfig {
+    /// The matcher plugin that scores (protégé, mentor) pairs.
+    pub matcher: String,
+}
+
+impl Default for MentoringConfig {
+    fn default() -> Self {
+        MentoringConfig {
+            matcher: "reference-matcher".into(),
+        }
+    }
 }
 
 /// `[scheduling]`.
@@ -216,6 +234,7 @@ impl Default for Config {
             analytics: AnalyticsConfig::default(),
             live: LiveConfig::default(),
             scheduling: SchedulingConfig::default(),
+            mentoring: MentoringConfig::default(),
         }
     }
 }

@@ -144,6 +144,7 @@ pub async fn prepare(records: &Records) -> anyhow::Result<()> {
         ids.push(agent.id);
     }
     schedule(records, &ids).await?;
+    mentoring(records, &ids).await?;
     let form: Form = serde_json::from_value(json!({
         "id": DEMO_FORM, "version": 1, "name": "Voice QA (demo)",
         "sections": [
@@ -163,6 +164,52 @@ pub async fn prepare(records: &Records) -> anyhow::Result<()> {
                      "auto_fail": "zero-score", "normalization": "min-max", "pass_mark": 80}
     }))?;
     records.create_form(form).await?;
+    Ok(())
+}
+
+/// The demo's mentoring program, as its agents would set it up themselves:
+/// the first two opt in as mentors (strong on product knowledge and empathy),
+/// the rest enrol as protégés, each acknowledging that supervisors may
+/// monitor mentoring.
+async fn mentoring(records: &Records, agents: &[String]) -> anyhow::Result<()> {
+    use crate::model::{Channel, Enrolment, MentorProfile};
+    for (a, id) in agents.iter().enumerate() {
+        let style = if a % 2 == 0 { "direct" } else { "supportive" };
+        let channels = if a % 3 == 0 {
+            vec![Channel::Chat, Channel::Voice]
+        } else {
+            vec![Channel::Chat]
+        };
+        records
+            .enrol(Enrolment {
+                agent_id: id.clone(),
+                monitoring_acknowledged: true,
+                acknowledged_at: 0,
+                style: Some(style.into()),
+                utc_offset_minutes: Some(if a % 4 == 3 { -300 } else { 0 }),
+                channels: channels.clone(),
+                home_based: a % 3 == 2,
+            })
+            .await?;
+        if a < 2 {
+            records
+                .put_mentor_profile(MentorProfile {
+                    agent_id: id.clone(),
+                    capacity: 3,
+                    strengths: vec![
+                        ["product-knowledge", "empathy"][a].into(),
+                        "agent-intro".into(),
+                    ],
+                    style: Some(style.into()),
+                    home_based: false,
+                    utc_offset_minutes: Some(0),
+                    channels,
+                    opted_in_at: 0,
+                    opted_out_at: None,
+                })
+                .await?;
+        }
+    }
     Ok(())
 }
 

@@ -21,6 +21,8 @@
 //!   [`flags`] (config rules and flagger plugins → alerts), recognitions —
 //!   then the [`live`] feed once durable.
 //! - [`analytics`]: QA/CSAT trends, dinged topics and focus agents.
+//! - [`mentoring`]: needs, matcher plugin + optimal assignment with
+//!   shortlists, pairings, monitoring consent, progress reports.
 //! - [`scheduling`]: Erlang C/A staffing, the slot planner that places
 //!   sessions without sacrificing service level, and the staffing / shift
 //!   records it plans over.
@@ -42,6 +44,7 @@ pub mod demo;
 pub mod flags;
 pub mod ingest;
 pub mod live;
+pub mod mentoring;
 pub mod metrics;
 pub mod model;
 pub mod pipeline;
@@ -110,6 +113,12 @@ impl App {
         let analytics = crate::analytics::Analytics::new(records.clone(), config.clone());
         let scheduling =
             crate::scheduling::service::Scheduling::new(records.clone(), config.clone());
+        let mentoring = crate::mentoring::Mentoring::new(
+            runtime.clone(),
+            records.clone(),
+            analytics.clone(),
+            config.clone(),
+        );
         let state = AppState {
             runtime,
             store,
@@ -118,6 +127,7 @@ impl App {
             ingest,
             analytics,
             scheduling,
+            mentoring,
             pipeline,
             metrics,
             config,

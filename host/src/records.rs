@@ -11,6 +11,7 @@ use crate::runtime::now_ms;
 use crate::store::{Collection, Page, Query, Record, Store, StoreError, Upserted, WriteError};
 
 mod coaching;
+mod mentoring;
 mod scheduling;
 
 pub use coaching::deadline;

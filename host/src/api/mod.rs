@@ -9,6 +9,7 @@
 mod coaching;
 mod error;
 mod ingest;
+mod mentoring;
 mod ops;
 mod plugins;
 mod records;
@@ -51,6 +52,8 @@ pub struct AppState {
     pub analytics: crate::analytics::Analytics,
     /// Staffing figures and the session planner.
     pub scheduling: crate::scheduling::service::Scheduling,
+    /// The mentoring program.
+    pub mentoring: crate::mentoring::Mentoring,
     /// Prometheus metrics.
     pub metrics: Arc<Metrics>,
     /// The configuration in effect.
@@ -142,6 +145,23 @@ pub const ROUTES: &[(&str, &str, &[Role])] = {
         ("POST", "/v1/shifts", PLANNING),
         ("GET", "/v1/shifts", STAFF),
         ("POST", "/v1/schedule/plan", COACHING),
+        ("POST", "/v1/mentors", SELF),
+        ("DELETE", "/v1/mentors/me", SELF),
+        ("GET", "/v1/mentors", STAFF),
+        ("POST", "/v1/mentoring/enrol", SELF),
+        ("GET", "/v1/agents/X/needs", READ),
+        ("POST", "/v1/mentoring/match", COACHING),
+        ("GET", "/v1/pairings", READ),
+        ("POST", "/v1/pairings/X/accept", PARTICIPANT),
+        ("POST", "/v1/pairings/X/end", PARTICIPANT),
+        ("POST", "/v1/pairings/X/drop-in", MANAGE),
+        ("POST", "/v1/pairings/X/reports", MENTOR),
+        ("GET", "/v1/agents/X/mentoring", COACHING),
+        ("PUT", "/v1/sessions/X", COACHING),
+        ("POST", "/v1/sessions/X/acknowledge", SELF),
+        ("POST", "/v1/sessions/X/close", COACHING),
+        ("POST", "/v1/sessions/X/action-items/0", PARTICIPANT),
+        ("GET", "/v1/coaching/overdue?coach=c", COACHING),
     ]
 };
 
@@ -220,13 +240,28 @@ fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(coaching::list_recognitions))
         .routes(routes!(coaching::acknowledge_recognition))
         .routes(routes!(coaching::list_sessions, coaching::create_session))
-        .routes(routes!(coaching::get_session))
         .routes(routes!(coaching::stream))
         .routes(routes!(coaching::trends))
         .routes(routes!(coaching::topics))
         .routes(routes!(schedule::get_staffing, schedule::put_staffing))
         .routes(routes!(schedule::list_shifts, schedule::put_shifts))
         .routes(routes!(schedule::plan))
+        .routes(routes!(mentoring::list_mentors, mentoring::opt_in))
+        .routes(routes!(mentoring::opt_out))
+        .routes(routes!(mentoring::enrol))
+        .routes(routes!(mentoring::needs))
+        .routes(routes!(mentoring::run_match))
+        .routes(routes!(mentoring::list_pairings))
+        .routes(routes!(mentoring::accept))
+        .routes(routes!(mentoring::end))
+        .routes(routes!(mentoring::drop_in))
+        .routes(routes!(mentoring::file_report))
+        .routes(routes!(mentoring::view))
+        .routes(routes!(coaching::get_session, mentoring::update_session))
+        .routes(routes!(mentoring::acknowledge_session))
+        .routes(routes!(mentoring::close_session))
+        .routes(routes!(mentoring::update_action))
+        .routes(routes!(mentoring::overdue))
         .split_for_parts()
 }
 

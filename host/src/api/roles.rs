@@ -52,3 +52,10 @@ pub const COACHING: &[Role] = &[Role::Admin, Role::Supervisor, Role::Coach];
 pub const LEAD: &[Role] = &[Role::Admin, Role::Supervisor];
 /// Loading forecasts and rosters.
 pub const PLANNING: &[Role] = &[Role::Admin, Role::Integrator, Role::Supervisor];
+/// What an agent does for themselves (opting in, enrolling, acknowledging):
+/// the handler takes the agent from the token.
+pub const SELF: &[Role] = &[Role::Agent];
+/// Acting on a pairing or an action item as a participant or a lead.
+pub const PARTICIPANT: &[Role] = &[Role::Admin, Role::Supervisor, Role::Coach, Role::Agent];
+/// Filing a progress report: the mentor (an agent), or an admin.
+pub const MENTOR: &[Role] = &[Role::Admin, Role::Agent];

@@ -514,6 +514,7 @@ async fn the_openapi_document_is_generated_from_every_route() {
                 (_, "X") => "{id}".to_string(),
                 (_, "S") => "{name}".to_string(),
                 (5, "1") => "{version}".to_string(),
+                (5, "0") => "{n}".to_string(),
                 (3, "json-adapter") => "{id}".to_string(),
                 (_, s) => s.to_string(),
             })

@@ -551,13 +551,50 @@ pub struct CoachingSession {
     /// When to follow up.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow_up_at: Option<TimestampMs>,
+    /// The session this one follows up (it marks that follow-up done).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follows_up: Option<String>,
+    /// When a later session followed this one up (set by the server).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub followed_up_at: Option<TimestampMs>,
+    /// The mentoring pairing (mentoring sessions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pairing_id: Option<String>,
+    /// The agent's figures against the team's targets when the session was
+    /// recorded (set by the server).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub figures: Option<AgentFigures>,
+    /// When the coach closed it (set by the server).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<TimestampMs>,
+}
+
+/// An agent's recent figures beside their team's targets.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AgentFigures {
+    /// The window's start (ms); it ends when the session was recorded.
+    pub since: TimestampMs,
+    /// Mean QA score (percent).
+    pub qa: Option<f64>,
+    /// QA evaluations.
+    pub qa_count: usize,
+    /// Mean CSAT on 1..5.
+    pub csat: Option<f64>,
+    /// CSAT ratings.
+    pub csat_count: usize,
+    /// The team's QA target.
+    pub qa_target: Option<f64>,
+    /// The team's CSAT target.
+    pub csat_target: Option<f64>,
 }
 
 /// An agent's opt-in to mentor.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MentorProfile {
-    /// The mentor (an agent id); only they may create it.
+    /// The mentor (an agent id); only they may create it (set by the
+    /// server from the caller's token).
+    #[serde(default)]
     pub agent_id: String,
     /// Protégés they can take.
     pub capacity: u32,
@@ -576,8 +613,13 @@ pub struct MentorProfile {
     /// Channels they mentor on.
     #[serde(default)]
     pub channels: Vec<Channel>,
-    /// When they opted in.
+    /// When they opted in (set by the server).
+    #[serde(default)]
     pub opted_in_at: TimestampMs,
+    /// When they opted out (set by the server); a profile opted out is
+    /// never matched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opted_out_at: Option<TimestampMs>,
 }
 
 /// Where a mentor pairing is in its life.
@@ -617,6 +659,16 @@ pub struct Pairing {
     pub state: PairingState,
     /// When the state last changed.
     pub updated_at: TimestampMs,
+    /// The optimal assignment picked this mentor (else an alternative on
+    /// the protégé's shortlist).
+    #[serde(default)]
+    pub recommended: bool,
+    /// The match run that offered it (pairings offered together).
+    #[serde(default)]
+    pub run_id: String,
+    /// Why it ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_reason: Option<String>,
 }
 
 /// A staffing forecast interval, stored.

@@ -3,8 +3,8 @@
 
 use super::{Filter, RecordError, Records, Result, invalid};
 use crate::model::{
-    Alert, AlertState, CoachingSession, Evaluation, Interaction, Recognition, RecognitionState,
-    SessionKind, TimestampMs,
+    ActionStatus, AgentFigures, Alert, AlertState, CoachingSession, Evaluation, Feedback,
+    Interaction, PairingState, RatingKind, Recognition, RecognitionState, SessionKind, TimestampMs,
 };
 use crate::runtime::now_ms;
 use crate::store::Page;
@@ -218,6 +218,20 @@ impl Records {
                 ));
             }
         }
+        for (k, n) in s.observer_notes.iter().enumerate() {
+            if !s.observers.contains(&n.observer_id) {
+                return Err(invalid(
+                    format!("observer_notes[{k}].observer_id"),
+                    format!("{} is not one of this session's observers", n.observer_id),
+                ));
+            }
+            if n.note.trim().is_empty() {
+                return Err(invalid(
+                    format!("observer_notes[{k}].note"),
+                    "must not be empty",
+                ));
+            }
+        }
         if s.kind == SessionKind::Observed && s.observers.is_empty() {
             return Err(invalid(
                 "observers",
@@ -263,6 +277,46 @@ impl Records {
                 Some(_) => {}
             }
         }
+        if let Some(prior) = &s.follows_up {
+            let p: Option<CoachingSession> = self.store.sessions.get(prior)?;
+            match p {
+                None => {
+                    return Err(invalid("follows_up", format!("unknown session {prior:?}")));
+                }
+                Some(p) if p.agent_id != s.agent_id => {
+                    return Err(invalid(
+                        "follows_up",
+                        format!("session {prior} coached {}, not {}", p.agent_id, s.agent_id),
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        if let Some(id) = &s.pairing_id {
+            let p = self
+                .store
+                .pairings
+                .get::<crate::model::Pairing>(id)?
+                .ok_or_else(|| invalid("pairing_id", format!("unknown pairing {id:?}")))?;
+            if s.kind != SessionKind::Mentoring {
+                return Err(invalid(
+                    "pairing_id",
+                    "only mentoring sessions belong to a pairing",
+                ));
+            }
+            if !matches!(p.state, PairingState::Accepted | PairingState::Active) {
+                return Err(invalid(
+                    "pairing_id",
+                    format!("pairing {id} is {}", crate::store::pairing_state(p.state)),
+                ));
+            }
+            if p.mentor_id != s.coach_id || p.protege_id != s.agent_id {
+                return Err(invalid(
+                    "pairing_id",
+                    "a mentoring session's coach is the pairing's mentor and its agent the protégé",
+                ));
+            }
+        }
         for (k, item) in s.action_items.iter().enumerate() {
             if item.description.trim().is_empty() {
                 return Err(invalid(
@@ -281,12 +335,238 @@ impl Records {
         self.check_session(s)
     }
 
-    /// Record a coaching session. Durable on return.
+    /// Record a coaching session, with the agent's current figures against
+    /// the team's targets pulled in. A session that `follows_up` another
+    /// marks that follow-up done; a mentoring session on an accepted
+    /// pairing makes it active. Durable on return.
     pub async fn create_session(&self, mut s: CoachingSession) -> Result<CoachingSession> {
         super::check_ulid_free(&s.id)?;
+        if s.figures.is_some() || s.closed_at.is_some() || s.followed_up_at.is_some() {
+            return Err(invalid(
+                "figures",
+                "figures, closed_at and followed_up_at are set by the server; leave them out",
+            ));
+        }
         self.check_session(&s)?;
         s.id = crate::model::new_id();
-        Ok(self.write(&self.store.sessions, s).await?.1)
+        s.figures = Some(self.figures(&s.agent_id, now_ms())?);
+        let stored = self.store.sessions.upsert(s)?.1;
+        if let Some(prior) = &stored.follows_up {
+            let _guard = self.transitions.lock().unwrap_or_else(|p| p.into_inner());
+            let mut p = self.session(prior)?;
+            p.followed_up_at.get_or_insert(stored.scheduled_at);
+            self.store.sessions.upsert(p)?;
+        }
+        if let Some(pairing) = &stored.pairing_id {
+            self.stage_pairing_change(pairing, |p| {
+                if p.state == PairingState::Accepted {
+                    p.state = PairingState::Active;
+                }
+                Ok(())
+            })?;
+        }
+        self.flush().await?;
+        Ok(stored)
+    }
+
+    /// The agent's QA and CSAT over the 28 days before `at`, beside the
+    /// team's targets.
+    pub fn figures(&self, agent_id: &str, at: TimestampMs) -> Result<AgentFigures> {
+        let since = at - 28 * 86_400_000;
+        let window = |term: &'static str| {
+            move |mut f: Filter| {
+                f.term = Some((term, agent_id.to_string()));
+                f.from = Some(since);
+                f.to = Some(at + 1);
+                f
+            }
+        };
+        let evals: Vec<Evaluation> =
+            self.every(|f| self.list(&self.store.evaluations, window("agent")(f)))?;
+        let feedback: Vec<Feedback> =
+            self.every(|f| self.list(&self.store.feedback, window("agent")(f)))?;
+        let qa: Vec<f64> = evals
+            .iter()
+            .filter_map(|e| e.scorecard.as_ref().map(|c| c.card.score))
+            .collect();
+        let csat: Vec<f64> = feedback
+            .iter()
+            .filter(|f| f.kind == RatingKind::Csat && f.scale_max > f.scale_min)
+            .map(|f| 1.0 + 4.0 * (f.value - f.scale_min) / (f.scale_max - f.scale_min))
+            .collect();
+        let mean = |v: &[f64]| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
+        let team = match self.agent(agent_id)?.team_id {
+            Some(t) => self.team(&t).ok(),
+            None => None,
+        };
+        Ok(AgentFigures {
+            since,
+            qa: mean(&qa),
+            qa_count: qa.len(),
+            csat: mean(&csat),
+            csat_count: csat.len(),
+            qa_target: team.as_ref().and_then(|t| t.targets.qa_percent),
+            csat_target: team.as_ref().and_then(|t| t.targets.csat),
+        })
+    }
+
+    /// Replace a session's content (targets, behaviours, root causes,
+    /// action plan, notes, links, follow-up, time). Who and what kind stay.
+    /// Durable on return.
+    pub async fn update_session(
+        &self,
+        id: &str,
+        mut s: CoachingSession,
+    ) -> Result<CoachingSession> {
+        let stored = {
+            let _guard = self.transitions.lock().unwrap_or_else(|p| p.into_inner());
+            let old = self.session(id)?;
+            for (field, same) in [
+                ("kind", old.kind == s.kind),
+                ("coach_id", old.coach_id == s.coach_id),
+                ("agent_id", old.agent_id == s.agent_id),
+                ("pairing_id", old.pairing_id == s.pairing_id),
+                ("follows_up", old.follows_up == s.follows_up),
+            ] {
+                if !same {
+                    return Err(invalid(
+                        field,
+                        "cannot change on a recorded session; record a new one",
+                    ));
+                }
+            }
+            if old.closed_at.is_some() {
+                return Err(RecordError::Conflict(format!("session {id} is closed")));
+            }
+            s.id = old.id.clone();
+            s.figures = old.figures;
+            s.closed_at = None;
+            s.followed_up_at = old.followed_up_at;
+            s.acknowledged_at = old.acknowledged_at;
+            s.agent_comment = old.agent_comment;
+            self.check_session(&s)?;
+            self.store.sessions.upsert(s)?.1
+        };
+        self.flush().await?;
+        Ok(stored)
+    }
+
+    /// The coached agent acknowledges the session, with a comment.
+    pub async fn acknowledge_session(
+        &self,
+        id: &str,
+        comment: Option<String>,
+    ) -> Result<CoachingSession> {
+        let stored = {
+            let _guard = self.transitions.lock().unwrap_or_else(|p| p.into_inner());
+            let mut s = self.session(id)?;
+            if s.acknowledged_at.is_some() {
+                return Err(RecordError::Conflict(format!(
+                    "session {id} was already acknowledged"
+                )));
+            }
+            s.acknowledged_at = Some(now_ms());
+            s.agent_comment = comment
+                .map(|c| c.trim().to_string())
+                .filter(|c| !c.is_empty());
+            self.store.sessions.upsert(s)?.1
+        };
+        self.flush().await?;
+        Ok(stored)
+    }
+
+    /// Set one action item's status (its owner or the coach).
+    pub async fn set_action_status(
+        &self,
+        id: &str,
+        index: usize,
+        status: ActionStatus,
+    ) -> Result<CoachingSession> {
+        let stored = {
+            let _guard = self.transitions.lock().unwrap_or_else(|p| p.into_inner());
+            let mut s = self.session(id)?;
+            let n = s.action_items.len();
+            let item = s
+                .action_items
+                .get_mut(index)
+                .ok_or_else(|| RecordError::NotFound {
+                    kind: "action item",
+                    id: format!("{id}/{index} (the session has {n})"),
+                })?;
+            item.status = status;
+            self.store.sessions.upsert(s)?.1
+        };
+        self.flush().await?;
+        Ok(stored)
+    }
+
+    /// The coach closes the session. Closing a micro-coaching session marks
+    /// the alerts it covers coached. Returns the session and those alerts.
+    pub async fn close_session(
+        &self,
+        id: &str,
+        actor: &str,
+    ) -> Result<(CoachingSession, Vec<Alert>)> {
+        let (stored, alerts) = {
+            let _guard = self.transitions.lock().unwrap_or_else(|p| p.into_inner());
+            let mut s = self.session(id)?;
+            if s.closed_at.is_some() {
+                return Err(RecordError::Conflict(format!(
+                    "session {id} is already closed"
+                )));
+            }
+            let at = now_ms();
+            s.closed_at = Some(at);
+            let mut alerts = Vec::new();
+            if s.kind == SessionKind::MicroCoaching {
+                for a in &s.alert_ids {
+                    let mut alert = self.alert(a)?;
+                    if alert.pending() {
+                        alert.state = AlertState::Coached;
+                        alert.session_id = Some(s.id.clone());
+                        alert.updated_by = Some(actor.to_string());
+                        alert.updated_at = at;
+                        alerts.push(self.store.alerts.upsert(alert)?.1);
+                    }
+                }
+            }
+            (self.store.sessions.upsert(s)?.1, alerts)
+        };
+        self.flush().await?;
+        Ok((stored, alerts))
+    }
+
+    /// A coach's overdue follow-ups (a follow-up date passed with no later
+    /// session following it up) and overdue action items (due, not done
+    /// or cancelled).
+    pub fn overdue(&self, coach_id: &str, now: TimestampMs) -> Result<crate::model::Overdue> {
+        let sessions: Vec<CoachingSession> = self.every(|mut f| {
+            f.term = Some(("coach", coach_id.to_string()));
+            self.list(&self.store.sessions, f)
+        })?;
+        let mut out = crate::model::Overdue {
+            coach_id: coach_id.to_string(),
+            follow_ups: Vec::new(),
+            action_items: Vec::new(),
+        };
+        for s in sessions {
+            for (index, item) in s.action_items.iter().enumerate() {
+                if item.due < now
+                    && matches!(item.status, ActionStatus::Open | ActionStatus::InProgress)
+                {
+                    out.action_items.push(crate::model::OverdueAction {
+                        session_id: s.id.clone(),
+                        agent_id: s.agent_id.clone(),
+                        index,
+                        item: item.clone(),
+                    });
+                }
+            }
+            if s.follow_up_at.is_some_and(|t| t < now) && s.followed_up_at.is_none() {
+                out.follow_ups.push(s);
+            }
+        }
+        Ok(out)
     }
 
     /// One session.

@@ -563,6 +563,11 @@ fn as_session(s: &SessionToPlan, at: i64) -> CoachingSession {
         acknowledged_at: None,
         agent_comment: None,
         follow_up_at: None,
+        follows_up: None,
+        followed_up_at: None,
+        pairing_id: None,
+        figures: None,
+        closed_at: None,
     }
 }
 

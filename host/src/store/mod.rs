@@ -21,7 +21,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionError};
 
 use crate::model::{PluginRecord, PluginVersion, Role, TokenRecord};
 pub use collection::{Collection, Page, Query, Record, Upserted, WriteError};
-pub use records::alert_state;
+pub use records::{alert_state, pairing_state};
 
 /// The schema version this build writes. Bump it with a migration step in
 /// [`Store::migrate`].
@@ -91,6 +91,14 @@ pub struct Store {
     pub staffing: Collection,
     /// Agents' shifts.
     pub shifts: Collection,
+    /// Mentor opt-in profiles, one per agent.
+    pub mentors: Collection,
+    /// Mentoring-program enrolments (with the monitoring notice), one per agent.
+    pub enrolments: Collection,
+    /// Mentor–protégé pairings.
+    pub pairings: Collection,
+    /// Mentors' progress reports.
+    pub progress_reports: Collection,
 }
 
 pub(crate) fn encode<T: Serialize>(v: &T) -> Vec<u8> {
@@ -141,6 +149,10 @@ impl Store {
             sessions: Collection::open(&db, "sessions")?,
             staffing: Collection::open(&db, "staffing")?,
             shifts: Collection::open(&db, "shifts")?,
+            mentors: Collection::open(&db, "mentors")?,
+            enrolments: Collection::open(&db, "enrolments")?,
+            pairings: Collection::open(&db, "pairings")?,
+            progress_reports: Collection::open(&db, "progress_reports")?,
             db,
         };
         store.migrate()?;

@@ -6,6 +6,7 @@ use crate::model::{
     Feedback, Interaction, Recognition, RecognitionState, Shift, StaffingInterval, StoredForm,
     Team,
 };
+use crate::model::{Enrolment, MentorProfile, Pairing, PairingState, ProgressReport};
 
 fn opt(term: &'static str, v: &Option<String>) -> Option<(&'static str, String)> {
     v.as_ref().map(|v| (term, v.clone()))
@@ -328,6 +329,90 @@ impl Record for Shift {
         vec![
             ("agent", self.agent_id.clone()),
             ("queue", self.queue.clone()),
+        ]
+    }
+}
+
+/// A mentor profile is keyed by its agent: one per agent.
+impl Record for MentorProfile {
+    const KIND: &'static str = "mentors";
+    fn id(&self) -> &str {
+        &self.agent_id
+    }
+    fn set_id(&mut self, _id: String) {}
+    fn time(&self) -> i64 {
+        self.opted_in_at
+    }
+    fn terms(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+}
+
+/// An enrolment is keyed by its agent: one per agent.
+impl Record for Enrolment {
+    const KIND: &'static str = "enrolments";
+    fn id(&self) -> &str {
+        &self.agent_id
+    }
+    fn set_id(&mut self, _id: String) {}
+    fn time(&self) -> i64 {
+        self.acknowledged_at
+    }
+    fn terms(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+}
+
+/// A pairing's state as an index value.
+pub fn pairing_state(s: PairingState) -> &'static str {
+    match s {
+        PairingState::Proposed => "proposed",
+        PairingState::Offered => "offered",
+        PairingState::Accepted => "accepted",
+        PairingState::Active => "active",
+        PairingState::Ended => "ended",
+    }
+}
+
+impl Record for Pairing {
+    const KIND: &'static str = "pairings";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn set_id(&mut self, id: String) {
+        self.id = id;
+    }
+    fn time(&self) -> i64 {
+        self.updated_at
+    }
+    fn terms(&self) -> Vec<(&'static str, String)> {
+        let state = pairing_state(self.state);
+        vec![
+            ("protege", self.protege_id.clone()),
+            ("mentor", self.mentor_id.clone()),
+            ("state", state.into()),
+            ("mentor_state", format!("{}/{state}", self.mentor_id)),
+            ("protege_state", format!("{}/{state}", self.protege_id)),
+        ]
+    }
+}
+
+impl Record for ProgressReport {
+    const KIND: &'static str = "progress_reports";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn set_id(&mut self, id: String) {
+        self.id = id;
+    }
+    fn time(&self) -> i64 {
+        self.filed_at
+    }
+    fn terms(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("protege", self.protege_id.clone()),
+            ("mentor", self.mentor_id.clone()),
+            ("pairing", self.pairing_id.clone()),
         ]
     }
 }

@@ -1,0 +1,528 @@
+//! The peer-mentoring program: protégé needs from QA and feedback, the
+//! matcher plugin's pair scores, the optimal assignment under mentor
+//! capacities with shortlists ([`assign`]), the pairing lifecycle
+//! (offered → accepted → active → ended, re-matched when one ends),
+//! monitoring drop-ins that need the agents' acknowledgement, and mentors'
+//! progress reports for the protégé's supervisor.
+//!
+//! Consent is explicit: only an agent can opt in as a mentor (the API
+//! takes the mentor from the caller's token) and only an enrolled agent —
+//! one who acknowledged that supervisors may monitor mentoring — can be
+//! matched as a protégé or be monitored.
+
+pub mod assign;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::analytics::{Analytics, Scope};
+use crate::config::Config;
+use crate::model::{
+    AnswerValue, Enrolment, MatchProfile, MatchReport, MatchRequest, Mentor, MentorProfile,
+    MentoringView, Offer, Pairing, PairingState, ProgressReport, Protege, ProtegeOffers,
+    RatingKind, TopicNeed,
+};
+use crate::records::{Filter, RecordError, Records};
+use crate::runtime::{Runtime, now_ms};
+
+/// Protégés per matcher call (each call scores them against every mentor).
+const PROTEGES_PER_CALL: usize = 100;
+/// How many weakest topics make a protégé's needs.
+const NEEDS: usize = 3;
+const DAY_MS: i64 = 86_400_000;
+
+fn invalid(field: impl Into<String>, message: impl Into<String>) -> RecordError {
+    RecordError::Invalid {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+/// The mentoring service.
+#[derive(Clone)]
+pub struct Mentoring {
+    runtime: Arc<Runtime>,
+    records: Records,
+    analytics: Analytics,
+    config: Arc<Config>,
+}
+
+impl Mentoring {
+    /// The service over the runtime, the records and the analytics.
+    pub fn new(
+        runtime: Arc<Runtime>,
+        records: Records,
+        analytics: Analytics,
+        config: Arc<Config>,
+    ) -> Mentoring {
+        Mentoring {
+            runtime,
+            records,
+            analytics,
+            config,
+        }
+    }
+
+    fn matcher(&self) -> String {
+        self.config.mentoring.matcher.clone()
+    }
+
+    /// An agent's weakest topics since `from`: per topic, the mean shortfall
+    /// (1 − fraction earned) over QA criteria on the topic and over ratings
+    /// (CSAT, NPS) of feedback tagged with it; the [`NEEDS`] weakest first.
+    pub fn needs(&self, agent_id: &str, from: i64, to: i64) -> Result<Vec<TopicNeed>, RecordError> {
+        self.records.agent(agent_id)?;
+        let mut gaps: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+        let evals = self.records.every(|mut f| {
+            f.term = Some(("agent", agent_id.to_string()));
+            f.from = Some(from);
+            f.to = Some(to);
+            self.records.evaluations(f)
+        })?;
+        let mut forms = HashMap::new();
+        for e in &evals {
+            let form = forms
+                .entry((e.form_id.clone(), e.form_version))
+                .or_insert_with(|| self.records.form(&e.form_id, Some(e.form_version)).ok());
+            let Some(form) = form else { continue };
+            for c in form.form.sections.iter().flat_map(|s| &s.criteria) {
+                let (Some(topic), Some(a)) =
+                    (&c.topic, e.answers.iter().find(|a| a.criterion_id == c.id))
+                else {
+                    continue;
+                };
+                if let AnswerValue::Score(v) = a.value
+                    && c.scale_max > c.scale_min
+                {
+                    let got = (v - c.scale_min) / (c.scale_max - c.scale_min);
+                    gaps.entry(topic.clone()).or_default().push(1.0 - got);
+                }
+            }
+        }
+        let feedback = self.records.every(|mut f| {
+            f.term = Some(("agent", agent_id.to_string()));
+            f.from = Some(from);
+            f.to = Some(to);
+            self.records.feedback_list(f)
+        })?;
+        for f in feedback {
+            if !matches!(f.kind, RatingKind::Csat | RatingKind::Nps) || f.scale_max <= f.scale_min {
+                continue;
+            }
+            let got = (f.value - f.scale_min) / (f.scale_max - f.scale_min);
+            for t in &f.topics {
+                gaps.entry(t.clone()).or_default().push(1.0 - got);
+            }
+        }
+        let mut needs: Vec<TopicNeed> = gaps
+            .into_iter()
+            .map(|(topic, v)| TopicNeed {
+                topic,
+                weakness: v.iter().sum::<f64>() / v.len() as f64,
+            })
+            .filter(|n| n.weakness > 0.0)
+            .collect();
+        needs.sort_by(|a, b| {
+            b.weakness
+                .total_cmp(&a.weakness)
+                .then(a.topic.cmp(&b.topic))
+        });
+        needs.truncate(NEEDS);
+        Ok(needs)
+    }
+
+    /// Places a mentor has left: capacity minus accepted and active pairings.
+    fn places_left(&self, m: &MentorProfile) -> Result<u32, RecordError> {
+        let taken = [PairingState::Accepted, PairingState::Active]
+            .into_iter()
+            .map(|s| {
+                self.records
+                    .pairings_in("mentor_state", &m.agent_id, s)
+                    .map(|v| v.len() as u32)
+            })
+            .sum::<Result<u32, _>>()?;
+        Ok(m.capacity.saturating_sub(taken))
+    }
+
+    fn is_paired(&self, protege: &str) -> Result<bool, RecordError> {
+        for s in [PairingState::Accepted, PairingState::Active] {
+            if !self
+                .records
+                .pairings_in("protege_state", protege, s)?
+                .is_empty()
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Score protégés against opted-in mentors with the matcher plugin,
+    /// solve the assignment optimally under the mentors' remaining places,
+    /// and offer each protégé a shortlist; `commit` stores the offers
+    /// (replacing the protégé's earlier open offers). `exclude` lists
+    /// (protégé, mentor) pairs that may not be offered (an ended pairing).
+    pub async fn run_match(
+        &self,
+        req: MatchRequest,
+        exclude: &HashSet<(String, String)>,
+    ) -> Result<MatchReport, RecordError> {
+        let to = now_ms();
+        let from = req.from.unwrap_or(to - 28 * DAY_MS);
+        let enrolments: Vec<Enrolment> = if req.proteges.is_empty() {
+            // Everyone enrolled who is not mentoring and has no mentor yet.
+            let mentoring: HashSet<String> = self
+                .records
+                .mentor_profiles()?
+                .into_iter()
+                .filter(|m| m.opted_out_at.is_none())
+                .map(|m| m.agent_id)
+                .collect();
+            let mut v = Vec::new();
+            for e in self.records.enrolments()? {
+                if !mentoring.contains(&e.agent_id) && !self.is_paired(&e.agent_id)? {
+                    v.push(e);
+                }
+            }
+            v
+        } else {
+            let mut v = Vec::new();
+            for (k, p) in req.proteges.iter().enumerate() {
+                let e = self.records.enrolment(p)?.ok_or_else(|| {
+                    invalid(
+                        format!("proteges[{k}]"),
+                        format!("{p} is not enrolled in the mentoring program (they enrol themselves, acknowledging monitoring)"),
+                    )
+                })?;
+                if self.is_paired(p)? {
+                    return Err(invalid(
+                        format!("proteges[{k}]"),
+                        format!("{p} already has an accepted or active mentor"),
+                    ));
+                }
+                v.push(e);
+            }
+            v
+        };
+        let mut mentors: Vec<(MentorProfile, u32)> = Vec::new();
+        for m in self.records.mentor_profiles()? {
+            if m.opted_out_at.is_none() {
+                let left = self.places_left(&m)?;
+                mentors.push((m, left));
+            }
+        }
+        let mut proteges = Vec::new();
+        for e in &enrolments {
+            proteges.push(Protege {
+                profile: MatchProfile {
+                    agent_id: e.agent_id.clone(),
+                    style: e.style.clone(),
+                    utc_offset_minutes: e.utc_offset_minutes,
+                    channels: e.channels.clone(),
+                    home_based: e.home_based,
+                },
+                needs: self.needs(&e.agent_id, from, to)?,
+            });
+        }
+        let mentor_models: Vec<Mentor> = mentors
+            .iter()
+            .map(|(m, left)| Mentor {
+                profile: MatchProfile {
+                    agent_id: m.agent_id.clone(),
+                    style: m.style.clone(),
+                    utc_offset_minutes: m.utc_offset_minutes,
+                    channels: m.channels.clone(),
+                    home_based: m.home_based,
+                },
+                strengths: m.strengths.clone(),
+                capacity: *left,
+            })
+            .collect();
+
+        // The matcher plugin, a batch of protégés per call.
+        let matcher = self.matcher();
+        let started = Instant::now();
+        let mut version = String::new();
+        let mut pairs = Vec::new();
+        let mut reasons: HashMap<(usize, usize), Vec<String>> = HashMap::new();
+        if !mentor_models.is_empty() {
+            for (chunk_no, chunk) in proteges.chunks(PROTEGES_PER_CALL).enumerate() {
+                let offset = chunk_no * PROTEGES_PER_CALL;
+                let report = self
+                    .runtime
+                    .rank(&matcher, chunk.to_vec(), mentor_models.clone())
+                    .await
+                    .map_err(|f| {
+                        RecordError::Conflict(format!("matcher {matcher} failed: {}", f.error))
+                    })?;
+                version = report.plugin_version.clone();
+                let scores = report.output.map_err(|e| {
+                    RecordError::Conflict(format!("matcher {matcher} refused: {}", e.message))
+                })?;
+                for s in scores {
+                    let (p, m) = (offset + s.protege_index as usize, s.mentor_index as usize);
+                    if p >= proteges.len() || m >= mentor_models.len() {
+                        return Err(RecordError::Conflict(format!(
+                            "matcher {matcher} scored a pair out of range ({p}, {m})"
+                        )));
+                    }
+                    let (pid, mid) = (
+                        &proteges[p].profile.agent_id,
+                        &mentor_models[m].profile.agent_id,
+                    );
+                    if pid == mid || exclude.contains(&(pid.clone(), mid.clone())) {
+                        continue;
+                    }
+                    if !(0.0..=1.0).contains(&s.score) {
+                        return Err(RecordError::Conflict(format!(
+                            "matcher {matcher} gave ({pid}, {mid}) the score {}, outside 0..1",
+                            s.score
+                        )));
+                    }
+                    pairs.push(assign::Pair {
+                        protege: p,
+                        mentor: m,
+                        score: s.score,
+                    });
+                    reasons.insert((p, m), s.reasons);
+                }
+            }
+        }
+        let matcher_ms = started.elapsed().as_secs_f64() * 1e3;
+        let started = Instant::now();
+        let capacities: Vec<u32> = mentors.iter().map(|(_, left)| *left).collect();
+        let solved = assign::assign(proteges.len(), &capacities, &pairs)
+            .map_err(|e| RecordError::Conflict(format!("assignment: {e}")))?;
+        let solver_ms = started.elapsed().as_secs_f64() * 1e3;
+
+        let run_id = crate::model::new_id();
+        let now = now_ms();
+        let matcher_name = format!("{matcher}@{version}");
+        let mut out = Vec::new();
+        for (p, result) in solved.proteges.iter().enumerate() {
+            let protege_id = proteges[p].profile.agent_id.clone();
+            let assigned = result.placement.mentor();
+            let mut shortlist = Vec::new();
+            for c in &result.shortlist {
+                shortlist.push(Offer {
+                    mentor_id: mentors[c.mentor].0.agent_id.clone(),
+                    score: c.score,
+                    reasons: reasons.get(&(p, c.mentor)).cloned().unwrap_or_default(),
+                    assigned: assigned == Some(c.mentor),
+                    full: c.full,
+                    cost: c.cost,
+                    pairing_id: None,
+                });
+            }
+            let unmatched = match result.placement {
+                assign::Placement::Assigned { .. } => None,
+                assign::Placement::Unmatched(assign::Unmatched::NoAllowedMentor) => {
+                    Some("no opted-in mentor with a free place suits this protégé".to_string())
+                }
+                assign::Placement::Unmatched(assign::Unmatched::CapacityExhausted) => {
+                    Some("every suitable mentor's places went to other protégés".to_string())
+                }
+            };
+            if req.commit {
+                // Earlier open offers are replaced by this run's.
+                for old in
+                    self.records
+                        .pairings_in("protege_state", &protege_id, PairingState::Offered)?
+                {
+                    self.records.stage_pairing_change(&old.id, |x| {
+                        x.state = PairingState::Ended;
+                        x.ended_reason = Some("replaced by a newer match".into());
+                        Ok(())
+                    })?;
+                }
+                for offer in &mut shortlist {
+                    let stored = self.records.stage_pairing(Pairing {
+                        id: String::new(),
+                        mentor_id: offer.mentor_id.clone(),
+                        protege_id: protege_id.clone(),
+                        score: offer.score,
+                        reasons: offer.reasons.clone(),
+                        matcher: matcher_name.clone(),
+                        state: PairingState::Offered,
+                        updated_at: now,
+                        recommended: offer.assigned,
+                        run_id: run_id.clone(),
+                        ended_reason: None,
+                    })?;
+                    offer.pairing_id = Some(stored.id);
+                }
+            }
+            out.push(ProtegeOffers {
+                protege_id,
+                needs: proteges[p].needs.clone(),
+                shortlist,
+                unmatched,
+            });
+        }
+        if req.commit {
+            self.records.flush().await?;
+        }
+        Ok(MatchReport {
+            matcher: matcher_name,
+            proteges: out,
+            matched: solved.matched,
+            total_score: solved.total_score,
+            matcher_ms,
+            solver_ms,
+            committed: req.commit,
+        })
+    }
+
+    /// The protégé picks an offered mentor: that pairing is accepted, their
+    /// other offers end. Refused when the mentor has no place left.
+    pub async fn accept(&self, id: &str) -> Result<Pairing, RecordError> {
+        let p = self.records.pairing(id)?;
+        if p.state != PairingState::Offered {
+            return Err(RecordError::Conflict(format!(
+                "pairing {id} is {}, not offered",
+                crate::store::pairing_state(p.state)
+            )));
+        }
+        let mentor = self.records.mentor_profile(&p.mentor_id)?;
+        if mentor.opted_out_at.is_some() || self.places_left(&mentor)? == 0 {
+            return Err(RecordError::Conflict(format!(
+                "mentor {} has no place left; choose another offer or ask for a new match",
+                p.mentor_id
+            )));
+        }
+        if self.is_paired(&p.protege_id)? {
+            return Err(RecordError::Conflict(format!(
+                "{} already has a mentor",
+                p.protege_id
+            )));
+        }
+        let accepted = self.records.stage_pairing_change(id, |x| {
+            x.state = PairingState::Accepted;
+            Ok(())
+        })?;
+        for other in
+            self.records
+                .pairings_in("protege_state", &p.protege_id, PairingState::Offered)?
+        {
+            self.records.stage_pairing_change(&other.id, |x| {
+                x.state = PairingState::Ended;
+                x.ended_reason = Some("the protégé chose another mentor".into());
+                Ok(())
+            })?;
+        }
+        self.records.flush().await?;
+        Ok(accepted)
+    }
+
+    /// End a pairing and re-match the protégé (without that mentor); the
+    /// new offers are stored.
+    pub async fn end(&self, id: &str, reason: &str) -> Result<(Pairing, MatchReport), RecordError> {
+        if reason.trim().is_empty() {
+            return Err(invalid("reason", "say why the pairing ends"));
+        }
+        let ended = self.records.stage_pairing_change(id, |x| {
+            if x.state == PairingState::Ended {
+                return Err(RecordError::Conflict(format!(
+                    "pairing {} has already ended",
+                    x.id
+                )));
+            }
+            x.state = PairingState::Ended;
+            x.ended_reason = Some(reason.trim().to_string());
+            Ok(())
+        })?;
+        self.records.flush().await?;
+        let mut exclude = HashSet::new();
+        exclude.insert((ended.protege_id.clone(), ended.mentor_id.clone()));
+        let rematch = match self.records.enrolment(&ended.protege_id)? {
+            Some(_) => {
+                self.run_match(
+                    MatchRequest {
+                        proteges: vec![ended.protege_id.clone()],
+                        from: None,
+                        commit: true,
+                    },
+                    &exclude,
+                )
+                .await?
+            }
+            None => MatchReport {
+                matcher: self.matcher(),
+                proteges: Vec::new(),
+                matched: 0,
+                total_score: 0.0,
+                matcher_ms: 0.0,
+                solver_ms: 0.0,
+                committed: false,
+            },
+        };
+        Ok((ended, rematch))
+    }
+
+    /// Check that a supervisor may drop in on a pairing: it runs, and both
+    /// agents acknowledged the monitoring notice. The caller audits.
+    pub fn check_drop_in(&self, id: &str) -> Result<Pairing, RecordError> {
+        let p = self.records.pairing(id)?;
+        if !matches!(p.state, PairingState::Accepted | PairingState::Active) {
+            return Err(RecordError::Conflict(format!(
+                "pairing {id} is {}; only running pairings are monitored",
+                crate::store::pairing_state(p.state)
+            )));
+        }
+        for (who, agent) in [("mentor", &p.mentor_id), ("protégé", &p.protege_id)] {
+            let acknowledged = self
+                .records
+                .enrolment(agent)?
+                .is_some_and(|e| e.monitoring_acknowledged);
+            if !acknowledged {
+                return Err(RecordError::Conflict(format!(
+                    "drop-in refused: the {who} {agent} has not acknowledged that supervisors may monitor mentoring (they enrol with monitoring_acknowledged)"
+                )));
+            }
+        }
+        Ok(p)
+    }
+
+    /// The mentor files a progress report on a running pairing.
+    pub async fn report(
+        &self,
+        id: &str,
+        mut r: ProgressReport,
+    ) -> Result<ProgressReport, RecordError> {
+        let p = self.records.pairing(id)?;
+        if !matches!(p.state, PairingState::Accepted | PairingState::Active) {
+            return Err(RecordError::Conflict(format!(
+                "pairing {id} is {}; reports are filed on running pairings",
+                crate::store::pairing_state(p.state)
+            )));
+        }
+        r.pairing_id = p.id;
+        r.mentor_id = p.mentor_id;
+        r.protege_id = p.protege_id;
+        self.records.file_report(r).await
+    }
+
+    /// A protégé's pairings, reports, score trend and needs.
+    pub fn view(&self, agent_id: &str) -> Result<MentoringView, RecordError> {
+        let to = now_ms();
+        let mut pairings = self.records.every(|mut f: Filter| {
+            f.term = Some(("protege", agent_id.to_string()));
+            self.records.pairings(f)
+        })?;
+        pairings.reverse();
+        let mut reports = self.records.reports_for(agent_id)?;
+        reports.reverse();
+        Ok(MentoringView {
+            agent_id: agent_id.to_string(),
+            pairings,
+            reports,
+            trend: self.analytics.trends(
+                Scope::Agent(agent_id.to_string()),
+                to - 12 * 7 * DAY_MS,
+                to + 1,
+            )?,
+            needs: self.needs(agent_id, to - 28 * DAY_MS, to + 1)?,
+        })
+    }
+}
