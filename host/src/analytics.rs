@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use crate::config::Config;
-use crate::flags::{csat_1_to_5, rating_fraction, weak_topics};
+use crate::flags::weak_topics;
 use crate::model::{
     AgentDings, Evaluation, Feedback, Form, Mean, Outcome, RatingKind, TimestampMs, TopicFocus,
     TopicReport, TrendReport, WeekTrend,
@@ -28,31 +28,6 @@ pub fn week_start(t: TimestampMs) -> TimestampMs {
     ((days + 3).div_euclid(7) * 7 - 3) * DAY_MS
 }
 
-/// Every record a listing yields for `scope` in `[from, to)`, page by page.
-fn every_page<T>(
-    list: impl Fn(Filter) -> Result<crate::store::Page<T>, RecordError>,
-    scope: &Scope,
-    from: i64,
-    to: i64,
-) -> Result<Vec<T>, RecordError> {
-    let mut out = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = list(Filter {
-            term: scope.term(),
-            from: Some(from),
-            to: Some(to),
-            cursor: cursor.take(),
-            limit: Some(1000),
-        })?;
-        out.extend(page.items);
-        match page.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => return Ok(out),
-        }
-    }
-}
-
 /// Who a report is about.
 #[derive(Clone, Debug)]
 pub enum Scope {
@@ -65,12 +40,14 @@ pub enum Scope {
 }
 
 impl Scope {
-    fn term(&self) -> Option<(&'static str, String)> {
+    /// Its records in `[from, to)`.
+    fn window(&self, from: i64, to: i64) -> Filter {
         match self {
-            Scope::Agent(a) => Some(("agent", a.clone())),
-            Scope::Team(t) => Some(("team", t.clone())),
-            Scope::All => None,
+            Scope::Agent(a) => Filter::term("agent", a.clone()),
+            Scope::Team(t) => Filter::term("team", t.clone()),
+            Scope::All => Filter::default(),
         }
+        .between(from, to)
     }
 }
 
@@ -94,12 +71,14 @@ impl Analytics {
         from: i64,
         to: i64,
     ) -> Result<Vec<Evaluation>, RecordError> {
-        every_page(|f| self.records.evaluations(f), scope, from, to)
+        self.records
+            .every(scope.window(from, to), |f| self.records.evaluations(f))
     }
 
     /// Every feedback in scope and window.
     fn feedback(&self, scope: &Scope, from: i64, to: i64) -> Result<Vec<Feedback>, RecordError> {
-        every_page(|f| self.records.feedback_list(f), scope, from, to)
+        self.records
+            .every(scope.window(from, to), |f| self.records.feedback_list(f))
     }
 
     /// Weekly QA (mean score = IQS, fails) and CSAT (mean on 1..5) for an
@@ -132,7 +111,7 @@ impl Analytics {
             if f.kind != RatingKind::Csat || f.scale_max <= f.scale_min {
                 continue;
             }
-            let v = csat_1_to_5(&f);
+            let v = f.on_1_to_5();
             csat.entry(week_start(f.received_at)).or_default().push(v);
             all_csat.push(v);
         }
@@ -187,8 +166,8 @@ impl Analytics {
                 continue;
             }
             let dinged = match f.kind {
-                RatingKind::Csat => csat_1_to_5(&f) <= cfg.ding_csat_at_most,
-                RatingKind::Nps => 10.0 * rating_fraction(&f) <= 6.0,
+                RatingKind::Csat => f.on_1_to_5() <= cfg.ding_csat_at_most,
+                RatingKind::Nps => 10.0 * f.fraction() <= 6.0,
                 _ => false,
             };
             if !dinged {

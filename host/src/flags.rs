@@ -102,16 +102,6 @@ impl Subject {
     }
 }
 
-/// A rating as a fraction of its scale (0 = worst, 1 = best).
-pub fn rating_fraction(f: &Feedback) -> f64 {
-    (f.value - f.scale_min) / (f.scale_max - f.scale_min)
-}
-
-/// A CSAT rating mapped onto 1..5.
-pub fn csat_1_to_5(f: &Feedback) -> f64 {
-    1.0 + 4.0 * rating_fraction(f)
-}
-
 fn fmt(v: f64) -> String {
     let s = format!("{v:.2}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
@@ -129,8 +119,7 @@ pub fn weak_topics<'a>(form: &'a Form, e: &Evaluation, fraction: f64) -> Vec<&'a
             continue;
         };
         if let AnswerValue::Score(v) = a.value
-            && c.scale_max > c.scale_min
-            && (v - c.scale_min) / (c.scale_max - c.scale_min) < fraction
+            && c.fraction(v).is_some_and(|got| got < fraction)
             && !out.contains(&topic)
         {
             out.push(topic);
@@ -151,21 +140,21 @@ pub fn rule_matches(rule: &FlagRule, subject: &Subject, form: Option<&Form>) -> 
                 return None;
             }
             if let Some(max) = rule.csat_at_most {
-                let v = csat_1_to_5(f);
+                let v = f.on_1_to_5();
                 if f.kind != RatingKind::Csat || v > max {
                     return None;
                 }
                 why.push(format!("CSAT {} of 5 (≤ {})", fmt(v), fmt(max)));
             }
             if let Some(max) = rule.nps_at_most {
-                let v = 10.0 * rating_fraction(f);
+                let v = 10.0 * f.fraction();
                 if f.kind != RatingKind::Nps || v > max {
                     return None;
                 }
                 why.push(format!("NPS {} (≤ {})", fmt(v), fmt(max)));
             }
             if let Some(max) = rule.rating_percent_at_most {
-                let v = 100.0 * rating_fraction(f);
+                let v = 100.0 * f.fraction();
                 if v > max {
                     return None;
                 }

@@ -471,7 +471,7 @@ impl Ingest {
         }
         let processed = self.pipeline.process(fresh).await?;
         report.scored = processed.scored.len();
-        report.unscored = processed.unscored;
+        report.unscored = processed.unscored.len();
         report.alerts = processed.alerts.iter().map(|a| a.id.clone()).collect();
         report.recognitions = processed.recognitions.len();
         report.pipeline_ms = processed.plugins_ms;

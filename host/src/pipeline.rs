@@ -13,6 +13,7 @@
 //!                 recognitions on the live stream
 //! ```
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -53,7 +54,7 @@ pub struct Processed {
     /// Evaluations scored (scorecard set).
     pub scored: Vec<Evaluation>,
     /// Evaluations the scorer could not score (`score_error` set).
-    pub unscored: usize,
+    pub unscored: Vec<Evaluation>,
     /// Feedback to publish.
     pub feedback: Vec<Feedback>,
     /// Alerts raised.
@@ -155,7 +156,7 @@ impl Pipeline {
                 if e.scorecard.is_some() {
                     out.scored.push(e);
                 } else {
-                    out.unscored += 1;
+                    out.unscored.push(e);
                 }
             }
         }
@@ -173,14 +174,17 @@ impl Pipeline {
     /// threshold.
     fn recognise(&self, scored: &[Evaluation]) -> Result<Vec<Recognition>, RecordError> {
         let mut out = Vec::new();
+        // One team lookup per team, not per evaluation.
+        let mut thresholds: HashMap<Option<String>, f64> = HashMap::new();
         for e in scored {
             let Some(card) = &e.scorecard else { continue };
-            let threshold = e
-                .team_id
-                .as_deref()
-                .and_then(|t| self.records.team(t).ok())
-                .and_then(|t| t.targets.recognition_percent)
-                .unwrap_or(self.config.analytics.recognition_percent);
+            let threshold = *thresholds.entry(e.team_id.clone()).or_insert_with(|| {
+                e.team_id
+                    .as_deref()
+                    .and_then(|t| self.records.team(t).ok())
+                    .and_then(|t| t.targets.recognition_percent)
+                    .unwrap_or(self.config.analytics.recognition_percent)
+            });
             if card.card.score < threshold || card.card.outcome != crate::model::Outcome::Pass {
                 continue;
             }
@@ -222,13 +226,20 @@ impl Pipeline {
         if !needs_work {
             return Ok((outcome, stored));
         }
-        let id = stored.id.clone();
-        self.finish(Fresh {
-            evaluations: vec![stored],
-            ..Fresh::default()
-        })
-        .await?;
-        Ok((outcome, self.records.evaluation(&id)?))
+        let processed = self
+            .finish(Fresh {
+                evaluations: vec![stored.clone()],
+                ..Fresh::default()
+            })
+            .await?;
+        // Scored (or refused) here, or kept its scorecard (same answers).
+        let written = processed
+            .scored
+            .into_iter()
+            .chain(processed.unscored)
+            .next()
+            .unwrap_or(stored);
+        Ok((outcome, written))
     }
 
     /// `POST`/`PUT /v1/feedback`: store and flag; durable on return.

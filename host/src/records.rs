@@ -80,6 +80,25 @@ pub struct Filter {
     pub limit: Option<usize>,
 }
 
+impl Filter {
+    /// Records holding one index term.
+    pub fn term(term: &'static str, value: impl Into<String>) -> Filter {
+        Filter {
+            term: Some((term, value.into())),
+            ..Filter::default()
+        }
+    }
+
+    /// The same filter limited to `[from, to)`.
+    pub fn between(self, from: TimestampMs, to: TimestampMs) -> Filter {
+        Filter {
+            from: Some(from),
+            to: Some(to),
+            ..self
+        }
+    }
+}
+
 /// The records service.
 #[derive(Clone)]
 pub struct Records {
@@ -155,6 +174,29 @@ impl Records {
             ),
             e => e.into(),
         })
+    }
+
+    /// Every record a listing (`list`, e.g. [`Records::evaluations`])
+    /// yields for `base` (term and time bounds), a page of 1,000 at a time.
+    pub fn every<T>(
+        &self,
+        base: Filter,
+        list: impl Fn(Filter) -> Result<Page<T>>,
+    ) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = list(Filter {
+                cursor: cursor.take(),
+                limit: Some(1000),
+                ..base.clone()
+            })?;
+            out.extend(page.items);
+            match page.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => return Ok(out),
+            }
+        }
     }
 
     fn agent_exists(&self, field: &str, id: &str) -> Result<Agent> {

@@ -18,7 +18,7 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures_util::Stream;
 use serde::Deserialize;
 
-use super::records::{filter, json_body, own_agent, visible};
+use super::records::{filter, json_body, own_agent, query, visible};
 use super::roles::{COACHING, LEAD, READ};
 use super::{ApiError, AppState, Caller, ErrorBody};
 use crate::analytics::Scope;
@@ -33,11 +33,6 @@ use crate::runtime::now_ms;
 use crate::store::Page;
 
 const DAY_MS: i64 = 86_400_000;
-
-fn query<T: for<'de> Deserialize<'de>>(q: Option<String>) -> Result<T, ApiError> {
-    serde_urlencoded::from_str(q.as_deref().unwrap_or(""))
-        .map_err(|e| ApiError::bad_request("invalid_query", format!("query string: {e}")))
-}
 
 // ---- alerts ---------------------------------------------------------------------
 

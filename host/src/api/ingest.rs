@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::records::json_body;
+use super::records::query;
 use super::roles::{DEAD_LETTERS, INGEST, MANAGE, STAFF};
 use super::{ApiError, AppState, Caller, ErrorBody};
 use crate::ingest::{Delivery, IngestError, IngestReport, ReplayResult, ReplaySummary};
@@ -177,8 +178,7 @@ pub async fn list_dead_letters(
     RawQuery(q): RawQuery,
 ) -> Result<Json<Page<DeadLetter>>, ApiError> {
     who.require(DEAD_LETTERS)?;
-    let p: DeadLetterParams = serde_urlencoded::from_str(q.as_deref().unwrap_or(""))
-        .map_err(|e| ApiError::bad_request("invalid_query", format!("query string: {e}")))?;
+    let p: DeadLetterParams = query(q)?;
     if let Some(st) = p.state.as_deref()
         && st != "open"
         && st != "resolved"
@@ -295,8 +295,7 @@ pub async fn list_identities(
     RawQuery(q): RawQuery,
 ) -> Result<Json<IdentityPage>, ApiError> {
     who.require(STAFF)?;
-    let p: IdentityParams = serde_urlencoded::from_str(q.as_deref().unwrap_or(""))
-        .map_err(|e| ApiError::bad_request("invalid_query", format!("query string: {e}")))?;
+    let p: IdentityParams = query(q)?;
     let (items, next_cursor) = s.records.identities(
         p.identity.as_deref(),
         Filter {

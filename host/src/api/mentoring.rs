@@ -11,7 +11,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
-use super::records::{json_body, own_agent, visible};
+use super::records::{json_body, own_agent, query, visible};
 use super::roles::{COACHING, MANAGE, MENTOR, PARTICIPANT, READ, SELF, STAFF};
 use super::{ApiError, AppState, Caller, ErrorBody};
 use crate::auth::Principal;
@@ -156,8 +156,7 @@ pub async fn list_pairings(
     RawQuery(q): RawQuery,
 ) -> Result<Json<Page<Pairing>>, ApiError> {
     who.require(READ)?;
-    let p: PairingParams = serde_urlencoded::from_str(q.as_deref().unwrap_or(""))
-        .map_err(|e| ApiError::bad_request("invalid_query", format!("query string: {e}")))?;
+    let p: PairingParams = query(q)?;
     let mut term = match (p.protege, p.mentor) {
         (Some(a), None) => Some(("protege", a)),
         (None, Some(m)) => Some(("mentor", m)),
@@ -403,8 +402,7 @@ pub async fn overdue(
     RawQuery(q): RawQuery,
 ) -> Result<Json<Overdue>, ApiError> {
     who.require(COACHING)?;
-    let p: OverdueParams = serde_urlencoded::from_str(q.as_deref().unwrap_or(""))
-        .map_err(|e| ApiError::bad_request("invalid_query", format!("query string: {e}")))?;
+    let p: OverdueParams = query(q)?;
     s.records.agent(&p.coach)?;
     Ok(Json(s.records.overdue(&p.coach, now_ms())?))
 }

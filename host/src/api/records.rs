@@ -70,6 +70,13 @@ pub(super) fn json_body<T: DeserializeOwned>(
     })
 }
 
+/// Parse a query string into `T` (unknown parameters refused): 400
+/// `invalid_query` naming what is wrong.
+pub(super) fn query<T: DeserializeOwned>(q: Option<String>) -> Result<T, ApiError> {
+    serde_urlencoded::from_str(q.as_deref().unwrap_or(""))
+        .map_err(|e| ApiError::bad_request("invalid_query", format!("query string: {e}")))
+}
+
 /// Listing parameters. Each route accepts the filters its description
 /// names, one at a time; unknown parameters are refused.
 #[derive(Default, Deserialize, utoipa::IntoParams)]
@@ -111,8 +118,7 @@ pub(super) fn filter(
     query: Option<String>,
     allowed: &[&'static str],
 ) -> Result<Filter, ApiError> {
-    let p: ListParams = serde_urlencoded::from_str(query.as_deref().unwrap_or(""))
-        .map_err(|e| ApiError::bad_request("invalid_query", format!("query string: {e}")))?;
+    let p: ListParams = self::query(query)?;
     let given: Vec<(&'static str, String)> = [
         ("agent", p.agent),
         ("team", p.team),

@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use serde::Deserialize;
 
 use super::records::json_body;
+use super::records::query;
 use super::roles::{COACHING, PLANNING, STAFF};
 use super::{ApiError, AppState, Caller, ErrorBody};
 use crate::model::{Shift, StaffingInterval};
@@ -63,8 +64,7 @@ pub async fn get_staffing(
     RawQuery(q): RawQuery,
 ) -> Result<Json<Vec<StaffingView>>, ApiError> {
     who.require(STAFF)?;
-    let p: StaffingParams = serde_urlencoded::from_str(q.as_deref().unwrap_or(""))
-        .map_err(|e| ApiError::bad_request("invalid_query", format!("query string: {e}")))?;
+    let p: StaffingParams = query(q)?;
     let from = p.from.unwrap_or_else(now_ms);
     let to = p.to.unwrap_or(from + 7 * 86_400_000);
     if to <= from {
@@ -107,8 +107,7 @@ pub async fn list_shifts(
         cursor: Option<String>,
         limit: Option<usize>,
     }
-    let p: P = serde_urlencoded::from_str(q.as_deref().unwrap_or(""))
-        .map_err(|e| ApiError::bad_request("invalid_query", format!("query string: {e}")))?;
+    let p: P = query(q)?;
     let term = match (p.agent, p.queue) {
         (Some(a), None) => Some(("agent", a)),
         (None, Some(q)) => Some(("queue", q)),

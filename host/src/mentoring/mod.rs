@@ -74,12 +74,10 @@ impl Mentoring {
     pub fn needs(&self, agent_id: &str, from: i64, to: i64) -> Result<Vec<TopicNeed>, RecordError> {
         self.records.agent(agent_id)?;
         let mut gaps: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-        let evals = self.records.every(|mut f| {
-            f.term = Some(("agent", agent_id.to_string()));
-            f.from = Some(from);
-            f.to = Some(to);
-            self.records.evaluations(f)
-        })?;
+        let window = Filter::term("agent", agent_id).between(from, to);
+        let evals = self
+            .records
+            .every(window.clone(), |f| self.records.evaluations(f))?;
         let mut forms = HashMap::new();
         for e in &evals {
             let form = forms
@@ -93,26 +91,21 @@ impl Mentoring {
                     continue;
                 };
                 if let AnswerValue::Score(v) = a.value
-                    && c.scale_max > c.scale_min
+                    && let Some(got) = c.fraction(v)
                 {
-                    let got = (v - c.scale_min) / (c.scale_max - c.scale_min);
                     gaps.entry(topic.clone()).or_default().push(1.0 - got);
                 }
             }
         }
-        let feedback = self.records.every(|mut f| {
-            f.term = Some(("agent", agent_id.to_string()));
-            f.from = Some(from);
-            f.to = Some(to);
-            self.records.feedback_list(f)
-        })?;
+        let feedback = self
+            .records
+            .every(window, |f| self.records.feedback_list(f))?;
         for f in feedback {
             if !matches!(f.kind, RatingKind::Csat | RatingKind::Nps) || f.scale_max <= f.scale_min {
                 continue;
             }
-            let got = (f.value - f.scale_min) / (f.scale_max - f.scale_min);
             for t in &f.topics {
-                gaps.entry(t.clone()).or_default().push(1.0 - got);
+                gaps.entry(t.clone()).or_default().push(1.0 - f.fraction());
             }
         }
         let mut needs: Vec<TopicNeed> = gaps
@@ -506,8 +499,7 @@ impl Mentoring {
     /// A protégé's pairings, reports, score trend and needs.
     pub fn view(&self, agent_id: &str) -> Result<MentoringView, RecordError> {
         let to = now_ms();
-        let mut pairings = self.records.every(|mut f: Filter| {
-            f.term = Some(("protege", agent_id.to_string()));
+        let mut pairings = self.records.every(Filter::term("protege", agent_id), |f| {
             self.records.pairings(f)
         })?;
         pairings.reverse();

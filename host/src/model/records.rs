@@ -284,6 +284,19 @@ pub struct Feedback {
     pub received_at: TimestampMs,
 }
 
+impl Feedback {
+    /// The rating as a fraction of its scale: 0 the worst, 1 the best
+    /// (meaningless when `scale_max ≤ scale_min`, which validation refuses).
+    pub fn fraction(&self) -> f64 {
+        (self.value - self.scale_min) / (self.scale_max - self.scale_min)
+    }
+
+    /// The rating mapped onto 1..5, as CSAT is usually read.
+    pub fn on_1_to_5(&self) -> f64 {
+        1.0 + 4.0 * self.fraction()
+    }
+}
+
 /// A QA form version, stored under `form_id@version`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StoredForm {

@@ -106,6 +106,15 @@ pub struct Criterion {
     pub topic: Option<String>,
 }
 
+impl Criterion {
+    /// How much of the scale a selected value earns, 0..1 (min–max); `None`
+    /// for a degenerate scale.
+    pub fn fraction(&self, value: f64) -> Option<f64> {
+        (self.scale_max > self.scale_min)
+            .then(|| (value - self.scale_min) / (self.scale_max - self.scale_min))
+    }
+}
+
 /// A group of criteria with a weight.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -373,18 +373,10 @@ impl Records {
     /// team's targets.
     pub fn figures(&self, agent_id: &str, at: TimestampMs) -> Result<AgentFigures> {
         let since = at - 28 * 86_400_000;
-        let window = |term: &'static str| {
-            move |mut f: Filter| {
-                f.term = Some((term, agent_id.to_string()));
-                f.from = Some(since);
-                f.to = Some(at + 1);
-                f
-            }
-        };
+        let window = Filter::term("agent", agent_id).between(since, at + 1);
         let evals: Vec<Evaluation> =
-            self.every(|f| self.list(&self.store.evaluations, window("agent")(f)))?;
-        let feedback: Vec<Feedback> =
-            self.every(|f| self.list(&self.store.feedback, window("agent")(f)))?;
+            self.every(window.clone(), |f| self.list(&self.store.evaluations, f))?;
+        let feedback: Vec<Feedback> = self.every(window, |f| self.list(&self.store.feedback, f))?;
         let qa: Vec<f64> = evals
             .iter()
             .filter_map(|e| e.scorecard.as_ref().map(|c| c.card.score))
@@ -392,9 +384,9 @@ impl Records {
         let csat: Vec<f64> = feedback
             .iter()
             .filter(|f| f.kind == RatingKind::Csat && f.scale_max > f.scale_min)
-            .map(|f| 1.0 + 4.0 * (f.value - f.scale_min) / (f.scale_max - f.scale_min))
+            .map(Feedback::on_1_to_5)
             .collect();
-        let mean = |v: &[f64]| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
+        let mean = |v: &[f64]| crate::model::Mean::of(v).mean;
         let team = match self.agent(agent_id)?.team_id {
             Some(t) => self.team(&t).ok(),
             None => None,
@@ -540,8 +532,7 @@ impl Records {
     /// session following it up) and overdue action items (due, not done
     /// or cancelled).
     pub fn overdue(&self, coach_id: &str, now: TimestampMs) -> Result<crate::model::Overdue> {
-        let sessions: Vec<CoachingSession> = self.every(|mut f| {
-            f.term = Some(("coach", coach_id.to_string()));
+        let sessions: Vec<CoachingSession> = self.every(Filter::term("coach", coach_id), |f| {
             self.list(&self.store.sessions, f)
         })?;
         let mut out = crate::model::Overdue {

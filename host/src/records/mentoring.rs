@@ -47,7 +47,7 @@ impl Records {
 
     /// Every mentor profile, opted in or out.
     pub fn mentor_profiles(&self) -> Result<Vec<MentorProfile>> {
-        self.every(|f| self.list(&self.store.mentors, f))
+        self.every(Filter::default(), |f| self.list(&self.store.mentors, f))
     }
 
     /// Opt out: the profile is kept, marked, and never matched again; the
@@ -99,7 +99,7 @@ impl Records {
 
     /// Every enrolment.
     pub fn enrolments(&self) -> Result<Vec<Enrolment>> {
-        self.every(|f| self.list(&self.store.enrolments, f))
+        self.every(Filter::default(), |f| self.list(&self.store.enrolments, f))
     }
 
     /// Pairings holding `term = value/state`.
@@ -110,8 +110,7 @@ impl Records {
         state: PairingState,
     ) -> Result<Vec<Pairing>> {
         let key = format!("{value}/{}", crate::store::pairing_state(state));
-        self.every(|mut f| {
-            f.term = Some((term, key.clone()));
+        self.every(Filter::term(term, key), |f| {
             self.list(&self.store.pairings, f)
         })
     }
@@ -163,27 +162,8 @@ impl Records {
 
     /// A protégé's progress reports, oldest first.
     pub fn reports_for(&self, protege: &str) -> Result<Vec<ProgressReport>> {
-        self.every(|mut f| {
-            f.term = Some(("protege", protege.to_string()));
+        self.every(Filter::term("protege", protege), |f| {
             self.list(&self.store.progress_reports, f)
         })
-    }
-
-    /// Every record a listing yields, page by page.
-    pub(crate) fn every<T>(&self, list: impl Fn(Filter) -> Result<Page<T>>) -> Result<Vec<T>> {
-        let mut out = Vec::new();
-        let mut cursor = None;
-        loop {
-            let page = list(Filter {
-                cursor: cursor.take(),
-                limit: Some(1000),
-                ..Filter::default()
-            })?;
-            out.extend(page.items);
-            match page.next_cursor {
-                Some(c) => cursor = Some(c),
-                None => return Ok(out),
-            }
-        }
     }
 }

@@ -112,22 +112,9 @@ impl Records {
         from: i64,
         to: i64,
     ) -> Result<Vec<StaffingInterval>> {
-        let mut out = Vec::new();
-        let mut cursor = None;
-        loop {
-            let page = self.staffing(Filter {
-                term: Some(("queue", queue.to_string())),
-                from: Some(from),
-                to: Some(to),
-                cursor: cursor.take(),
-                limit: Some(1000),
-            })?;
-            out.extend(page.items);
-            match page.next_cursor {
-                Some(c) => cursor = Some(c),
-                None => return Ok(out),
-            }
-        }
+        self.every(Filter::term("queue", queue).between(from, to), |f| {
+            self.staffing(f)
+        })
     }
 
     /// Store shifts (a roster): all checked first. Durable on return.
@@ -173,22 +160,12 @@ impl Records {
 
     /// Every shift of `agent` overlapping `[from, to)`.
     pub fn shifts_overlapping(&self, agent: &str, from: i64, to: i64) -> Result<Vec<Shift>> {
-        let mut out = Vec::new();
-        let mut cursor = None;
-        loop {
-            let page = self.shifts(Filter {
-                term: Some(("agent", agent.to_string())),
-                // A shift starting up to a day before `from` may still run.
-                from: Some(from - MAX_SHIFT_HOURS * 3_600_000),
-                to: Some(to),
-                cursor: cursor.take(),
-                limit: Some(1000),
-            })?;
-            out.extend(page.items.into_iter().filter(|s| s.end > from));
-            match page.next_cursor {
-                Some(c) => cursor = Some(c),
-                None => return Ok(out),
-            }
-        }
+        // A shift starting up to a day before `from` may still run.
+        let since = from - MAX_SHIFT_HOURS * 3_600_000;
+        let mut shifts = self.every(Filter::term("agent", agent).between(since, to), |f| {
+            self.shifts(f)
+        })?;
+        shifts.retain(|s| s.end > from);
+        Ok(shifts)
     }
 }

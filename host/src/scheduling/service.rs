@@ -362,22 +362,10 @@ impl Scheduling {
     }
 
     fn sessions_between(&self, from: i64, to: i64) -> Result<Vec<CoachingSession>, RecordError> {
-        let mut out = Vec::new();
-        let mut cursor = None;
-        loop {
-            let page = self.records.sessions(Filter {
-                term: None,
-                from: Some(from),
-                to: Some(to),
-                cursor: cursor.take(),
-                limit: Some(1000),
-            })?;
-            out.extend(page.items);
-            match page.next_cursor {
-                Some(c) => cursor = Some(c),
-                None => return Ok(out),
-            }
-        }
+        self.records
+            .every(Filter::default().between(from, to), |f| {
+                self.records.sessions(f)
+            })
     }
 }
 

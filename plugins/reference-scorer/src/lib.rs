@@ -8,6 +8,11 @@
 
 mod score;
 
+// The WIT ↔ plain conversions, shared with scorers built on this arithmetic
+// (examples/plugins/engagement-scorer includes the same file).
+mod glue;
+use glue::{convert_answers, convert_form, to_plugin_error, to_scorecard};
+
 #[cfg(test)]
 mod props;
 
@@ -18,7 +23,7 @@ mod bindings {
 
 use bindings::sidecoach::plugin::host::log;
 use bindings::sidecoach::plugin::types::{
-    self as wit, ErrorCode, Evaluation, Form, LogLevel, PluginError, PluginInfo, Scorecard,
+    Evaluation, Form, LogLevel, PluginError, PluginInfo, Scorecard,
 };
 
 /// The exported component.
@@ -52,17 +57,7 @@ impl bindings::Guest for ReferenceScorer {
         let results: Vec<_> = evaluations
             .into_iter()
             .map(|evaluation| {
-                let answers: Vec<score::Answer> = evaluation
-                    .answers
-                    .into_iter()
-                    .map(|a| score::Answer {
-                        criterion_id: a.criterion_id,
-                        value: match a.value {
-                            wit::AnswerValue::Score(v) => score::Value::Score(v),
-                            wit::AnswerValue::NotApplicable => score::Value::NotApplicable,
-                        },
-                    })
-                    .collect();
+                let answers = convert_answers(evaluation.answers);
                 score::score(&plain, &answers)
                     .map(|card| to_scorecard(evaluation.external_id, card))
                     .map_err(to_plugin_error)
@@ -83,99 +78,6 @@ impl bindings::Guest for ReferenceScorer {
 }
 
 bindings::export!(ReferenceScorer with_types_in bindings);
-
-/// The WIT form as the plain type the arithmetic works on.
-fn convert_form(form: &Form) -> score::Form {
-    let s = &form.settings;
-    score::Form {
-        sections: form
-            .sections
-            .iter()
-            .map(|section| score::Section {
-                id: section.id.clone(),
-                weight: section.weight,
-                criteria: section
-                    .criteria
-                    .iter()
-                    .map(|c| score::Criterion {
-                        id: c.id.clone(),
-                        weight: c.weight,
-                        scale_min: c.scale_min,
-                        scale_max: c.scale_max,
-                        critical: c.critical,
-                        fatal: c.fatal,
-                        bonus: c.bonus,
-                    })
-                    .collect(),
-            })
-            .collect(),
-        settings: score::Settings {
-            weighting: match s.weighting {
-                wit::Weighting::Question => score::Weighting::Question,
-                wit::Weighting::Section => score::Weighting::Section,
-                wit::Weighting::Points => score::Weighting::Points,
-            },
-            na_policy: match s.na_policy {
-                wit::NaPolicy::Exclude => score::NaPolicy::Exclude,
-                wit::NaPolicy::CountAsPass => score::NaPolicy::CountAsPass,
-            },
-            na_redistribution: match s.na_redistribution {
-                wit::NaRedistribution::Proportional => score::NaRedistribution::Proportional,
-                wit::NaRedistribution::Equal => score::NaRedistribution::Equal,
-            },
-            auto_fail: match s.auto_fail {
-                wit::AutoFailPolicy::ZeroScore => score::AutoFail::ZeroScore,
-                wit::AutoFailPolicy::KeepScore => score::AutoFail::KeepScore,
-            },
-            normalization: match s.normalization {
-                wit::Normalization::MinMax => score::Normalization::MinMax,
-                wit::Normalization::Raw => score::Normalization::Raw,
-            },
-            critical_threshold: s.critical_threshold,
-            pass_mark: s.pass_mark,
-            allow_bonus: s.allow_bonus,
-        },
-    }
-}
-
-fn to_scorecard(evaluation_external_id: String, card: score::Scorecard) -> Scorecard {
-    Scorecard {
-        evaluation_external_id,
-        score: card.score,
-        outcome: if card.passed {
-            wit::Outcome::Pass
-        } else {
-            wit::Outcome::Fail
-        },
-        critical_score: card.critical_score,
-        auto_failed: card.auto_failed,
-        sections: card
-            .sections
-            .into_iter()
-            .map(|s| wit::SectionScore {
-                section_id: s.section_id,
-                earned: s.earned,
-                possible: s.possible,
-                percent: s.percent,
-            })
-            .collect(),
-    }
-}
-
-fn to_plugin_error(error: score::ScoreError) -> PluginError {
-    match error {
-        score::ScoreError::Invalid { field, message } => PluginError {
-            code: ErrorCode::InvalidInput,
-            message,
-            field: Some(field),
-        },
-        score::ScoreError::NotComputable(message) => PluginError {
-            code: ErrorCode::NotComputable,
-            message,
-            field: None,
-        },
-    }
-}
 
 #[cfg(test)]
 mod tests {

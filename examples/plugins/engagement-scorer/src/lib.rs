@@ -25,6 +25,10 @@ mod engagement;
 #[path = "../../../../plugins/reference-scorer/src/score.rs"]
 mod score;
 
+#[path = "../../../../plugins/reference-scorer/src/glue.rs"]
+mod glue;
+use glue::{to_plugin_error, to_scorecard};
+
 mod bindings {
     //! Bindings generated from `wit/0.1.0/sidecoach.wit`, world `scorer`.
     wit_bindgen::generate!({ path: "../../../wit/0.1.0", world: "scorer" });
@@ -32,7 +36,7 @@ mod bindings {
 
 use bindings::sidecoach::plugin::host::{config_get, log};
 use bindings::sidecoach::plugin::types::{
-    self as wit, ErrorCode, Evaluation, Form, LogLevel, PluginError, PluginInfo, Scorecard,
+    ErrorCode, Evaluation, Form, LogLevel, PluginError, PluginInfo, Scorecard,
 };
 
 /// The exported component.
@@ -109,17 +113,7 @@ fn prepare(
 
 /// Scores one evaluation against the prepared form.
 fn score_one(form: &score::Form, evaluation: Evaluation) -> Result<Scorecard, PluginError> {
-    let answers: Vec<score::Answer> = evaluation
-        .answers
-        .into_iter()
-        .map(|a| score::Answer {
-            criterion_id: a.criterion_id,
-            value: match a.value {
-                wit::AnswerValue::Score(v) => score::Value::Score(v),
-                wit::AnswerValue::NotApplicable => score::Value::NotApplicable,
-            },
-        })
-        .collect();
+    let answers = glue::convert_answers(evaluation.answers);
     score::score(form, &answers)
         .map(|card| to_scorecard(evaluation.external_id, card))
         .map_err(to_plugin_error)
@@ -128,101 +122,12 @@ fn score_one(form: &score::Form, evaluation: Evaluation) -> Result<Scorecard, Pl
 /// The WIT form as the plain type the arithmetic works on, and each
 /// criterion's topic (`topics[s][c]`), which the plain type does not carry.
 fn convert_form(form: &Form) -> (score::Form, Vec<Vec<Option<String>>>) {
-    let s = &form.settings;
-    let plain = score::Form {
-        sections: form
-            .sections
-            .iter()
-            .map(|section| score::Section {
-                id: section.id.clone(),
-                weight: section.weight,
-                criteria: section
-                    .criteria
-                    .iter()
-                    .map(|c| score::Criterion {
-                        id: c.id.clone(),
-                        weight: c.weight,
-                        scale_min: c.scale_min,
-                        scale_max: c.scale_max,
-                        critical: c.critical,
-                        fatal: c.fatal,
-                        bonus: c.bonus,
-                    })
-                    .collect(),
-            })
-            .collect(),
-        settings: score::Settings {
-            weighting: match s.weighting {
-                wit::Weighting::Question => score::Weighting::Question,
-                wit::Weighting::Section => score::Weighting::Section,
-                wit::Weighting::Points => score::Weighting::Points,
-            },
-            na_policy: match s.na_policy {
-                wit::NaPolicy::Exclude => score::NaPolicy::Exclude,
-                wit::NaPolicy::CountAsPass => score::NaPolicy::CountAsPass,
-            },
-            na_redistribution: match s.na_redistribution {
-                wit::NaRedistribution::Proportional => score::NaRedistribution::Proportional,
-                wit::NaRedistribution::Equal => score::NaRedistribution::Equal,
-            },
-            auto_fail: match s.auto_fail {
-                wit::AutoFailPolicy::ZeroScore => score::AutoFail::ZeroScore,
-                wit::AutoFailPolicy::KeepScore => score::AutoFail::KeepScore,
-            },
-            normalization: match s.normalization {
-                wit::Normalization::MinMax => score::Normalization::MinMax,
-                wit::Normalization::Raw => score::Normalization::Raw,
-            },
-            critical_threshold: s.critical_threshold,
-            pass_mark: s.pass_mark,
-            allow_bonus: s.allow_bonus,
-        },
-    };
     let topics = form
         .sections
         .iter()
         .map(|section| section.criteria.iter().map(|c| c.topic.clone()).collect())
         .collect();
-    (plain, topics)
-}
-
-fn to_scorecard(evaluation_external_id: String, card: score::Scorecard) -> Scorecard {
-    Scorecard {
-        evaluation_external_id,
-        score: card.score,
-        outcome: if card.passed {
-            wit::Outcome::Pass
-        } else {
-            wit::Outcome::Fail
-        },
-        critical_score: card.critical_score,
-        auto_failed: card.auto_failed,
-        sections: card
-            .sections
-            .into_iter()
-            .map(|s| wit::SectionScore {
-                section_id: s.section_id,
-                earned: s.earned,
-                possible: s.possible,
-                percent: s.percent,
-            })
-            .collect(),
-    }
-}
-
-fn to_plugin_error(error: score::ScoreError) -> PluginError {
-    match error {
-        score::ScoreError::Invalid { field, message } => PluginError {
-            code: ErrorCode::InvalidInput,
-            message,
-            field: Some(field),
-        },
-        score::ScoreError::NotComputable(message) => PluginError {
-            code: ErrorCode::NotComputable,
-            message,
-            field: None,
-        },
-    }
+    (glue::convert_form(form), topics)
 }
 
 /// A config value the plugin cannot use: `config-invalid`, naming the key.
@@ -241,6 +146,7 @@ mod tests {
 
     use super::*;
     use bindings::Guest as _;
+    use bindings::sidecoach::plugin::types as wit;
 
     const MANIFEST: &str = include_str!("../plugin.toml");
 
