@@ -26,8 +26,8 @@ async fn main() -> anyhow::Result<()> {
     let evaluations: Vec<EvaluationEvent> = serde_json::from_value(input["evaluations"].clone())?;
 
     let report = app
-        .state
-        .runtime
+        .services
+        .plugins
         .score("reference-scorer", form, evaluations)
         .await
         .map_err(|failed| anyhow::anyhow!("{}", failed.error))?;

@@ -277,7 +277,7 @@ async fn callers_beyond_the_concurrency_cap_get_busy_not_a_crash() {
 
 #[tokio::test]
 async fn the_registry_and_compiled_code_survive_a_kill_and_restart() {
-    let host = Host::start();
+    let host = Host::start_with_own_compile_cache();
     let api = host.admin();
     assert_eq!(api.install_artifact(&testing::PROBE_V1).await.status, 201);
     assert_eq!(api.install_artifact(&testing::PROBE_V2).await.status, 201);

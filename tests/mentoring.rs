@@ -47,9 +47,24 @@ fn shortlist(report: &Value, protege: &str) -> Vec<Value> {
         .clone()
 }
 
-#[tokio::test]
-async fn qa_data_leads_to_needs_a_match_a_chosen_mentor_a_session_a_report_and_the_supervisor_view()
-{
+/// The program as far as a step: a team (supervisor Sam) with protégés
+/// Pia and Pat, mentors Max, Mia and Moe, Lee who never enrols, and QA
+/// data where Pia is weak on product knowledge and Pat on empathy. Each
+/// test below replays the steps before its own, so one failing step does
+/// not hide the others.
+struct Program {
+    host: Host,
+    api: Client,
+    now: i64,
+    p1: String,
+    p2: String,
+    m1: String,
+    m2: String,
+    m3: String,
+    loner: String,
+}
+
+async fn program() -> Program {
     let host = Host::start();
     let api = host.admin();
     let sup = api
@@ -79,7 +94,7 @@ async fn qa_data_leads_to_needs_a_match_a_chosen_mentor_a_session_a_report_and_t
     assert_eq!(api.post("/v1/forms", &form()).await.status, 201);
 
     // QA: Pia is weak on product knowledge, Pat on empathy.
-    let now = sidecoach::runtime::now_ms();
+    let now = sidecoach::clock::now_ms();
     for (n, (who, know, empathy)) in [(&p1, 1, 5), (&p1, 2, 5), (&p2, 5, 1)]
         .into_iter()
         .enumerate()
@@ -94,24 +109,39 @@ async fn qa_data_leads_to_needs_a_match_a_chosen_mentor_a_session_a_report_and_t
             .await;
         assert_eq!(r.status, 201, "{}", r.text);
     }
-    let needs = api.get(&format!("/v1/agents/{p1}/needs")).await;
-    assert_eq!(
-        needs.json[0]["topic"], "product-knowledge",
-        "{}",
-        needs.text
-    );
-    assert!(
-        (needs.json[0]["weakness"].as_f64().unwrap() - 0.875).abs() < 1e-9,
-        "{}",
-        needs.text
-    );
-    assert_eq!(
-        needs.json.as_array().unwrap().len(),
-        1,
-        "empathy is fine: {}",
-        needs.text
-    );
+    Program {
+        host,
+        api,
+        now,
+        p1,
+        p2,
+        m1,
+        m2,
+        m3,
+        loner,
+    }
+}
 
+/// A program's tokens once mentors opted in (Moe out again) and the
+/// protégés enrolled.
+struct Tokens {
+    t_m1: Client,
+    t_p1: Client,
+    t_p2: Client,
+}
+
+async fn opted_in(p: &Program) -> Tokens {
+    let Program {
+        host,
+        api,
+        p1,
+        p2,
+        m1,
+        m2,
+        m3,
+        loner,
+        ..
+    } = p;
     // Mentors opt in themselves; nobody can opt them in.
     let profile = |strength: &str| json!({"capacity": 1, "strengths": [strength], "style": "direct", "utc_offset_minutes": 0, "channels": ["chat"]});
     let r = api.post("/v1/mentors", &profile("product-knowledge")).await;
@@ -121,9 +151,9 @@ async fn qa_data_leads_to_needs_a_match_a_chosen_mentor_a_session_a_report_and_t
         r.text
     );
     let (t_m1, t_m2, t_m3) = (
-        token_for(&host, &api, &m1).await,
-        token_for(&host, &api, &m2).await,
-        token_for(&host, &api, &m3).await,
+        token_for(host, api, m1).await,
+        token_for(host, api, m2).await,
+        token_for(host, api, m3).await,
     );
     let mut as_other = profile("empathy");
     as_other["agent_id"] = json!(m2);
@@ -142,8 +172,8 @@ async fn qa_data_leads_to_needs_a_match_a_chosen_mentor_a_session_a_report_and_t
 
     // Protégés enrol themselves, acknowledging monitoring; Lee does not.
     let (t_p1, t_p2) = (
-        token_for(&host, &api, &p1).await,
-        token_for(&host, &api, &p2).await,
+        token_for(host, api, p1).await,
+        token_for(host, api, p2).await,
     );
     let r = t_p1
         .post(
@@ -166,6 +196,21 @@ async fn qa_data_leads_to_needs_a_match_a_chosen_mentor_a_session_a_report_and_t
         .await;
     assert_eq!(r.status, 422, "not enrolled, not matched: {}", r.text);
 
+    let _ = (m1, loner);
+    Tokens { t_m1, t_p1, t_p2 }
+}
+
+/// The committed match.
+async fn matched(p: &Program) -> Value {
+    let Program {
+        api,
+        p1,
+        p2,
+        m1,
+        m2,
+        m3,
+        ..
+    } = p;
     // The match: each protégé gets the mentor strong where they are weak
     // (score 1.0), with the other mentor as the alternative (0.5, full).
     let r = api
@@ -182,7 +227,7 @@ async fn qa_data_leads_to_needs_a_match_a_chosen_mentor_a_session_a_report_and_t
         "{}",
         r.text
     );
-    let s1 = shortlist(&r.json, &p1);
+    let s1 = shortlist(&r.json, p1);
     assert_eq!(s1.len(), 2, "two opted-in mentors: {}", r.text);
     assert_eq!(s1[0]["mentor_id"], m1.as_str());
     assert_eq!(s1[0]["assigned"], true);
@@ -199,12 +244,19 @@ async fn qa_data_leads_to_needs_a_match_a_chosen_mentor_a_session_a_report_and_t
     assert_eq!(s1[1]["mentor_id"], m2.as_str());
     assert_eq!(s1[1]["assigned"], false);
     assert_eq!(s1[1]["full"], true);
-    assert_eq!(shortlist(&r.json, &p2)[0]["mentor_id"], m2.as_str());
+    assert_eq!(shortlist(&r.json, p2)[0]["mentor_id"], m2.as_str());
     assert!(
-        r.json.to_string().find(&m3).is_none(),
+        r.json.to_string().find(m3.as_str()).is_none(),
         "an opted-out mentor is never offered"
     );
 
+    r.json
+}
+
+/// Pia's chosen pairing (with Max).
+async fn picked(p: &Program, t: &Tokens, report: &Value) -> String {
+    let (t_p1, t_p2) = (&t.t_p1, &t.t_p2);
+    let s1 = shortlist(report, &p.p1);
     // Pia picks Max; her other offer ends; Pat cannot take Pia's offer.
     let pick = s1[0]["pairing_id"].as_str().unwrap().to_string();
     let other = s1[1]["pairing_id"].as_str().unwrap().to_string();
@@ -224,6 +276,49 @@ async fn qa_data_leads_to_needs_a_match_a_chosen_mentor_a_session_a_report_and_t
         .await;
     assert_eq!(r.status, 409, "{}", r.text);
 
+    pick
+}
+
+#[tokio::test]
+async fn qa_data_leads_to_needs_and_only_mentors_themselves_opt_in() {
+    let p = program().await;
+    let (api, p1) = (&p.api, &p.p1);
+    let needs = api.get(&format!("/v1/agents/{p1}/needs")).await;
+    assert_eq!(
+        needs.json[0]["topic"], "product-knowledge",
+        "{}",
+        needs.text
+    );
+    assert!(
+        (needs.json[0]["weakness"].as_f64().unwrap() - 0.875).abs() < 1e-9,
+        "{}",
+        needs.text
+    );
+    assert_eq!(
+        needs.json.as_array().unwrap().len(),
+        1,
+        "empathy is fine: {}",
+        needs.text
+    );
+
+    opted_in(&p).await;
+}
+
+#[tokio::test]
+async fn the_match_offers_each_protege_a_shortlist_and_the_protege_chooses() {
+    let p = program().await;
+    let t = opted_in(&p).await;
+    let report = matched(&p).await;
+    picked(&p, &t, &report).await;
+}
+
+#[tokio::test]
+async fn a_drop_in_needs_both_agents_acknowledgement_and_is_audited() {
+    let p = program().await;
+    let t = opted_in(&p).await;
+    let report = matched(&p).await;
+    let pick = picked(&p, &t, &report).await;
+    let (api, t_m1) = (&p.api, &t.t_m1);
     // A drop-in needs both agents' acknowledgement: Max has not enrolled.
     let r = api
         .post(
@@ -260,7 +355,15 @@ async fn qa_data_leads_to_needs_a_match_a_chosen_mentor_a_session_a_report_and_t
         "{}",
         audit.text
     );
+}
 
+#[tokio::test]
+async fn a_mentoring_session_activates_the_pairing_and_the_mentors_report_reaches_the_supervisor() {
+    let p = program().await;
+    let t = opted_in(&p).await;
+    let report = matched(&p).await;
+    let pick = picked(&p, &t, &report).await;
+    let (api, t_m1, t_p1, now, p1, m1) = (&p.api, &t.t_m1, &t.t_p1, p.now, &p.p1, &p.m1);
     // A mentoring session makes the pairing active; Max reports on Pia.
     let r = api
         .post(
@@ -311,7 +414,7 @@ async fn qa_data_leads_to_needs_a_match_a_chosen_mentor_a_session_a_report_and_t
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    let again = shortlist(&r.json, &p1);
+    let again = shortlist(&r.json, p1);
     assert!(!again.is_empty(), "{}", r.text);
     assert!(
         again.iter().all(|o| o["mentor_id"] != m1.as_str()),
@@ -348,7 +451,7 @@ async fn a_session_runs_from_action_plan_to_acknowledgement_follow_up_and_closin
         .unwrap()
         .to_string();
 
-    let past = sidecoach::runtime::now_ms() - 3_600_000;
+    let past = sidecoach::clock::now_ms() - 3_600_000;
     let r = api
         .post(
             "/v1/sessions",

@@ -359,3 +359,40 @@ async fn log_spam_is_capped_and_counted() {
     assert!(dropped > 90_000_000, "{line}");
     host_still_serves(&api).await;
 }
+
+/// The tests that exercise each hostile plugin. `foreach_hostile_plugin!`
+/// names every `plugins/hostile-*` guest, so a hostile plugin added
+/// without a test here fails to compile.
+macro_rules! hostile_tests {
+    ($($plugin:ident => [$($test:ident),+ $(,)?]),+ $(,)?) => {
+        $(mod $plugin {
+            #[expect(unused_imports, reason = "the imports only prove the tests exist")]
+            pub(super) use super::{$($test),+};
+        })+
+    };
+}
+hostile_tests! {
+    hostile_loop => [
+        infinite_loop_is_stopped_at_its_deadline,
+        a_manifest_cannot_raise_the_operators_limits,
+    ],
+    hostile_sleep => [a_plugin_blocked_in_a_host_call_is_stopped_at_its_deadline],
+    hostile_alloc => [unbounded_allocation_hits_its_memory_cap],
+    hostile_panic => [a_panic_is_isolated_and_its_message_reported],
+    hostile_fs => [
+        file_reads_are_denied_without_a_grant,
+        a_granted_directory_is_readable_and_nothing_else,
+    ],
+    hostile_env => [the_environment_is_empty_without_a_grant],
+    hostile_socket => [sockets_are_refused_without_a_grant],
+    hostile_output => [an_oversized_output_is_discarded],
+    hostile_logspam => [log_spam_is_capped_and_counted],
+}
+
+macro_rules! assert_hostile_test_exists {
+    ($name:ident) => {
+        #[expect(unused_imports, reason = "the import only proves the tests exist")]
+        use self::$name as _;
+    };
+}
+sidecoach_plugin_artifacts::foreach_hostile_plugin!(assert_hostile_test_exists);

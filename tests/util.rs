@@ -22,6 +22,9 @@ pub struct Host {
     pub data_dir: PathBuf,
     config: Option<String>,
     admin_env: bool,
+    /// Compile into the data directory's own cache instead of the test
+    /// binary's shared one (for tests that count compilations).
+    own_cache: bool,
     _tmp: Option<tempfile::TempDir>,
     /// Lines the host printed on stdout at start-up.
     pub banner: Vec<String>,
@@ -31,6 +34,16 @@ impl Host {
     /// Start a host with default config in a fresh temporary directory.
     pub fn start() -> Host {
         Host::with_config("")
+    }
+
+    /// Start a host with default config whose compile cache is its own
+    /// (empty) one, so it compiles every plugin on first start.
+    pub fn start_with_own_compile_cache() -> Host {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let data_dir = tmp.path().join("data");
+        let mut host = Host::spawn_command("serve", &data_dir, Some(String::new()), true, true);
+        host._tmp = Some(tmp);
+        host
     }
 
     /// Start a host with this TOML config in a fresh temporary directory.
@@ -56,13 +69,13 @@ impl Host {
     pub fn demo() -> Host {
         let tmp = tempfile::tempdir().expect("temp dir");
         let data_dir = tmp.path().join("data");
-        let mut host = Host::spawn_command("demo", &data_dir, None, true);
+        let mut host = Host::spawn_command("demo", &data_dir, None, true, false);
         host._tmp = Some(tmp);
         host
     }
 
     fn spawn(data_dir: &Path, config: Option<String>, admin_env: bool) -> Host {
-        Host::spawn_command("serve", data_dir, config, admin_env)
+        Host::spawn_command("serve", data_dir, config, admin_env, false)
     }
 
     fn spawn_command(
@@ -70,6 +83,7 @@ impl Host {
         data_dir: &Path,
         config: Option<String>,
         admin_env: bool,
+        own_cache: bool,
     ) -> Host {
         std::fs::create_dir_all(data_dir).unwrap();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_sidecoach"));
@@ -85,6 +99,11 @@ impl Host {
             .stderr(Stdio::inherit());
         if admin_env {
             cmd.env("SIDECOACH_ADMIN_TOKEN", ADMIN);
+        }
+        if own_cache {
+            cmd.env_remove("SIDECOACH_CACHE_DIR");
+        } else {
+            cmd.env("SIDECOACH_CACHE_DIR", shared_compile_cache());
         }
         if let Some(text) = &config {
             let path = data_dir.join("../sidecoach.toml");
@@ -127,6 +146,7 @@ impl Host {
             data_dir: data_dir.to_path_buf(),
             config,
             admin_env,
+            own_cache,
             _tmp: None,
             banner,
         }
@@ -138,7 +158,13 @@ impl Host {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
         let tmp = self._tmp.take();
-        let mut next = Host::spawn(&self.data_dir, self.config.clone(), self.admin_env);
+        let mut next = Host::spawn_command(
+            "serve",
+            &self.data_dir,
+            self.config.clone(),
+            self.admin_env,
+            self.own_cache,
+        );
         next._tmp = tmp;
         next
     }
@@ -170,6 +196,14 @@ impl Host {
             http: reqwest::Client::new(),
         }
     }
+}
+
+/// The compile cache every test host shares: each reference plugin is
+/// compiled once per test run instead of once per host. Entries are keyed
+/// by component and engine settings and written by atomic rename, so hosts
+/// with other settings, or racing to write one entry, stay correct.
+pub fn shared_compile_cache() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("compile-cache")
 }
 
 impl Drop for Host {

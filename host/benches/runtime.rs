@@ -15,6 +15,7 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use sidecoach::clock::sha256_hex;
 use sidecoach::model::{
     Answer, AnswerValue, AutoFailPolicy, Criterion, EvaluationEvent, Form, FormSection, NaPolicy,
     NaRedistribution, Normalization, PluginKind, ScoringSettings, Weighting,
@@ -22,7 +23,7 @@ use sidecoach::model::{
 use sidecoach::runtime::bindings::v0_1_0::{scorer::Scorer, types as w};
 use sidecoach::runtime::sandbox::HostState;
 use sidecoach::runtime::{
-    CallFuture, EffectiveGrants, EngineOptions, Instance, LoadedPlugin, PluginEngine, sha256_hex,
+    CallFuture, EffectiveGrants, EngineOptions, Instance, LoadedPlugin, PluginEngine,
 };
 use sidecoach_plugin_artifacts::reference::REFERENCE_SCORER;
 

@@ -45,7 +45,7 @@ use sidecoach::model::{
     Agent, Answer, AnswerValue, AutoFailPolicy, Criterion, Evaluation, EvaluationEvent, Form,
     FormSection, NaPolicy, NaRedistribution, Normalization, Outcome, ScoringSettings, Weighting,
 };
-use sidecoach::records::{Filter, Records};
+use sidecoach::records::{Filter, Records, Term};
 use sidecoach::runtime::Runtime;
 use sidecoach::store::Store;
 
@@ -437,7 +437,7 @@ fn read_back(records: &Records) -> (Form, Vec<Evaluation>) {
     loop {
         let page = records
             .evaluations(Filter {
-                term: Some(("form", FORM_ID.into())),
+                term: Some(Term::Form(FORM_ID.into())),
                 cursor,
                 limit: Some(1000),
                 ..Filter::default()

@@ -17,7 +17,7 @@ use crate::model::{
     AgentDings, Evaluation, Feedback, Form, Mean, Outcome, RatingKind, TimestampMs, TopicFocus,
     TopicReport, TrendReport, WeekTrend,
 };
-use crate::records::{Filter, RecordError, Records};
+use crate::records::{Filter, RecordError, Records, Term};
 
 const DAY_MS: i64 = 86_400_000;
 const WEEK_MS: i64 = 7 * DAY_MS;
@@ -43,8 +43,8 @@ impl Scope {
     /// Its records in `[from, to)`.
     fn window(&self, from: i64, to: i64) -> Filter {
         match self {
-            Scope::Agent(a) => Filter::term("agent", a.clone()),
-            Scope::Team(t) => Filter::term("team", t.clone()),
+            Scope::Agent(a) => Filter::term(Term::Agent(a.clone())),
+            Scope::Team(t) => Filter::term(Term::Team(t.clone())),
             Scope::All => Filter::default(),
         }
         .between(from, to)

@@ -111,7 +111,7 @@ impl Auth {
             name: name.into(),
             role,
             agent_id,
-            created_at_ms: crate::runtime::now_ms(),
+            created_at_ms: crate::clock::now_ms(),
         };
         self.store.put_token(&hash_token(token), &record).await
     }

@@ -265,9 +265,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let mut config = crate::demo::config()?;
             config.listen = listen;
             config.data_dir = data_dir;
-            if let Ok(t) = std::env::var(env::ADMIN_TOKEN) {
-                config.admin_token = Some(t);
-            }
+            // `--listen` and `--data-dir` (with their own env) win; the
+            // admin token and the compile cache come from the environment.
+            config.apply_env(|k| {
+                [env::ADMIN_TOKEN, env::CACHE_DIR]
+                    .contains(&k)
+                    .then(|| std::env::var(k).ok())
+                    .flatten()
+            })?;
             serve_demo(config).await
         }
         Command::Plugin { command, remote } => {
@@ -327,7 +332,7 @@ async fn serve_with(config: Config, demo: bool) -> anyhow::Result<()> {
     let data_dir = config.data_dir.clone();
     let app = crate::App::open(config).await?;
     if demo {
-        match crate::demo::load(&app.state.ingest, &app.state.records).await? {
+        match crate::demo::load(&app.services.ingest, &app.services.records).await? {
             Some(summary) => println!("demo data loaded: {summary}"),
             None => println!("demo data already present in {}", data_dir.display()),
         }
@@ -336,8 +341,8 @@ async fn serve_with(config: Config, demo: bool) -> anyhow::Result<()> {
         println!("first start: created an admin API token (shown once, stored hashed):\n  {token}");
     }
     let plugins: Vec<_> = app
-        .state
-        .runtime
+        .services
+        .plugins
         .list()
         .into_iter()
         .map(|p| format!("{}@{}", p.id, p.version))

@@ -329,6 +329,9 @@ pub mod env {
     pub const DATA_DIR: &str = "SIDECOACH_DATA_DIR";
     /// Overrides `admin_token`.
     pub const ADMIN_TOKEN: &str = "SIDECOACH_ADMIN_TOKEN";
+    /// Overrides `runtime.cache_dir` (several hosts may share one
+    /// compile cache: entries are keyed by component and engine settings).
+    pub const CACHE_DIR: &str = "SIDECOACH_CACHE_DIR";
 }
 
 impl Config {
@@ -409,6 +412,9 @@ impl Config {
         }
         if let Some(v) = get(env::ADMIN_TOKEN).filter(|v| !v.is_empty()) {
             self.admin_token = Some(v);
+        }
+        if let Some(v) = get(env::CACHE_DIR).filter(|v| !v.is_empty()) {
+            self.runtime.cache_dir = Some(PathBuf::from(v));
         }
         Ok(())
     }

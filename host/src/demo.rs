@@ -219,7 +219,7 @@ async fn mentoring(records: &Records, agents: &[String]) -> anyhow::Result<()> {
 async fn schedule(records: &Records, agents: &[String]) -> anyhow::Result<()> {
     use crate::model::{Shift, StaffingInterval};
     const DAY: i64 = 86_400_000;
-    let monday = crate::analytics::week_start(crate::runtime::now_ms()) + 7 * DAY;
+    let monday = crate::analytics::week_start(crate::clock::now_ms()) + 7 * DAY;
     let mut intervals = Vec::new();
     for day in 0..5 {
         for (q, queue) in QUEUES.iter().enumerate() {
@@ -613,7 +613,7 @@ pub async fn load(ingest: &Ingest, records: &Records) -> anyhow::Result<Option<S
     let config = config()?;
     prepare(records).await?;
     let mut summary = Summary::default();
-    for (source, d) in deliveries(crate::runtime::now_ms(), &config)? {
+    for (source, d) in deliveries(crate::clock::now_ms(), &config)? {
         summary.deliveries += 1;
         let report = match ingest.deliver(&source, d).await {
             Ok(r) => r,

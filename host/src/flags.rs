@@ -13,6 +13,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::clock::now_ms;
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::model::{
@@ -20,7 +21,7 @@ use crate::model::{
     FlagSubject, Form, Interaction, InteractionEvent, RatingKind, Severity, Team, TimestampMs,
 };
 use crate::records::{RecordError, Records, deadline};
-use crate::runtime::{Runtime, now_ms};
+use crate::runtime::Runtime;
 
 /// A freshly stored record to run the rules over.
 #[derive(Clone, Debug)]
@@ -78,26 +79,7 @@ impl Subject {
                 }
                 Event::Evaluation(event)
             }
-            Subject::Interaction(i) => Event::Interaction(InteractionEvent {
-                external_id: i.external_id.clone(),
-                agent_vendor_id: None,
-                channel: i.channel,
-                direction: i.direction,
-                started_at: i.started_at,
-                ended_at: i.ended_at,
-                handle_ms: i.handle_ms,
-                talk_ms: i.talk_ms,
-                hold_ms: i.hold_ms,
-                after_work_ms: i.after_work_ms,
-                non_talk_ms: i.non_talk_ms,
-                agent_interruptions: i.agent_interruptions,
-                related_external_ids: i.related_external_ids.clone(),
-                queue: i.queue.clone(),
-                topics: i.topics.clone(),
-                sentiment: i.sentiment.clone(),
-                wrap_up: i.wrap_up.clone(),
-                updated_at: i.updated_at,
-            }),
+            Subject::Interaction(i) => Event::Interaction(InteractionEvent::from(i)),
         }
     }
 }

@@ -23,6 +23,7 @@ use std::time::Instant;
 use base64::Engine as _;
 use serde::Serialize;
 
+use crate::clock::{now_ms, sha256_hex};
 use crate::config::{Config, Source};
 use crate::metrics::Metrics;
 use crate::model::{
@@ -31,9 +32,8 @@ use crate::model::{
     StaffingInterval,
 };
 use crate::pipeline::{Fresh, Pipeline};
-use crate::records::{Filter, RecordError, Records};
-use crate::runtime::{Runtime, RuntimeError, now_ms, sha256_hex};
-use crate::store::Upserted;
+use crate::records::{Filter, RecordError, Records, Term, Upserted};
+use crate::runtime::{Runtime, RuntimeError};
 
 /// One HTTP delivery as the vendor made it.
 #[derive(Clone, Debug)]
@@ -253,8 +253,18 @@ impl Ingest {
         self.run(source, delivery, None).await
     }
 
-    /// Replay one dead letter through the source's current adapter.
-    pub async fn replay(&self, id: &str) -> Result<ReplayResult, IngestError> {
+    /// Replay one dead letter through the source's current adapter, on
+    /// behalf of `actor` (audited).
+    pub async fn replay(&self, id: &str, actor: &str) -> Result<ReplayResult, IngestError> {
+        let result = self.replay_one(id).await?;
+        let state = format!("{:?}", result.state).to_lowercase();
+        self.records
+            .audit(actor, "dead_letter.replay", id, Some(state))
+            .await?;
+        Ok(result)
+    }
+
+    async fn replay_one(&self, id: &str) -> Result<ReplayResult, IngestError> {
         let dead = self.records.dead_letter(id)?;
         let body = base64::engine::general_purpose::STANDARD
             .decode(&dead.body_base64)
@@ -304,15 +314,20 @@ impl Ingest {
         })
     }
 
-    /// Replay every open dead letter of a source, oldest first.
-    pub async fn replay_source(&self, source: &str) -> Result<ReplaySummary, IngestError> {
+    /// Replay every open dead letter of a source, oldest first, on behalf
+    /// of `actor` (audited once for the source).
+    pub async fn replay_source(
+        &self,
+        source: &str,
+        actor: &str,
+    ) -> Result<ReplaySummary, IngestError> {
         self.source(source)?;
         let mut summary = ReplaySummary::default();
         let mut cursor = None;
         let mut ids = Vec::new();
         loop {
             let page = self.records.dead_letters(Filter {
-                term: Some(("source_state", format!("{source}/open"))),
+                term: Some(Term::SourceState(source.to_string(), "open".into())),
                 cursor,
                 limit: Some(1000),
                 ..Filter::default()
@@ -324,7 +339,7 @@ impl Ingest {
             }
         }
         for id in ids {
-            let r = self.replay(&id).await?;
+            let r = self.replay_one(&id).await?;
             summary.replayed += 1;
             match r.state {
                 DeadLetterState::Resolved => summary.resolved += 1,
@@ -332,6 +347,13 @@ impl Ingest {
             }
             summary.results.push(r);
         }
+        let detail = format!(
+            "{} replayed, {} resolved",
+            summary.replayed, summary.resolved
+        );
+        self.records
+            .audit(actor, "source.replay", source, Some(detail))
+            .await?;
         Ok(summary)
     }
 
@@ -675,28 +697,9 @@ impl Ingest {
             return Ok((Stored::Duplicate, None));
         }
         let incoming = Interaction {
-            id: String::new(),
             source: source.to_string(),
-            external_id: i.external_id,
             agent_id: agent.map(|(id, _)| id),
-            team_id: None,
-            channel: i.channel,
-            direction: i.direction,
-            started_at: i.started_at,
-            ended_at: i.ended_at,
-            handle_ms: i.handle_ms,
-            talk_ms: i.talk_ms,
-            hold_ms: i.hold_ms,
-            after_work_ms: i.after_work_ms,
-            non_talk_ms: i.non_talk_ms,
-            agent_interruptions: i.agent_interruptions,
-            related_external_ids: i.related_external_ids,
-            queue: i.queue,
-            topics: i.topics,
-            sentiment: i.sentiment,
-            wrap_up: i.wrap_up,
-            updated_at: i.updated_at,
-            received_at: 0,
+            ..Interaction::from(i)
         };
         let mut merged = match existing {
             Some(old) => merge_interaction(old, incoming),

@@ -39,6 +39,7 @@ pub mod analytics;
 pub mod api;
 pub mod auth;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod flags;
@@ -47,30 +48,59 @@ pub mod live;
 pub mod mentoring;
 pub mod metrics;
 pub mod model;
+pub mod operations;
 pub mod pipeline;
+pub mod plugins;
 pub mod records;
 pub mod runtime;
 pub mod scheduling;
 pub mod scoring;
 pub mod store;
+pub mod tokens;
 
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
 
-use crate::api::AppState;
 use crate::auth::Auth;
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::runtime::Runtime;
 use crate::store::Store;
 
+/// The services the HTTP API (or a program embedding the host) works
+/// through, one per capability. Cheap to clone: each holds shared handles.
+#[derive(Clone)]
+pub struct Services {
+    /// Bearer tokens to principals (the API's access layer).
+    pub auth: Auth,
+    /// Issuing tokens.
+    pub tokens: tokens::Tokens,
+    /// Installing, operating and invoking plugins.
+    pub plugins: plugins::Plugins,
+    /// The coaching records: agents, teams, forms, vendor records,
+    /// identities, dead letters, sessions, audit.
+    pub records: records::Records,
+    /// Vendor deliveries through adapter plugins, dead-letter replay.
+    pub ingest: ingest::Ingest,
+    /// What follows a write (scoring, flags, alerts, recognitions, live
+    /// feed), and the alert lifecycle.
+    pub pipeline: pipeline::Pipeline,
+    /// Trends and topic focus.
+    pub analytics: analytics::Analytics,
+    /// Staffing figures and the session planner.
+    pub scheduling: scheduling::service::Scheduling,
+    /// The mentoring program.
+    pub mentoring: mentoring::Mentoring,
+    /// Readiness, metrics, sources.
+    pub ops: operations::Operations,
+}
+
 /// A started host: store open, plugins loaded, ready to serve.
 pub struct App {
-    /// Shared state for the router.
-    pub state: AppState,
+    /// The services, for the router or an embedding program.
+    pub services: Services,
     /// An admin token created on first start (no token configured and none
     /// stored yet), to be shown to the operator once.
     pub first_admin_token: Option<String>,
@@ -78,7 +108,7 @@ pub struct App {
 
 impl App {
     /// Open the store, bootstrap tokens, start the runtime (installing the
-    /// reference plugins on first start).
+    /// reference plugins on first start) and build the services over them.
     pub async fn open(config: Config) -> anyhow::Result<App> {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
@@ -94,47 +124,44 @@ impl App {
         let metrics = Arc::new(Metrics::new());
         let runtime =
             Arc::new(Runtime::start(config.clone(), store.clone(), metrics.clone()).await?);
-        let records = crate::records::Records::new(store.clone());
-        let hub = crate::live::Hub::new(config.live.buffer, metrics.clone());
-        let pipeline = crate::pipeline::Pipeline::new(
+        let records = records::Records::new(store.clone());
+        let hub = live::Hub::new(config.live.buffer, metrics.clone());
+        let pipeline = pipeline::Pipeline::new(
             runtime.clone(),
             records.clone(),
             config.clone(),
             metrics.clone(),
             hub,
         );
-        let ingest = crate::ingest::Ingest::new(
+        let ingest = ingest::Ingest::new(
             runtime.clone(),
             records.clone(),
             pipeline.clone(),
             config.clone(),
             metrics.clone(),
         );
-        let analytics = crate::analytics::Analytics::new(records.clone(), config.clone());
-        let scheduling =
-            crate::scheduling::service::Scheduling::new(records.clone(), config.clone());
-        let mentoring = crate::mentoring::Mentoring::new(
+        let analytics = analytics::Analytics::new(records.clone(), config.clone());
+        let scheduling = scheduling::service::Scheduling::new(records.clone(), config.clone());
+        let mentoring = mentoring::Mentoring::new(
             runtime.clone(),
             records.clone(),
             analytics.clone(),
             config.clone(),
         );
-        let state = AppState {
-            runtime,
-            store,
+        let services = Services {
+            tokens: tokens::Tokens::new(auth.clone(), records.clone()),
             auth,
+            plugins: plugins::Plugins::new(runtime.clone(), records.clone()),
             records,
             ingest,
+            pipeline,
             analytics,
             scheduling,
             mentoring,
-            pipeline,
-            metrics,
-            config,
-            ready: Arc::new(AtomicBool::new(true)),
+            ops: operations::Operations::new(store, runtime, metrics, config),
         };
         Ok(App {
-            state,
+            services,
             first_admin_token,
         })
     }
@@ -147,19 +174,19 @@ pub async fn serve(
     app: App,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let state = app.state.clone();
-    let ready = state.ready.clone();
-    let hub = state.pipeline.hub.clone();
-    let router = api::router(state.clone());
+    let services = app.services.clone();
+    let ops = services.ops.clone();
+    let hub = services.pipeline.hub.clone();
+    let router = api::router(services);
     axum::serve(listener, router)
         .with_graceful_shutdown(async move {
             shutdown.await;
-            ready.store(false, Ordering::SeqCst);
+            ops.stopping();
             hub.close();
             tracing::info!("shutting down: finishing in-flight requests");
         })
         .await?;
-    state.store.flush().await?;
+    app.services.ops.flush().await?;
     tracing::info!("store flushed; bye");
     Ok(())
 }

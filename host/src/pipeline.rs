@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
+use crate::clock::now_ms;
 use crate::config::Config;
 use crate::flags::{Flags, Subject};
 use crate::live::Hub;
@@ -24,10 +25,9 @@ use crate::metrics::Metrics;
 use crate::model::{
     Alert, Evaluation, Feedback, Interaction, LiveKind, Recognition, RecognitionState,
 };
-use crate::records::{RecordError, Records};
-use crate::runtime::{Runtime, now_ms};
+use crate::records::{RecordError, Records, Upserted};
+use crate::runtime::Runtime;
 use crate::scoring::Scoring;
-use crate::store::Upserted;
 
 /// Records staged by one write (a delivery or an API call) that the
 /// pipeline should look at.
@@ -274,5 +274,80 @@ impl Pipeline {
             .await?;
         }
         Ok((outcome, stored))
+    }
+
+    // ---- alert and recognition lifecycle: durable, audited where a reason
+    // is given, then published live ------------------------------------------
+
+    /// The supervisor has seen the alert.
+    pub async fn acknowledge_alert(&self, id: &str, actor: &str) -> Result<Alert, RecordError> {
+        let a = self.records.acknowledge_alert(id, actor).await?;
+        Ok(self.published_alert(a))
+    }
+
+    /// Close the alert without coaching, with the reason (audited).
+    pub async fn dismiss_alert(
+        &self,
+        id: &str,
+        actor: &str,
+        reason: String,
+    ) -> Result<Alert, RecordError> {
+        let a = self.records.dismiss_alert(id, actor, &reason).await?;
+        self.records
+            .audit(actor, "alert.dismiss", id, Some(reason))
+            .await?;
+        Ok(self.published_alert(a))
+    }
+
+    /// The alert was handled in a coaching session.
+    pub async fn coach_alert(
+        &self,
+        id: &str,
+        actor: &str,
+        session_id: &str,
+    ) -> Result<Alert, RecordError> {
+        let a = self.records.coach_alert(id, actor, session_id).await?;
+        Ok(self.published_alert(a))
+    }
+
+    /// A leader recognises a high score.
+    pub async fn acknowledge_recognition(
+        &self,
+        id: &str,
+        actor: &str,
+        note: Option<String>,
+    ) -> Result<Recognition, RecordError> {
+        let r = self
+            .records
+            .acknowledge_recognition(id, actor, note)
+            .await?;
+        self.hub.publish(
+            LiveKind::Recognition,
+            Some(&r.agent_id),
+            r.team_id.as_deref(),
+            &r,
+        );
+        Ok(r)
+    }
+
+    /// Close a session; a micro-coaching session's alerts become coached
+    /// and are published.
+    pub async fn close_session(
+        &self,
+        id: &str,
+        actor: &str,
+    ) -> Result<crate::model::CoachingSession, RecordError> {
+        let (session, alerts) = self.records.close_session(id, actor).await?;
+        for a in alerts {
+            self.published_alert(a);
+        }
+        Ok(session)
+    }
+
+    /// Publish a changed alert to live subscribers (it is durable).
+    pub fn published_alert(&self, a: Alert) -> Alert {
+        self.hub
+            .publish(LiveKind::Alert, Some(&a.agent_id), a.team_id.as_deref(), &a);
+        a
     }
 }

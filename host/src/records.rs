@@ -3,12 +3,14 @@
 //! feedback. Speaks model types; writes through the store and returns only
 //! after the write is durable.
 
+use crate::clock::now_ms;
 use crate::model::{
     Agent, AnswerValue, AuditEntry, DeadLetter, DeadLetterState, Evaluation, Feedback, Form,
     Interaction, StoredForm, Team, TimestampMs,
 };
-use crate::runtime::now_ms;
-use crate::store::{Collection, Page, Query, Record, Store, StoreError, Upserted, WriteError};
+use crate::store::{Collection, Query, Record, Store, StoreError, WriteError};
+/// The listing and write types callers of the services see.
+pub use crate::store::{Page, Term, Upserted};
 
 mod coaching;
 mod mentoring;
@@ -68,8 +70,8 @@ impl From<WriteError> for RecordError {
 /// A listing filter as the API receives it.
 #[derive(Clone, Debug, Default)]
 pub struct Filter {
-    /// One index term, e.g. `("agent", id)`.
-    pub term: Option<(&'static str, String)>,
+    /// One index term, e.g. `Term::Agent(id)`.
+    pub term: Option<Term>,
     /// Inclusive lower time bound (ms).
     pub from: Option<TimestampMs>,
     /// Exclusive upper time bound (ms).
@@ -82,9 +84,9 @@ pub struct Filter {
 
 impl Filter {
     /// Records holding one index term.
-    pub fn term(term: &'static str, value: impl Into<String>) -> Filter {
+    pub fn term(term: Term) -> Filter {
         Filter {
-            term: Some((term, value.into())),
+            term: Some(term),
             ..Filter::default()
         }
     }
@@ -259,7 +261,11 @@ impl Records {
 
     /// The agent holding a vendor identity (`source:user-id`).
     pub fn agent_by_identity(&self, identity: &str) -> Result<Option<Agent>> {
-        match self.store.agents.owner_of("identity", identity)? {
+        match self
+            .store
+            .agents
+            .owner_of(&Term::Identity(identity.to_string()))?
+        {
             Some(id) => Ok(self.store.agents.get(&id)?),
             None => Ok(None),
         }
@@ -403,7 +409,7 @@ impl Records {
     }
 
     fn latest_form(&self, id: &str) -> Result<Option<StoredForm>> {
-        Ok(self.store.forms.last("form", id)?)
+        Ok(self.store.forms.last(&Term::Form(id.to_string()))?)
     }
 
     /// A form version, or the latest.
@@ -433,20 +439,6 @@ impl Records {
             return Err(invalid("external_id", "must not be empty"));
         }
         Ok(())
-    }
-
-    /// Store an interaction; a redelivery of the same `(source,
-    /// external_id)` updates the stored one (or changes nothing).
-    pub async fn put_interaction(
-        &self,
-        i: Interaction,
-        id: Option<&str>,
-    ) -> Result<(Upserted, Interaction)> {
-        let out = self.stage_interaction(i, id)?;
-        if out.0 != Upserted::Unchanged {
-            self.store.flush().await?;
-        }
-        Ok(out)
     }
 
     /// Validate and write an interaction without flushing: for a batch that
@@ -546,19 +538,6 @@ impl Records {
 
     // ---- evaluations ---------------------------------------------------------
 
-    /// Store an evaluation after checking its answers against its form.
-    pub async fn put_evaluation(
-        &self,
-        e: Evaluation,
-        id: Option<&str>,
-    ) -> Result<(Upserted, Evaluation)> {
-        let out = self.stage_evaluation(e, id)?;
-        if out.0 != Upserted::Unchanged {
-            self.store.flush().await?;
-        }
-        Ok(out)
-    }
-
     /// Validate and write an evaluation without flushing: for a batch that
     /// flushes once ([`Records::flush`]) before it is acknowledged.
     pub fn stage_evaluation(
@@ -655,19 +634,6 @@ impl Records {
     }
 
     // ---- feedback ------------------------------------------------------------
-
-    /// Store customer feedback.
-    pub async fn put_feedback(
-        &self,
-        f: Feedback,
-        id: Option<&str>,
-    ) -> Result<(Upserted, Feedback)> {
-        let out = self.stage_feedback(f, id)?;
-        if out.0 != Upserted::Unchanged {
-            self.store.flush().await?;
-        }
-        Ok(out)
-    }
 
     /// Validate and write feedback without flushing: for a batch that
     /// flushes once ([`Records::flush`]) before it is acknowledged.
@@ -766,7 +732,7 @@ fn repoint<R: Record>(c: &Collection, from: &str, mut set: impl FnMut(&mut R)) -
     let mut moved = 0;
     loop {
         let page: Page<R> = c.list(&Query {
-            term: Some(("agent", from.to_string())),
+            term: Some(Term::Agent(from.to_string())),
             from: None,
             to: None,
             cursor: None,
@@ -877,7 +843,10 @@ impl Records {
     ) -> Result<Option<Interaction>> {
         match self.interaction_by_key(source, external_id)? {
             Some(i) => Ok(Some(i)),
-            None => Ok(self.store.interactions.last("external", external_id)?),
+            None => Ok(self
+                .store
+                .interactions
+                .last(&Term::External(external_id.to_string()))?),
         }
     }
 
@@ -934,7 +903,7 @@ impl Records {
     /// `into` (in one transaction), then its interactions, evaluations and
     /// feedback are re-pointed; `from` stays, marked `merged_into`. Running
     /// it again finishes a merge a crash interrupted. Durable on return.
-    pub async fn merge_agents(&self, into: &str, from: &str) -> Result<MergeReport> {
+    pub async fn merge_agents(&self, into: &str, from: &str, actor: &str) -> Result<MergeReport> {
         if into == from {
             return Err(invalid("from", "cannot merge an agent into itself"));
         }
@@ -979,6 +948,9 @@ impl Records {
             r.team_id = team.clone();
         })?;
         self.store.flush().await?;
+        let detail =
+            format!("merged {from} ({identities_moved} identities, {records_moved} records)");
+        self.audit(actor, "agent.merge", into, Some(detail)).await?;
         Ok(MergeReport {
             agent: target,
             merged: from.to_string(),
@@ -1003,7 +975,7 @@ impl Records {
         Ok(self
             .store
             .dead_letters
-            .last::<DeadLetter>("digest", digest)?
+            .last::<DeadLetter>(&Term::Digest(digest.to_string()))?
             .filter(|d| d.state == DeadLetterState::Open))
     }
 

@@ -10,14 +10,15 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::clock::now_ms;
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::model::{
     Evaluation, EvaluationEvent, Form, PluginError, RescoreFailure, RescoreReport, RescoreRequest,
     ScoreChange, ScoreFailure, Scorecard, StoredScorecard,
 };
-use crate::records::{Filter, RecordError, Records};
-use crate::runtime::{Runtime, RuntimeError, now_ms};
+use crate::records::{Filter, RecordError, Records, Term};
+use crate::runtime::{Runtime, RuntimeError};
 
 /// A score change smaller than this is no change.
 const EPSILON: f64 = 1e-9;
@@ -201,6 +202,7 @@ impl Scoring {
         &self,
         form_id: &str,
         req: RescoreRequest,
+        actor: &str,
     ) -> Result<RescoreReport, RecordError> {
         let latest = self.records.form(form_id, None)?;
         let plugin = req
@@ -225,7 +227,7 @@ impl Scoring {
         let mut staged = 0usize;
         loop {
             let page = self.records.evaluations(Filter {
-                term: Some(("form", form_id.to_string())),
+                term: Some(Term::Form(form_id.to_string())),
                 from: req.from,
                 to: req.to,
                 cursor: cursor.take(),
@@ -323,6 +325,18 @@ impl Scoring {
             "{plugin}@{}",
             version_ran.unwrap_or_else(|| "unknown".into())
         );
+        if report.committed {
+            let detail = format!(
+                "{}: {} evaluations, {} changed, {} outcome flips",
+                report.scorer,
+                report.evaluations,
+                report.changed.len(),
+                report.outcome_flips
+            );
+            self.records
+                .audit(actor, "form.rescore", form_id, Some(detail))
+                .await?;
+        }
         Ok(report)
     }
 

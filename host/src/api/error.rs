@@ -138,6 +138,15 @@ pub async fn json_rejections(resp: Response) -> Response {
     out
 }
 
+impl From<crate::plugins::PluginOpError> for ApiError {
+    fn from(e: crate::plugins::PluginOpError) -> ApiError {
+        match e {
+            crate::plugins::PluginOpError::Runtime(e) => e.into(),
+            crate::plugins::PluginOpError::Audit(e) => e.into(),
+        }
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         tracing::error!(error = %e, "storage failure");

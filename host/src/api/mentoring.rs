@@ -6,23 +6,19 @@
 //! on an agent's behalf.
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use serde::Deserialize;
 
-use super::records::{json_body, own_agent, query, visible};
-use super::roles::{COACHING, MANAGE, MENTOR, PARTICIPANT, READ, SELF, STAFF};
-use super::{ApiError, AppState, Caller, ErrorBody};
+use super::records::{own_agent, visible};
+use super::{ApiError, ApiJson, ApiQuery, AppState, Caller, ErrorBody};
 use crate::auth::Principal;
+use crate::clock::now_ms;
 use crate::model::{
-    AcknowledgeSession, ActionUpdate, CoachingSession, DropIn, EndPairing, Enrolment, LiveKind,
-    MatchReport, MatchRequest, MentorProfile, MentoringView, Overdue, Pairing, ProgressReport,
-    Role, TopicNeed,
+    AcknowledgeSession, ActionUpdate, CoachingSession, DropIn, EndPairing, Enrolment, MatchReport,
+    MatchRequest, MentorProfile, MentoringView, Overdue, Pairing, ProgressReport, Role, TopicNeed,
 };
-use crate::records::Filter;
-use crate::runtime::now_ms;
-use crate::store::Page;
+use crate::records::{Filter, Page, Term};
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -43,16 +39,13 @@ fn myself(who: &Principal, what: &str) -> Result<String, ApiError> {
 // ---- mentor profiles and enrolment --------------------------------------------
 
 /// `POST /v1/mentors`: the calling agent opts in (or updates their profile).
-#[utoipa::path(post, path = "/v1/mentors", tag = "mentoring", request_body(content = MentorProfile, content_type = "application/json"), responses((status = 200, description = "opted in", body = MentorProfile), (status = "default", description = "an error with a stable code (403 for anyone but the agent themself)", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/mentors", tag = "mentoring", request_body(content = MentorProfile, content_type = "application/json"), responses((status = 200, description = "opted in", body = MentorProfile), (status = "default", description = "an error with a stable code (403 for anyone but the agent themself)", body = ErrorBody)))]
 pub async fn opt_in(
     State(s): State<AppState>,
     Caller(who): Caller,
-    headers: HeaderMap,
-    body: Bytes,
+    ApiJson(mut p): ApiJson<MentorProfile>,
 ) -> Result<Json<MentorProfile>, ApiError> {
-    who.require(SELF)?;
     let me = myself(&who, "opting in as a mentor")?;
-    let mut p: MentorProfile = json_body(&headers, &body)?;
     if !p.agent_id.is_empty() && p.agent_id != me {
         return Err(forbidden(
             "an agent opts in as a mentor only for themselves",
@@ -63,39 +56,31 @@ pub async fn opt_in(
 }
 
 /// `DELETE /v1/mentors/me`: the calling agent opts out; their open pairings end.
-#[utoipa::path(delete, path = "/v1/mentors/me", tag = "mentoring", responses((status = 200, description = "opted out, with the pairings that ended", body = Vec<Pairing>), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(delete, path = "/v1/mentors/me", tag = "mentoring", responses((status = 200, description = "opted out, with the pairings that ended", body = Vec<Pairing>)))]
 pub async fn opt_out(
     State(s): State<AppState>,
     Caller(who): Caller,
 ) -> Result<Json<Vec<Pairing>>, ApiError> {
-    who.require(SELF)?;
     let me = myself(&who, "opting out")?;
     let (_, ended) = s.records.opt_out_mentor(&me).await?;
     Ok(Json(ended))
 }
 
 /// `GET /v1/mentors`: every mentor profile (opted in or out).
-#[utoipa::path(get, path = "/v1/mentors", tag = "mentoring", responses((status = 200, description = "ok", body = Vec<MentorProfile>), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
-pub async fn list_mentors(
-    State(s): State<AppState>,
-    Caller(who): Caller,
-) -> Result<Json<Vec<MentorProfile>>, ApiError> {
-    who.require(STAFF)?;
+#[utoipa::path(get, path = "/v1/mentors", tag = "mentoring", responses((status = 200, description = "ok", body = Vec<MentorProfile>)))]
+pub async fn list_mentors(State(s): State<AppState>) -> Result<Json<Vec<MentorProfile>>, ApiError> {
     Ok(Json(s.records.mentor_profiles()?))
 }
 
 /// `POST /v1/mentoring/enrol`: the calling agent enrols, acknowledging that
 /// supervisors may occasionally monitor mentoring interactions.
-#[utoipa::path(post, path = "/v1/mentoring/enrol", tag = "mentoring", request_body(content = Enrolment, content_type = "application/json"), responses((status = 200, description = "enrolled", body = Enrolment), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/mentoring/enrol", tag = "mentoring", request_body(content = Enrolment, content_type = "application/json"), responses((status = 200, description = "enrolled", body = Enrolment)))]
 pub async fn enrol(
     State(s): State<AppState>,
     Caller(who): Caller,
-    headers: HeaderMap,
-    body: Bytes,
+    ApiJson(mut e): ApiJson<Enrolment>,
 ) -> Result<Json<Enrolment>, ApiError> {
-    who.require(SELF)?;
     let me = myself(&who, "enrolling in the mentoring program")?;
-    let mut e: Enrolment = json_body(&headers, &body)?;
     if !e.agent_id.is_empty() && e.agent_id != me {
         return Err(forbidden("an agent enrols only themselves"));
     }
@@ -104,13 +89,12 @@ pub async fn enrol(
 }
 
 /// `GET /v1/agents/{id}/needs`: the agent's weakest topics (28 days).
-#[utoipa::path(get, path = "/v1/agents/{id}/needs", tag = "mentoring", params(("id" = String, Path)), responses((status = 200, description = "weakest first", body = Vec<TopicNeed>), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/agents/{id}/needs", tag = "mentoring", params(("id" = String, Path)), responses((status = 200, description = "weakest first", body = Vec<TopicNeed>)))]
 pub async fn needs(
     State(s): State<AppState>,
     Caller(who): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<TopicNeed>>, ApiError> {
-    who.require(READ)?;
     visible(&who, Some(&id), "agent", &id)?;
     let now = now_ms();
     Ok(Json(s.mentoring.needs(&id, now - 28 * DAY_MS, now + 1)?))
@@ -120,15 +104,11 @@ pub async fn needs(
 
 /// `POST /v1/mentoring/match`: needs → matcher plugin → optimal assignment
 /// → a shortlist per protégé; `commit` stores the offers.
-#[utoipa::path(post, path = "/v1/mentoring/match", tag = "mentoring", request_body(content = MatchRequest, content_type = "application/json"), responses((status = 200, description = "the shortlists", body = MatchReport), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/mentoring/match", tag = "mentoring", request_body(content = MatchRequest, content_type = "application/json"), responses((status = 200, description = "the shortlists", body = MatchReport)))]
 pub async fn run_match(
     State(s): State<AppState>,
-    Caller(who): Caller,
-    headers: HeaderMap,
-    body: Bytes,
+    ApiJson(req): ApiJson<MatchRequest>,
 ) -> Result<Json<MatchReport>, ApiError> {
-    who.require(COACHING)?;
-    let req: MatchRequest = json_body(&headers, &body)?;
     Ok(Json(s.mentoring.run_match(req, &Default::default()).await?))
 }
 
@@ -149,17 +129,15 @@ pub struct PairingParams {
 
 /// `GET /v1/pairings?protege=|mentor=`: agents see pairings they are in
 /// (their own as protégé by default).
-#[utoipa::path(get, path = "/v1/pairings", tag = "mentoring", params(PairingParams), responses((status = 200, description = "ok", body = Page<Pairing>), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/pairings", tag = "mentoring", params(PairingParams), responses((status = 200, description = "ok", body = Page<Pairing>)))]
 pub async fn list_pairings(
     State(s): State<AppState>,
     Caller(who): Caller,
-    RawQuery(q): RawQuery,
+    ApiQuery(p): ApiQuery<PairingParams>,
 ) -> Result<Json<Page<Pairing>>, ApiError> {
-    who.require(READ)?;
-    let p: PairingParams = query(q)?;
     let mut term = match (p.protege, p.mentor) {
-        (Some(a), None) => Some(("protege", a)),
-        (None, Some(m)) => Some(("mentor", m)),
+        (Some(a), None) => Some(Term::Protege(a)),
+        (None, Some(m)) => Some(Term::Mentor(m)),
         (None, None) => None,
         _ => {
             return Err(ApiError::bad_request(
@@ -171,9 +149,10 @@ pub async fn list_pairings(
     if who.role == Role::Agent {
         let own = own_agent(&who)?;
         if term.is_none() {
-            term = Some(("protege", own.to_string()));
+            term = Some(Term::Protege(own.to_string()));
         }
-        if term.as_ref().is_none_or(|(_, v)| v != own) {
+        let is_own = |t: &Term| matches!(t, Term::Protege(v) | Term::Mentor(v) if v == own);
+        if !term.as_ref().is_some_and(is_own) {
             return Err(forbidden(
                 "an agent token lists only its own pairings (?protege= or ?mentor= itself)",
             ));
@@ -194,13 +173,12 @@ fn in_pairing(who: &Principal, p: &Pairing) -> bool {
 }
 
 /// `POST /v1/pairings/{id}/accept`: the protégé picks this offer.
-#[utoipa::path(post, path = "/v1/pairings/{id}/accept", tag = "mentoring", params(("id" = String, Path)), responses((status = 200, description = "accepted", body = Pairing), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/pairings/{id}/accept", tag = "mentoring", params(("id" = String, Path)), responses((status = 200, description = "accepted", body = Pairing)))]
 pub async fn accept(
     State(s): State<AppState>,
     Caller(who): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Pairing>, ApiError> {
-    who.require(PARTICIPANT)?;
     let p = s.records.pairing(&id)?;
     if who.role == Role::Agent && who.agent_id.as_deref() != Some(p.protege_id.as_str()) {
         return Err(forbidden("only the protégé chooses among their offers"));
@@ -209,16 +187,13 @@ pub async fn accept(
 }
 
 /// `POST /v1/pairings/{id}/end {"reason"}`: end it and re-match the protégé.
-#[utoipa::path(post, path = "/v1/pairings/{id}/end", tag = "mentoring", params(("id" = String, Path)), request_body(content = EndPairing, content_type = "application/json"), responses((status = 200, description = "ended, with the protégé's new offers", body = MatchReport), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/pairings/{id}/end", tag = "mentoring", params(("id" = String, Path)), request_body(content = EndPairing, content_type = "application/json"), responses((status = 200, description = "ended, with the protégé's new offers", body = MatchReport)))]
 pub async fn end(
     State(s): State<AppState>,
     Caller(who): Caller,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    ApiJson(req): ApiJson<EndPairing>,
 ) -> Result<Json<MatchReport>, ApiError> {
-    who.require(PARTICIPANT)?;
-    let req: EndPairing = json_body(&headers, &body)?;
     let p = s.records.pairing(&id)?;
     if who.role == Role::Agent && !in_pairing(&who, &p) {
         return Err(forbidden("an agent ends only their own pairings"));
@@ -229,79 +204,41 @@ pub async fn end(
 
 /// `POST /v1/pairings/{id}/drop-in`: a supervisor monitors a mentoring
 /// pairing; refused unless both agents acknowledged monitoring; audited.
-#[utoipa::path(post, path = "/v1/pairings/{id}/drop-in", tag = "mentoring", params(("id" = String, Path)), request_body(content = DropIn, content_type = "application/json"), responses((status = 200, description = "allowed and audited", body = Pairing), (status = "default", description = "an error with a stable code (409 without the agents' acknowledgement)", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/pairings/{id}/drop-in", tag = "mentoring", params(("id" = String, Path)), request_body(content = DropIn, content_type = "application/json"), responses((status = 200, description = "allowed and audited", body = Pairing), (status = "default", description = "an error with a stable code (409 without the agents' acknowledgement)", body = ErrorBody)))]
 pub async fn drop_in(
     State(s): State<AppState>,
     Caller(who): Caller,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    body: Option<ApiJson<DropIn>>,
 ) -> Result<Json<Pairing>, ApiError> {
-    who.require(MANAGE)?;
-    let req: DropIn = if body.is_empty() {
-        DropIn::default()
-    } else {
-        json_body(&headers, &body)?
-    };
-    let p = match s.mentoring.check_drop_in(&id) {
-        Ok(p) => p,
-        Err(e) => {
-            s.records
-                .audit(
-                    &who.name,
-                    "mentoring.drop-in.refused",
-                    &id,
-                    Some(e.to_string()),
-                )
-                .await?;
-            return Err(e.into());
-        }
-    };
-    s.records
-        .audit(
-            &who.name,
-            "mentoring.drop-in",
-            &id,
-            Some(format!(
-                "mentor {}, protégé {}{}",
-                p.mentor_id,
-                p.protege_id,
-                req.note.map(|n| format!(": {n}")).unwrap_or_default()
-            )),
-        )
-        .await?;
-    Ok(Json(p))
+    let req = body.map_or_else(DropIn::default, |b| b.0);
+    Ok(Json(s.mentoring.drop_in(&id, &who.name, req.note).await?))
 }
 
 /// `POST /v1/pairings/{id}/reports`: the mentor's progress report.
-#[utoipa::path(post, path = "/v1/pairings/{id}/reports", tag = "mentoring", params(("id" = String, Path)), request_body(content = ProgressReport, content_type = "application/json"), responses((status = 201, description = "filed", body = ProgressReport), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/pairings/{id}/reports", tag = "mentoring", params(("id" = String, Path)), request_body(content = ProgressReport, content_type = "application/json"), responses((status = 201, description = "filed", body = ProgressReport)))]
 pub async fn file_report(
     State(s): State<AppState>,
     Caller(who): Caller,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    ApiJson(r): ApiJson<ProgressReport>,
 ) -> Result<(StatusCode, Json<ProgressReport>), ApiError> {
-    who.require(MENTOR)?;
     let p = s.records.pairing(&id)?;
     if who.role == Role::Agent && who.agent_id.as_deref() != Some(p.mentor_id.as_str()) {
         return Err(forbidden(
             "only the pairing's mentor files its progress reports",
         ));
     }
-    let r: ProgressReport = json_body(&headers, &body)?;
     Ok((StatusCode::CREATED, Json(s.mentoring.report(&id, r).await?)))
 }
 
 /// `GET /v1/agents/{id}/mentoring`: a protégé's pairings and mentors'
 /// reports beside their score trend, for their supervisor.
-#[utoipa::path(get, path = "/v1/agents/{id}/mentoring", tag = "mentoring", params(("id" = String, Path)), responses((status = 200, description = "ok", body = MentoringView), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/agents/{id}/mentoring", tag = "mentoring", params(("id" = String, Path)), responses((status = 200, description = "ok", body = MentoringView)))]
 pub async fn view(
     State(s): State<AppState>,
-    Caller(who): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<MentoringView>, ApiError> {
-    who.require(COACHING)?;
     Ok(Json(s.mentoring.view(&id)?))
 }
 
@@ -309,69 +246,50 @@ pub async fn view(
 
 /// `PUT /v1/sessions/{id}`: the session's content (targets, behaviours,
 /// root causes, action plan, notes, links, follow-up).
-#[utoipa::path(put, path = "/v1/sessions/{id}", tag = "sessions", params(("id" = String, Path)), request_body(content = CoachingSession, content_type = "application/json"), responses((status = 200, description = "updated", body = CoachingSession), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(put, path = "/v1/sessions/{id}", tag = "sessions", params(("id" = String, Path)), request_body(content = CoachingSession, content_type = "application/json"), responses((status = 200, description = "updated", body = CoachingSession)))]
 pub async fn update_session(
     State(s): State<AppState>,
-    Caller(who): Caller,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    ApiJson(session): ApiJson<CoachingSession>,
 ) -> Result<Json<CoachingSession>, ApiError> {
-    who.require(COACHING)?;
-    let session: CoachingSession = json_body(&headers, &body)?;
     Ok(Json(s.records.update_session(&id, session).await?))
 }
 
 /// `POST /v1/sessions/{id}/acknowledge {"comment"}`: the coached agent.
-#[utoipa::path(post, path = "/v1/sessions/{id}/acknowledge", tag = "sessions", params(("id" = String, Path)), request_body(content = AcknowledgeSession, content_type = "application/json"), responses((status = 200, description = "acknowledged", body = CoachingSession), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/sessions/{id}/acknowledge", tag = "sessions", params(("id" = String, Path)), request_body(content = AcknowledgeSession, content_type = "application/json"), responses((status = 200, description = "acknowledged", body = CoachingSession)))]
 pub async fn acknowledge_session(
     State(s): State<AppState>,
     Caller(who): Caller,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    body: Option<ApiJson<AcknowledgeSession>>,
 ) -> Result<Json<CoachingSession>, ApiError> {
-    who.require(SELF)?;
     myself(&who, "acknowledging a session")?;
     let session = s.records.session(&id)?;
     visible(&who, Some(&session.agent_id), "session", &id)?;
-    let req: AcknowledgeSession = if body.is_empty() {
-        AcknowledgeSession::default()
-    } else {
-        json_body(&headers, &body)?
-    };
+    let req = body.map_or_else(AcknowledgeSession::default, |b| b.0);
     Ok(Json(s.records.acknowledge_session(&id, req.comment).await?))
 }
 
 /// `POST /v1/sessions/{id}/close`: the coach closes the session; a
 /// micro-coaching session's alerts become coached.
-#[utoipa::path(post, path = "/v1/sessions/{id}/close", tag = "sessions", params(("id" = String, Path)), responses((status = 200, description = "closed", body = CoachingSession), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/sessions/{id}/close", tag = "sessions", params(("id" = String, Path)), responses((status = 200, description = "closed", body = CoachingSession)))]
 pub async fn close_session(
     State(s): State<AppState>,
     Caller(who): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<CoachingSession>, ApiError> {
-    who.require(COACHING)?;
-    let (session, alerts) = s.records.close_session(&id, &who.name).await?;
-    for a in &alerts {
-        s.pipeline
-            .hub
-            .publish(LiveKind::Alert, Some(&a.agent_id), a.team_id.as_deref(), a);
-    }
-    Ok(Json(session))
+    Ok(Json(s.pipeline.close_session(&id, &who.name).await?))
 }
 
 /// `POST /v1/sessions/{id}/action-items/{n} {"status"}`: the coach or the
 /// item's owner moves one action item.
-#[utoipa::path(post, path = "/v1/sessions/{id}/action-items/{n}", tag = "sessions", params(("id" = String, Path), ("n" = usize, Path)), request_body(content = ActionUpdate, content_type = "application/json"), responses((status = 200, description = "updated", body = CoachingSession), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/sessions/{id}/action-items/{n}", tag = "sessions", params(("id" = String, Path), ("n" = usize, Path)), request_body(content = ActionUpdate, content_type = "application/json"), responses((status = 200, description = "updated", body = CoachingSession)))]
 pub async fn update_action(
     State(s): State<AppState>,
     Caller(who): Caller,
     Path((id, n)): Path<(String, usize)>,
-    headers: HeaderMap,
-    body: Bytes,
+    ApiJson(req): ApiJson<ActionUpdate>,
 ) -> Result<Json<CoachingSession>, ApiError> {
-    who.require(PARTICIPANT)?;
     let session = s.records.session(&id)?;
     if who.role == Role::Agent {
         let own = own_agent(&who)?;
@@ -380,7 +298,6 @@ pub async fn update_action(
             return Err(forbidden("an agent updates only action items they own"));
         }
     }
-    let req: ActionUpdate = json_body(&headers, &body)?;
     Ok(Json(s.records.set_action_status(&id, n, req.status).await?))
 }
 
@@ -395,14 +312,11 @@ pub struct OverdueParams {
 
 /// `GET /v1/coaching/overdue?coach=`: a coach's overdue follow-ups and
 /// action items.
-#[utoipa::path(get, path = "/v1/coaching/overdue", tag = "sessions", params(OverdueParams), responses((status = 200, description = "ok", body = Overdue), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/coaching/overdue", tag = "sessions", params(OverdueParams), responses((status = 200, description = "ok", body = Overdue)))]
 pub async fn overdue(
     State(s): State<AppState>,
-    Caller(who): Caller,
-    RawQuery(q): RawQuery,
+    ApiQuery(p): ApiQuery<OverdueParams>,
 ) -> Result<Json<Overdue>, ApiError> {
-    who.require(COACHING)?;
-    let p: OverdueParams = query(q)?;
     s.records.agent(&p.coach)?;
     Ok(Json(s.records.overdue(&p.coach, now_ms())?))
 }

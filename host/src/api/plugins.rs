@@ -5,52 +5,42 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Multipart, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use base64::Engine as _;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::{ApiError, AppState, Caller, ErrorBody};
+use super::{ApiError, ApiJson, AppState, Caller};
 use crate::model::{EvaluationEvent, Event, Form, InboundRequest, Mentor, PluginKind, Protege};
 use crate::runtime::{CallReport, FailedCall, Installed, PluginDetail, PluginStatus};
 
-use super::roles::{PLUGIN_READ as READ, PLUGIN_WRITE as WRITE};
-
 /// `GET /v1/plugins`
-#[utoipa::path(get, path = "/v1/plugins", tag = "plugins", responses((status = 200, description = "ok", body = Vec<PluginStatus>), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
-pub async fn list(
-    State(s): State<AppState>,
-    Caller(who): Caller,
-) -> Result<Json<Vec<PluginStatus>>, ApiError> {
-    who.require(READ)?;
-    Ok(Json(s.runtime.list()))
+#[utoipa::path(get, path = "/v1/plugins", tag = "plugins", responses((status = 200, description = "ok", body = Vec<PluginStatus>)))]
+pub async fn list(State(s): State<AppState>) -> Result<Json<Vec<PluginStatus>>, ApiError> {
+    Ok(Json(s.plugins.list()))
 }
 
 /// `GET /v1/plugins/{id}`
-#[utoipa::path(get, path = "/v1/plugins/{id}", tag = "plugins", params(("id" = String, Path)), responses((status = 200, description = "ok", body = PluginDetail), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/plugins/{id}", tag = "plugins", params(("id" = String, Path)), responses((status = 200, description = "ok", body = PluginDetail)))]
 pub async fn inspect(
     State(s): State<AppState>,
-    Caller(who): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<PluginDetail>, ApiError> {
-    who.require(READ)?;
-    Ok(Json(s.runtime.inspect(&id)?))
+    Ok(Json(s.plugins.inspect(&id)?))
 }
 
 /// `POST /v1/plugins`: multipart with a `manifest` part (plugin.toml) and a
 /// `component` part (the .wasm). A new id installs; a new version of an
 /// installed id upgrades; the same component again changes nothing.
-#[utoipa::path(post, path = "/v1/plugins", tag = "plugins", request_body(content = inline(InstallForm), content_type = "multipart/form-data"), responses((status = 201, description = "installed or upgraded; 200 when unchanged", body = Installed), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/plugins", tag = "plugins", request_body(content = inline(InstallForm), content_type = "multipart/form-data"), responses((status = 201, description = "installed or upgraded; 200 when unchanged", body = Installed)))]
 pub async fn install(
     State(s): State<AppState>,
     Caller(who): Caller,
     form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<(StatusCode, Json<Installed>), ApiError> {
-    // The role is checked before the body is looked at.
-    who.require(WRITE)?;
+    // The route's access layer checked the role before the body was read.
     let mut form = form.map_err(|e| {
         ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -103,20 +93,9 @@ pub async fn install(
         )
     })?;
     let installed = s
-        .runtime
-        .install(&manifest, component.to_vec(), false)
+        .plugins
+        .install(&who.name, &manifest, component.to_vec())
         .await?;
-    if installed.action != "unchanged" {
-        let detail = format!("{} version {}", installed.action, installed.status.version);
-        s.records
-            .audit(
-                &who.name,
-                "plugin.install",
-                &installed.status.id,
-                Some(detail),
-            )
-            .await?;
-    }
     let status = if installed.action == "unchanged" {
         StatusCode::OK
     } else {
@@ -126,63 +105,33 @@ pub async fn install(
 }
 
 /// `POST /v1/plugins/{id}/enable` (also clears a breaker trip)
-#[utoipa::path(post, path = "/v1/plugins/{id}/enable", tag = "plugins", params(("id" = String, Path)), responses((status = 200, description = "ok", body = PluginStatus), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/plugins/{id}/enable", tag = "plugins", params(("id" = String, Path)), responses((status = 200, description = "ok", body = PluginStatus)))]
 pub async fn enable(
     State(s): State<AppState>,
     Caller(who): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<PluginStatus>, ApiError> {
-    who.require(WRITE)?;
-    let status = s.runtime.enable(&id).await?;
-    s.records
-        .audit(
-            &who.name,
-            "plugin.enable",
-            &id,
-            Some(format!("version {}", status.version)),
-        )
-        .await?;
-    Ok(Json(status))
+    Ok(Json(s.plugins.enable(&who.name, &id).await?))
 }
 
 /// `POST /v1/plugins/{id}/disable`
-#[utoipa::path(post, path = "/v1/plugins/{id}/disable", tag = "plugins", params(("id" = String, Path)), responses((status = 200, description = "ok", body = PluginStatus), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/plugins/{id}/disable", tag = "plugins", params(("id" = String, Path)), responses((status = 200, description = "ok", body = PluginStatus)))]
 pub async fn disable(
     State(s): State<AppState>,
     Caller(who): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<PluginStatus>, ApiError> {
-    who.require(WRITE)?;
-    let status = s.runtime.disable(&id).await?;
-    s.records
-        .audit(
-            &who.name,
-            "plugin.disable",
-            &id,
-            Some(format!("version {}", status.version)),
-        )
-        .await?;
-    Ok(Json(status))
+    Ok(Json(s.plugins.disable(&who.name, &id).await?))
 }
 
 /// `POST /v1/plugins/{id}/rollback`
-#[utoipa::path(post, path = "/v1/plugins/{id}/rollback", tag = "plugins", params(("id" = String, Path)), responses((status = 200, description = "ok", body = PluginStatus), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/plugins/{id}/rollback", tag = "plugins", params(("id" = String, Path)), responses((status = 200, description = "ok", body = PluginStatus)))]
 pub async fn rollback(
     State(s): State<AppState>,
     Caller(who): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<PluginStatus>, ApiError> {
-    who.require(WRITE)?;
-    let status = s.runtime.rollback(&id).await?;
-    s.records
-        .audit(
-            &who.name,
-            "plugin.rollback",
-            &id,
-            Some(format!("version {}", status.version)),
-        )
-        .await?;
-    Ok(Json(status))
+    Ok(Json(s.plugins.rollback(&who.name, &id).await?))
 }
 
 /// Adapter invocation input: a vendor request to replay.
@@ -296,17 +245,13 @@ fn report<T: Serialize>(
 
 /// `POST /v1/plugins/{id}/invoke`: run a plugin on a JSON input shaped for
 /// its kind and return its output, logs, duration and fuel.
-#[utoipa::path(post, path = "/v1/plugins/{id}/invoke", tag = "plugins", request_body(content = Object, content_type = "application/json"), params(("id" = String, Path)), responses((status = 200, description = "ok", body = Invocation), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/plugins/{id}/invoke", tag = "plugins", request_body(content = Object, content_type = "application/json"), params(("id" = String, Path)), responses((status = 200, description = "ok", body = Invocation)))]
 pub async fn invoke(
     State(s): State<AppState>,
-    Caller(who): Caller,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    ApiJson(value): ApiJson<Value>,
 ) -> Result<Json<Invocation>, ApiError> {
-    who.require(WRITE)?;
-    let value: Value = super::records::json_body(&headers, &body)?;
-    let kind = s.runtime.status(&id)?.kind;
+    let kind = s.plugins.kind(&id)?;
     match kind {
         PluginKind::Adapter => {
             let input: AdapterInput = parse(value, kind)?;
@@ -340,25 +285,25 @@ pub async fn invoke(
                 body,
                 source_config: input.source_config.into_iter().collect(),
             };
-            report(&id, s.runtime.ingest(&id, request).await)
+            report(&id, s.plugins.ingest(&id, request).await)
         }
         PluginKind::Scorer => {
             let input: ScorerInput = parse(value, kind)?;
             report(
                 &id,
-                s.runtime.score(&id, input.form, input.evaluations).await,
+                s.plugins.score(&id, input.form, input.evaluations).await,
             )
         }
         PluginKind::Matcher => {
             let input: MatcherInput = parse(value, kind)?;
             report(
                 &id,
-                s.runtime.rank(&id, input.proteges, input.mentors).await,
+                s.plugins.rank(&id, input.proteges, input.mentors).await,
             )
         }
         PluginKind::Flagger => {
             let input: FlaggerInput = parse(value, kind)?;
-            report(&id, s.runtime.flag(&id, input.events).await)
+            report(&id, s.plugins.flag(&id, input.events).await)
         }
     }
 }

@@ -9,21 +9,16 @@
 //! stored once. Agent tokens see only their own agent's records.
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use serde::de::DeserializeOwned;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
-use super::{ApiError, AppState, Caller, ErrorBody};
+use super::{ApiError, ApiJson, ApiQuery, AppState, Caller};
 use crate::auth::Principal;
 use crate::model::{
     Agent, AuditEntry, Evaluation, Feedback, Form, Interaction, Role, StoredForm, Team,
 };
-use crate::records::{Filter, RecordError};
-use crate::store::{Page, Upserted};
-
-use super::roles::{ADMIN, ANYONE, AUDIT, EVALUATE, INGEST, MANAGE, READ, STAFF};
+use crate::records::{Filter, Page, RecordError, Term, Upserted};
 
 impl From<RecordError> for ApiError {
     fn from(e: RecordError) -> ApiError {
@@ -41,40 +36,6 @@ impl From<RecordError> for ApiError {
             RecordError::Store(s) => s.into(),
         }
     }
-}
-
-/// Parse a JSON body: 415 for another content type, 400 for bad JSON or
-/// fields that do not fit (the message names the field).
-pub(super) fn json_body<T: DeserializeOwned>(
-    headers: &HeaderMap,
-    body: &Bytes,
-) -> Result<T, ApiError> {
-    let ct = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !ct.starts_with("application/json") {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            format!("expected Content-Type: application/json, got {ct:?}"),
-        ));
-    }
-    serde_json::from_slice(body).map_err(|e| {
-        let code = if e.is_syntax() || e.is_eof() {
-            "invalid_json"
-        } else {
-            "invalid_body"
-        };
-        ApiError::bad_request(code, format!("request body: {e}"))
-    })
-}
-
-/// Parse a query string into `T` (unknown parameters refused): 400
-/// `invalid_query` naming what is wrong.
-pub(super) fn query<T: DeserializeOwned>(q: Option<String>) -> Result<T, ApiError> {
-    serde_urlencoded::from_str(q.as_deref().unwrap_or(""))
-        .map_err(|e| ApiError::bad_request("invalid_query", format!("query string: {e}")))
 }
 
 /// Listing parameters. Each route accepts the filters its description
@@ -115,10 +76,9 @@ pub struct ListParams {
 /// `allowed`, and confine agent tokens to their own records.
 pub(super) fn filter(
     who: &Principal,
-    query: Option<String>,
+    p: ListParams,
     allowed: &[&'static str],
 ) -> Result<Filter, ApiError> {
-    let p: ListParams = self::query(query)?;
     let given: Vec<(&'static str, String)> = [
         ("agent", p.agent),
         ("team", p.team),
@@ -156,11 +116,11 @@ pub(super) fn filter(
             "`limit` must be within 1..=1000",
         ));
     }
-    let mut term = given.into_iter().next();
+    let mut given = given.into_iter().next();
     if who.role == Role::Agent {
         let own = own_agent(who)?;
-        match &term {
-            None => term = Some(("agent", own.to_string())),
+        match &given {
+            None => given = Some(("agent", own.to_string())),
             Some(("agent", a)) if a == own => {}
             Some(_) => return Err(forbidden_other_agent()),
         }
@@ -168,6 +128,17 @@ pub(super) fn filter(
             return Err(forbidden_other_agent());
         }
     }
+    let term = given.map(|(name, value)| match name {
+        "agent" => Term::Agent(value),
+        "team" => Term::Team(value),
+        "topic" => Term::Topic(value),
+        "form" => Term::Form(value),
+        "interaction" => Term::Interaction(value),
+        "identity" => Term::Identity(value),
+        "supervisor" => Term::Supervisor(value),
+        "action" => Term::Action(value),
+        _ => Term::Target(value),
+    });
     Ok(Filter {
         term,
         from: p.from,
@@ -234,26 +205,21 @@ fn written<T>((outcome, record): (Upserted, T)) -> (StatusCode, Json<Written<T>>
 // ---- agents -------------------------------------------------------------------
 
 /// `POST /v1/agents`
-#[utoipa::path(post, path = "/v1/agents", tag = "agents", request_body(content = Agent, content_type = "application/json"), responses((status = 201, description = "created", body = Agent), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/agents", tag = "agents", request_body(content = Agent, content_type = "application/json"), responses((status = 201, description = "created", body = Agent)))]
 pub async fn create_agent(
     State(s): State<AppState>,
-    Caller(who): Caller,
-    headers: HeaderMap,
-    body: Bytes,
+    ApiJson(a): ApiJson<Agent>,
 ) -> Result<(StatusCode, Json<Agent>), ApiError> {
-    who.require(MANAGE)?;
-    let a: Agent = json_body(&headers, &body)?;
     Ok((StatusCode::CREATED, Json(s.records.create_agent(a).await?)))
 }
 
 /// `GET /v1/agents?team=|identity=|supervisor=`
-#[utoipa::path(get, path = "/v1/agents", tag = "agents", params(ListParams), responses((status = 200, description = "ok", body = Page<Agent>), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/agents", tag = "agents", params(ListParams), responses((status = 200, description = "ok", body = Page<Agent>)))]
 pub async fn list_agents(
     State(s): State<AppState>,
     Caller(who): Caller,
-    RawQuery(q): RawQuery,
+    ApiQuery(q): ApiQuery<ListParams>,
 ) -> Result<Json<Page<Agent>>, ApiError> {
-    who.require(STAFF)?;
     Ok(Json(s.records.agents(filter(
         &who,
         q,
@@ -262,28 +228,23 @@ pub async fn list_agents(
 }
 
 /// `GET /v1/agents/{id}`
-#[utoipa::path(get, path = "/v1/agents/{id}", tag = "agents", params(("id" = String, Path)), responses((status = 200, description = "ok", body = Agent), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/agents/{id}", tag = "agents", params(("id" = String, Path)), responses((status = 200, description = "ok", body = Agent)))]
 pub async fn get_agent(
     State(s): State<AppState>,
     Caller(who): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Agent>, ApiError> {
-    who.require(READ)?;
     visible(&who, Some(&id), "agent", &id)?;
     Ok(Json(s.records.agent(&id)?))
 }
 
 /// `PUT /v1/agents/{id}`
-#[utoipa::path(put, path = "/v1/agents/{id}", tag = "agents", request_body(content = Agent, content_type = "application/json"), params(("id" = String, Path)), responses((status = 200, description = "ok", body = Agent), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(put, path = "/v1/agents/{id}", tag = "agents", request_body(content = Agent, content_type = "application/json"), params(("id" = String, Path)), responses((status = 200, description = "ok", body = Agent)))]
 pub async fn update_agent(
     State(s): State<AppState>,
-    Caller(who): Caller,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    ApiJson(a): ApiJson<Agent>,
 ) -> Result<Json<Agent>, ApiError> {
-    who.require(MANAGE)?;
-    let a: Agent = json_body(&headers, &body)?;
     if !a.id.is_empty() && a.id != id {
         return Err(ApiError::bad_request(
             "invalid_body",
@@ -296,26 +257,21 @@ pub async fn update_agent(
 // ---- teams --------------------------------------------------------------------
 
 /// `POST /v1/teams`
-#[utoipa::path(post, path = "/v1/teams", tag = "teams", request_body(content = Team, content_type = "application/json"), responses((status = 201, description = "created", body = Team), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/teams", tag = "teams", request_body(content = Team, content_type = "application/json"), responses((status = 201, description = "created", body = Team)))]
 pub async fn create_team(
     State(s): State<AppState>,
-    Caller(who): Caller,
-    headers: HeaderMap,
-    body: Bytes,
+    ApiJson(t): ApiJson<Team>,
 ) -> Result<(StatusCode, Json<Team>), ApiError> {
-    who.require(MANAGE)?;
-    let t: Team = json_body(&headers, &body)?;
     Ok((StatusCode::CREATED, Json(s.records.create_team(t).await?)))
 }
 
 /// `GET /v1/teams?supervisor=`
-#[utoipa::path(get, path = "/v1/teams", tag = "teams", params(ListParams), responses((status = 200, description = "ok", body = Page<Team>), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/teams", tag = "teams", params(ListParams), responses((status = 200, description = "ok", body = Page<Team>)))]
 pub async fn list_teams(
     State(s): State<AppState>,
     Caller(who): Caller,
-    RawQuery(q): RawQuery,
+    ApiQuery(q): ApiQuery<ListParams>,
 ) -> Result<Json<Page<Team>>, ApiError> {
-    who.require(ANYONE)?;
     let f = if who.role == Role::Agent {
         Filter::default()
     } else {
@@ -325,27 +281,21 @@ pub async fn list_teams(
 }
 
 /// `GET /v1/teams/{id}`
-#[utoipa::path(get, path = "/v1/teams/{id}", tag = "teams", params(("id" = String, Path)), responses((status = 200, description = "ok", body = Team), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/teams/{id}", tag = "teams", params(("id" = String, Path)), responses((status = 200, description = "ok", body = Team)))]
 pub async fn get_team(
     State(s): State<AppState>,
-    Caller(who): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Team>, ApiError> {
-    who.require(ANYONE)?;
     Ok(Json(s.records.team(&id)?))
 }
 
 /// `PUT /v1/teams/{id}`
-#[utoipa::path(put, path = "/v1/teams/{id}", tag = "teams", request_body(content = Team, content_type = "application/json"), params(("id" = String, Path)), responses((status = 200, description = "ok", body = Team), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(put, path = "/v1/teams/{id}", tag = "teams", request_body(content = Team, content_type = "application/json"), params(("id" = String, Path)), responses((status = 200, description = "ok", body = Team)))]
 pub async fn update_team(
     State(s): State<AppState>,
-    Caller(who): Caller,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    ApiJson(t): ApiJson<Team>,
 ) -> Result<Json<Team>, ApiError> {
-    who.require(MANAGE)?;
-    let t: Team = json_body(&headers, &body)?;
     if !t.id.is_empty() && t.id != id {
         return Err(ApiError::bad_request(
             "invalid_body",
@@ -358,17 +308,13 @@ pub async fn update_team(
 // ---- forms --------------------------------------------------------------------
 
 /// `POST /v1/forms`: a new form, or a new version of one.
-#[utoipa::path(post, path = "/v1/forms", tag = "forms", request_body(content = Form, content_type = "application/json"), responses((status = 201, description = "created", body = StoredForm), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/forms", tag = "forms", request_body(content = Form, content_type = "application/json"), responses((status = 201, description = "created", body = StoredForm)))]
 pub async fn create_form(
     State(s): State<AppState>,
-    Caller(who): Caller,
-    headers: HeaderMap,
-    body: Bytes,
+    ApiJson(f): ApiJson<Form>,
 ) -> Result<(StatusCode, Json<StoredForm>), ApiError> {
-    who.require(MANAGE)?;
-    let f: Form = json_body(&headers, &body)?;
     if let Some(scorer) = &f.scorer {
-        match s.runtime.status(scorer) {
+        match s.plugins.status(scorer) {
             Ok(p) if p.kind == crate::model::PluginKind::Scorer => {}
             Ok(p) => {
                 return Err(RecordError::Invalid {
@@ -390,13 +336,12 @@ pub async fn create_form(
 }
 
 /// `GET /v1/forms?form=`: every stored version.
-#[utoipa::path(get, path = "/v1/forms", tag = "forms", params(ListParams), responses((status = 200, description = "ok", body = Page<StoredForm>), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/forms", tag = "forms", params(ListParams), responses((status = 200, description = "ok", body = Page<StoredForm>)))]
 pub async fn list_forms(
     State(s): State<AppState>,
     Caller(who): Caller,
-    RawQuery(q): RawQuery,
+    ApiQuery(q): ApiQuery<ListParams>,
 ) -> Result<Json<Page<StoredForm>>, ApiError> {
-    who.require(ANYONE)?;
     let f = if who.role == Role::Agent {
         Filter::default()
     } else {
@@ -406,70 +351,51 @@ pub async fn list_forms(
 }
 
 /// `GET /v1/forms/{id}`: the latest version.
-#[utoipa::path(get, path = "/v1/forms/{id}", tag = "forms", params(("id" = String, Path)), responses((status = 200, description = "ok", body = StoredForm), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/forms/{id}", tag = "forms", params(("id" = String, Path)), responses((status = 200, description = "ok", body = StoredForm)))]
 pub async fn get_form(
     State(s): State<AppState>,
-    Caller(who): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<StoredForm>, ApiError> {
-    who.require(ANYONE)?;
     Ok(Json(s.records.form(&id, None)?))
 }
 
 /// `GET /v1/forms/{id}/versions/{version}`
-#[utoipa::path(get, path = "/v1/forms/{id}/versions/{version}", tag = "forms", params(("id" = String, Path), ("version" = u32, Path)), responses((status = 200, description = "ok", body = StoredForm), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/forms/{id}/versions/{version}", tag = "forms", params(("id" = String, Path), ("version" = u32, Path)), responses((status = 200, description = "ok", body = StoredForm)))]
 pub async fn get_form_version(
     State(s): State<AppState>,
-    Caller(who): Caller,
     Path((id, version)): Path<(String, u32)>,
 ) -> Result<Json<StoredForm>, ApiError> {
-    who.require(ANYONE)?;
     Ok(Json(s.records.form(&id, Some(version))?))
 }
 
 // ---- vendor records ----------------------------------------------------------------
 
 /// `POST /v1/interactions`
-#[utoipa::path(post, path = "/v1/interactions", tag = "interactions", request_body(content = Interaction, content_type = "application/json"), responses((status = 201, description = "created; 200 when updated or unchanged (a redelivery)", body = Written<Interaction>), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/interactions", tag = "interactions", request_body(content = Interaction, content_type = "application/json"), responses((status = 201, description = "created; 200 when updated or unchanged (a redelivery)", body = Written<Interaction>)))]
 pub async fn put_interaction(
     State(s): State<AppState>,
-    Caller(who): Caller,
-    headers: HeaderMap,
-    body: Bytes,
+    ApiJson(body): ApiJson<Interaction>,
 ) -> Result<(StatusCode, Json<Written<Interaction>>), ApiError> {
-    who.require(INGEST)?;
-    Ok(written(
-        s.pipeline
-            .put_interaction(json_body(&headers, &body)?, None)
-            .await?,
-    ))
+    Ok(written(s.pipeline.put_interaction(body, None).await?))
 }
 
 /// `PUT /v1/interactions/{id}`
-#[utoipa::path(put, path = "/v1/interactions/{id}", tag = "interactions", request_body(content = Interaction, content_type = "application/json"), params(("id" = String, Path)), responses((status = 200, description = "ok", body = Written<Interaction>), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(put, path = "/v1/interactions/{id}", tag = "interactions", request_body(content = Interaction, content_type = "application/json"), params(("id" = String, Path)), responses((status = 200, description = "ok", body = Written<Interaction>)))]
 pub async fn update_interaction(
     State(s): State<AppState>,
-    Caller(who): Caller,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    ApiJson(body): ApiJson<Interaction>,
 ) -> Result<(StatusCode, Json<Written<Interaction>>), ApiError> {
-    who.require(INGEST)?;
-    Ok(written(
-        s.pipeline
-            .put_interaction(json_body(&headers, &body)?, Some(&id))
-            .await?,
-    ))
+    Ok(written(s.pipeline.put_interaction(body, Some(&id)).await?))
 }
 
 /// `GET /v1/interactions?agent=|team=|topic=&from=&to=`
-#[utoipa::path(get, path = "/v1/interactions", tag = "interactions", params(ListParams), responses((status = 200, description = "ok", body = Page<Interaction>), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/interactions", tag = "interactions", params(ListParams), responses((status = 200, description = "ok", body = Page<Interaction>)))]
 pub async fn list_interactions(
     State(s): State<AppState>,
     Caller(who): Caller,
-    RawQuery(q): RawQuery,
+    ApiQuery(q): ApiQuery<ListParams>,
 ) -> Result<Json<Page<Interaction>>, ApiError> {
-    who.require(READ)?;
     Ok(Json(s.records.interactions(filter(
         &who,
         q,
@@ -478,59 +404,43 @@ pub async fn list_interactions(
 }
 
 /// `GET /v1/interactions/{id}`
-#[utoipa::path(get, path = "/v1/interactions/{id}", tag = "interactions", params(("id" = String, Path)), responses((status = 200, description = "ok", body = Interaction), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/interactions/{id}", tag = "interactions", params(("id" = String, Path)), responses((status = 200, description = "ok", body = Interaction)))]
 pub async fn get_interaction(
     State(s): State<AppState>,
     Caller(who): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Interaction>, ApiError> {
-    who.require(READ)?;
     let r = s.records.interaction(&id)?;
     visible(&who, r.agent_id.as_deref(), "interaction", &id)?;
     Ok(Json(r))
 }
 
 /// `POST /v1/evaluations`
-#[utoipa::path(post, path = "/v1/evaluations", tag = "evaluations", request_body(content = Evaluation, content_type = "application/json"), responses((status = 201, description = "created; 200 when updated or unchanged (a redelivery)", body = Written<Evaluation>), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/evaluations", tag = "evaluations", request_body(content = Evaluation, content_type = "application/json"), responses((status = 201, description = "created; 200 when updated or unchanged (a redelivery)", body = Written<Evaluation>)))]
 pub async fn put_evaluation(
     State(s): State<AppState>,
-    Caller(who): Caller,
-    headers: HeaderMap,
-    body: Bytes,
+    ApiJson(body): ApiJson<Evaluation>,
 ) -> Result<(StatusCode, Json<Written<Evaluation>>), ApiError> {
-    who.require(EVALUATE)?;
-    Ok(written(
-        s.pipeline
-            .put_evaluation(json_body(&headers, &body)?, None)
-            .await?,
-    ))
+    Ok(written(s.pipeline.put_evaluation(body, None).await?))
 }
 
 /// `PUT /v1/evaluations/{id}`
-#[utoipa::path(put, path = "/v1/evaluations/{id}", tag = "evaluations", request_body(content = Evaluation, content_type = "application/json"), params(("id" = String, Path)), responses((status = 200, description = "ok", body = Written<Evaluation>), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(put, path = "/v1/evaluations/{id}", tag = "evaluations", request_body(content = Evaluation, content_type = "application/json"), params(("id" = String, Path)), responses((status = 200, description = "ok", body = Written<Evaluation>)))]
 pub async fn update_evaluation(
     State(s): State<AppState>,
-    Caller(who): Caller,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    ApiJson(body): ApiJson<Evaluation>,
 ) -> Result<(StatusCode, Json<Written<Evaluation>>), ApiError> {
-    who.require(EVALUATE)?;
-    Ok(written(
-        s.pipeline
-            .put_evaluation(json_body(&headers, &body)?, Some(&id))
-            .await?,
-    ))
+    Ok(written(s.pipeline.put_evaluation(body, Some(&id)).await?))
 }
 
 /// `GET /v1/evaluations?agent=|team=|form=|interaction=&from=&to=`
-#[utoipa::path(get, path = "/v1/evaluations", tag = "evaluations", params(ListParams), responses((status = 200, description = "ok", body = Page<Evaluation>), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/evaluations", tag = "evaluations", params(ListParams), responses((status = 200, description = "ok", body = Page<Evaluation>)))]
 pub async fn list_evaluations(
     State(s): State<AppState>,
     Caller(who): Caller,
-    RawQuery(q): RawQuery,
+    ApiQuery(q): ApiQuery<ListParams>,
 ) -> Result<Json<Page<Evaluation>>, ApiError> {
-    who.require(READ)?;
     Ok(Json(s.records.evaluations(filter(
         &who,
         q,
@@ -539,59 +449,43 @@ pub async fn list_evaluations(
 }
 
 /// `GET /v1/evaluations/{id}`
-#[utoipa::path(get, path = "/v1/evaluations/{id}", tag = "evaluations", params(("id" = String, Path)), responses((status = 200, description = "ok", body = Evaluation), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/evaluations/{id}", tag = "evaluations", params(("id" = String, Path)), responses((status = 200, description = "ok", body = Evaluation)))]
 pub async fn get_evaluation(
     State(s): State<AppState>,
     Caller(who): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Evaluation>, ApiError> {
-    who.require(READ)?;
     let r = s.records.evaluation(&id)?;
     visible(&who, Some(&r.agent_id), "evaluation", &id)?;
     Ok(Json(r))
 }
 
 /// `POST /v1/feedback`
-#[utoipa::path(post, path = "/v1/feedback", tag = "feedback", request_body(content = Feedback, content_type = "application/json"), responses((status = 201, description = "created; 200 when updated or unchanged (a redelivery)", body = Written<Feedback>), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/feedback", tag = "feedback", request_body(content = Feedback, content_type = "application/json"), responses((status = 201, description = "created; 200 when updated or unchanged (a redelivery)", body = Written<Feedback>)))]
 pub async fn put_feedback(
     State(s): State<AppState>,
-    Caller(who): Caller,
-    headers: HeaderMap,
-    body: Bytes,
+    ApiJson(body): ApiJson<Feedback>,
 ) -> Result<(StatusCode, Json<Written<Feedback>>), ApiError> {
-    who.require(INGEST)?;
-    Ok(written(
-        s.pipeline
-            .put_feedback(json_body(&headers, &body)?, None)
-            .await?,
-    ))
+    Ok(written(s.pipeline.put_feedback(body, None).await?))
 }
 
 /// `PUT /v1/feedback/{id}`
-#[utoipa::path(put, path = "/v1/feedback/{id}", tag = "feedback", request_body(content = Feedback, content_type = "application/json"), params(("id" = String, Path)), responses((status = 200, description = "ok", body = Written<Feedback>), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(put, path = "/v1/feedback/{id}", tag = "feedback", request_body(content = Feedback, content_type = "application/json"), params(("id" = String, Path)), responses((status = 200, description = "ok", body = Written<Feedback>)))]
 pub async fn update_feedback(
     State(s): State<AppState>,
-    Caller(who): Caller,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    ApiJson(body): ApiJson<Feedback>,
 ) -> Result<(StatusCode, Json<Written<Feedback>>), ApiError> {
-    who.require(INGEST)?;
-    Ok(written(
-        s.pipeline
-            .put_feedback(json_body(&headers, &body)?, Some(&id))
-            .await?,
-    ))
+    Ok(written(s.pipeline.put_feedback(body, Some(&id)).await?))
 }
 
 /// `GET /v1/feedback?agent=|team=|topic=|interaction=&from=&to=`
-#[utoipa::path(get, path = "/v1/feedback", tag = "feedback", params(ListParams), responses((status = 200, description = "ok", body = Page<Feedback>), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/feedback", tag = "feedback", params(ListParams), responses((status = 200, description = "ok", body = Page<Feedback>)))]
 pub async fn list_feedback(
     State(s): State<AppState>,
     Caller(who): Caller,
-    RawQuery(q): RawQuery,
+    ApiQuery(q): ApiQuery<ListParams>,
 ) -> Result<Json<Page<Feedback>>, ApiError> {
-    who.require(READ)?;
     Ok(Json(s.records.feedback_list(filter(
         &who,
         q,
@@ -600,13 +494,12 @@ pub async fn list_feedback(
 }
 
 /// `GET /v1/feedback/{id}`
-#[utoipa::path(get, path = "/v1/feedback/{id}", tag = "feedback", params(("id" = String, Path)), responses((status = 200, description = "ok", body = Feedback), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/feedback/{id}", tag = "feedback", params(("id" = String, Path)), responses((status = 200, description = "ok", body = Feedback)))]
 pub async fn get_feedback(
     State(s): State<AppState>,
     Caller(who): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Feedback>, ApiError> {
-    who.require(READ)?;
     let r = s.records.feedback(&id)?;
     visible(&who, r.agent_id.as_deref(), "feedback", &id)?;
     Ok(Json(r))
@@ -642,56 +535,15 @@ pub struct NewTokenCreated {
 
 /// `POST /v1/tokens` (admin): create a token; the response is the only
 /// time it is shown.
-#[utoipa::path(post, path = "/v1/tokens", tag = "tokens", request_body(content = NewToken, content_type = "application/json"), responses((status = 201, description = "created; the token is shown only here", body = NewTokenCreated), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/tokens", tag = "tokens", request_body(content = NewToken, content_type = "application/json"), responses((status = 201, description = "created; the token is shown only here", body = NewTokenCreated)))]
 pub async fn create_token(
     State(s): State<AppState>,
     Caller(who): Caller,
-    headers: HeaderMap,
-    body: Bytes,
+    ApiJson(t): ApiJson<NewToken>,
 ) -> Result<(StatusCode, Json<NewTokenCreated>), ApiError> {
-    who.require(ADMIN)?;
-    let t: NewToken = json_body(&headers, &body)?;
-    if t.name.trim().is_empty() {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_field",
-            "name: must not be empty",
-        ));
-    }
-    match (&t.role, &t.agent_id) {
-        (Role::Agent, None) => {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_field",
-                "agent_id: an agent token must name its agent",
-            ));
-        }
-        (Role::Agent, Some(a)) => {
-            s.records.agent(a).map_err(|_| {
-                ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_field",
-                    format!("agent_id: unknown agent {a:?}"),
-                )
-            })?;
-        }
-        (_, Some(_)) => {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_field",
-                "agent_id: only agent tokens are bound to an agent",
-            ));
-        }
-        _ => {}
-    }
-    let token = s.auth.create(&t.name, t.role, t.agent_id.clone()).await?;
-    s.records
-        .audit(
-            &who.name,
-            "token.create",
-            &t.name,
-            Some(format!("role {}", t.role)),
-        )
+    let token = s
+        .tokens
+        .create(&who.name, &t.name, t.role, t.agent_id.as_deref())
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -705,13 +557,12 @@ pub async fn create_token(
 }
 
 /// `GET /v1/audit?action=|target=&from=&to=`: who did what.
-#[utoipa::path(get, path = "/v1/audit", tag = "audit", params(ListParams), responses((status = 200, description = "ok", body = Page<AuditEntry>), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/audit", tag = "audit", params(ListParams), responses((status = 200, description = "ok", body = Page<AuditEntry>)))]
 pub async fn list_audit(
     State(s): State<AppState>,
     Caller(who): Caller,
-    RawQuery(q): RawQuery,
+    ApiQuery(q): ApiQuery<ListParams>,
 ) -> Result<Json<Page<AuditEntry>>, ApiError> {
-    who.require(AUDIT)?;
     Ok(Json(s.records.audit_log(filter(
         &who,
         q,

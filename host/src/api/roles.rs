@@ -1,5 +1,5 @@
-//! Which roles each route admits: one definition, used by the handlers'
-//! checks and by [`super::ROUTES`], the table the route-walk test walks.
+//! The role groups routes admit, named once; [`super::routes`] assigns
+//! one group to each route beside the route itself.
 
 use crate::model::Role;
 

@@ -3,30 +3,25 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use serde::Deserialize;
 
-use super::records::json_body;
-use super::records::query;
-use super::roles::{COACHING, PLANNING, STAFF};
-use super::{ApiError, AppState, Caller, ErrorBody};
+use super::extract::json_body;
+use super::{ApiError, ApiJson, ApiQuery, AppState, Caller};
+use crate::clock::now_ms;
 use crate::model::{Shift, StaffingInterval};
-use crate::records::{Filter, WriteCounts};
-use crate::runtime::now_ms;
+use crate::records::{Filter, Page, Term, WriteCounts};
 use crate::scheduling::service::{PlanReport, PlanSessions, StaffingView, parse_staffing_csv};
-use crate::store::Page;
 
 /// `POST /v1/staffing`: a forecast as a JSON array of intervals, or a WFM
 /// export as `text/csv`. All rows are checked before any is stored.
-#[utoipa::path(post, path = "/v1/staffing", tag = "scheduling", request_body(content = Vec<StaffingInterval>, description = "JSON array, or text/csv with a header naming queue, starts_at, length_minutes, offered, aht_seconds[, scheduled_agents]"), responses((status = 200, description = "stored", body = WriteCounts), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/staffing", tag = "scheduling", request_body(content = Vec<StaffingInterval>, description = "JSON array, or text/csv with a header naming queue, starts_at, length_minutes, offered, aht_seconds[, scheduled_agents]"), responses((status = 200, description = "stored", body = WriteCounts)))]
 pub async fn put_staffing(
     State(s): State<AppState>,
-    Caller(who): Caller,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<WriteCounts>, ApiError> {
-    who.require(PLANNING)?;
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -57,14 +52,11 @@ pub struct StaffingParams {
 /// `GET /v1/staffing?queue=&from=&to=`: each interval with its traffic,
 /// the agents required for the target (on the phones and scheduled), the
 /// predicted service level with the agents scheduled, and the surplus.
-#[utoipa::path(get, path = "/v1/staffing", tag = "scheduling", params(StaffingParams), responses((status = 200, description = "ok", body = Vec<StaffingView>), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/staffing", tag = "scheduling", params(StaffingParams), responses((status = 200, description = "ok", body = Vec<StaffingView>)))]
 pub async fn get_staffing(
     State(s): State<AppState>,
-    Caller(who): Caller,
-    RawQuery(q): RawQuery,
+    ApiQuery(p): ApiQuery<StaffingParams>,
 ) -> Result<Json<Vec<StaffingView>>, ApiError> {
-    who.require(STAFF)?;
-    let p: StaffingParams = query(q)?;
     let from = p.from.unwrap_or_else(now_ms);
     let to = p.to.unwrap_or(from + 7 * 86_400_000);
     if to <= from {
@@ -77,40 +69,35 @@ pub async fn get_staffing(
 }
 
 /// `POST /v1/shifts`: agents' shifts (a roster), as a JSON array.
-#[utoipa::path(post, path = "/v1/shifts", tag = "scheduling", request_body(content = Vec<Shift>, content_type = "application/json"), responses((status = 200, description = "stored", body = WriteCounts), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/shifts", tag = "scheduling", request_body(content = Vec<Shift>, content_type = "application/json"), responses((status = 200, description = "stored", body = WriteCounts)))]
 pub async fn put_shifts(
     State(s): State<AppState>,
-    Caller(who): Caller,
-    headers: HeaderMap,
-    body: Bytes,
+    ApiJson(shifts): ApiJson<Vec<Shift>>,
 ) -> Result<Json<WriteCounts>, ApiError> {
-    who.require(PLANNING)?;
-    let shifts: Vec<Shift> = json_body(&headers, &body)?;
     Ok(Json(s.records.put_shifts(shifts).await?))
 }
 
+/// `GET /v1/shifts` parameters.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShiftParams {
+    agent: Option<String>,
+    queue: Option<String>,
+    from: Option<i64>,
+    to: Option<i64>,
+    cursor: Option<String>,
+    limit: Option<usize>,
+}
+
 /// `GET /v1/shifts?agent=|queue=&from=&to=`
-#[utoipa::path(get, path = "/v1/shifts", tag = "scheduling", params(super::records::ListParams), responses((status = 200, description = "ok", body = Page<Shift>), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/shifts", tag = "scheduling", params(super::records::ListParams), responses((status = 200, description = "ok", body = Page<Shift>)))]
 pub async fn list_shifts(
     State(s): State<AppState>,
-    Caller(who): Caller,
-    RawQuery(q): RawQuery,
+    ApiQuery(p): ApiQuery<ShiftParams>,
 ) -> Result<Json<Page<Shift>>, ApiError> {
-    who.require(STAFF)?;
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct P {
-        agent: Option<String>,
-        queue: Option<String>,
-        from: Option<i64>,
-        to: Option<i64>,
-        cursor: Option<String>,
-        limit: Option<usize>,
-    }
-    let p: P = query(q)?;
     let term = match (p.agent, p.queue) {
-        (Some(a), None) => Some(("agent", a)),
-        (None, Some(q)) => Some(("queue", q)),
+        (Some(a), None) => Some(Term::Agent(a)),
+        (None, Some(q)) => Some(Term::Queue(q)),
         (None, None) => None,
         _ => {
             return Err(ApiError::bad_request(
@@ -132,30 +119,12 @@ pub async fn list_shifts(
 /// covers everyone taken off the phones, inside their shifts, staggered,
 /// quietest first; report each touched interval's predicted service level
 /// before and after. `commit` creates the placed sessions.
-#[utoipa::path(post, path = "/v1/schedule/plan", tag = "scheduling", request_body(content = PlanSessions, content_type = "application/json"), responses((status = 200, description = "the plan (and, with commit, the sessions created)", body = PlanReport), (status = "default", description = "an error with a stable code", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/schedule/plan", tag = "scheduling", request_body(content = PlanSessions, content_type = "application/json"), responses((status = 200, description = "the plan (and, with commit, the sessions created)", body = PlanReport)))]
 pub async fn plan(
     State(s): State<AppState>,
     Caller(who): Caller,
-    headers: HeaderMap,
-    body: Bytes,
+    ApiJson(req): ApiJson<PlanSessions>,
 ) -> Result<(StatusCode, Json<PlanReport>), ApiError> {
-    who.require(COACHING)?;
-    let req: PlanSessions = json_body(&headers, &body)?;
-    let commit = req.commit;
-    let report = s.scheduling.plan(req).await?;
-    if commit && !report.created.is_empty() {
-        s.records
-            .audit(
-                &who.name,
-                "schedule.commit",
-                "sessions",
-                Some(format!(
-                    "{} sessions placed, {} unplaced",
-                    report.created.len(),
-                    report.plan.unplaced.len()
-                )),
-            )
-            .await?;
-    }
+    let report = s.scheduling.plan(req, &who.name).await?;
     Ok((StatusCode::OK, Json(report)))
 }

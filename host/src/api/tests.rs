@@ -13,14 +13,27 @@ use crate::config::Config;
 const TOKEN: &str = "router-test-token";
 
 async fn app() -> (axum::Router, tempfile::TempDir) {
+    app_with_cache(Some(shared_compile_cache())).await
+}
+
+/// The compile cache the router tests share, so each reference plugin is
+/// compiled once per run rather than once per test (entries are keyed by
+/// component and engine settings, and written by atomic rename).
+fn shared_compile_cache() -> std::path::PathBuf {
+    std::env::temp_dir().join("sidecoach-router-tests-compile-cache")
+}
+
+/// An app compiling into `cache` (`None`: the data directory's own).
+async fn app_with_cache(cache: Option<std::path::PathBuf>) -> (axum::Router, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let config = Config {
+    let mut config = Config {
         data_dir: dir.path().join("data"),
         admin_token: Some(TOKEN.into()),
         ..Config::default()
     };
+    config.runtime.cache_dir = cache;
     let app = App::open(config).await.expect("app opens");
-    (router(app.state), dir)
+    (router(app.services), dir)
 }
 
 async fn call(router: &axum::Router, req: Request<Body>) -> (StatusCode, Value) {
@@ -178,7 +191,7 @@ async fn bad_invocations_get_clear_4xx_errors() {
 
 #[tokio::test]
 async fn metrics_count_calls_per_plugin() {
-    let (r, _dir) = app().await;
+    let (r, _dir) = app_with_cache(None).await;
     let (status, body) = call(
         &r,
         post(
@@ -215,14 +228,16 @@ async fn metrics_count_calls_per_plugin() {
 /// An app plus one token per role (the agent token bound to a real agent).
 async fn app_with_roles() -> (axum::Router, tempfile::TempDir, Vec<(Role, String)>, String) {
     let dir = tempfile::tempdir().unwrap();
-    let config = Config {
-        data_dir: dir.path().join("data"),
-        admin_token: Some(TOKEN.into()),
-        ..Config::default()
-    };
+    let mut config = Config::from_toml(
+        "[sources.walk]\nadapter = \"json-adapter\"\n[sources.walk-signed]\nadapter = \"json-adapter\"\nsigned = true\n",
+    )
+    .unwrap();
+    config.data_dir = dir.path().join("data");
+    config.admin_token = Some(TOKEN.into());
+    config.runtime.cache_dir = Some(shared_compile_cache());
     let app = App::open(config).await.expect("app opens");
     let agent = app
-        .state
+        .services
         .records
         .create_agent(serde_json::from_value(serde_json::json!({"name": "Ana"})).unwrap())
         .await
@@ -232,10 +247,10 @@ async fn app_with_roles() -> (axum::Router, tempfile::TempDir, Vec<(Role, String
         let agent_id = (role == Role::Agent).then(|| agent.id.clone());
         tokens.push((
             role,
-            app.state.auth.create("t", role, agent_id).await.unwrap(),
+            app.services.auth.create("t", role, agent_id).await.unwrap(),
         ));
     }
-    (router(app.state), dir, tokens, agent.id)
+    (router(app.services), dir, tokens, agent.id)
 }
 
 fn request(
@@ -256,13 +271,38 @@ fn request(
 
 use crate::model::Role;
 
+/// A request path for a route template: sample ids, a configured unsigned
+/// source for ingest, and the query parameters a route requires.
+fn sample_path(route: &super::RouteAccess) -> String {
+    let path = route
+        .path
+        .replace("/v1/plugins/{id}", "/v1/plugins/json-adapter")
+        .replace("{id}", "X")
+        .replace("{name}", "S")
+        .replace("{version}", "1")
+        .replace("{n}", "0")
+        .replace("{source}", "walk");
+    match path.as_str() {
+        "/v1/staffing" if route.method == axum::http::Method::GET => format!("{path}?queue=q"),
+        "/v1/coaching/overdue" => format!("{path}?coach=c"),
+        _ => path,
+    }
+}
+
 #[tokio::test]
 async fn every_route_refuses_a_missing_or_under_privileged_token() {
     let (r, _dir, tokens, _) = app_with_roles().await;
-    for (method, path, allowed) in super::ROUTES {
+    let table = super::access_table();
+    for route in table
+        .iter()
+        .filter(|r| !matches!(r.access, super::Access::Open))
+    {
+        let method = route.method.as_str();
+        let path = sample_path(route);
+        let allowed = route.access.roles();
         let (status, body) = call(
             &r,
-            request(method, path, None, "application/json", b"{}".to_vec()),
+            request(method, &path, None, "application/json", b"{}".to_vec()),
         )
         .await;
         assert_eq!(
@@ -276,7 +316,7 @@ async fn every_route_refuses_a_missing_or_under_privileged_token() {
                 &r,
                 request(
                     method,
-                    path,
+                    &path,
                     Some(token),
                     "application/json",
                     b"{}".to_vec(),
@@ -298,6 +338,96 @@ async fn every_route_refuses_a_missing_or_under_privileged_token() {
             }
         }
     }
+}
+
+#[tokio::test]
+async fn the_role_walk_covers_every_route_the_router_serves() {
+    use std::collections::BTreeSet;
+    let table = super::access_table();
+    let walked: BTreeSet<(String, String)> = table
+        .iter()
+        .map(|r| (r.method.to_string(), r.path.clone()))
+        .collect();
+    assert_eq!(walked.len(), table.len(), "a route is declared twice");
+    // The routes axum serves are the ones the document lists: every
+    // operation of the OpenAPI document is in the walked table, and back.
+    let doc = serde_json::to_value(super::openapi()).unwrap();
+    let mut documented = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, _) in item.as_object().unwrap() {
+            documented.insert((method.to_ascii_uppercase(), path.clone()));
+        }
+    }
+    assert_eq!(walked, documented);
+    // Ingest is walked (its token is optional only for signed sources).
+    assert!(walked.contains(&("POST".into(), "/v1/ingest/{source}".into())));
+    // Only probes and scrapers are open.
+    let open: BTreeSet<&str> = table
+        .iter()
+        .filter(|r| matches!(r.access, super::Access::Open))
+        .map(|r| r.path.as_str())
+        .collect();
+    assert_eq!(open, BTreeSet::from(["/healthz", "/readyz", "/metrics"]));
+    // Every route the router answers is in the table: a path template not
+    // in it answers the JSON not-found of the fallback, not a handler.
+    let (r, _dir, tokens, _) = app_with_roles().await;
+    let admin = &tokens
+        .iter()
+        .find(|(role, _)| *role == Role::Admin)
+        .unwrap()
+        .1;
+    for route in &table {
+        let path = sample_path(route);
+        let (status, body) = call(
+            &r,
+            request(
+                route.method.as_str(),
+                &path,
+                Some(admin),
+                "application/json",
+                b"{}".to_vec(),
+            ),
+        )
+        .await;
+        assert!(
+            !(status == StatusCode::NOT_FOUND && body["error"]["message"] == "no such route")
+                && status != StatusCode::METHOD_NOT_ALLOWED,
+            "{} {path} is in the table but not served: {status} {body}",
+            route.method
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_signed_source_takes_deliveries_without_a_token_and_an_unsigned_one_does_not() {
+    let (r, _dir, _, _) = app_with_roles().await;
+    let (status, body) = call(
+        &r,
+        request(
+            "POST",
+            "/v1/ingest/walk-signed",
+            None,
+            "application/json",
+            b"{}".to_vec(),
+        ),
+    )
+    .await;
+    assert!(
+        status != StatusCode::UNAUTHORIZED && status != StatusCode::FORBIDDEN,
+        "{status} {body}"
+    );
+    let (status, body) = call(
+        &r,
+        request(
+            "POST",
+            "/v1/ingest/walk",
+            None,
+            "application/json",
+            b"{}".to_vec(),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
 }
 
 #[tokio::test]
@@ -504,24 +634,15 @@ async fn the_openapi_document_is_generated_from_every_route() {
     let (status, doc) = call(&r, get("/openapi.json", None)).await;
     assert_eq!(status, StatusCode::OK);
     let paths = doc["paths"].as_object().expect("paths");
-    // Every authenticated route of the route table, with its method.
-    for (method, path, _) in super::ROUTES {
-        let path = path.split('?').next().unwrap();
-        let templated: Vec<String> = path
-            .split('/')
-            .enumerate()
-            .map(|(i, seg)| match (i, seg) {
-                (_, "X") => "{id}".to_string(),
-                (_, "S") => "{name}".to_string(),
-                (5, "1") => "{version}".to_string(),
-                (5, "0") => "{n}".to_string(),
-                (3, "json-adapter") => "{id}".to_string(),
-                (_, s) => s.to_string(),
-            })
-            .collect();
-        let templated = templated.join("/");
+    // Every authenticated route of the access table, with its method.
+    let table = super::access_table();
+    for route in table
+        .iter()
+        .filter(|r| matches!(r.access, super::Access::Roles(_)))
+    {
+        let (method, templated) = (route.method.as_str(), &route.path);
         let op = &paths
-            .get(&templated)
+            .get(templated)
             .unwrap_or_else(|| panic!("{templated} missing from the OpenAPI document"))
             [method.to_ascii_lowercase()];
         assert!(op.is_object(), "{method} {templated} missing");

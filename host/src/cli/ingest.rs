@@ -88,7 +88,7 @@ pub fn chunks(format: Format, bytes: &[u8], per_chunk: usize) -> anyhow::Result<
         }
         Format::Csv => {
             let text = std::str::from_utf8(bytes).context("CSV must be UTF-8")?;
-            let rows = csv_records(text);
+            let rows = csv_records(text)?;
             let Some((header, data)) = rows.split_first() else {
                 bail!("the CSV file is empty");
             };
@@ -117,31 +117,34 @@ pub fn chunks(format: Format, bytes: &[u8], per_chunk: usize) -> anyhow::Result<
     }
 }
 
-/// CSV records as raw text (line breaks inside quotes stay inside the
-/// record); blank lines dropped, line endings not included.
-fn csv_records(text: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    let mut quoted = false;
-    let bytes = text.as_bytes();
-    for (i, &b) in bytes.iter().enumerate() {
-        match b {
-            b'"' => quoted = !quoted,
-            b'\n' if !quoted => {
-                let rec = text[start..i].trim_end_matches('\r');
-                if !rec.trim().is_empty() {
-                    out.push(rec);
-                }
-                start = i + 1;
-            }
-            _ => {}
+/// CSV records as raw text, found by the `csv` crate (so a quoted field's
+/// commas, doubled quotes and line breaks stay inside its record); blank
+/// lines dropped, line endings not included. Chunks are re-assembled from
+/// the records' own text, so the host reads exactly what the file held.
+fn csv_records(text: &str) -> anyhow::Result<Vec<&str>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut starts = Vec::new();
+    let mut record = csv::ByteRecord::new();
+    loop {
+        let start = reader.position().byte() as usize;
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => starts.push(record.position().map_or(start, |p| p.byte() as usize)),
+            Ok(false) => break,
+            Err(e) => bail!("the CSV cannot be read: {e}"),
         }
     }
-    let rec = text[start..].trim_end_matches('\r');
-    if !rec.trim().is_empty() {
-        out.push(rec);
-    }
-    out
+    Ok(starts
+        .iter()
+        .enumerate()
+        .map(|(i, &start)| {
+            let end = starts.get(i + 1).copied().unwrap_or(text.len());
+            text[start..end].trim_matches(['\r', '\n'])
+        })
+        .filter(|r| !r.trim().is_empty())
+        .collect())
 }
 
 /// The counts a host answers per request.

@@ -17,14 +17,15 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::analytics::{Analytics, Scope};
+use crate::clock::now_ms;
 use crate::config::Config;
 use crate::model::{
     AnswerValue, Enrolment, MatchProfile, MatchReport, MatchRequest, Mentor, MentorProfile,
     MentoringView, Offer, Pairing, PairingState, ProgressReport, Protege, ProtegeOffers,
     RatingKind, TopicNeed,
 };
-use crate::records::{Filter, RecordError, Records};
-use crate::runtime::{Runtime, now_ms};
+use crate::records::{Filter, RecordError, Records, Term};
+use crate::runtime::Runtime;
 
 /// Protégés per matcher call (each call scores them against every mentor).
 const PROTEGES_PER_CALL: usize = 100;
@@ -74,7 +75,7 @@ impl Mentoring {
     pub fn needs(&self, agent_id: &str, from: i64, to: i64) -> Result<Vec<TopicNeed>, RecordError> {
         self.records.agent(agent_id)?;
         let mut gaps: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-        let window = Filter::term("agent", agent_id).between(from, to);
+        let window = Filter::term(Term::Agent(agent_id.to_string())).between(from, to);
         let evals = self
             .records
             .every(window.clone(), |f| self.records.evaluations(f))?;
@@ -131,7 +132,7 @@ impl Mentoring {
             .into_iter()
             .map(|s| {
                 self.records
-                    .pairings_in("mentor_state", &m.agent_id, s)
+                    .pairings_in(Term::MentorState, &m.agent_id, s)
                     .map(|v| v.len() as u32)
             })
             .sum::<Result<u32, _>>()?;
@@ -142,7 +143,7 @@ impl Mentoring {
         for s in [PairingState::Accepted, PairingState::Active] {
             if !self
                 .records
-                .pairings_in("protege_state", protege, s)?
+                .pairings_in(Term::ProtegeState, protege, s)?
                 .is_empty()
             {
                 return Ok(true);
@@ -319,10 +320,11 @@ impl Mentoring {
             };
             if req.commit {
                 // Earlier open offers are replaced by this run's.
-                for old in
-                    self.records
-                        .pairings_in("protege_state", &protege_id, PairingState::Offered)?
-                {
+                for old in self.records.pairings_in(
+                    Term::ProtegeState,
+                    &protege_id,
+                    PairingState::Offered,
+                )? {
                     self.records.stage_pairing_change(&old.id, |x| {
                         x.state = PairingState::Ended;
                         x.ended_reason = Some("replaced by a newer match".into());
@@ -396,7 +398,7 @@ impl Mentoring {
         })?;
         for other in
             self.records
-                .pairings_in("protege_state", &p.protege_id, PairingState::Offered)?
+                .pairings_in(Term::ProtegeState, &p.protege_id, PairingState::Offered)?
         {
             self.records.stage_pairing_change(&other.id, |x| {
                 x.state = PairingState::Ended;
@@ -453,9 +455,37 @@ impl Mentoring {
         Ok((ended, rematch))
     }
 
-    /// Check that a supervisor may drop in on a pairing: it runs, and both
-    /// agents acknowledged the monitoring notice. The caller audits.
-    pub fn check_drop_in(&self, id: &str) -> Result<Pairing, RecordError> {
+    /// A supervisor (`actor`) drops in on a pairing: allowed when it runs
+    /// and both agents acknowledged the monitoring notice. Audited either
+    /// way, with the refusal's reason or the supervisor's note.
+    pub async fn drop_in(
+        &self,
+        id: &str,
+        actor: &str,
+        note: Option<String>,
+    ) -> Result<Pairing, RecordError> {
+        let p = match self.check_drop_in(id) {
+            Ok(p) => p,
+            Err(e) => {
+                self.records
+                    .audit(actor, "mentoring.drop-in.refused", id, Some(e.to_string()))
+                    .await?;
+                return Err(e);
+            }
+        };
+        let detail = format!(
+            "mentor {}, protégé {}{}",
+            p.mentor_id,
+            p.protege_id,
+            note.map(|n| format!(": {n}")).unwrap_or_default()
+        );
+        self.records
+            .audit(actor, "mentoring.drop-in", id, Some(detail))
+            .await?;
+        Ok(p)
+    }
+
+    fn check_drop_in(&self, id: &str) -> Result<Pairing, RecordError> {
         let p = self.records.pairing(id)?;
         if !matches!(p.state, PairingState::Accepted | PairingState::Active) {
             return Err(RecordError::Conflict(format!(
@@ -499,9 +529,11 @@ impl Mentoring {
     /// A protégé's pairings, reports, score trend and needs.
     pub fn view(&self, agent_id: &str) -> Result<MentoringView, RecordError> {
         let to = now_ms();
-        let mut pairings = self.records.every(Filter::term("protege", agent_id), |f| {
-            self.records.pairings(f)
-        })?;
+        let mut pairings = self
+            .records
+            .every(Filter::term(Term::Protege(agent_id.to_string())), |f| {
+                self.records.pairings(f)
+            })?;
         pairings.reverse();
         let mut reports = self.records.reports_for(agent_id)?;
         reports.reverse();

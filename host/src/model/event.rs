@@ -485,3 +485,81 @@ mod tests {
         assert!(err.contains("maybe"), "{err}");
     }
 }
+
+/// The event a stored interaction came from, as flaggers see it: the
+/// vendor fields; the agent is the stored one's, so no vendor user id.
+impl From<&super::Interaction> for InteractionEvent {
+    fn from(i: &super::Interaction) -> InteractionEvent {
+        InteractionEvent {
+            external_id: i.external_id.clone(),
+            agent_vendor_id: None,
+            channel: i.channel,
+            direction: i.direction,
+            started_at: i.started_at,
+            ended_at: i.ended_at,
+            handle_ms: i.handle_ms,
+            talk_ms: i.talk_ms,
+            hold_ms: i.hold_ms,
+            after_work_ms: i.after_work_ms,
+            non_talk_ms: i.non_talk_ms,
+            agent_interruptions: i.agent_interruptions,
+            related_external_ids: i.related_external_ids.clone(),
+            queue: i.queue.clone(),
+            topics: i.topics.clone(),
+            sentiment: i.sentiment.clone(),
+            wrap_up: i.wrap_up.clone(),
+            updated_at: i.updated_at,
+        }
+    }
+}
+
+/// An interaction record from a vendor's event: the vendor fields; the
+/// host fills in what the event cannot know (source, agent, team, ids,
+/// receipt time), e.g. `Interaction { source, agent_id, ..event.into() }`.
+impl From<InteractionEvent> for super::Interaction {
+    fn from(i: InteractionEvent) -> super::Interaction {
+        super::Interaction {
+            id: String::new(),
+            source: String::new(),
+            external_id: i.external_id,
+            agent_id: None,
+            team_id: None,
+            channel: i.channel,
+            direction: i.direction,
+            started_at: i.started_at,
+            ended_at: i.ended_at,
+            handle_ms: i.handle_ms,
+            talk_ms: i.talk_ms,
+            hold_ms: i.hold_ms,
+            after_work_ms: i.after_work_ms,
+            non_talk_ms: i.non_talk_ms,
+            agent_interruptions: i.agent_interruptions,
+            related_external_ids: i.related_external_ids,
+            queue: i.queue,
+            topics: i.topics,
+            sentiment: i.sentiment,
+            wrap_up: i.wrap_up,
+            updated_at: i.updated_at,
+            received_at: 0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod conversion_tests {
+    use super::*;
+
+    #[test]
+    fn an_interaction_event_round_trips_through_its_record() {
+        let event: InteractionEvent = serde_json::from_value(serde_json::json!({
+            "external_id": "c-1", "channel": "voice", "direction": "inbound",
+            "started_at": 1, "ended_at": 2, "handle_ms": 3, "talk_ms": 4, "hold_ms": 5,
+            "after_work_ms": 6, "non_talk_ms": 7, "agent_interruptions": 8,
+            "related_external_ids": ["c-0"], "queue": "q", "topics": ["billing"],
+            "wrap_up": "w", "updated_at": 9
+        }))
+        .unwrap();
+        let record = super::super::Interaction::from(event.clone());
+        assert_eq!(InteractionEvent::from(&record), event);
+    }
+}

@@ -2,12 +2,12 @@
 //! coaching workflow writes, with their state changes.
 
 use super::{Filter, RecordError, Records, Result, invalid};
+use crate::clock::now_ms;
 use crate::model::{
     ActionStatus, AgentFigures, Alert, AlertState, CoachingSession, Evaluation, Feedback,
     Interaction, PairingState, RatingKind, Recognition, RecognitionState, SessionKind, TimestampMs,
 };
-use crate::runtime::now_ms;
-use crate::store::Page;
+use crate::store::{Page, Term};
 
 /// The longest session anyone plans, in minutes.
 const MAX_SESSION_MINUTES: u32 = 8 * 60;
@@ -30,7 +30,7 @@ impl Records {
         if self
             .store
             .alerts
-            .owner_of("raised", &a.dedup_key())?
+            .owner_of(&Term::Raised(a.dedup_key()))?
             .is_some()
         {
             return Ok(None);
@@ -146,7 +146,7 @@ impl Records {
         if self
             .store
             .recognitions
-            .owner_of("evaluation", &r.evaluation_id)?
+            .owner_of(&Term::Evaluation(r.evaluation_id.clone()))?
             .is_some()
         {
             return Ok(None);
@@ -373,7 +373,7 @@ impl Records {
     /// team's targets.
     pub fn figures(&self, agent_id: &str, at: TimestampMs) -> Result<AgentFigures> {
         let since = at - 28 * 86_400_000;
-        let window = Filter::term("agent", agent_id).between(since, at + 1);
+        let window = Filter::term(Term::Agent(agent_id.to_string())).between(since, at + 1);
         let evals: Vec<Evaluation> =
             self.every(window.clone(), |f| self.list(&self.store.evaluations, f))?;
         let feedback: Vec<Feedback> = self.every(window, |f| self.list(&self.store.feedback, f))?;
@@ -532,9 +532,10 @@ impl Records {
     /// session following it up) and overdue action items (due, not done
     /// or cancelled).
     pub fn overdue(&self, coach_id: &str, now: TimestampMs) -> Result<crate::model::Overdue> {
-        let sessions: Vec<CoachingSession> = self.every(Filter::term("coach", coach_id), |f| {
-            self.list(&self.store.sessions, f)
-        })?;
+        let sessions: Vec<CoachingSession> = self
+            .every(Filter::term(Term::Coach(coach_id.to_string())), |f| {
+                self.list(&self.store.sessions, f)
+            })?;
         let mut out = crate::model::Overdue {
             coach_id: coach_id.to_string(),
             follow_ups: Vec::new(),

@@ -1,9 +1,9 @@
 //! Mentor profiles, enrolments, pairings and progress reports.
 
 use super::{Filter, RecordError, Records, Result, invalid};
+use crate::clock::now_ms;
 use crate::model::{Enrolment, MentorProfile, Pairing, PairingState, ProgressReport, new_id};
-use crate::runtime::now_ms;
-use crate::store::Page;
+use crate::store::{Page, Term};
 
 /// The most protégés one mentor may take.
 pub const MAX_CAPACITY: u32 = 20;
@@ -67,7 +67,7 @@ impl Records {
             PairingState::Accepted,
             PairingState::Active,
         ] {
-            for mut pairing in self.pairings_in("mentor_state", agent_id, state)? {
+            for mut pairing in self.pairings_in(Term::MentorState, agent_id, state)? {
                 pairing.state = PairingState::Ended;
                 pairing.ended_reason = Some("the mentor opted out".into());
                 pairing.updated_at = now_ms();
@@ -102,17 +102,16 @@ impl Records {
         self.every(Filter::default(), |f| self.list(&self.store.enrolments, f))
     }
 
-    /// Pairings holding `term = value/state`.
+    /// Pairings of one mentor or protégé (`Term::MentorState` or
+    /// `Term::ProtegeState`) in one state.
     pub fn pairings_in(
         &self,
-        term: &'static str,
+        term: fn(String, String) -> Term,
         value: &str,
         state: PairingState,
     ) -> Result<Vec<Pairing>> {
-        let key = format!("{value}/{}", crate::store::pairing_state(state));
-        self.every(Filter::term(term, key), |f| {
-            self.list(&self.store.pairings, f)
-        })
+        let term = term(value.to_string(), crate::store::pairing_state(state).into());
+        self.every(Filter::term(term), |f| self.list(&self.store.pairings, f))
     }
 
     /// A page of pairings (`term` = protege, mentor or state).
@@ -162,7 +161,7 @@ impl Records {
 
     /// A protégé's progress reports, oldest first.
     pub fn reports_for(&self, protege: &str) -> Result<Vec<ProgressReport>> {
-        self.every(Filter::term("protege", protege), |f| {
+        self.every(Filter::term(Term::Protege(protege.to_string())), |f| {
             self.list(&self.store.progress_reports, f)
         })
     }

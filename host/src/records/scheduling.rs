@@ -2,7 +2,7 @@
 
 use super::{Filter, Records, Result, finite, invalid};
 use crate::model::{Shift, StaffingInterval};
-use crate::store::{Page, Upserted};
+use crate::store::{Page, Term, Upserted};
 
 /// How many records a batch write created, changed and found unchanged.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, utoipa::ToSchema)]
@@ -112,9 +112,10 @@ impl Records {
         from: i64,
         to: i64,
     ) -> Result<Vec<StaffingInterval>> {
-        self.every(Filter::term("queue", queue).between(from, to), |f| {
-            self.staffing(f)
-        })
+        self.every(
+            Filter::term(Term::Queue(queue.to_string())).between(from, to),
+            |f| self.staffing(f),
+        )
     }
 
     /// Store shifts (a roster): all checked first. Durable on return.
@@ -162,9 +163,10 @@ impl Records {
     pub fn shifts_overlapping(&self, agent: &str, from: i64, to: i64) -> Result<Vec<Shift>> {
         // A shift starting up to a day before `from` may still run.
         let since = from - MAX_SHIFT_HOURS * 3_600_000;
-        let mut shifts = self.every(Filter::term("agent", agent).between(since, to), |f| {
-            self.shifts(f)
-        })?;
+        let mut shifts = self.every(
+            Filter::term(Term::Agent(agent.to_string())).between(since, to),
+            |f| self.shifts(f),
+        )?;
         shifts.retain(|s| s.end > from);
         Ok(shifts)
     }

@@ -225,7 +225,11 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
     }
     use std::io::Write;
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    // Unique per writer: several hosts (or several engines in one test
+    // process) may share a cache directory and compile the same component.
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = WRITES.fetch_add(1, Ordering::Relaxed);
+    let tmp = path.with_extension(format!("tmp{}-{n}", std::process::id()));
     let mut file = std::fs::File::create(&tmp)?;
     file.write_all(bytes)?;
     // Synced before the rename, so a crash leaves either no entry or a whole one.

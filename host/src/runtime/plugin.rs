@@ -111,6 +111,18 @@ pub struct FailedCall {
     pub fuel_consumed: Option<u64>,
 }
 
+impl FailedCall {
+    /// A call refused before the plugin ran: no log, no time, no fuel.
+    pub fn refused(error: RuntimeError) -> Box<FailedCall> {
+        Box::new(FailedCall {
+            error,
+            log: CallLog::default(),
+            duration: Duration::ZERO,
+            fuel_consumed: None,
+        })
+    }
+}
+
 impl LoadedPlugin {
     /// Check a compiled component against its declared kind and
     /// pre-instantiate it.

@@ -21,7 +21,7 @@ use super::erlang::{IntervalLoad, ServiceTarget, StaffingModel, StaffingPredicti
 use super::planner::{AgentShifts, ForecastInterval, Plan, PlanRequest, SessionRequest, TimeRange};
 use crate::config::Config;
 use crate::model::{CoachingSession, SessionKind, StaffingInterval};
-use crate::records::{Filter, RecordError, Records};
+use crate::records::{Filter, RecordError, Records, Term};
 
 /// One interval with its staffing figures.
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
@@ -189,7 +189,7 @@ impl Scheduling {
 
     /// Plan `req` over the stored forecast and shifts; with `commit`,
     /// create the placed sessions. Durable on return.
-    pub async fn plan(&self, req: PlanSessions) -> Result<PlanReport, RecordError> {
+    pub async fn plan(&self, req: PlanSessions, actor: &str) -> Result<PlanReport, RecordError> {
         let cfg = &self.config.scheduling;
         if req.sessions.is_empty() {
             return Err(field_error(
@@ -255,7 +255,7 @@ impl Scheduling {
         let mut queue_of: HashMap<String, String> = HashMap::new();
         for person in &people {
             let any = self.records.shifts(Filter {
-                term: Some(("agent", person.to_string())),
+                term: Some(Term::Agent(person.to_string())),
                 limit: Some(1),
                 ..Filter::default()
             })?;
@@ -351,6 +351,16 @@ impl Scheduling {
                     session_id: stored.id,
                 });
             }
+            if !created.is_empty() {
+                let detail = format!(
+                    "{} sessions placed, {} unplaced",
+                    created.len(),
+                    plan.unplaced.len()
+                );
+                self.records
+                    .audit(actor, "schedule.commit", "sessions", Some(detail))
+                    .await?;
+            }
         }
         Ok(PlanReport {
             plan,
@@ -426,20 +436,26 @@ pub fn parse_time(s: &str) -> Option<i64> {
 
 /// A WFM export as CSV: a header naming `queue`, `starts_at` (ms or ISO
 /// 8601), `length_minutes`, `offered`, `aht_seconds` and optionally
-/// `scheduled_agents`, in any order; then one interval per line. Errors
-/// name the line and column.
+/// `scheduled_agents`, in any order; then one interval per record. Read
+/// with the `csv` crate, so quoted fields may hold commas, quotes and line
+/// breaks (`"Billing, East"`); lines starting with `#` are comments.
+/// Errors name the line and column.
 pub fn parse_staffing_csv(text: &str) -> Result<Vec<StaffingInterval>, RecordError> {
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
-    let Some((_, header)) = lines.next() else {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .comment(Some(b'#'))
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let mut records = reader.records();
+    let bad_csv = |e: csv::Error| {
+        let line = e.position().map_or(0, |p| p.line());
+        field_error(&format!("line {line}"), format!("not valid CSV: {e}"))
+    };
+    let Some(header) = records.next().transpose().map_err(bad_csv)? else {
         return Err(field_error("body", "the CSV is empty"));
     };
-    let cols: Vec<String> = header
-        .split(',')
-        .map(|c| c.trim().trim_matches('"').to_ascii_lowercase())
-        .collect();
+    let cols: Vec<String> = header.iter().map(str::to_ascii_lowercase).collect();
     let col = |name: &str| cols.iter().position(|c| c == name);
     let need = |name: &str| {
         col(name).ok_or_else(|| {
@@ -458,21 +474,19 @@ pub fn parse_staffing_csv(text: &str) -> Result<Vec<StaffingInterval>, RecordErr
     );
     let sched = col("scheduled_agents");
     let mut out = Vec::new();
-    for (n, line) in lines {
-        let cells: Vec<&str> = line
-            .split(',')
-            .map(|c| c.trim().trim_matches('"'))
-            .collect();
+    for record in records {
+        let cells = record.map_err(bad_csv)?;
+        let n = cells.position().map_or(0, |p| p.line());
         let at = |i: usize, name: &str| {
-            cells.get(i).copied().ok_or_else(|| {
-                field_error(&format!("line {}", n + 1), format!("no `{name}` value"))
-            })
+            cells
+                .get(i)
+                .ok_or_else(|| field_error(&format!("line {n}"), format!("no `{name}` value")))
         };
         let number = |i: usize, name: &str| -> Result<f64, RecordError> {
             let v = at(i, name)?;
             v.parse::<f64>().map_err(|_| {
                 field_error(
-                    &format!("line {}.{name}", n + 1),
+                    &format!("line {n}.{name}"),
                     format!("{v:?} is not a number"),
                 )
             })
@@ -480,14 +494,14 @@ pub fn parse_staffing_csv(text: &str) -> Result<Vec<StaffingInterval>, RecordErr
         let starts = at(t, "starts_at")?;
         let starts_at = parse_time(starts).ok_or_else(|| {
             field_error(
-                &format!("line {}.starts_at", n + 1),
+                &format!("line {n}.starts_at"),
                 format!("{starts:?} is neither ms since the epoch nor ISO 8601 with a zone"),
             )
         })?;
         let length = number(len, "length_minutes")?;
         if length.fract() != 0.0 || !(0.0..=1440.0).contains(&length) {
             return Err(field_error(
-                &format!("line {}.length_minutes", n + 1),
+                &format!("line {n}.length_minutes"),
                 format!("{length} is not a whole number of minutes"),
             ));
         }
@@ -632,6 +646,23 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("line 2.offered"), "{e}");
+    }
+
+    #[test]
+    fn a_quoted_queue_name_keeps_its_comma_and_a_quoted_cell_its_line_break() {
+        let csv = "queue,starts_at,length_minutes,offered,aht_seconds,scheduled_agents\n\
+                   \"Billing, East\",2026-11-23T09:00:00Z,30,100,180,20\n\
+                   \"Sales \"\"Gold\"\"\nline\",2026-11-23T09:30:00Z,30,80,180,\n\
+                   Support,2026-11-23T10:00:00Z,30,oops,180,\n";
+        let e = parse_staffing_csv(csv).unwrap_err();
+        // The line a record starts on, counting the quoted line break.
+        assert!(e.to_string().contains("line 5.offered"), "{e}");
+        let rows = parse_staffing_csv(&csv.replace("oops", "60")).unwrap();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0].queue, "Billing, East");
+        assert_eq!(rows[0].scheduled_agents, Some(20.0));
+        assert_eq!(rows[1].queue, "Sales \"Gold\"\nline");
+        assert_eq!(rows[2].offered, 60.0);
     }
 
     #[test]

@@ -17,6 +17,7 @@ use serde::de::DeserializeOwned;
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
 
+use super::schema::Term;
 use super::{StoreError, decode, encode};
 
 /// A stored record kind.
@@ -33,11 +34,11 @@ pub trait Record: Serialize + DeserializeOwned + Clone + PartialEq + Send + Sync
     fn external(&self) -> Option<(&str, &str)> {
         None
     }
-    /// Index terms: `(term, value)` pairs, e.g. `("agent", id)`.
-    fn terms(&self) -> Vec<(&'static str, String)>;
+    /// Index terms, e.g. `Term::Agent(id)`.
+    fn terms(&self) -> Vec<Term>;
     /// Terms whose value may belong to one record only (e.g. a vendor
     /// identity), checked on every write.
-    fn unique_terms(&self) -> Vec<(&'static str, String)> {
+    fn unique_terms(&self) -> Vec<Term> {
         vec![]
     }
 }
@@ -75,6 +76,16 @@ pub enum WriteError {
     Store(#[from] StoreError),
 }
 
+impl WriteError {
+    fn conflict(term: &Term, owner: String) -> WriteError {
+        WriteError::Conflict {
+            term: term.name(),
+            value: term.value(),
+            owner,
+        }
+    }
+}
+
 /// One page of a listing.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
@@ -87,8 +98,8 @@ pub struct Page<T> {
 /// A listing query.
 #[derive(Clone, Debug, Default)]
 pub struct Query {
-    /// Filter by one index term (`("agent", id)`); none = every record.
-    pub term: Option<(&'static str, String)>,
+    /// Filter by one index term (`Term::Agent(id)`); none = every record.
+    pub term: Option<Term>,
     /// Inclusive lower bound on the record time.
     pub from: Option<i64>,
     /// Exclusive upper bound on the record time.
@@ -117,17 +128,18 @@ fn time_key(t: i64) -> [u8; 8] {
     ((t as u64) ^ (1 << 63)).to_be_bytes()
 }
 
-fn term_prefix(term: &str, value: &str) -> Vec<u8> {
-    let mut k = Vec::with_capacity(term.len() + value.len() + 2);
-    k.extend_from_slice(term.as_bytes());
+fn term_prefix(term: &Term) -> Vec<u8> {
+    let (name, value) = (term.name(), term.value());
+    let mut k = Vec::with_capacity(name.len() + value.len() + 2);
+    k.extend_from_slice(name.as_bytes());
     k.push(0);
     k.extend_from_slice(value.as_bytes());
     k.push(0);
     k
 }
 
-fn index_key(term: &str, value: &str, time: i64, id: &str) -> Vec<u8> {
-    let mut k = term_prefix(term, value);
+fn index_key(term: &Term, time: i64, id: &str) -> Vec<u8> {
+    let mut k = term_prefix(term);
     k.extend_from_slice(&time_key(time));
     k.push(0);
     k.extend_from_slice(id.as_bytes());
@@ -141,9 +153,9 @@ fn ext_key(source: &str, external_id: &str) -> Vec<u8> {
     k
 }
 
-fn all_terms<R: Record>(r: &R) -> Vec<(&'static str, String)> {
+fn all_terms<R: Record>(r: &R) -> Vec<Term> {
     let mut t = r.terms();
-    t.push(("all", String::new()));
+    t.push(Term::All);
     t.extend(r.unique_terms());
     t
 }
@@ -187,8 +199,8 @@ impl Collection {
     }
 
     /// The id of the record holding a unique term value, if any.
-    pub fn owner_of(&self, term: &str, value: &str) -> Result<Option<String>, StoreError> {
-        let prefix = term_prefix(term, value);
+    pub fn owner_of(&self, term: &Term) -> Result<Option<String>, StoreError> {
+        let prefix = term_prefix(term);
         match self.idx.scan_prefix(&prefix).next() {
             Some(kv) => {
                 let (k, _) = kv?;
@@ -202,8 +214,8 @@ impl Collection {
 
     /// The latest record (by time) holding `term = value`, read from the
     /// end of the index without scanning the rest.
-    pub fn last<R: Record>(&self, term: &str, value: &str) -> Result<Option<R>, StoreError> {
-        let prefix = term_prefix(term, value);
+    pub fn last<R: Record>(&self, term: &Term) -> Result<Option<R>, StoreError> {
+        let prefix = term_prefix(term);
         match self.idx.scan_prefix(&prefix).next_back() {
             Some(kv) => {
                 let (k, _) = kv?;
@@ -221,12 +233,12 @@ impl Collection {
         new: &R,
     ) -> Result<(), Tx> {
         if let Some(old) = old {
-            for (term, value) in all_terms(old) {
-                idx.remove(index_key(term, &value, old.time(), old.id()))?;
+            for term in all_terms(old) {
+                idx.remove(index_key(&term, old.time(), old.id()))?;
             }
         }
-        for (term, value) in all_terms(new) {
-            idx.insert(index_key(term, &value, new.time(), new.id()), &[][..])?;
+        for term in all_terms(new) {
+            idx.insert(index_key(&term, new.time(), new.id()), &[][..])?;
         }
         if let Some((source, external_id)) = new.external() {
             ext.insert(ext_key(source, external_id), new.id().as_bytes())?;
@@ -249,11 +261,11 @@ impl Collection {
         {
             record.set_id(existing);
         }
-        for (term, value) in record.unique_terms() {
-            if let Some(owner) = self.owner_of(term, &value)?
+        for term in record.unique_terms() {
+            if let Some(owner) = self.owner_of(&term)?
                 && owner != record.id()
             {
-                return Err(WriteError::Conflict { term, value, owner });
+                return Err(WriteError::conflict(&term, owner));
             }
         }
         let result = (&self.data, &self.ext, &self.idx).transaction(|(data, ext, idx)| {
@@ -292,19 +304,15 @@ impl Collection {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut claimed = std::collections::HashMap::new();
         for r in &records {
-            for (term, value) in r.unique_terms() {
-                if let Some(other) = claimed.insert((term, value.clone()), r.id()) {
-                    return Err(WriteError::Conflict {
-                        term,
-                        value,
-                        owner: other.to_string(),
-                    });
+            for term in r.unique_terms() {
+                if let Some(other) = claimed.insert((term.name(), term.value()), r.id()) {
+                    return Err(WriteError::conflict(&term, other.to_string()));
                 }
-                if let Some(owner) = self.owner_of(term, &value)?
+                if let Some(owner) = self.owner_of(&term)?
                     && owner != r.id()
                     && !records.iter().any(|o| o.id() == owner)
                 {
-                    return Err(WriteError::Conflict { term, value, owner });
+                    return Err(WriteError::conflict(&term, owner));
                 }
             }
         }
@@ -335,9 +343,9 @@ impl Collection {
         for kv in self.data.iter() {
             let (k, v) = kv?;
             let r: R = decode(format!("{} {}", R::KIND, String::from_utf8_lossy(&k)), &v)?;
-            for (term, value) in all_terms(&r) {
+            for term in all_terms(&r) {
                 self.idx
-                    .insert(index_key(term, &value, r.time(), r.id()), &[][..])?;
+                    .insert(index_key(&term, r.time(), r.id()), &[][..])?;
             }
             n += 1;
         }
@@ -358,8 +366,7 @@ impl Collection {
 
     /// A page of records, in time order (then id).
     pub fn list<R: Record>(&self, q: &Query) -> Result<Page<R>, StoreError> {
-        let (term, value) = q.term.clone().unwrap_or(("all", String::new()));
-        let prefix = term_prefix(term, &value);
+        let prefix = term_prefix(q.term.as_ref().unwrap_or(&Term::All));
         let mut start = prefix.clone();
         start.extend_from_slice(&time_key(q.from.unwrap_or(i64::MIN)));
         if let Some(c) = &q.cursor {
@@ -474,20 +481,23 @@ mod tests {
         assert_eq!(o3, Upserted::Updated);
         assert_eq!(c.len(), 1);
         // The old index entries went with the update.
-        let q = |term: &'static str, v: &str| Query {
-            term: Some((term, v.into())),
+        let q = |term: Term| Query {
+            term: Some(term),
             limit: 10,
             ..Query::default()
         };
         assert_eq!(
-            c.list::<Interaction>(&q("topic", "billing"))
+            c.list::<Interaction>(&q(Term::Topic("billing".into())))
                 .unwrap()
                 .items
                 .len(),
             1
         );
         assert_eq!(
-            c.list::<Interaction>(&q("agent", "a")).unwrap().items.len(),
+            c.list::<Interaction>(&q(Term::Agent("a".into())))
+                .unwrap()
+                .items
+                .len(),
             1
         );
     }
@@ -507,7 +517,7 @@ mod tests {
             .unwrap();
         }
         let mut q = Query {
-            term: Some(("agent", "even".into())),
+            term: Some(Term::Agent("even".into())),
             from: Some(0),
             to: Some(15),
             limit: 3,
@@ -524,13 +534,20 @@ mod tests {
         }
         // Times -5..=19; even agents at odd times from -5: -5,-3,...; within [0,15): 1,3,...,13.
         assert_eq!(seen, vec![1, 3, 5, 7, 9, 11, 13]);
-        let last = c.last::<Interaction>("agent", "even").unwrap().unwrap();
+        let last = c
+            .last::<Interaction>(&Term::Agent("even".into()))
+            .unwrap()
+            .unwrap();
         assert_eq!(
             last.started_at,
             Some(19),
             "the latest even record, read from the index end"
         );
-        assert!(c.last::<Interaction>("agent", "nobody").unwrap().is_none());
+        assert!(
+            c.last::<Interaction>(&Term::Agent("nobody".into()))
+                .unwrap()
+                .is_none()
+        );
         let all = c
             .list::<Interaction>(&Query {
                 limit: 1000,
@@ -581,7 +598,7 @@ mod tests {
         assert_eq!(
             store
                 .agents
-                .owner_of("identity", "genesys:u-1")
+                .owner_of(&Term::Identity("genesys:u-1".into()))
                 .unwrap()
                 .as_deref(),
             Some("ana")
@@ -592,7 +609,7 @@ mod tests {
         assert_eq!(
             store
                 .agents
-                .owner_of("identity", "twilio:WK1")
+                .owner_of(&Term::Identity("twilio:WK1".into()))
                 .unwrap()
                 .as_deref(),
             Some("bo")
@@ -625,7 +642,7 @@ mod tests {
         assert_eq!(
             store
                 .agents
-                .owner_of("identity", "twilio:WK1")
+                .owner_of(&Term::Identity("twilio:WK1".into()))
                 .unwrap()
                 .as_deref(),
             Some("ana")

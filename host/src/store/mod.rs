@@ -10,7 +10,7 @@
 
 pub mod collection;
 mod export;
-mod records;
+pub mod schema;
 
 use std::path::Path;
 
@@ -21,7 +21,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionError};
 
 use crate::model::{PluginRecord, PluginVersion, Role, TokenRecord};
 pub use collection::{Collection, Page, Query, Record, Upserted, WriteError};
-pub use records::{alert_state, pairing_state};
+pub use schema::{Term, alert_state, pairing_state};
 
 /// The schema version this build writes. Bump it with a migration step in
 /// [`Store::migrate`].

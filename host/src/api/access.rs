@@ -1,0 +1,201 @@
+//! Who may call each route, declared once beside the route in
+//! [`super::routes`], and everything derived from that one declaration:
+//!
+//! * the check itself, a route layer that authenticates the bearer token
+//!   and refuses a role the route does not admit (401 / 403) before any
+//!   extractor reads the body;
+//! * the route's OpenAPI operation: its `security` requirement, the roles
+//!   as `x-roles`, and the default error response;
+//! * [`AccessTable`], the list the role-walk test walks, so a route cannot
+//!   be served without being walked.
+
+use axum::extract::Request;
+use axum::http::{Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::security::SecurityRequirement;
+use utoipa::openapi::{ContentBuilder, Ref, RefOr};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
+
+use super::{ApiError, AppState};
+use crate::auth::{Auth, Principal};
+use crate::model::Role;
+
+/// Who may call a route.
+#[derive(Clone, Copy, Debug)]
+pub enum Access {
+    /// Anyone, without a token: probes and scrapers (`/healthz`, `/readyz`,
+    /// `/metrics`).
+    Open,
+    /// A bearer token whose role is one of these.
+    Roles(&'static [Role]),
+    /// A bearer token whose role is one of these, or no token at all when
+    /// the handler verifies the caller another way (vendor ingest into a
+    /// signed source checks the vendor's signature; an unsigned source
+    /// then answers 401 itself).
+    RolesOrSigned(&'static [Role]),
+}
+
+impl Access {
+    /// The roles admitted with a token (none for an open route).
+    pub fn roles(self) -> &'static [Role] {
+        match self {
+            Access::Open => &[],
+            Access::Roles(r) | Access::RolesOrSigned(r) => r,
+        }
+    }
+}
+
+/// One served route: method, path template and who may call it.
+#[derive(Clone, Debug)]
+pub struct RouteAccess {
+    /// The HTTP method.
+    pub method: Method,
+    /// The path template, e.g. `/v1/agents/{id}`.
+    pub path: String,
+    /// Who may call it.
+    pub access: Access,
+}
+
+/// Every route the router serves, with its access.
+pub type AccessTable = Vec<RouteAccess>;
+
+/// The router under construction, its OpenAPI document and its access
+/// table, grown one route at a time.
+pub(super) struct Routes {
+    api: OpenApiRouter<AppState>,
+    table: AccessTable,
+}
+
+impl Routes {
+    /// Start from the document's fixed parts.
+    pub(super) fn new(doc: utoipa::openapi::OpenApi) -> Routes {
+        Routes {
+            api: OpenApiRouter::with_openapi(doc),
+            table: vec![],
+        }
+    }
+
+    /// Serve one handler (`routes!(handler)`) admitting `access`.
+    pub(super) fn route(mut self, access: Access, route: UtoipaMethodRouter<AppState>) -> Routes {
+        let (schemas, mut paths, method_router) = route;
+        for (path, item) in paths.paths.iter_mut() {
+            for (method, op) in operations(item) {
+                describe(op, access);
+                self.table.push(RouteAccess {
+                    method,
+                    path: path.clone(),
+                    access,
+                });
+            }
+        }
+        let method_router = match access {
+            Access::Open => method_router,
+            Access::Roles(_) | Access::RolesOrSigned(_) => {
+                method_router.route_layer(axum::middleware::from_fn(move |req, next| {
+                    check(access, req, next)
+                }))
+            }
+        };
+        self.api = self.api.routes((schemas, paths, method_router));
+        self
+    }
+
+    /// The router, its OpenAPI document and its access table.
+    pub(super) fn finish(
+        self,
+    ) -> (
+        axum::Router<AppState>,
+        utoipa::openapi::OpenApi,
+        AccessTable,
+    ) {
+        let (router, doc) = self.api.split_for_parts();
+        (router, doc, self.table)
+    }
+}
+
+/// The operations of one path item, with their methods.
+fn operations(item: &mut PathItem) -> Vec<(Method, &mut Operation)> {
+    [
+        (Method::GET, item.get.as_mut()),
+        (Method::PUT, item.put.as_mut()),
+        (Method::POST, item.post.as_mut()),
+        (Method::DELETE, item.delete.as_mut()),
+        (Method::PATCH, item.patch.as_mut()),
+        (Method::HEAD, item.head.as_mut()),
+        (Method::OPTIONS, item.options.as_mut()),
+        (Method::TRACE, item.trace.as_mut()),
+    ]
+    .into_iter()
+    .filter_map(|(m, op)| op.map(|op| (m, op)))
+    .collect()
+}
+
+/// Write the route's access into its OpenAPI operation: the bearer
+/// security requirement (optional for signed ingest), the admitted roles
+/// as `x-roles`, and the error response every route may give.
+fn describe(op: &mut Operation, access: Access) {
+    let bearer = || SecurityRequirement::new("bearer", Vec::<String>::new());
+    match access {
+        Access::Open => {}
+        Access::Roles(_) => op.security = Some(vec![bearer()]),
+        Access::RolesOrSigned(_) => {
+            op.security = Some(vec![SecurityRequirement::default(), bearer()]);
+        }
+    }
+    if !matches!(access, Access::Open) {
+        let roles: Vec<&str> = access.roles().iter().map(|r| r.as_str()).collect();
+        let ext = op.extensions.get_or_insert_with(Default::default);
+        ext.insert("x-roles".into(), serde_json::json!(roles));
+    }
+    op.responses
+        .responses
+        .entry("default".into())
+        .or_insert_with(|| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description("an error with a stable code")
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("ErrorBody")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        });
+}
+
+/// The route layer: authenticate the bearer token (the router puts the
+/// [`Auth`] service in every request's extensions), admit the route's
+/// roles, and hand the [`Principal`] to the handler's [`super::Caller`].
+async fn check(access: Access, mut req: Request, next: Next) -> Response {
+    let header = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    if header.is_none() && matches!(access, Access::RolesOrSigned(_)) {
+        return next.run(req).await;
+    }
+    let Some(auth) = req.extensions().get::<Auth>() else {
+        return ApiError::new(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "the router was built without its token checks",
+        )
+        .into_response();
+    };
+    let principal: Result<Principal, ApiError> = auth
+        .authenticate(header)
+        .and_then(|p| p.require(access.roles()).map(|()| p))
+        .map_err(ApiError::from);
+    match principal {
+        Ok(p) => {
+            req.extensions_mut().insert(p);
+            next.run(req).await
+        }
+        Err(e) => e.into_response(),
+    }
+}

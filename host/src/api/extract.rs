@@ -1,0 +1,128 @@
+//! The extractors every handler uses, each rejecting with an [`ApiError`]:
+//! [`Caller`] (the principal the route's access check admitted),
+//! [`ApiJson`] (a JSON body: 415 for another content type, 400 naming the
+//! field that does not fit) and [`ApiQuery`] (a query string, unknown
+//! parameters refused with 400 `invalid_query`).
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequest, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use serde::de::DeserializeOwned;
+
+use super::ApiError;
+use crate::auth::{Auth, Principal};
+
+/// The authenticated caller of a `/v1` route. The route's access layer
+/// (see [`super::access`]) has already checked the role; handlers only
+/// narrow further (an agent token sees its own agent's records).
+pub struct Caller(pub Principal);
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        if let Some(p) = parts.extensions.get::<Principal>() {
+            return Ok(Caller(p.clone()));
+        }
+        // A route declared without roles (none today) still authenticates.
+        let auth = parts.extensions.get::<Auth>().ok_or_else(|| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                "the router was built without its access layer",
+            )
+        })?;
+        let header = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        Ok(Caller(auth.authenticate(header)?))
+    }
+}
+
+/// A JSON request body of type `T`.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let headers = req.headers().clone();
+        let body = body_bytes(req, state).await?;
+        json_body(&headers, &body).map(ApiJson)
+    }
+}
+
+/// An optional JSON body: an empty body is `None` (routes whose body only
+/// carries optional fields, such as a note or a comment).
+impl<T: DeserializeOwned, S: Send + Sync> OptionalFromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Option<Self>, Self::Rejection> {
+        let headers = req.headers().clone();
+        let body = body_bytes(req, state).await?;
+        if body.is_empty() {
+            return Ok(None);
+        }
+        json_body(&headers, &body).map(|v| Some(ApiJson(v)))
+    }
+}
+
+/// The whole body, within the router's body limit (413
+/// `payload_too_large` beyond it).
+pub(super) async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(req, state).await.map_err(|rejection| {
+        let status = rejection.status();
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                status,
+                "payload_too_large",
+                "the request body is larger than the server accepts",
+            )
+        } else {
+            ApiError::new(status, "bad_request", rejection.body_text())
+        }
+    })
+}
+
+/// Parse a JSON body: 415 for another content type, 400 for bad JSON or
+/// fields that do not fit (the message names the field).
+pub(super) fn json_body<T: DeserializeOwned>(
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<T, ApiError> {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !ct.starts_with("application/json") {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!("expected Content-Type: application/json, got {ct:?}"),
+        ));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        let code = if e.is_syntax() || e.is_eof() {
+            "invalid_json"
+        } else {
+            "invalid_body"
+        };
+        ApiError::bad_request(code, format!("request body: {e}"))
+    })
+}
+
+/// A query string parsed into `T` (declare `#[serde(deny_unknown_fields)]`
+/// on `T` so unknown parameters are refused).
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        serde_urlencoded::from_str(parts.uri.query().unwrap_or(""))
+            .map(ApiQuery)
+            .map_err(|e| ApiError::bad_request("invalid_query", format!("query string: {e}")))
+    }
+}

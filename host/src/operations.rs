@@ -1,0 +1,143 @@
+//! What a platform admin watches: readiness (store open, plugins loaded,
+//! not shutting down), the Prometheus exposition, the configured vendor
+//! sources and whether each one's adapter can be called, and the few
+//! settings the HTTP layer needs (body limit, stream keep-alive).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::model::PluginKind;
+use crate::runtime::{PluginState, Runtime};
+use crate::store::{Store, StoreError};
+
+/// The readiness report.
+#[derive(Debug, Serialize)]
+pub struct Readiness {
+    /// Always `ready` (a host that is not ready answers an error).
+    pub status: &'static str,
+    /// The store's schema version.
+    pub schema_version: u32,
+    /// Plugins loaded and callable.
+    pub plugins_loaded: usize,
+    /// Plugins whose stored version could not be loaded.
+    pub plugins_failed: usize,
+}
+
+/// A configured source as operators see it (secret values hidden).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SourceStatus {
+    /// The source name (`POST /v1/ingest/{name}`).
+    name: String,
+    /// Its adapter plugin id.
+    adapter: String,
+    /// Whether that adapter is installed, is an adapter, and is callable.
+    adapter_ready: bool,
+    /// What is wrong with the adapter, if anything.
+    problem: Option<String>,
+    /// The names of its secrets (values are never returned).
+    secret_keys: Vec<String>,
+    /// Its options.
+    options: BTreeMap<String, String>,
+}
+
+/// The operations service.
+#[derive(Clone)]
+pub struct Operations {
+    store: Store,
+    runtime: Arc<Runtime>,
+    metrics: Arc<Metrics>,
+    config: Arc<Config>,
+    /// False until start-up finishes and again once shutdown begins.
+    ready: Arc<AtomicBool>,
+}
+
+impl Operations {
+    /// The service over the host's parts; ready from the start.
+    pub fn new(
+        store: Store,
+        runtime: Arc<Runtime>,
+        metrics: Arc<Metrics>,
+        config: Arc<Config>,
+    ) -> Operations {
+        Operations {
+            store,
+            runtime,
+            metrics,
+            config,
+            ready: Arc::new(AtomicBool::new(true)),
+        }
+    }
+
+    /// The readiness report, or `None` while starting or stopping.
+    pub fn readiness(&self) -> Result<Option<Readiness>, StoreError> {
+        if !self.ready.load(Ordering::SeqCst) {
+            return Ok(None);
+        }
+        let plugins = self.runtime.list();
+        let loaded = plugins.iter().filter(|p| p.load_error.is_none()).count();
+        Ok(Some(Readiness {
+            status: "ready",
+            schema_version: self.store.schema_version()?,
+            plugins_loaded: loaded,
+            plugins_failed: plugins.len() - loaded,
+        }))
+    }
+
+    /// Mark the host as shutting down: `/readyz` answers 503 from now on.
+    pub fn stopping(&self) {
+        self.ready.store(false, Ordering::SeqCst);
+    }
+
+    /// Flush the store (on shutdown).
+    pub async fn flush(&self) -> Result<(), StoreError> {
+        self.store.flush().await
+    }
+
+    /// The Prometheus text exposition.
+    pub fn metrics_text(&self) -> String {
+        self.metrics.encode()
+    }
+
+    /// The configured sources and whether each one's adapter is callable.
+    pub fn sources(&self) -> Vec<SourceStatus> {
+        self.config
+            .sources
+            .iter()
+            .map(|(name, src)| {
+                let problem = match self.runtime.status(&src.adapter) {
+                    Err(e) => Some(e.to_string()),
+                    Ok(p) if p.kind != PluginKind::Adapter => {
+                        Some(format!("plugin '{}' is a {}, not an adapter", p.id, p.kind))
+                    }
+                    Ok(p) if p.state != PluginState::Active => {
+                        Some(format!("plugin '{}' is {:?}", p.id, p.state).to_lowercase())
+                    }
+                    Ok(_) => None,
+                };
+                SourceStatus {
+                    name: name.clone(),
+                    adapter: src.adapter.clone(),
+                    adapter_ready: problem.is_none(),
+                    problem,
+                    secret_keys: src.secrets.keys().cloned().collect(),
+                    options: src.options.clone(),
+                }
+            })
+            .collect()
+    }
+
+    /// The largest request body the API reads.
+    pub fn max_body_bytes(&self) -> usize {
+        self.config.max_body_bytes
+    }
+
+    /// How often an idle live stream sends a keep-alive.
+    pub fn stream_keep_alive(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.config.live.keep_alive_seconds.max(1))
+    }
+}

@@ -1,0 +1,183 @@
+//! The call path every plugin call takes: input cap, a call slot, a fresh
+//! store under the plugin's limits, output cap, metrics, and the circuit
+//! breaker that trips a plugin off after repeated failures.
+
+use std::sync::Arc;
+
+use super::*;
+
+impl Runtime {
+    // ---- calls ---------------------------------------------------------------
+
+    /// Run `f` on a plugin under its limits: input cap, a call slot (waiting
+    /// at most `queue_wait_ms`), a fresh store on a blocking thread, output
+    /// cap, metrics. Breaker accounting is the caller's.
+    pub(super) async fn execute<I, O>(
+        &self,
+        plugin: &Arc<LoadedPlugin>,
+        input: I,
+        f: CallFn<I, O>,
+    ) -> Result<CallReport<O>, Box<FailedCall>>
+    where
+        I: WireSize + Send + 'static,
+        O: WireSize + Send + 'static,
+    {
+        let id = plugin.id.to_string();
+        let fail = FailedCall::refused;
+        let size = input.wire_size();
+        if size > plugin.limits.max_input_bytes {
+            self.metrics
+                .record_call(&id, "input_too_large", Duration::ZERO, None, 0);
+            return Err(fail(RuntimeError::InputTooLarge {
+                id,
+                size,
+                limit: plugin.limits.max_input_bytes,
+            }));
+        }
+        let wait = Duration::from_millis(plugin.limits.queue_wait_ms);
+        let permit = match tokio::time::timeout(wait, plugin.slots.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => permit,
+            _ => {
+                self.metrics.record_call(&id, "busy", wait, None, 0);
+                return Err(fail(RuntimeError::Busy {
+                    id,
+                    max_concurrency: plugin.limits.max_concurrency,
+                    waited_ms: plugin.limits.queue_wait_ms,
+                }));
+            }
+        };
+        let (engine, p) = (self.engine.clone(), plugin.clone());
+        // A task of its own: the call finishes (or hits its deadline) even
+        // if the HTTP client that asked for it goes away.
+        let joined = tokio::spawn(async move {
+            let _permit = permit;
+            p.run(&engine, input, f).await
+        })
+        .await;
+        let result = match joined {
+            Ok(r) => r,
+            Err(e) => Err(fail(RuntimeError::Engine {
+                id: id.clone(),
+                message: format!("call task failed: {e}"),
+            })),
+        };
+        let result = result.and_then(|report| {
+            let size = report.output.wire_size();
+            if size > plugin.limits.max_output_bytes {
+                Err(Box::new(FailedCall {
+                    error: RuntimeError::OutputTooLarge {
+                        id: id.clone(),
+                        size,
+                        limit: plugin.limits.max_output_bytes,
+                    },
+                    log: report.log,
+                    duration: report.duration,
+                    fuel_consumed: report.fuel_consumed,
+                }))
+            } else {
+                Ok(report)
+            }
+        });
+        match &result {
+            Ok(r) => self.metrics.record_call(
+                &id,
+                "ok",
+                r.duration,
+                r.fuel_consumed,
+                r.log.dropped_bytes,
+            ),
+            Err(f) => self.metrics.record_call(
+                &id,
+                f.error.kind_label(),
+                f.duration,
+                f.fuel_consumed,
+                f.log.dropped_bytes,
+            ),
+        }
+        result
+    }
+
+    /// Look up a callable plugin of `kind`, run `f`, and keep the breaker.
+    pub(super) async fn call<I, O>(
+        &self,
+        id: &str,
+        kind: PluginKind,
+        input: I,
+        f: CallFn<I, O>,
+    ) -> Result<CallReport<O>, Box<FailedCall>>
+    where
+        I: WireSize + Send + 'static,
+        O: WireSize + Send + 'static,
+    {
+        let refuse = FailedCall::refused;
+        let (plugin, failures) = {
+            let entries = self.entries.read().expect("entries lock");
+            let entry = entries
+                .get(id)
+                .ok_or_else(|| refuse(RuntimeError::NotFound { id: id.into() }))?;
+            if entry.record.kind != kind {
+                return Err(refuse(RuntimeError::WrongKind {
+                    id: id.into(),
+                    expected: kind,
+                    actual: entry.record.kind,
+                }));
+            }
+            if !entry.record.enabled {
+                return Err(refuse(RuntimeError::Disabled { id: id.into() }));
+            }
+            if let Some(t) = &entry.record.tripped {
+                return Err(refuse(RuntimeError::Tripped {
+                    id: id.into(),
+                    failures: t.failures,
+                    last_error: t.last_error.clone(),
+                }));
+            }
+            let Some(plugin) = entry.loaded.clone() else {
+                return Err(refuse(RuntimeError::Engine {
+                    id: id.into(),
+                    message: entry
+                        .load_error
+                        .clone()
+                        .unwrap_or_else(|| "not loaded".into()),
+                }));
+            };
+            (plugin, entry.failures.clone())
+        };
+        let result = self.execute(&plugin, input, f).await;
+        match &result {
+            Ok(_) => failures.store(0, Ordering::Relaxed),
+            Err(failed) if failed.error.counts_as_plugin_failure() => {
+                let n = failures.fetch_add(1, Ordering::Relaxed) + 1;
+                let threshold = self.config.runtime.breaker_threshold;
+                if threshold > 0 && n >= threshold {
+                    self.trip(id, &plugin.version, n, failed.error.to_string())
+                        .await;
+                }
+            }
+            Err(_) => {}
+        }
+        result
+    }
+
+    pub(super) async fn trip(&self, id: &str, version: &str, failures: u32, last_error: String) {
+        let _guard = self.lifecycle.lock().await;
+        let current = self.store.plugin(id).ok().flatten();
+        // Only trip the version that failed, and only once.
+        if current
+            .as_ref()
+            .is_none_or(|r| r.tripped.is_some() || r.active_version != version)
+        {
+            return;
+        }
+        let info = TripInfo {
+            at_ms: now_ms(),
+            failures,
+            last_error,
+        };
+        tracing::error!(plugin = %id, failures, last_error = %info.last_error, "circuit breaker tripped: plugin held off until re-enabled");
+        match self.update_record(id, |r| r.tripped = Some(info)).await {
+            Ok(_) => self.metrics.record_trip(id),
+            Err(e) => tracing::error!(plugin = %id, error = %e, "could not record breaker trip"),
+        }
+    }
+}

@@ -1,0 +1,399 @@
+//! The registry: installing, upgrading, enabling, disabling and rolling
+//! back plugins, each change persisted in the store before it is swapped
+//! in, and what operators see of each plugin.
+
+use std::sync::Arc;
+
+use super::exports::describe;
+use super::*;
+
+impl Runtime {
+    pub(super) fn update_loaded_gauge(&self) {
+        let n = self
+            .entries
+            .read()
+            .expect("entries lock")
+            .values()
+            .filter(|e| e.loaded.is_some())
+            .count();
+        self.metrics.set_plugins_loaded(n);
+    }
+
+    pub(super) fn put_entry(&self, entry: Entry) {
+        self.entries
+            .write()
+            .expect("entries lock")
+            .insert(entry.record.id.clone(), entry);
+        self.update_loaded_gauge();
+    }
+
+    pub(super) async fn load_entry(&self, record: PluginRecord) -> Entry {
+        let loaded = self.load_version(&record.id, &record.active_version).await;
+        let (loaded, info, load_error) = match loaded {
+            Ok((p, v)) => (Some(p), Some(v.info), None),
+            Err(e) => (None, None, Some(e.to_string())),
+        };
+        Entry {
+            record,
+            loaded,
+            info,
+            load_error,
+            failures: Arc::new(AtomicU32::new(0)),
+        }
+    }
+
+    pub(super) async fn load_version(
+        &self,
+        id: &str,
+        version: &str,
+    ) -> Result<(Arc<LoadedPlugin>, PluginVersion), RuntimeError> {
+        let v = self.store.plugin_version(id, version)?.ok_or_else(|| {
+            RuntimeError::VersionNotFound {
+                id: id.into(),
+                version: version.into(),
+            }
+        })?;
+        let sha = v.manifest.sha256.clone().unwrap_or_default();
+        let wasm = self
+            .store
+            .blob(&sha)?
+            .ok_or_else(|| RuntimeError::Rejected {
+                id: id.into(),
+                reason: format!("component {sha} is missing from the store"),
+            })?;
+        let loaded = self.prepare(&v.manifest, &sha, wasm).await?;
+        Ok((loaded, v))
+    }
+
+    /// Resolve limits and grants for a manifest, compile (or load from the
+    /// cache) and pre-instantiate.
+    pub(super) async fn prepare(
+        &self,
+        manifest: &Manifest,
+        sha: &str,
+        wasm: Vec<u8>,
+    ) -> Result<Arc<LoadedPlugin>, RuntimeError> {
+        let id = manifest.id.clone();
+        let settings = self.config.plugin(&id);
+        let grants = EffectiveGrants::resolve(&manifest.capabilities, &settings.grants).map_err(
+            |capability| RuntimeError::CapabilityNotGranted {
+                id: id.clone(),
+                capability,
+            },
+        )?;
+        for cap in [
+            Capability::Clocks,
+            Capability::Random,
+            Capability::Environment,
+            Capability::Network,
+            Capability::Filesystem,
+        ] {
+            if settings.grants.grants(cap) && !manifest.capabilities.contains(&cap) {
+                tracing::warn!(plugin = %id, capability = %cap, "granted in config but not declared by the manifest; not given");
+            }
+        }
+        let limits = self
+            .config
+            .limits
+            .tighten(&manifest.limits)
+            .overlay(&settings.limits);
+        let ceiling = self.engine.options().max_memory_bytes as u64 >> 20;
+        if limits.memory_mib > ceiling {
+            return Err(RuntimeError::Rejected {
+                id,
+                reason: format!(
+                    "memory limit {} MiB is above the host's maximum of {ceiling} MiB (runtime.max_memory_mib)",
+                    limits.memory_mib
+                ),
+            });
+        }
+        let mut config = manifest.config.clone();
+        config.extend(settings.config);
+        let engine = self.engine.clone();
+        let (sha_owned, version, kind) = (sha.to_string(), manifest.version.clone(), manifest.kind);
+        let api_version = manifest.api_version.clone();
+        let metrics = self.metrics.clone();
+        tokio::task::spawn_blocking(move || {
+            let (component, how) =
+                engine
+                    .compile(&sha_owned, &wasm)
+                    .map_err(|e| RuntimeError::Rejected {
+                        id: id.clone(),
+                        reason: format!("not a valid component: {e:#}"),
+                    })?;
+            metrics.record_compile(match how {
+                Compiled::Fresh => "fresh",
+                Compiled::Cached => "cache",
+            });
+            LoadedPlugin::prepare(
+                &engine,
+                &id,
+                &version,
+                kind,
+                &api_version,
+                &sha_owned,
+                &component,
+                limits,
+                grants,
+                config,
+            )
+        })
+        .await
+        .map_err(|e| RuntimeError::Engine {
+            id: manifest.id.clone(),
+            message: format!("compile task failed: {e}"),
+        })?
+        .map(Arc::new)
+    }
+
+    // ---- lifecycle ---------------------------------------------------------
+
+    /// Install a new plugin, or a new version of an installed one (an
+    /// upgrade: the old version becomes the rollback target). Installing a
+    /// component that is already installed under the same version changes
+    /// nothing.
+    pub async fn install(
+        &self,
+        manifest_toml: &str,
+        wasm: Vec<u8>,
+        builtin: bool,
+    ) -> Result<Installed, RuntimeError> {
+        let _guard = self.lifecycle.lock().await;
+        let mut manifest = Manifest::from_toml(manifest_toml)?;
+        let id = manifest.id.clone();
+        let sha = sha256_hex(&wasm);
+        if let Some(declared) = &manifest.sha256
+            && !declared.eq_ignore_ascii_case(&sha)
+        {
+            return Err(RuntimeError::Rejected {
+                id,
+                reason: format!(
+                    "the manifest's sha256 {declared} does not match the component's {sha}"
+                ),
+            });
+        }
+        manifest.sha256 = Some(sha.clone());
+        let existing = self.store.plugin(&id)?;
+        if let Some(rec) = &existing
+            && rec.kind != manifest.kind
+        {
+            return Err(RuntimeError::Rejected {
+                id,
+                reason: format!(
+                    "this id belongs to an installed {} plugin; a {} needs its own id",
+                    rec.kind, manifest.kind
+                ),
+            });
+        }
+        if let Some(v) = self.store.plugin_version(&id, &manifest.version)? {
+            let same = v.manifest.sha256.as_deref() == Some(sha.as_str());
+            let active = existing
+                .as_ref()
+                .is_some_and(|r| r.active_version == manifest.version);
+            if same && active {
+                return Ok(Installed {
+                    action: "unchanged",
+                    status: self.status(&id)?,
+                });
+            }
+            if !same && !builtin {
+                return Err(RuntimeError::VersionConflict {
+                    id,
+                    version: manifest.version,
+                });
+            }
+        }
+
+        let size_bytes = wasm.len() as u64;
+        let loaded = self.prepare(&manifest, &sha, wasm.clone()).await?;
+        let info = self
+            .execute(&loaded, (), describe)
+            .await
+            .map_err(|f| f.error)?
+            .output;
+        if info.version != manifest.version {
+            return Err(RuntimeError::Rejected {
+                id,
+                reason: format!(
+                    "describe() reports version {} but the manifest says {}",
+                    info.version, manifest.version
+                ),
+            });
+        }
+        let previous_version = existing
+            .as_ref()
+            .map(|r| r.active_version.clone())
+            .filter(|v| *v != manifest.version)
+            .or_else(|| existing.as_ref().and_then(|r| r.previous_version.clone()));
+        let record = PluginRecord {
+            id: id.clone(),
+            kind: manifest.kind,
+            active_version: manifest.version.clone(),
+            previous_version,
+            enabled: existing.as_ref().is_none_or(|r| r.enabled),
+            tripped: None,
+            builtin,
+        };
+        let version = PluginVersion {
+            manifest,
+            info: info.clone(),
+            installed_at_ms: now_ms(),
+            size_bytes,
+        };
+        self.store
+            .install_plugin_version(&record, &version, &wasm)
+            .await?;
+        let action = if existing.is_some() {
+            "upgraded"
+        } else {
+            "installed"
+        };
+        tracing::info!(plugin = %id, version = %record.active_version, action, "plugin installed");
+        self.put_entry(Entry {
+            record,
+            loaded: Some(loaded),
+            info: Some(info),
+            load_error: None,
+            failures: Arc::new(AtomicU32::new(0)),
+        });
+        Ok(Installed {
+            action,
+            status: self.status(&id)?,
+        })
+    }
+
+    pub(super) async fn update_record(
+        &self,
+        id: &str,
+        change: impl FnOnce(&mut PluginRecord),
+    ) -> Result<PluginRecord, RuntimeError> {
+        let mut record = self
+            .store
+            .plugin(id)?
+            .ok_or_else(|| RuntimeError::NotFound { id: id.into() })?;
+        change(&mut record);
+        self.store.put_plugin(&record).await?;
+        if let Some(e) = self.entries.write().expect("entries lock").get_mut(id) {
+            e.record = record.clone();
+        }
+        Ok(record)
+    }
+
+    /// Enable a plugin; also clears a breaker trip.
+    pub async fn enable(&self, id: &str) -> Result<PluginStatus, RuntimeError> {
+        let _guard = self.lifecycle.lock().await;
+        self.update_record(id, |r| {
+            r.enabled = true;
+            r.tripped = None;
+        })
+        .await?;
+        if let Some(e) = self.entries.read().expect("entries lock").get(id) {
+            e.failures.store(0, Ordering::Relaxed);
+        }
+        tracing::info!(plugin = %id, "plugin enabled");
+        self.status(id)
+    }
+
+    /// Disable a plugin: calls are refused until it is enabled.
+    pub async fn disable(&self, id: &str) -> Result<PluginStatus, RuntimeError> {
+        let _guard = self.lifecycle.lock().await;
+        self.update_record(id, |r| r.enabled = false).await?;
+        tracing::info!(plugin = %id, "plugin disabled");
+        self.status(id)
+    }
+
+    /// Make the previous version active again (and the current one the
+    /// rollback target, so a second rollback undoes the first).
+    pub async fn rollback(&self, id: &str) -> Result<PluginStatus, RuntimeError> {
+        let _guard = self.lifecycle.lock().await;
+        let record = self
+            .store
+            .plugin(id)?
+            .ok_or_else(|| RuntimeError::NotFound { id: id.into() })?;
+        let previous = record
+            .previous_version
+            .clone()
+            .ok_or_else(|| RuntimeError::NoPrevious { id: id.into() })?;
+        let (loaded, version) = self.load_version(id, &previous).await?;
+        let record = PluginRecord {
+            active_version: previous,
+            previous_version: Some(record.active_version.clone()),
+            tripped: None,
+            ..record
+        };
+        self.store.put_plugin(&record).await?;
+        tracing::info!(plugin = %id, version = %record.active_version, "plugin rolled back");
+        self.put_entry(Entry {
+            record,
+            loaded: Some(loaded),
+            info: Some(version.info),
+            load_error: None,
+            failures: Arc::new(AtomicU32::new(0)),
+        });
+        self.status(id)
+    }
+
+    // ---- inspection --------------------------------------------------------
+
+    pub(super) fn status_of(entry: &Entry) -> PluginStatus {
+        let r = &entry.record;
+        let state = if entry.loaded.is_none() {
+            PluginState::Failed
+        } else if !r.enabled {
+            PluginState::Disabled
+        } else if r.tripped.is_some() {
+            PluginState::Tripped
+        } else {
+            PluginState::Active
+        };
+        PluginStatus {
+            id: r.id.clone(),
+            kind: r.kind,
+            state,
+            enabled: r.enabled,
+            builtin: r.builtin,
+            version: r.active_version.clone(),
+            previous_version: r.previous_version.clone(),
+            sha256: entry.loaded.as_ref().map(|l| l.sha256.clone()),
+            info: entry.info.clone(),
+            capabilities: entry
+                .loaded
+                .as_ref()
+                .map(|l| l.grants.names())
+                .unwrap_or_default(),
+            limits: entry.loaded.as_ref().map(|l| l.limits.clone()),
+            consecutive_failures: entry.failures.load(Ordering::Relaxed),
+            tripped: r.tripped.clone(),
+            load_error: entry.load_error.clone(),
+        }
+    }
+
+    /// Every plugin's status, by id.
+    pub fn list(&self) -> Vec<PluginStatus> {
+        self.entries
+            .read()
+            .expect("entries lock")
+            .values()
+            .map(Self::status_of)
+            .collect()
+    }
+
+    /// One plugin's status.
+    pub fn status(&self, id: &str) -> Result<PluginStatus, RuntimeError> {
+        self.entries
+            .read()
+            .expect("entries lock")
+            .get(id)
+            .map(Self::status_of)
+            .ok_or_else(|| RuntimeError::NotFound { id: id.into() })
+    }
+
+    /// One plugin's status and installed versions.
+    pub fn inspect(&self, id: &str) -> Result<PluginDetail, RuntimeError> {
+        let status = self.status(id)?;
+        Ok(PluginDetail {
+            status,
+            versions: self.store.plugin_versions(id)?,
+        })
+    }
+}
