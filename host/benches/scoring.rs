@@ -372,6 +372,7 @@ async fn set_up(dir: &Path, n: usize) -> (Runtime, Runtime, Records, Setup) {
             merged_into: None,
         };
         let created = records
+            .people
             .create_agent(agent)
             .await
             .unwrap_or_else(|e| fail(format!("agent: {e}")));
@@ -379,6 +380,7 @@ async fn set_up(dir: &Path, n: usize) -> (Runtime, Runtime, Records, Setup) {
     }
     let form = form();
     records
+        .contacts
         .create_form(form.clone())
         .await
         .unwrap_or_else(|e| fail(format!("form: {e}")));
@@ -406,6 +408,7 @@ async fn set_up(dir: &Path, n: usize) -> (Runtime, Runtime, Records, Setup) {
             score_error: None,
         };
         records
+            .contacts
             .stage_evaluation(evaluation, None)
             .unwrap_or_else(|e| fail(format!("evaluation {i}: {e}")));
     }
@@ -429,6 +432,7 @@ async fn set_up(dir: &Path, n: usize) -> (Runtime, Runtime, Records, Setup) {
 /// Every evaluation of the form, page by page, as the API lists them.
 fn read_back(records: &Records) -> (Form, Vec<Evaluation>) {
     let form = records
+        .contacts
         .form(FORM_ID, Some(1))
         .unwrap_or_else(|e| fail(format!("form: {e}")))
         .form;
@@ -436,6 +440,7 @@ fn read_back(records: &Records) -> (Form, Vec<Evaluation>) {
     let mut cursor = None;
     loop {
         let page = records
+            .contacts
             .evaluations(Filter {
                 term: Some(Term::Form(FORM_ID.into())),
                 cursor,

@@ -71,14 +71,16 @@ impl Analytics {
         from: i64,
         to: i64,
     ) -> Result<Vec<Evaluation>, RecordError> {
-        self.records
-            .every(scope.window(from, to), |f| self.records.evaluations(f))
+        self.records.every(scope.window(from, to), |f| {
+            self.records.contacts.evaluations(f)
+        })
     }
 
     /// Every feedback in scope and window.
     fn feedback(&self, scope: &Scope, from: i64, to: i64) -> Result<Vec<Feedback>, RecordError> {
-        self.records
-            .every(scope.window(from, to), |f| self.records.feedback_list(f))
+        self.records.every(scope.window(from, to), |f| {
+            self.records.contacts.feedback_list(f)
+        })
     }
 
     /// Weekly QA (mean score = IQS, fails) and CSAT (mean on 1..5) for an
@@ -86,11 +88,11 @@ impl Analytics {
     pub fn trends(&self, scope: Scope, from: i64, to: i64) -> Result<TrendReport, RecordError> {
         let (scope_name, id) = match &scope {
             Scope::Agent(a) => {
-                self.records.agent(a)?;
+                self.records.people.agent(a)?;
                 ("agent", a.clone())
             }
             Scope::Team(t) => {
-                self.records.team(t)?;
+                self.records.people.team(t)?;
                 ("team", t.clone())
             }
             Scope::All => ("all", String::new()),
@@ -153,7 +155,7 @@ impl Analytics {
         let min_dings = min_dings.unwrap_or(cfg.focus_min_dings).max(1);
         let scope = match &team {
             Some(t) => {
-                self.records.team(t)?;
+                self.records.people.team(t)?;
                 Scope::Team(t.clone())
             }
             None => Scope::All,
@@ -188,6 +190,7 @@ impl Analytics {
                 .entry((e.form_id.clone(), e.form_version))
                 .or_insert_with(|| {
                     self.records
+                        .contacts
                         .form(&e.form_id, Some(e.form_version))
                         .ok()
                         .map(|f| f.form)

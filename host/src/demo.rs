@@ -101,6 +101,7 @@ pub const DEMO_FORM: &str = "demo-voice-qa";
 pub async fn prepare(records: &Records) -> anyhow::Result<()> {
     use crate::model::{Agent, Form, Targets, Team};
     let supervisor = records
+        .people
         .create_agent(Agent {
             id: String::new(),
             name: "Morgan Reyes".into(),
@@ -113,6 +114,7 @@ pub async fn prepare(records: &Records) -> anyhow::Result<()> {
         })
         .await?;
     let team = records
+        .people
         .create_team(Team {
             id: String::new(),
             name: "Customer Care".into(),
@@ -130,6 +132,7 @@ pub async fn prepare(records: &Records) -> anyhow::Result<()> {
     let mut ids = Vec::new();
     for (a, (_user, name)) in AGENTS.iter().enumerate() {
         let agent = records
+            .people
             .create_agent(Agent {
                 id: String::new(),
                 name: (*name).into(),
@@ -163,7 +166,7 @@ pub async fn prepare(records: &Records) -> anyhow::Result<()> {
         "settings": {"weighting": "section", "na_policy": "exclude", "na_redistribution": "proportional",
                      "auto_fail": "zero-score", "normalization": "min-max", "pass_mark": 80}
     }))?;
-    records.create_form(form).await?;
+    records.contacts.create_form(form).await?;
     Ok(())
 }
 
@@ -181,6 +184,7 @@ async fn mentoring(records: &Records, agents: &[String]) -> anyhow::Result<()> {
             vec![Channel::Chat]
         };
         records
+            .mentoring
             .enrol(Enrolment {
                 agent_id: id.clone(),
                 monitoring_acknowledged: true,
@@ -193,6 +197,7 @@ async fn mentoring(records: &Records, agents: &[String]) -> anyhow::Result<()> {
             .await?;
         if a < 2 {
             records
+                .mentoring
                 .put_mentor_profile(MentorProfile {
                     agent_id: id.clone(),
                     capacity: 3,
@@ -254,7 +259,7 @@ async fn schedule(records: &Records, agents: &[String]) -> anyhow::Result<()> {
             }
         }
     }
-    records.put_staffing(intervals).await?;
+    records.scheduling.put_staffing(intervals).await?;
     let mut shifts = Vec::new();
     for (a, id) in agents.iter().enumerate() {
         for day in 0..5 {
@@ -268,7 +273,7 @@ async fn schedule(records: &Records, agents: &[String]) -> anyhow::Result<()> {
             });
         }
     }
-    records.put_shifts(shifts).await?;
+    records.scheduling.put_shifts(shifts).await?;
     Ok(())
 }
 
@@ -603,7 +608,7 @@ pub fn deliveries(now_ms: i64, config: &Config) -> anyhow::Result<Vec<(String, D
 
 /// Load the demo data set unless the store already has interactions.
 pub async fn load(ingest: &Ingest, records: &Records) -> anyhow::Result<Option<Summary>> {
-    let any = records.interactions(Filter {
+    let any = records.contacts.interactions(Filter {
         limit: Some(1),
         ..Filter::default()
     })?;

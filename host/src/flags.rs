@@ -268,6 +268,7 @@ impl Flags {
                     .entry((e.form_id.clone(), e.form_version))
                     .or_insert_with(|| {
                         self.records
+                            .contacts
                             .form(&e.form_id, Some(e.form_version))
                             .ok()
                             .map(|f| f.form)
@@ -371,7 +372,7 @@ impl Flags {
                 updated_by: None,
                 updated_at: now,
             };
-            if let Some(a) = self.records.stage_alert(alert)? {
+            if let Some(a) = self.records.coaching.stage_alert(alert)? {
                 self.metrics.record_alert(&a.rule_id);
                 alerts.push(a);
             }
@@ -385,9 +386,9 @@ impl Flags {
         &self,
         agent_id: &str,
     ) -> Result<(Option<String>, Option<String>), RecordError> {
-        let agent: Agent = self.records.agent(agent_id)?;
+        let agent: Agent = self.records.people.agent(agent_id)?;
         let team: Option<Team> = match &agent.team_id {
-            Some(t) => self.records.team(t).ok(),
+            Some(t) => self.records.people.team(t).ok(),
             None => None,
         };
         let supervisor = agent

@@ -259,13 +259,14 @@ impl Ingest {
         let result = self.replay_one(id).await?;
         let state = format!("{:?}", result.state).to_lowercase();
         self.records
+            .audit
             .audit(actor, "dead_letter.replay", id, Some(state))
             .await?;
         Ok(result)
     }
 
     async fn replay_one(&self, id: &str) -> Result<ReplayResult, IngestError> {
-        let dead = self.records.dead_letter(id)?;
+        let dead = self.records.dead_letters.dead_letter(id)?;
         let body = base64::engine::general_purpose::STANDARD
             .decode(&dead.body_base64)
             .map_err(|e| RecordError::Invalid {
@@ -287,7 +288,7 @@ impl Ingest {
             ) => *report,
             Err(IngestError::Unauthenticated { message, .. }) => {
                 // Keep it open with the reason: the secret may have rotated.
-                let mut dead = self.records.dead_letter(id)?;
+                let mut dead = self.records.dead_letters.dead_letter(id)?;
                 dead.reasons = vec![DeadReason {
                     index: None,
                     event_index: None,
@@ -297,7 +298,7 @@ impl Ingest {
                 }];
                 dead.replays += 1;
                 dead.replayed_at = Some(now_ms());
-                self.records.stage_dead_letter(dead)?;
+                self.records.dead_letters.stage_dead_letter(dead)?;
                 self.records.flush().await?;
                 IngestReport {
                     source: source.clone(),
@@ -306,7 +307,7 @@ impl Ingest {
             }
             Err(e) => return Err(e),
         };
-        let dead = self.records.dead_letter(id)?;
+        let dead = self.records.dead_letters.dead_letter(id)?;
         Ok(ReplayResult {
             dead_letter: id.to_string(),
             state: dead.state,
@@ -326,7 +327,7 @@ impl Ingest {
         let mut cursor = None;
         let mut ids = Vec::new();
         loop {
-            let page = self.records.dead_letters(Filter {
+            let page = self.records.dead_letters.dead_letters(Filter {
                 term: Some(Term::SourceState(source.to_string(), "open".into())),
                 cursor,
                 limit: Some(1000),
@@ -352,6 +353,7 @@ impl Ingest {
             summary.replayed, summary.resolved
         );
         self.records
+            .audit
             .audit(actor, "source.replay", source, Some(detail))
             .await?;
         Ok(summary)
@@ -534,7 +536,7 @@ impl Ingest {
                 DeadLetterState::Open
             };
             report.dead_letter = Some(dead.id.clone());
-            self.records.stage_dead_letter(dead)?;
+            self.records.dead_letters.stage_dead_letter(dead)?;
             self.records.flush().await?;
             return Ok(());
         }
@@ -543,12 +545,12 @@ impl Ingest {
         digest_input.extend_from_slice(&delivery.body);
         let digest = sha256_hex(&digest_input);
         self.metrics.record_dead_letter(&report.source);
-        if let Some(mut open) = self.records.open_dead_letter_with(&digest)? {
+        if let Some(mut open) = self.records.dead_letters.open_dead_letter_with(&digest)? {
             open.deliveries += 1;
             open.reasons = report.errors.clone();
             open.adapter_version = report.adapter_version.clone();
             report.dead_letter = Some(open.id.clone());
-            self.records.stage_dead_letter(open)?;
+            self.records.dead_letters.stage_dead_letter(open)?;
             self.records.flush().await?;
             return Ok(());
         }
@@ -576,7 +578,7 @@ impl Ingest {
             "payload kept as a dead letter"
         );
         report.dead_letter = Some(dead.id.clone());
-        self.records.put_dead_letter(dead).await?;
+        self.records.dead_letters.put_dead_letter(dead).await?;
         Ok(())
     }
 
@@ -591,7 +593,7 @@ impl Ingest {
             return Ok(None);
         };
         let identity = format!("{namespace}:{vendor_id}");
-        let (agent, created) = self.records.stage_agent_for_identity(
+        let (agent, created) = self.records.people.stage_agent_for_identity(
             &identity,
             hint.and_then(|h| h.name.as_deref()),
             hint.and_then(|h| h.email.as_deref()),
@@ -619,7 +621,7 @@ impl Ingest {
                         message: "must not be empty".into(),
                     });
                 }
-                let (agent, created) = self.records.stage_agent_for_identity(
+                let (agent, created) = self.records.people.stage_agent_for_identity(
                     &identity,
                     a.name.as_deref(),
                     a.email.as_deref(),
@@ -628,7 +630,7 @@ impl Ingest {
                     report.agents_created += 1;
                     return Ok(Stored::Accepted);
                 }
-                let changed = self.records.stage_agent_details(
+                let changed = self.records.people.stage_agent_details(
                     &agent,
                     &identity,
                     a.name.as_deref(),
@@ -656,7 +658,7 @@ impl Ingest {
                 Ok(outcome)
             }
             Event::Staffing(st) => {
-                let outcome = self.records.stage_staffing(StaffingInterval {
+                let outcome = self.records.scheduling.stage_staffing(StaffingInterval {
                     id: String::new(),
                     queue: st.queue,
                     starts_at: st.starts_at,
@@ -689,7 +691,10 @@ impl Ingest {
         let _merge = self.merge_locks[stripe]
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let existing = self.records.interaction_by_key(source, &i.external_id)?;
+        let existing = self
+            .records
+            .contacts
+            .interaction_by_key(source, &i.external_id)?;
         if let (Some(old), Some(new_at)) = (&existing, i.updated_at)
             && old.updated_at.is_some_and(|old_at| old_at > new_at)
         {
@@ -707,7 +712,7 @@ impl Ingest {
         };
         // The records service settles the id from the external key.
         merged.id.clear();
-        let (outcome, stored_record) = self.records.stage_interaction(merged, None)?;
+        let (outcome, stored_record) = self.records.contacts.stage_interaction(merged, None)?;
         Ok(stored(outcome, stored_record))
     }
 
@@ -731,6 +736,7 @@ impl Ingest {
         let evaluator = match e.evaluator_vendor_id.as_deref() {
             Some(v) => self
                 .records
+                .people
                 .agent_by_identity(&format!("{namespace}:{v}"))?
                 .map(|a| a.id)
                 .or_else(|| Some(v.to_string())),
@@ -753,7 +759,7 @@ impl Ingest {
             scorecard: None,
             score_error: None,
         };
-        let (outcome, stored_record) = self.records.stage_evaluation(evaluation, None)?;
+        let (outcome, stored_record) = self.records.contacts.stage_evaluation(evaluation, None)?;
         // One whose earlier scoring failed is tried again on redelivery.
         if outcome == Upserted::Unchanged && stored_record.scorecard.is_none() {
             return Ok((Stored::Duplicate, Some(stored_record)));
@@ -776,7 +782,7 @@ impl Ingest {
         let agent_id = match agent {
             Some((id, _)) => Some(id),
             None => match &interaction_id {
-                Some(i) => self.records.interaction(i)?.agent_id,
+                Some(i) => self.records.contacts.interaction(i)?.agent_id,
                 None => None,
             },
         };
@@ -796,7 +802,7 @@ impl Ingest {
             verbatim: f.verbatim,
             received_at: f.received_at.unwrap_or(0),
         };
-        let (outcome, stored_record) = self.records.stage_feedback(feedback, None)?;
+        let (outcome, stored_record) = self.records.contacts.stage_feedback(feedback, None)?;
         Ok(stored(outcome, stored_record))
     }
 
@@ -810,10 +816,16 @@ impl Ingest {
         let Some(ext) = external.map(str::trim).filter(|e| !e.is_empty()) else {
             return Ok((None, None));
         };
-        Ok(match self.records.interaction_for_external(source, ext)? {
-            Some(i) => (Some(i.id), None),
-            None => (None, Some(ext.to_string())),
-        })
+        Ok(
+            match self
+                .records
+                .contacts
+                .interaction_for_external(source, ext)?
+            {
+                Some(i) => (Some(i.id), None),
+                None => (None, Some(ext.to_string())),
+            },
+        )
     }
 }
 

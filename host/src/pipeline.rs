@@ -152,7 +152,7 @@ impl Pipeline {
         let mut subjects = Vec::new();
         if !to_score.is_empty() {
             for e in self.scoring.score(to_score).await? {
-                let e = self.records.stage_scored(e)?;
+                let e = self.records.contacts.stage_scored(e)?;
                 if e.scorecard.is_some() {
                     out.scored.push(e);
                 } else {
@@ -181,7 +181,7 @@ impl Pipeline {
             let threshold = *thresholds.entry(e.team_id.clone()).or_insert_with(|| {
                 e.team_id
                     .as_deref()
-                    .and_then(|t| self.records.team(t).ok())
+                    .and_then(|t| self.records.people.team(t).ok())
                     .and_then(|t| t.targets.recognition_percent)
                     .unwrap_or(self.config.analytics.recognition_percent)
             });
@@ -201,7 +201,7 @@ impl Pipeline {
                 acknowledged_at: None,
                 note: None,
             };
-            out.extend(self.records.stage_recognition(r)?);
+            out.extend(self.records.coaching.stage_recognition(r)?);
         }
         Ok(out)
     }
@@ -221,7 +221,7 @@ impl Pipeline {
         e: Evaluation,
         id: Option<&str>,
     ) -> Result<(Upserted, Evaluation), RecordError> {
-        let (outcome, stored) = self.records.stage_evaluation(e, id)?;
+        let (outcome, stored) = self.records.contacts.stage_evaluation(e, id)?;
         let needs_work = outcome != Upserted::Unchanged || stored.scorecard.is_none();
         if !needs_work {
             return Ok((outcome, stored));
@@ -248,7 +248,7 @@ impl Pipeline {
         f: Feedback,
         id: Option<&str>,
     ) -> Result<(Upserted, Feedback), RecordError> {
-        let (outcome, stored) = self.records.stage_feedback(f, id)?;
+        let (outcome, stored) = self.records.contacts.stage_feedback(f, id)?;
         if outcome != Upserted::Unchanged {
             self.finish(Fresh {
                 feedback: vec![stored.clone()],
@@ -265,7 +265,7 @@ impl Pipeline {
         i: Interaction,
         id: Option<&str>,
     ) -> Result<(Upserted, Interaction), RecordError> {
-        let (outcome, stored) = self.records.stage_interaction(i, id)?;
+        let (outcome, stored) = self.records.contacts.stage_interaction(i, id)?;
         if outcome != Upserted::Unchanged {
             self.finish(Fresh {
                 interactions: vec![stored.clone()],
@@ -281,7 +281,7 @@ impl Pipeline {
 
     /// The supervisor has seen the alert.
     pub async fn acknowledge_alert(&self, id: &str, actor: &str) -> Result<Alert, RecordError> {
-        let a = self.records.acknowledge_alert(id, actor).await?;
+        let a = self.records.coaching.acknowledge_alert(id, actor).await?;
         Ok(self.published_alert(a))
     }
 
@@ -292,8 +292,13 @@ impl Pipeline {
         actor: &str,
         reason: String,
     ) -> Result<Alert, RecordError> {
-        let a = self.records.dismiss_alert(id, actor, &reason).await?;
+        let a = self
+            .records
+            .coaching
+            .dismiss_alert(id, actor, &reason)
+            .await?;
         self.records
+            .audit
             .audit(actor, "alert.dismiss", id, Some(reason))
             .await?;
         Ok(self.published_alert(a))
@@ -306,7 +311,11 @@ impl Pipeline {
         actor: &str,
         session_id: &str,
     ) -> Result<Alert, RecordError> {
-        let a = self.records.coach_alert(id, actor, session_id).await?;
+        let a = self
+            .records
+            .coaching
+            .coach_alert(id, actor, session_id)
+            .await?;
         Ok(self.published_alert(a))
     }
 
@@ -319,6 +328,7 @@ impl Pipeline {
     ) -> Result<Recognition, RecordError> {
         let r = self
             .records
+            .coaching
             .acknowledge_recognition(id, actor, note)
             .await?;
         self.hub.publish(
@@ -337,7 +347,7 @@ impl Pipeline {
         id: &str,
         actor: &str,
     ) -> Result<crate::model::CoachingSession, RecordError> {
-        let (session, alerts) = self.records.close_session(id, actor).await?;
+        let (session, alerts) = self.records.coaching.close_session(id, actor).await?;
         for a in alerts {
             self.published_alert(a);
         }

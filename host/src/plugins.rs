@@ -69,6 +69,7 @@ impl Plugins {
         if installed.action != "unchanged" {
             let detail = format!("{} version {}", installed.action, installed.status.version);
             self.records
+                .audit
                 .audit(actor, "plugin.install", &installed.status.id, Some(detail))
                 .await?;
         }
@@ -101,6 +102,7 @@ impl Plugins {
     ) -> Result<PluginStatus, PluginOpError> {
         let detail = format!("version {}", status.version);
         self.records
+            .audit
             .audit(actor, action, &status.id, Some(detail))
             .await?;
         Ok(status)

@@ -173,7 +173,7 @@ impl Scoring {
         }
         let mut out = Vec::new();
         for ((form_id, version), mut evals) in groups {
-            let form = self.records.form(&form_id, Some(version))?.form;
+            let form = self.records.contacts.form(&form_id, Some(version))?.form;
             let plugin = self.scorer_for(&form);
             let run = self.run(&form, &plugin, None, &evals).await;
             let at = now_ms();
@@ -204,7 +204,7 @@ impl Scoring {
         req: RescoreRequest,
         actor: &str,
     ) -> Result<RescoreReport, RecordError> {
-        let latest = self.records.form(form_id, None)?;
+        let latest = self.records.contacts.form(form_id, None)?;
         let plugin = req
             .plugin
             .clone()
@@ -226,7 +226,7 @@ impl Scoring {
         let mut forms: BTreeMap<u32, Form> = BTreeMap::new();
         let mut staged = 0usize;
         loop {
-            let page = self.records.evaluations(Filter {
+            let page = self.records.contacts.evaluations(Filter {
                 term: Some(Term::Form(form_id.to_string())),
                 from: req.from,
                 to: req.to,
@@ -241,7 +241,7 @@ impl Scoring {
                 let form = match forms.get(&version) {
                     Some(f) => f.clone(),
                     None => {
-                        let f = self.records.form(form_id, Some(version))?.form;
+                        let f = self.records.contacts.form(form_id, Some(version))?.form;
                         forms.insert(version, f.clone());
                         f
                     }
@@ -301,7 +301,7 @@ impl Scoring {
                             scored_at: at,
                         });
                         e.score_error = None;
-                        self.records.stage_scored(e)?;
+                        self.records.contacts.stage_scored(e)?;
                         staged += 1;
                     }
                 }
@@ -334,6 +334,7 @@ impl Scoring {
                 report.outcome_flips
             );
             self.records
+                .audit
                 .audit(actor, "form.rescore", form_id, Some(detail))
                 .await?;
         }

@@ -44,6 +44,7 @@ impl Tokens {
             }
             (Role::Agent, Some(a)) => {
                 self.records
+                    .people
                     .agent(a)
                     .map_err(|_| invalid("agent_id", format!("unknown agent {a:?}")))?;
             }
@@ -61,6 +62,7 @@ impl Tokens {
             .await
             .map_err(RecordError::Store)?;
         self.records
+            .audit
             .audit(actor, "token.create", name, Some(format!("role {role}")))
             .await?;
         Ok(token)

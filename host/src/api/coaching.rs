@@ -151,7 +151,7 @@ pub async fn list_alerts(
     Caller(who): Caller,
     ApiQuery(q): ApiQuery<AlertParams>,
 ) -> Result<Json<Page<Alert>>, ApiError> {
-    Ok(Json(s.records.alerts(alert_filter(&who, q)?)?))
+    Ok(Json(s.records.coaching.alerts(alert_filter(&who, q)?)?))
 }
 
 /// `GET /v1/alerts/{id}`
@@ -161,7 +161,7 @@ pub async fn get_alert(
     Caller(who): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Alert>, ApiError> {
-    let a = s.records.alert(&id)?;
+    let a = s.records.coaching.alert(&id)?;
     visible(&who, Some(&a.agent_id), "alert", &id)?;
     Ok(Json(a))
 }
@@ -213,7 +213,7 @@ pub async fn list_recognitions(
     Caller(who): Caller,
     ApiQuery(q): ApiQuery<ListParams>,
 ) -> Result<Json<Page<Recognition>>, ApiError> {
-    Ok(Json(s.records.recognitions(filter(
+    Ok(Json(s.records.coaching.recognitions(filter(
         &who,
         q,
         &["agent", "team"],
@@ -245,7 +245,7 @@ pub async fn create_session(
     State(s): State<AppState>,
     ApiJson(body): ApiJson<CoachingSession>,
 ) -> Result<(StatusCode, Json<CoachingSession>), ApiError> {
-    let session = s.records.create_session(body).await?;
+    let session = s.records.coaching.create_session(body).await?;
     Ok((StatusCode::CREATED, Json(session)))
 }
 
@@ -256,7 +256,11 @@ pub async fn list_sessions(
     Caller(who): Caller,
     ApiQuery(q): ApiQuery<ListParams>,
 ) -> Result<Json<Page<CoachingSession>>, ApiError> {
-    Ok(Json(s.records.sessions(filter(&who, q, &["agent"])?)?))
+    Ok(Json(s.records.coaching.sessions(filter(
+        &who,
+        q,
+        &["agent"],
+    )?)?))
 }
 
 /// `GET /v1/sessions/{id}`
@@ -266,7 +270,7 @@ pub async fn get_session(
     Caller(who): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<CoachingSession>, ApiError> {
-    let r = s.records.session(&id)?;
+    let r = s.records.coaching.session(&id)?;
     visible(&who, Some(&r.agent_id), "session", &id)?;
     Ok(Json(r))
 }

@@ -182,7 +182,7 @@ pub async fn list_dead_letters(
             "`limit` must be 1..=1000",
         ));
     }
-    Ok(Json(s.records.dead_letters(Filter {
+    Ok(Json(s.records.dead_letters.dead_letters(Filter {
         term,
         from: p.from,
         to: p.to,
@@ -197,7 +197,7 @@ pub async fn get_dead_letter(
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<DeadLetter>, ApiError> {
-    Ok(Json(s.records.dead_letter(&id)?))
+    Ok(Json(s.records.dead_letters.dead_letter(&id)?))
 }
 
 /// `POST /v1/dead-letters/{id}/replay`: run the payload through the source's
@@ -250,7 +250,7 @@ pub async fn list_identities(
     State(s): State<AppState>,
     ApiQuery(p): ApiQuery<IdentityParams>,
 ) -> Result<Json<IdentityPage>, ApiError> {
-    let (items, next_cursor) = s.records.identities(
+    let (items, next_cursor) = s.records.people.identities(
         p.identity.as_deref(),
         Filter {
             cursor: p.cursor,
@@ -278,7 +278,12 @@ pub async fn merge_agents(
     Path(id): Path<String>,
     ApiJson(m): ApiJson<MergeRequest>,
 ) -> Result<Json<MergeReport>, ApiError> {
-    Ok(Json(s.records.merge_agents(&id, &m.from, &who.name).await?))
+    Ok(Json(
+        s.records
+            .people
+            .merge_agents(&id, &m.from, &who.name)
+            .await?,
+    ))
 }
 
 #[cfg(test)]

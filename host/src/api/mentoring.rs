@@ -52,7 +52,7 @@ pub async fn opt_in(
         ));
     }
     p.agent_id = me;
-    Ok(Json(s.records.put_mentor_profile(p).await?))
+    Ok(Json(s.records.mentoring.put_mentor_profile(p).await?))
 }
 
 /// `DELETE /v1/mentors/me`: the calling agent opts out; their open pairings end.
@@ -62,14 +62,14 @@ pub async fn opt_out(
     Caller(who): Caller,
 ) -> Result<Json<Vec<Pairing>>, ApiError> {
     let me = myself(&who, "opting out")?;
-    let (_, ended) = s.records.opt_out_mentor(&me).await?;
+    let (_, ended) = s.records.mentoring.opt_out_mentor(&me).await?;
     Ok(Json(ended))
 }
 
 /// `GET /v1/mentors`: every mentor profile (opted in or out).
 #[utoipa::path(get, path = "/v1/mentors", tag = "mentoring", responses((status = 200, description = "ok", body = Vec<MentorProfile>)))]
 pub async fn list_mentors(State(s): State<AppState>) -> Result<Json<Vec<MentorProfile>>, ApiError> {
-    Ok(Json(s.records.mentor_profiles()?))
+    Ok(Json(s.records.mentoring.mentor_profiles()?))
 }
 
 /// `POST /v1/mentoring/enrol`: the calling agent enrols, acknowledging that
@@ -85,7 +85,7 @@ pub async fn enrol(
         return Err(forbidden("an agent enrols only themselves"));
     }
     e.agent_id = me;
-    Ok(Json(s.records.enrol(e).await?))
+    Ok(Json(s.records.mentoring.enrol(e).await?))
 }
 
 /// `GET /v1/agents/{id}/needs`: the agent's weakest topics (28 days).
@@ -158,7 +158,7 @@ pub async fn list_pairings(
             ));
         }
     }
-    Ok(Json(s.records.pairings(Filter {
+    Ok(Json(s.records.mentoring.pairings(Filter {
         term,
         cursor: p.cursor,
         limit: p.limit,
@@ -179,7 +179,7 @@ pub async fn accept(
     Caller(who): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Pairing>, ApiError> {
-    let p = s.records.pairing(&id)?;
+    let p = s.records.mentoring.pairing(&id)?;
     if who.role == Role::Agent && who.agent_id.as_deref() != Some(p.protege_id.as_str()) {
         return Err(forbidden("only the protégé chooses among their offers"));
     }
@@ -194,7 +194,7 @@ pub async fn end(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<EndPairing>,
 ) -> Result<Json<MatchReport>, ApiError> {
-    let p = s.records.pairing(&id)?;
+    let p = s.records.mentoring.pairing(&id)?;
     if who.role == Role::Agent && !in_pairing(&who, &p) {
         return Err(forbidden("an agent ends only their own pairings"));
     }
@@ -223,7 +223,7 @@ pub async fn file_report(
     Path(id): Path<String>,
     ApiJson(r): ApiJson<ProgressReport>,
 ) -> Result<(StatusCode, Json<ProgressReport>), ApiError> {
-    let p = s.records.pairing(&id)?;
+    let p = s.records.mentoring.pairing(&id)?;
     if who.role == Role::Agent && who.agent_id.as_deref() != Some(p.mentor_id.as_str()) {
         return Err(forbidden(
             "only the pairing's mentor files its progress reports",
@@ -252,7 +252,7 @@ pub async fn update_session(
     Path(id): Path<String>,
     ApiJson(session): ApiJson<CoachingSession>,
 ) -> Result<Json<CoachingSession>, ApiError> {
-    Ok(Json(s.records.update_session(&id, session).await?))
+    Ok(Json(s.records.coaching.update_session(&id, session).await?))
 }
 
 /// `POST /v1/sessions/{id}/acknowledge {"comment"}`: the coached agent.
@@ -264,10 +264,15 @@ pub async fn acknowledge_session(
     body: Option<ApiJson<AcknowledgeSession>>,
 ) -> Result<Json<CoachingSession>, ApiError> {
     myself(&who, "acknowledging a session")?;
-    let session = s.records.session(&id)?;
+    let session = s.records.coaching.session(&id)?;
     visible(&who, Some(&session.agent_id), "session", &id)?;
     let req = body.map_or_else(AcknowledgeSession::default, |b| b.0);
-    Ok(Json(s.records.acknowledge_session(&id, req.comment).await?))
+    Ok(Json(
+        s.records
+            .coaching
+            .acknowledge_session(&id, req.comment)
+            .await?,
+    ))
 }
 
 /// `POST /v1/sessions/{id}/close`: the coach closes the session; a
@@ -290,7 +295,7 @@ pub async fn update_action(
     Path((id, n)): Path<(String, usize)>,
     ApiJson(req): ApiJson<ActionUpdate>,
 ) -> Result<Json<CoachingSession>, ApiError> {
-    let session = s.records.session(&id)?;
+    let session = s.records.coaching.session(&id)?;
     if who.role == Role::Agent {
         let own = own_agent(&who)?;
         let owner = session.action_items.get(n).map(|i| i.owner_id.as_str());
@@ -298,7 +303,12 @@ pub async fn update_action(
             return Err(forbidden("an agent updates only action items they own"));
         }
     }
-    Ok(Json(s.records.set_action_status(&id, n, req.status).await?))
+    Ok(Json(
+        s.records
+            .coaching
+            .set_action_status(&id, n, req.status)
+            .await?,
+    ))
 }
 
 /// `GET /v1/coaching/overdue` parameters.
@@ -317,6 +327,6 @@ pub async fn overdue(
     State(s): State<AppState>,
     ApiQuery(p): ApiQuery<OverdueParams>,
 ) -> Result<Json<Overdue>, ApiError> {
-    s.records.agent(&p.coach)?;
-    Ok(Json(s.records.overdue(&p.coach, now_ms())?))
+    s.records.people.agent(&p.coach)?;
+    Ok(Json(s.records.coaching.overdue(&p.coach, now_ms())?))
 }

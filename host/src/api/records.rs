@@ -210,7 +210,10 @@ pub async fn create_agent(
     State(s): State<AppState>,
     ApiJson(a): ApiJson<Agent>,
 ) -> Result<(StatusCode, Json<Agent>), ApiError> {
-    Ok((StatusCode::CREATED, Json(s.records.create_agent(a).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(s.records.people.create_agent(a).await?),
+    ))
 }
 
 /// `GET /v1/agents?team=|identity=|supervisor=`
@@ -220,7 +223,7 @@ pub async fn list_agents(
     Caller(who): Caller,
     ApiQuery(q): ApiQuery<ListParams>,
 ) -> Result<Json<Page<Agent>>, ApiError> {
-    Ok(Json(s.records.agents(filter(
+    Ok(Json(s.records.people.agents(filter(
         &who,
         q,
         &["team", "identity", "supervisor"],
@@ -235,7 +238,7 @@ pub async fn get_agent(
     Path(id): Path<String>,
 ) -> Result<Json<Agent>, ApiError> {
     visible(&who, Some(&id), "agent", &id)?;
-    Ok(Json(s.records.agent(&id)?))
+    Ok(Json(s.records.people.agent(&id)?))
 }
 
 /// `PUT /v1/agents/{id}`
@@ -251,7 +254,7 @@ pub async fn update_agent(
             "`id` does not match the path",
         ));
     }
-    Ok(Json(s.records.update_agent(&id, a).await?))
+    Ok(Json(s.records.people.update_agent(&id, a).await?))
 }
 
 // ---- teams --------------------------------------------------------------------
@@ -262,7 +265,10 @@ pub async fn create_team(
     State(s): State<AppState>,
     ApiJson(t): ApiJson<Team>,
 ) -> Result<(StatusCode, Json<Team>), ApiError> {
-    Ok((StatusCode::CREATED, Json(s.records.create_team(t).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(s.records.people.create_team(t).await?),
+    ))
 }
 
 /// `GET /v1/teams?supervisor=`
@@ -277,7 +283,7 @@ pub async fn list_teams(
     } else {
         filter(&who, q, &["supervisor"])?
     };
-    Ok(Json(s.records.teams(f)?))
+    Ok(Json(s.records.people.teams(f)?))
 }
 
 /// `GET /v1/teams/{id}`
@@ -286,7 +292,7 @@ pub async fn get_team(
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<Team>, ApiError> {
-    Ok(Json(s.records.team(&id)?))
+    Ok(Json(s.records.people.team(&id)?))
 }
 
 /// `PUT /v1/teams/{id}`
@@ -302,7 +308,7 @@ pub async fn update_team(
             "`id` does not match the path",
         ));
     }
-    Ok(Json(s.records.update_team(&id, t).await?))
+    Ok(Json(s.records.people.update_team(&id, t).await?))
 }
 
 // ---- forms --------------------------------------------------------------------
@@ -332,7 +338,10 @@ pub async fn create_form(
             }
         }
     }
-    Ok((StatusCode::CREATED, Json(s.records.create_form(f).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(s.records.contacts.create_form(f).await?),
+    ))
 }
 
 /// `GET /v1/forms?form=`: every stored version.
@@ -347,7 +356,7 @@ pub async fn list_forms(
     } else {
         filter(&who, q, &["form"])?
     };
-    Ok(Json(s.records.forms(f)?))
+    Ok(Json(s.records.contacts.forms(f)?))
 }
 
 /// `GET /v1/forms/{id}`: the latest version.
@@ -356,7 +365,7 @@ pub async fn get_form(
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<StoredForm>, ApiError> {
-    Ok(Json(s.records.form(&id, None)?))
+    Ok(Json(s.records.contacts.form(&id, None)?))
 }
 
 /// `GET /v1/forms/{id}/versions/{version}`
@@ -365,7 +374,7 @@ pub async fn get_form_version(
     State(s): State<AppState>,
     Path((id, version)): Path<(String, u32)>,
 ) -> Result<Json<StoredForm>, ApiError> {
-    Ok(Json(s.records.form(&id, Some(version))?))
+    Ok(Json(s.records.contacts.form(&id, Some(version))?))
 }
 
 // ---- vendor records ----------------------------------------------------------------
@@ -396,7 +405,7 @@ pub async fn list_interactions(
     Caller(who): Caller,
     ApiQuery(q): ApiQuery<ListParams>,
 ) -> Result<Json<Page<Interaction>>, ApiError> {
-    Ok(Json(s.records.interactions(filter(
+    Ok(Json(s.records.contacts.interactions(filter(
         &who,
         q,
         &["agent", "team", "topic"],
@@ -410,7 +419,7 @@ pub async fn get_interaction(
     Caller(who): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Interaction>, ApiError> {
-    let r = s.records.interaction(&id)?;
+    let r = s.records.contacts.interaction(&id)?;
     visible(&who, r.agent_id.as_deref(), "interaction", &id)?;
     Ok(Json(r))
 }
@@ -441,7 +450,7 @@ pub async fn list_evaluations(
     Caller(who): Caller,
     ApiQuery(q): ApiQuery<ListParams>,
 ) -> Result<Json<Page<Evaluation>>, ApiError> {
-    Ok(Json(s.records.evaluations(filter(
+    Ok(Json(s.records.contacts.evaluations(filter(
         &who,
         q,
         &["agent", "team", "form", "interaction"],
@@ -455,7 +464,7 @@ pub async fn get_evaluation(
     Caller(who): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Evaluation>, ApiError> {
-    let r = s.records.evaluation(&id)?;
+    let r = s.records.contacts.evaluation(&id)?;
     visible(&who, Some(&r.agent_id), "evaluation", &id)?;
     Ok(Json(r))
 }
@@ -486,7 +495,7 @@ pub async fn list_feedback(
     Caller(who): Caller,
     ApiQuery(q): ApiQuery<ListParams>,
 ) -> Result<Json<Page<Feedback>>, ApiError> {
-    Ok(Json(s.records.feedback_list(filter(
+    Ok(Json(s.records.contacts.feedback_list(filter(
         &who,
         q,
         &["agent", "team", "topic", "interaction"],
@@ -500,7 +509,7 @@ pub async fn get_feedback(
     Caller(who): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Feedback>, ApiError> {
-    let r = s.records.feedback(&id)?;
+    let r = s.records.contacts.feedback(&id)?;
     visible(&who, r.agent_id.as_deref(), "feedback", &id)?;
     Ok(Json(r))
 }
@@ -563,7 +572,7 @@ pub async fn list_audit(
     Caller(who): Caller,
     ApiQuery(q): ApiQuery<ListParams>,
 ) -> Result<Json<Page<AuditEntry>>, ApiError> {
-    Ok(Json(s.records.audit_log(filter(
+    Ok(Json(s.records.audit.audit_log(filter(
         &who,
         q,
         &["action", "target"],

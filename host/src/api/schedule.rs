@@ -33,7 +33,7 @@ pub async fn put_staffing(
     } else {
         json_body::<Vec<StaffingInterval>>(&headers, &body)?
     };
-    Ok(Json(s.records.put_staffing(rows).await?))
+    Ok(Json(s.records.scheduling.put_staffing(rows).await?))
 }
 
 /// `GET /v1/staffing` parameters.
@@ -74,7 +74,7 @@ pub async fn put_shifts(
     State(s): State<AppState>,
     ApiJson(shifts): ApiJson<Vec<Shift>>,
 ) -> Result<Json<WriteCounts>, ApiError> {
-    Ok(Json(s.records.put_shifts(shifts).await?))
+    Ok(Json(s.records.scheduling.put_shifts(shifts).await?))
 }
 
 /// `GET /v1/shifts` parameters.
@@ -106,7 +106,7 @@ pub async fn list_shifts(
             ));
         }
     };
-    Ok(Json(s.records.shifts(Filter {
+    Ok(Json(s.records.scheduling.shifts(Filter {
         term,
         from: p.from,
         to: p.to,

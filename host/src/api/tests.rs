@@ -239,6 +239,7 @@ async fn app_with_roles() -> (axum::Router, tempfile::TempDir, Vec<(Role, String
     let agent = app
         .services
         .records
+        .people
         .create_agent(serde_json::from_value(serde_json::json!({"name": "Ana"})).unwrap())
         .await
         .unwrap();

@@ -73,17 +73,22 @@ impl Mentoring {
     /// (1 − fraction earned) over QA criteria on the topic and over ratings
     /// (CSAT, NPS) of feedback tagged with it; the [`NEEDS`] weakest first.
     pub fn needs(&self, agent_id: &str, from: i64, to: i64) -> Result<Vec<TopicNeed>, RecordError> {
-        self.records.agent(agent_id)?;
+        self.records.people.agent(agent_id)?;
         let mut gaps: BTreeMap<String, Vec<f64>> = BTreeMap::new();
         let window = Filter::term(Term::Agent(agent_id.to_string())).between(from, to);
         let evals = self
             .records
-            .every(window.clone(), |f| self.records.evaluations(f))?;
+            .every(window.clone(), |f| self.records.contacts.evaluations(f))?;
         let mut forms = HashMap::new();
         for e in &evals {
             let form = forms
                 .entry((e.form_id.clone(), e.form_version))
-                .or_insert_with(|| self.records.form(&e.form_id, Some(e.form_version)).ok());
+                .or_insert_with(|| {
+                    self.records
+                        .contacts
+                        .form(&e.form_id, Some(e.form_version))
+                        .ok()
+                });
             let Some(form) = form else { continue };
             for c in form.form.sections.iter().flat_map(|s| &s.criteria) {
                 let (Some(topic), Some(a)) =
@@ -100,7 +105,7 @@ impl Mentoring {
         }
         let feedback = self
             .records
-            .every(window, |f| self.records.feedback_list(f))?;
+            .every(window, |f| self.records.contacts.feedback_list(f))?;
         for f in feedback {
             if !matches!(f.kind, RatingKind::Csat | RatingKind::Nps) || f.scale_max <= f.scale_min {
                 continue;
@@ -132,6 +137,7 @@ impl Mentoring {
             .into_iter()
             .map(|s| {
                 self.records
+                    .mentoring
                     .pairings_in(Term::MentorState, &m.agent_id, s)
                     .map(|v| v.len() as u32)
             })
@@ -143,6 +149,7 @@ impl Mentoring {
         for s in [PairingState::Accepted, PairingState::Active] {
             if !self
                 .records
+                .mentoring
                 .pairings_in(Term::ProtegeState, protege, s)?
                 .is_empty()
             {
@@ -168,13 +175,14 @@ impl Mentoring {
             // Everyone enrolled who is not mentoring and has no mentor yet.
             let mentoring: HashSet<String> = self
                 .records
+                .mentoring
                 .mentor_profiles()?
                 .into_iter()
                 .filter(|m| m.opted_out_at.is_none())
                 .map(|m| m.agent_id)
                 .collect();
             let mut v = Vec::new();
-            for e in self.records.enrolments()? {
+            for e in self.records.mentoring.enrolments()? {
                 if !mentoring.contains(&e.agent_id) && !self.is_paired(&e.agent_id)? {
                     v.push(e);
                 }
@@ -183,7 +191,7 @@ impl Mentoring {
         } else {
             let mut v = Vec::new();
             for (k, p) in req.proteges.iter().enumerate() {
-                let e = self.records.enrolment(p)?.ok_or_else(|| {
+                let e = self.records.mentoring.enrolment(p)?.ok_or_else(|| {
                     invalid(
                         format!("proteges[{k}]"),
                         format!("{p} is not enrolled in the mentoring program (they enrol themselves, acknowledging monitoring)"),
@@ -200,7 +208,7 @@ impl Mentoring {
             v
         };
         let mut mentors: Vec<(MentorProfile, u32)> = Vec::new();
-        for m in self.records.mentor_profiles()? {
+        for m in self.records.mentoring.mentor_profiles()? {
             if m.opted_out_at.is_none() {
                 let left = self.places_left(&m)?;
                 mentors.push((m, left));
@@ -320,19 +328,19 @@ impl Mentoring {
             };
             if req.commit {
                 // Earlier open offers are replaced by this run's.
-                for old in self.records.pairings_in(
+                for old in self.records.mentoring.pairings_in(
                     Term::ProtegeState,
                     &protege_id,
                     PairingState::Offered,
                 )? {
-                    self.records.stage_pairing_change(&old.id, |x| {
+                    self.records.mentoring.stage_pairing_change(&old.id, |x| {
                         x.state = PairingState::Ended;
                         x.ended_reason = Some("replaced by a newer match".into());
                         Ok(())
                     })?;
                 }
                 for offer in &mut shortlist {
-                    let stored = self.records.stage_pairing(Pairing {
+                    let stored = self.records.mentoring.stage_pairing(Pairing {
                         id: String::new(),
                         mentor_id: offer.mentor_id.clone(),
                         protege_id: protege_id.clone(),
@@ -372,14 +380,14 @@ impl Mentoring {
     /// The protégé picks an offered mentor: that pairing is accepted, their
     /// other offers end. Refused when the mentor has no place left.
     pub async fn accept(&self, id: &str) -> Result<Pairing, RecordError> {
-        let p = self.records.pairing(id)?;
+        let p = self.records.mentoring.pairing(id)?;
         if p.state != PairingState::Offered {
             return Err(RecordError::Conflict(format!(
                 "pairing {id} is {}, not offered",
                 crate::store::pairing_state(p.state)
             )));
         }
-        let mentor = self.records.mentor_profile(&p.mentor_id)?;
+        let mentor = self.records.mentoring.mentor_profile(&p.mentor_id)?;
         if mentor.opted_out_at.is_some() || self.places_left(&mentor)? == 0 {
             return Err(RecordError::Conflict(format!(
                 "mentor {} has no place left; choose another offer or ask for a new match",
@@ -392,19 +400,22 @@ impl Mentoring {
                 p.protege_id
             )));
         }
-        let accepted = self.records.stage_pairing_change(id, |x| {
+        let accepted = self.records.mentoring.stage_pairing_change(id, |x| {
             x.state = PairingState::Accepted;
             Ok(())
         })?;
-        for other in
+        for other in self.records.mentoring.pairings_in(
+            Term::ProtegeState,
+            &p.protege_id,
+            PairingState::Offered,
+        )? {
             self.records
-                .pairings_in(Term::ProtegeState, &p.protege_id, PairingState::Offered)?
-        {
-            self.records.stage_pairing_change(&other.id, |x| {
-                x.state = PairingState::Ended;
-                x.ended_reason = Some("the protégé chose another mentor".into());
-                Ok(())
-            })?;
+                .mentoring
+                .stage_pairing_change(&other.id, |x| {
+                    x.state = PairingState::Ended;
+                    x.ended_reason = Some("the protégé chose another mentor".into());
+                    Ok(())
+                })?;
         }
         self.records.flush().await?;
         Ok(accepted)
@@ -416,7 +427,7 @@ impl Mentoring {
         if reason.trim().is_empty() {
             return Err(invalid("reason", "say why the pairing ends"));
         }
-        let ended = self.records.stage_pairing_change(id, |x| {
+        let ended = self.records.mentoring.stage_pairing_change(id, |x| {
             if x.state == PairingState::Ended {
                 return Err(RecordError::Conflict(format!(
                     "pairing {} has already ended",
@@ -430,7 +441,7 @@ impl Mentoring {
         self.records.flush().await?;
         let mut exclude = HashSet::new();
         exclude.insert((ended.protege_id.clone(), ended.mentor_id.clone()));
-        let rematch = match self.records.enrolment(&ended.protege_id)? {
+        let rematch = match self.records.mentoring.enrolment(&ended.protege_id)? {
             Some(_) => {
                 self.run_match(
                     MatchRequest {
@@ -468,6 +479,7 @@ impl Mentoring {
             Ok(p) => p,
             Err(e) => {
                 self.records
+                    .audit
                     .audit(actor, "mentoring.drop-in.refused", id, Some(e.to_string()))
                     .await?;
                 return Err(e);
@@ -480,13 +492,14 @@ impl Mentoring {
             note.map(|n| format!(": {n}")).unwrap_or_default()
         );
         self.records
+            .audit
             .audit(actor, "mentoring.drop-in", id, Some(detail))
             .await?;
         Ok(p)
     }
 
     fn check_drop_in(&self, id: &str) -> Result<Pairing, RecordError> {
-        let p = self.records.pairing(id)?;
+        let p = self.records.mentoring.pairing(id)?;
         if !matches!(p.state, PairingState::Accepted | PairingState::Active) {
             return Err(RecordError::Conflict(format!(
                 "pairing {id} is {}; only running pairings are monitored",
@@ -496,6 +509,7 @@ impl Mentoring {
         for (who, agent) in [("mentor", &p.mentor_id), ("protégé", &p.protege_id)] {
             let acknowledged = self
                 .records
+                .mentoring
                 .enrolment(agent)?
                 .is_some_and(|e| e.monitoring_acknowledged);
             if !acknowledged {
@@ -513,7 +527,7 @@ impl Mentoring {
         id: &str,
         mut r: ProgressReport,
     ) -> Result<ProgressReport, RecordError> {
-        let p = self.records.pairing(id)?;
+        let p = self.records.mentoring.pairing(id)?;
         if !matches!(p.state, PairingState::Accepted | PairingState::Active) {
             return Err(RecordError::Conflict(format!(
                 "pairing {id} is {}; reports are filed on running pairings",
@@ -523,7 +537,7 @@ impl Mentoring {
         r.pairing_id = p.id;
         r.mentor_id = p.mentor_id;
         r.protege_id = p.protege_id;
-        self.records.file_report(r).await
+        self.records.mentoring.file_report(r).await
     }
 
     /// A protégé's pairings, reports, score trend and needs.
@@ -532,10 +546,10 @@ impl Mentoring {
         let mut pairings = self
             .records
             .every(Filter::term(Term::Protege(agent_id.to_string())), |f| {
-                self.records.pairings(f)
+                self.records.mentoring.pairings(f)
             })?;
         pairings.reverse();
-        let mut reports = self.records.reports_for(agent_id)?;
+        let mut reports = self.records.mentoring.reports_for(agent_id)?;
         reports.reverse();
         Ok(MentoringView {
             agent_id: agent_id.to_string(),

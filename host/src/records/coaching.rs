@@ -1,7 +1,7 @@
 //! Alerts, recognitions, coaching sessions and scorecards: the records the
 //! coaching workflow writes, with their state changes.
 
-use super::{Filter, RecordError, Records, Result, invalid};
+use super::{CoachingRecords, Filter, RecordError, Result, invalid};
 use crate::clock::now_ms;
 use crate::model::{
     ActionStatus, AgentFigures, Alert, AlertState, CoachingSession, Evaluation, Feedback,
@@ -12,17 +12,12 @@ use crate::store::{Page, Term};
 /// The longest session anyone plans, in minutes.
 const MAX_SESSION_MINUTES: u32 = 8 * 60;
 
-impl Records {
-    // ---- scorecards ------------------------------------------------------------
+/// Now plus `hours`.
+pub fn deadline(from: TimestampMs, hours: u32) -> TimestampMs {
+    from + i64::from(hours) * 3_600_000
+}
 
-    /// Write an evaluation's scorecard (or scoring error) as the scorer
-    /// produced it, without flushing. The evaluation must exist.
-    pub fn stage_scored(&self, e: Evaluation) -> Result<Evaluation> {
-        Ok(self.store.evaluations.update(e)?.1)
-    }
-
-    // ---- alerts --------------------------------------------------------------
-
+impl CoachingRecords {
     /// Raise an alert unless its rule already raised one for the same
     /// record; staged, not flushed. `None` when it already exists.
     pub fn stage_alert(&self, mut a: Alert) -> Result<Option<Alert>> {
@@ -137,8 +132,6 @@ impl Records {
         Ok(alert)
     }
 
-    // ---- recognitions -----------------------------------------------------------
-
     /// Raise a recognition candidate unless the evaluation already has
     /// one; staged, not flushed.
     pub fn stage_recognition(&self, mut r: Recognition) -> Result<Option<Recognition>> {
@@ -190,8 +183,6 @@ impl Records {
         self.flush().await?;
         Ok(r)
     }
-
-    // ---- coaching sessions ---------------------------------------------------
 
     /// Check a session against the records it names.
     fn check_session(&self, s: &CoachingSession) -> Result<()> {
@@ -329,7 +320,7 @@ impl Records {
         Ok(())
     }
 
-    /// Check a session as [`Records::create_session`] would, without
+    /// Check a session as [`CoachingRecords::create_session`] would, without
     /// storing it.
     pub fn validate_session(&self, s: &CoachingSession) -> Result<()> {
         self.check_session(s)
@@ -358,7 +349,7 @@ impl Records {
             self.store.sessions.upsert(p)?;
         }
         if let Some(pairing) = &stored.pairing_id {
-            self.stage_pairing_change(pairing, |p| {
+            self.mentoring().stage_pairing_change(pairing, |p| {
                 if p.state == PairingState::Accepted {
                     p.state = PairingState::Active;
                 }
@@ -387,8 +378,8 @@ impl Records {
             .map(Feedback::on_1_to_5)
             .collect();
         let mean = |v: &[f64]| crate::model::Mean::of(v).mean;
-        let team = match self.agent(agent_id)?.team_id {
-            Some(t) => self.team(&t).ok(),
+        let team = match self.people().agent(agent_id)?.team_id {
+            Some(t) => self.people().team(&t).ok(),
             None => None,
         };
         Ok(AgentFigures {
@@ -570,9 +561,4 @@ impl Records {
     pub fn sessions(&self, f: Filter) -> Result<Page<CoachingSession>> {
         self.list(&self.store.sessions, f)
     }
-}
-
-/// Now plus `hours`.
-pub fn deadline(from: TimestampMs, hours: u32) -> TimestampMs {
-    from + i64::from(hours) * 3_600_000
 }

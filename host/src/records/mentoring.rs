@@ -1,6 +1,6 @@
 //! Mentor profiles, enrolments, pairings and progress reports.
 
-use super::{Filter, RecordError, Records, Result, invalid};
+use super::{Filter, MentoringRecords, RecordError, Result, invalid};
 use crate::clock::now_ms;
 use crate::model::{Enrolment, MentorProfile, Pairing, PairingState, ProgressReport, new_id};
 use crate::store::{Page, Term};
@@ -8,7 +8,7 @@ use crate::store::{Page, Term};
 /// The most protégés one mentor may take.
 pub const MAX_CAPACITY: u32 = 20;
 
-impl Records {
+impl MentoringRecords {
     /// Opt in (or update an opt-in) as a mentor. Durable on return.
     pub async fn put_mentor_profile(&self, mut p: MentorProfile) -> Result<MentorProfile> {
         self.agent_exists("agent_id", &p.agent_id)?;

@@ -1,6 +1,6 @@
 //! Staffing forecasts and shifts: what the slot planner plans over.
 
-use super::{Filter, Records, Result, finite, invalid};
+use super::{Filter, Result, SchedulingRecords, finite, invalid};
 use crate::model::{Shift, StaffingInterval};
 use crate::store::{Page, Term, Upserted};
 
@@ -69,7 +69,7 @@ fn check_staffing(s: &StaffingInterval, at: &str) -> Result<()> {
     Ok(())
 }
 
-impl Records {
+impl SchedulingRecords {
     /// Validate and write one forecast interval without flushing (ingest).
     pub fn stage_staffing(&self, mut s: StaffingInterval) -> Result<Upserted> {
         check_staffing(&s, "")?;

@@ -181,6 +181,7 @@ impl Scheduling {
         to: i64,
     ) -> Result<Vec<StaffingView>, RecordError> {
         self.records
+            .scheduling
             .staffing_between(queue, from, to)?
             .into_iter()
             .map(|i| self.view(i))
@@ -205,6 +206,7 @@ impl Scheduling {
             // The session as it would be stored: refuse now what a commit
             // would refuse later.
             self.records
+                .coaching
                 .validate_session(&as_session(s, s.window.start))
                 .map_err(|e| match e {
                     RecordError::Invalid { field, message } => RecordError::Invalid {
@@ -254,7 +256,7 @@ impl Scheduling {
         let mut agents = Vec::new();
         let mut queue_of: HashMap<String, String> = HashMap::new();
         for person in &people {
-            let any = self.records.shifts(Filter {
+            let any = self.records.scheduling.shifts(Filter {
                 term: Some(Term::Agent(person.to_string())),
                 limit: Some(1),
                 ..Filter::default()
@@ -262,7 +264,10 @@ impl Scheduling {
             let Some(latest) = any.items.first() else {
                 continue; // not on the phones (a supervisor): only kept from double-booking
             };
-            let shifts = self.records.shifts_overlapping(person, from, to)?;
+            let shifts = self
+                .records
+                .scheduling
+                .shifts_overlapping(person, from, to)?;
             let queue = most_common(shifts.iter().map(|s| s.queue.as_str()))
                 .unwrap_or(latest.queue.as_str())
                 .to_string();
@@ -283,7 +288,11 @@ impl Scheduling {
         let queues: BTreeSet<String> = queue_of.values().cloned().collect();
         let mut intervals = Vec::new();
         for queue in &queues {
-            for i in self.records.staffing_between(queue, from - 3_600_000, to)? {
+            for i in self
+                .records
+                .scheduling
+                .staffing_between(queue, from - 3_600_000, to)?
+            {
                 let Some(n) = i.scheduled_agents else {
                     continue;
                 };
@@ -344,6 +353,7 @@ impl Scheduling {
                 let s = by_id[placed.id.as_str()];
                 let stored = self
                     .records
+                    .coaching
                     .create_session(as_session(s, placed.start))
                     .await?;
                 created.push(CreatedSession {
@@ -358,6 +368,7 @@ impl Scheduling {
                     plan.unplaced.len()
                 );
                 self.records
+                    .audit
                     .audit(actor, "schedule.commit", "sessions", Some(detail))
                     .await?;
             }
@@ -374,7 +385,7 @@ impl Scheduling {
     fn sessions_between(&self, from: i64, to: i64) -> Result<Vec<CoachingSession>, RecordError> {
         self.records
             .every(Filter::default().between(from, to), |f| {
-                self.records.sessions(f)
+                self.records.coaching.sessions(f)
             })
     }
 }

@@ -17,7 +17,7 @@ use serde::de::DeserializeOwned;
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
 
-use super::schema::Term;
+use super::term::Term;
 use super::{StoreError, decode, encode};
 
 /// A stored record kind.

@@ -11,6 +11,7 @@
 pub mod collection;
 mod export;
 pub mod schema;
+mod term;
 
 use std::path::Path;
 
@@ -21,7 +22,8 @@ use sled::transaction::{ConflictableTransactionError, TransactionError};
 
 use crate::model::{PluginRecord, PluginVersion, Role, TokenRecord};
 pub use collection::{Collection, Page, Query, Record, Upserted, WriteError};
-pub use schema::{Term, alert_state, pairing_state};
+pub use schema::{alert_state, pairing_state};
+pub use term::Term;
 
 /// The schema version this build writes. Bump it with a migration step in
 /// [`Store::migrate`].

@@ -1,0 +1,405 @@
+//! Contacts and what was said about them: QA forms (versioned),
+//! interactions, evaluations (checked against their form) and customer
+//! feedback, upserted idempotently on `(source, external_id)`.
+
+use super::*;
+
+impl Contacts {
+    fn check_form(form: &Form) -> Result<()> {
+        if form.id.is_empty()
+            || !form
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(invalid("id", "must be letters, digits, - and _"));
+        }
+        if form.sections.is_empty() {
+            return Err(invalid("sections", "a form needs at least one section"));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (si, s) in form.sections.iter().enumerate() {
+            finite(&format!("sections[{si}].weight"), s.weight)?;
+            if s.weight < 0.0 {
+                return Err(invalid(
+                    format!("sections[{si}].weight"),
+                    "must not be negative",
+                ));
+            }
+            for (ci, c) in s.criteria.iter().enumerate() {
+                let at = |f: &str| format!("sections[{si}].criteria[{ci}].{f}");
+                if !seen.insert(c.id.as_str()) {
+                    return Err(invalid(
+                        at("id"),
+                        format!("criterion id {:?} is used twice", c.id),
+                    ));
+                }
+                for (f, v) in [
+                    ("weight", c.weight),
+                    ("scale_min", c.scale_min),
+                    ("scale_max", c.scale_max),
+                ] {
+                    finite(&at(f), v)?;
+                }
+                if c.scale_max <= c.scale_min {
+                    return Err(invalid(at("scale_max"), "must be greater than scale_min"));
+                }
+                if c.weight < 0.0 {
+                    return Err(invalid(at("weight"), "must not be negative"));
+                }
+            }
+        }
+        let st = &form.settings;
+        if !(0.0..=100.0).contains(&st.pass_mark) {
+            return Err(invalid("settings.pass_mark", "must be within 0..100"));
+        }
+        if let Some(t) = st.critical_threshold
+            && !(0.0..=1.0).contains(&t)
+        {
+            return Err(invalid(
+                "settings.critical_threshold",
+                "must be within 0..1",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Store a new version of a form; the version must be higher than any
+    /// stored one.
+    pub async fn create_form(&self, form: Form) -> Result<StoredForm> {
+        Self::check_form(&form)?;
+        if let Some(latest) = self.latest_form(&form.id)?
+            && form.version <= latest.form.version
+        {
+            return Err(RecordError::Conflict(format!(
+                "form {} already has version {}; a new version must be higher",
+                form.id, latest.form.version
+            )));
+        }
+        Ok(self
+            .write(&self.store.forms, StoredForm::new(form, now_ms()))
+            .await?
+            .1)
+    }
+
+    fn latest_form(&self, id: &str) -> Result<Option<StoredForm>> {
+        Ok(self.store.forms.last(&Term::Form(id.to_string()))?)
+    }
+
+    /// A form version, or the latest.
+    pub fn form(&self, id: &str, version: Option<u32>) -> Result<StoredForm> {
+        let found = match version {
+            Some(v) => self.store.forms.get(&StoredForm::key_of(id, v))?,
+            None => self.latest_form(id)?,
+        };
+        found.ok_or_else(|| RecordError::NotFound {
+            kind: "form",
+            id: version.map_or(id.to_string(), |v| format!("{id} version {v}")),
+        })
+    }
+
+    /// A page of form versions.
+    pub fn forms(&self, f: Filter) -> Result<Page<StoredForm>> {
+        self.list(&self.store.forms, f)
+    }
+
+    fn check_source(source: &str, external_id: &str) -> Result<()> {
+        if source.trim().is_empty() {
+            return Err(invalid("source", "must not be empty"));
+        }
+        if external_id.trim().is_empty() {
+            return Err(invalid("external_id", "must not be empty"));
+        }
+        Ok(())
+    }
+
+    /// Validate and write an interaction without flushing: for a batch that
+    /// flushes once ([`Records::flush`]) before it is acknowledged.
+    pub fn stage_interaction(
+        &self,
+        mut i: Interaction,
+        id: Option<&str>,
+    ) -> Result<(Upserted, Interaction)> {
+        Self::check_source(&i.source, &i.external_id)?;
+        if let (Some(s), Some(e)) = (i.started_at, i.ended_at)
+            && e < s
+        {
+            return Err(invalid("ended_at", "is before started_at"));
+        }
+        if let Some(s) = &i.sentiment {
+            for (f, v) in [
+                ("customer", s.customer),
+                ("agent", s.agent),
+                ("customer_final_quarter", s.customer_final_quarter),
+            ] {
+                if let Some(v) = v
+                    && !(-5.0..=5.0).contains(&v)
+                {
+                    return Err(invalid(
+                        format!("sentiment.{f}"),
+                        format!("{v} is outside -5..5"),
+                    ));
+                }
+            }
+        }
+        i.team_id = match &i.agent_id {
+            Some(a) => self.agent_exists("agent_id", a)?.team_id,
+            None => None,
+        };
+        let existing = self.resolve::<Interaction>(
+            &self.store.interactions,
+            &i.source,
+            &i.external_id,
+            &mut i.id,
+            id,
+        )?;
+        i.received_at = existing.map_or_else(now_ms, |e| e.received_at);
+        Ok(self.store.interactions.upsert(i)?)
+    }
+
+    /// Settle the id of a vendor record: the stored one for its external
+    /// key, the path id for an update, or a new one.
+    fn resolve<R: Record>(
+        &self,
+        c: &Collection,
+        source: &str,
+        external_id: &str,
+        id: &mut String,
+        path_id: Option<&str>,
+    ) -> Result<Option<R>> {
+        let by_ext = c.id_for_external(source, external_id)?;
+        match path_id {
+            Some(p) => {
+                let existing: R = self.get(c, p)?;
+                if let Some(other) = by_ext.filter(|o| o != p) {
+                    return Err(RecordError::Conflict(format!(
+                        "({source}, {external_id}) already belongs to {other}"
+                    )));
+                }
+                if !id.is_empty() && id != p {
+                    return Err(invalid("id", "does not match the path"));
+                }
+                *id = p.to_string();
+                Ok(Some(existing))
+            }
+            None => {
+                check_ulid_free(id)?;
+                match by_ext {
+                    Some(existing) => {
+                        *id = existing.clone();
+                        Ok(c.get(&existing)?)
+                    }
+                    None => {
+                        *id = crate::model::new_id();
+                        Ok(None)
+                    }
+                }
+            }
+        }
+    }
+
+    /// One interaction.
+    pub fn interaction(&self, id: &str) -> Result<Interaction> {
+        self.get(&self.store.interactions, id)
+    }
+
+    /// A page of interactions.
+    pub fn interactions(&self, f: Filter) -> Result<Page<Interaction>> {
+        self.list(&self.store.interactions, f)
+    }
+
+    /// Validate and write an evaluation without flushing: for a batch that
+    /// flushes once ([`Records::flush`]) before it is acknowledged.
+    pub fn stage_evaluation(
+        &self,
+        mut e: Evaluation,
+        id: Option<&str>,
+    ) -> Result<(Upserted, Evaluation)> {
+        Self::check_source(&e.source, &e.external_id)?;
+        e.team_id = self.agent_exists("agent_id", &e.agent_id)?.team_id;
+        if let Some(i) = &e.interaction_id
+            && self.store.interactions.get::<Interaction>(i)?.is_none()
+        {
+            return Err(invalid(
+                "interaction_id",
+                format!("unknown interaction {i:?}"),
+            ));
+        }
+        if e.scorecard.is_some() || e.score_error.is_some() {
+            return Err(invalid(
+                if e.scorecard.is_some() {
+                    "scorecard"
+                } else {
+                    "score_error"
+                },
+                "is computed by the scorer; leave it out",
+            ));
+        }
+        let form = self
+            .form(&e.form_id, (e.form_version != 0).then_some(e.form_version))
+            .map_err(|_| {
+                invalid(
+                    "form_id",
+                    format!("unknown form {:?} (version {})", e.form_id, e.form_version),
+                )
+            })?;
+        e.form_version = form.form.version;
+        let mut seen = std::collections::HashSet::new();
+        for (k, a) in e.answers.iter().enumerate() {
+            let Some(c) = form
+                .form
+                .sections
+                .iter()
+                .flat_map(|s| &s.criteria)
+                .find(|c| c.id == a.criterion_id)
+            else {
+                return Err(invalid(
+                    format!("answers[{k}].criterion_id"),
+                    format!("form {} has no criterion {:?}", e.form_id, a.criterion_id),
+                ));
+            };
+            if !seen.insert(a.criterion_id.as_str()) {
+                return Err(invalid(
+                    format!("answers[{k}].criterion_id"),
+                    format!("criterion {:?} is answered twice", a.criterion_id),
+                ));
+            }
+            if let AnswerValue::Score(v) = a.value
+                && !(v.is_finite() && (c.scale_min..=c.scale_max).contains(&v))
+            {
+                return Err(invalid(
+                    format!("answers[{k}].value"),
+                    format!("{v} is outside the scale {}..{}", c.scale_min, c.scale_max),
+                ));
+            }
+        }
+        if e.evaluated_at == 0 {
+            e.evaluated_at = now_ms();
+        }
+        let existing = self.resolve::<Evaluation>(
+            &self.store.evaluations,
+            &e.source,
+            &e.external_id,
+            &mut e.id,
+            id,
+        )?;
+        if let Some(old) = existing {
+            // A redelivery keeps the score computed for the same answers.
+            if old.answers == e.answers && old.form_version == e.form_version {
+                e.scorecard = old.scorecard;
+                e.score_error = old.score_error;
+            }
+        }
+        Ok(self.store.evaluations.upsert(e)?)
+    }
+
+    /// One evaluation.
+    pub fn evaluation(&self, id: &str) -> Result<Evaluation> {
+        self.get(&self.store.evaluations, id)
+    }
+
+    /// A page of evaluations.
+    pub fn evaluations(&self, f: Filter) -> Result<Page<Evaluation>> {
+        self.list(&self.store.evaluations, f)
+    }
+
+    /// Validate and write feedback without flushing: for a batch that
+    /// flushes once ([`Records::flush`]) before it is acknowledged.
+    pub fn stage_feedback(
+        &self,
+        mut f: Feedback,
+        id: Option<&str>,
+    ) -> Result<(Upserted, Feedback)> {
+        Self::check_source(&f.source, &f.external_id)?;
+        for (field, v) in [
+            ("value", f.value),
+            ("scale_min", f.scale_min),
+            ("scale_max", f.scale_max),
+        ] {
+            finite(field, v)?;
+        }
+        if f.scale_max <= f.scale_min {
+            return Err(invalid("scale_max", "must be greater than scale_min"));
+        }
+        if !(f.scale_min..=f.scale_max).contains(&f.value) {
+            return Err(invalid(
+                "value",
+                format!(
+                    "{} is outside the scale {}..{}",
+                    f.value, f.scale_min, f.scale_max
+                ),
+            ));
+        }
+        f.team_id = match &f.agent_id {
+            Some(a) => self.agent_exists("agent_id", a)?.team_id,
+            None => None,
+        };
+        if let Some(i) = &f.interaction_id
+            && self.store.interactions.get::<Interaction>(i)?.is_none()
+        {
+            return Err(invalid(
+                "interaction_id",
+                format!("unknown interaction {i:?}"),
+            ));
+        }
+        let existing = self.resolve::<Feedback>(
+            &self.store.feedback,
+            &f.source,
+            &f.external_id,
+            &mut f.id,
+            id,
+        )?;
+        if f.received_at == 0 {
+            f.received_at = existing.map_or_else(now_ms, |e| e.received_at);
+        }
+        Ok(self.store.feedback.upsert(f)?)
+    }
+
+    /// One feedback record.
+    pub fn feedback(&self, id: &str) -> Result<Feedback> {
+        self.get(&self.store.feedback, id)
+    }
+
+    /// A page of feedback.
+    pub fn feedback_list(&self, f: Filter) -> Result<Page<Feedback>> {
+        self.list(&self.store.feedback, f)
+    }
+
+    /// The stored interaction a vendor id names: this source's first, then
+    /// any source's (a survey names the contact the telephony source sent).
+    pub fn interaction_for_external(
+        &self,
+        source: &str,
+        external_id: &str,
+    ) -> Result<Option<Interaction>> {
+        match self.interaction_by_key(source, external_id)? {
+            Some(i) => Ok(Some(i)),
+            None => Ok(self
+                .store
+                .interactions
+                .last(&Term::External(external_id.to_string()))?),
+        }
+    }
+
+    /// The interaction stored under `(source, external_id)`, if any.
+    pub fn interaction_by_key(
+        &self,
+        source: &str,
+        external_id: &str,
+    ) -> Result<Option<Interaction>> {
+        match self
+            .store
+            .interactions
+            .id_for_external(source, external_id)?
+        {
+            Some(id) => Ok(self.store.interactions.get(&id)?),
+            None => Ok(None),
+        }
+    }
+
+    /// Write an evaluation's scorecard (or scoring error) as the scorer
+    /// produced it, without flushing. The evaluation must exist.
+    pub fn stage_scored(&self, e: Evaluation) -> Result<Evaluation> {
+        Ok(self.store.evaluations.update(e)?.1)
+    }
+}

@@ -1,0 +1,278 @@
+//! People: agents (with their vendor identities, each owned by one
+//! agent), teams and their targets, identity resolution and merges.
+
+use super::*;
+
+impl People {
+    fn check_agent(&self, a: &Agent) -> Result<()> {
+        if a.name.trim().is_empty() {
+            return Err(invalid("name", "must not be empty"));
+        }
+        for (i, ident) in a.identities.iter().enumerate() {
+            match ident.split_once(':') {
+                Some((s, u)) if !s.is_empty() && !u.is_empty() => {}
+                _ => {
+                    return Err(invalid(
+                        format!("identities[{i}]"),
+                        format!("{ident:?} is not `source:user-id`"),
+                    ));
+                }
+            }
+        }
+        if let Some(t) = &a.team_id
+            && self.store.teams.get::<Team>(t)?.is_none()
+        {
+            return Err(invalid("team_id", format!("unknown team {t:?}")));
+        }
+        if let Some(s) = &a.supervisor_id {
+            self.agent_exists("supervisor_id", s)?;
+        }
+        Ok(())
+    }
+
+    /// Create an agent.
+    pub async fn create_agent(&self, mut a: Agent) -> Result<Agent> {
+        check_ulid_free(&a.id)?;
+        self.check_agent(&a)?;
+        a.id = crate::model::new_id();
+        a.created_at = now_ms();
+        Ok(self.write(&self.store.agents, a).await?.1)
+    }
+
+    /// Replace an agent's fields (id and creation time are kept).
+    pub async fn update_agent(&self, id: &str, mut a: Agent) -> Result<Agent> {
+        let old: Agent = self.get(&self.store.agents, id)?;
+        self.check_agent(&a)?;
+        a.id = old.id;
+        a.created_at = old.created_at;
+        Ok(self.write(&self.store.agents, a).await?.1)
+    }
+
+    /// One agent.
+    pub fn agent(&self, id: &str) -> Result<Agent> {
+        self.get(&self.store.agents, id)
+    }
+
+    /// The agent holding a vendor identity (`source:user-id`).
+    pub fn agent_by_identity(&self, identity: &str) -> Result<Option<Agent>> {
+        match self
+            .store
+            .agents
+            .owner_of(&Term::Identity(identity.to_string()))?
+        {
+            Some(id) => Ok(self.store.agents.get(&id)?),
+            None => Ok(None),
+        }
+    }
+
+    /// A page of agents.
+    pub fn agents(&self, f: Filter) -> Result<Page<Agent>> {
+        self.list(&self.store.agents, f)
+    }
+
+    fn check_team(&self, t: &Team) -> Result<()> {
+        if t.name.trim().is_empty() {
+            return Err(invalid("name", "must not be empty"));
+        }
+        if let Some(s) = &t.supervisor_id {
+            self.agent_exists("supervisor_id", s)?;
+        }
+        let tg = &t.targets;
+        for (field, v, lo, hi) in [
+            ("targets.qa_percent", tg.qa_percent, 0.0, 100.0),
+            ("targets.csat", tg.csat, 1.0, 5.0),
+            ("targets.nps", tg.nps, -100.0, 100.0),
+            ("targets.aht_seconds", tg.aht_seconds, 0.0, 86_400.0),
+        ] {
+            if let Some(v) = v
+                && !(lo..=hi).contains(&v)
+            {
+                return Err(invalid(field, format!("{v} is outside {lo}..{hi}")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Create a team.
+    pub async fn create_team(&self, mut t: Team) -> Result<Team> {
+        check_ulid_free(&t.id)?;
+        self.check_team(&t)?;
+        t.id = crate::model::new_id();
+        t.created_at = now_ms();
+        Ok(self.write(&self.store.teams, t).await?.1)
+    }
+
+    /// Replace a team's fields.
+    pub async fn update_team(&self, id: &str, mut t: Team) -> Result<Team> {
+        let old: Team = self.get(&self.store.teams, id)?;
+        self.check_team(&t)?;
+        t.id = old.id;
+        t.created_at = old.created_at;
+        Ok(self.write(&self.store.teams, t).await?.1)
+    }
+
+    /// One team.
+    pub fn team(&self, id: &str) -> Result<Team> {
+        self.get(&self.store.teams, id)
+    }
+
+    /// A page of teams.
+    pub fn teams(&self, f: Filter) -> Result<Page<Team>> {
+        self.list(&self.store.teams, f)
+    }
+
+    /// The agent owning `identity`, creating one on first sight (named
+    /// `name`, or the vendor id until a vendor event names it). Staged, not
+    /// flushed. Two deliveries racing on a new identity end with one agent.
+    pub fn stage_agent_for_identity(
+        &self,
+        identity: &str,
+        name: Option<&str>,
+        email: Option<&str>,
+    ) -> Result<(Agent, bool)> {
+        if let Some(a) = self.agent_by_identity(identity)? {
+            return Ok((a, false));
+        }
+        let vendor_id = identity.split_once(':').map_or(identity, |(_, v)| v);
+        let agent = Agent {
+            id: crate::model::new_id(),
+            name: name.unwrap_or(vendor_id).to_string(),
+            email: email.map(str::to_string),
+            team_id: None,
+            supervisor_id: None,
+            identities: vec![identity.to_string()],
+            created_at: now_ms(),
+            merged_into: None,
+        };
+        match self.store.agents.upsert(agent) {
+            Ok((_, a)) => Ok((a, true)),
+            // Another delivery created it first.
+            Err(WriteError::Conflict { owner, .. }) => {
+                Ok((self.get(&self.store.agents, &owner)?, false))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Fill an agent's name and email from a vendor event where they are
+    /// still unknown (the name is the vendor id it was created with).
+    /// Staged, not flushed. Returns whether anything changed.
+    pub fn stage_agent_details(
+        &self,
+        agent: &Agent,
+        identity: &str,
+        name: Option<&str>,
+        email: Option<&str>,
+    ) -> Result<bool> {
+        let vendor_id = identity.split_once(':').map_or(identity, |(_, v)| v);
+        let mut next = agent.clone();
+        if let Some(n) = name.filter(|n| !n.trim().is_empty())
+            && agent.name == vendor_id
+        {
+            next.name = n.to_string();
+        }
+        if agent.email.is_none() {
+            next.email = email.map(str::to_string);
+        }
+        if next == *agent {
+            return Ok(false);
+        }
+        self.store.agents.update(next)?;
+        Ok(true)
+    }
+
+    /// Vendor identities with their agents, a page of agents at a time;
+    /// `identity` narrows to one.
+    pub fn identities(
+        &self,
+        identity: Option<&str>,
+        f: Filter,
+    ) -> Result<(Vec<IdentityMapping>, Option<String>)> {
+        let map = |a: &Agent, only: Option<&str>| -> Vec<IdentityMapping> {
+            a.identities
+                .iter()
+                .filter(|i| only.is_none_or(|o| o == i.as_str()))
+                .map(|i| IdentityMapping {
+                    identity: i.clone(),
+                    agent_id: a.id.clone(),
+                    agent_name: a.name.clone(),
+                })
+                .collect()
+        };
+        if let Some(identity) = identity {
+            return Ok((
+                self.agent_by_identity(identity)?
+                    .map(|a| map(&a, Some(identity)))
+                    .unwrap_or_default(),
+                None,
+            ));
+        }
+        let page = self.agents(f)?;
+        Ok((
+            page.items.iter().flat_map(|a| map(a, None)).collect(),
+            page.next_cursor,
+        ))
+    }
+
+    /// Merge agent `from` into agent `into`: `from`'s identities move to
+    /// `into` (in one transaction), then its interactions, evaluations and
+    /// feedback are re-pointed; `from` stays, marked `merged_into`. Running
+    /// it again finishes a merge a crash interrupted. Durable on return.
+    pub async fn merge_agents(&self, into: &str, from: &str, actor: &str) -> Result<MergeReport> {
+        if into == from {
+            return Err(invalid("from", "cannot merge an agent into itself"));
+        }
+        let mut target = self.agent(into)?;
+        if target.merged_into.is_some() {
+            return Err(invalid(
+                "id",
+                format!("agent {into} was itself merged; merge into the agent it was merged into"),
+            ));
+        }
+        let mut source = self.agent(from)?;
+        if let Some(other) = source.merged_into.as_deref().filter(|o| *o != into) {
+            return Err(RecordError::Conflict(format!(
+                "agent {from} was already merged into {other}"
+            )));
+        }
+        let moved = std::mem::take(&mut source.identities);
+        let identities_moved = moved.len();
+        for i in moved {
+            if !target.identities.contains(&i) {
+                target.identities.push(i);
+            }
+        }
+        source.merged_into = Some(into.to_string());
+        if target.email.is_none() {
+            target.email = source.email.clone();
+        }
+        self.store
+            .agents
+            .upsert_all(vec![source.clone(), target.clone()])?;
+        self.store.flush().await?;
+
+        let team = target.team_id.clone();
+        let records_moved = repoint::<Interaction>(&self.store.interactions, from, |r| {
+            r.agent_id = Some(into.to_string());
+            r.team_id = team.clone();
+        })? + repoint::<Evaluation>(&self.store.evaluations, from, |r| {
+            r.agent_id = into.to_string();
+            r.team_id = team.clone();
+        })? + repoint::<Feedback>(&self.store.feedback, from, |r| {
+            r.agent_id = Some(into.to_string());
+            r.team_id = team.clone();
+        })?;
+        self.store.flush().await?;
+        let detail =
+            format!("merged {from} ({identities_moved} identities, {records_moved} records)");
+        self.audit()
+            .audit(actor, "agent.merge", into, Some(detail))
+            .await?;
+        Ok(MergeReport {
+            agent: target,
+            merged: from.to_string(),
+            identities_moved,
+            records_moved,
+        })
+    }
+}
