@@ -40,7 +40,7 @@ use sidecoach::mentoring::assign::{Placement, Problem, Unmatched};
 use sidecoach::metrics::Metrics;
 use sidecoach::model::{Channel, Limits, MatchProfile, Mentor, Protege, TopicNeed};
 use sidecoach::runtime::Runtime;
-use sidecoach::runtime::convert::WireSize;
+use sidecoach::runtime::WireSize;
 use sidecoach::store::Store;
 
 /// The plugin under test (embedded, installed on first start).

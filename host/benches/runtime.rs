@@ -20,10 +20,9 @@ use sidecoach::model::{
     Answer, AnswerValue, AutoFailPolicy, Criterion, EvaluationEvent, Form, FormSection, NaPolicy,
     NaRedistribution, Normalization, PluginKind, ScoringSettings, Weighting,
 };
-use sidecoach::runtime::bindings::v0_1_0::{scorer::Scorer, types as w};
-use sidecoach::runtime::sandbox::HostState;
-use sidecoach::runtime::{
-    CallFuture, EffectiveGrants, EngineOptions, Instance, LoadedPlugin, PluginEngine,
+use sidecoach::runtime::lowlevel::{
+    CallFuture, EffectiveGrants, EngineOptions, HostState, Instance, LoadedPlugin, PluginEngine,
+    Scorer, wit as w,
 };
 use sidecoach_plugin_artifacts::reference::REFERENCE_SCORER;
 

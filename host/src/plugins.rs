@@ -11,8 +11,11 @@ use crate::model::{
 };
 use crate::model::{PluginError, PluginKind};
 use crate::records::{RecordError, Records};
-use crate::runtime::{
-    CallReport, FailedCall, Installed, PluginDetail, PluginStatus, Runtime, RuntimeError,
+use crate::runtime::Runtime;
+/// The runtime's reports and errors, as callers of this service see them.
+pub use crate::runtime::{
+    CallReport, FailedCall, Installed, LogLine, PluginDetail, PluginState, PluginStatus,
+    RuntimeError,
 };
 
 /// A plugin operation that failed.

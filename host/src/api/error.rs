@@ -9,8 +9,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::auth::AuthError;
-use crate::runtime::RuntimeError;
-use crate::store::StoreError;
+use crate::plugins::RuntimeError;
+use crate::records::StoreError;
 
 /// An API failure.
 #[derive(Debug)]

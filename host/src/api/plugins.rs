@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use super::{ApiError, ApiJson, AppState, Caller};
 use crate::model::{EvaluationEvent, Event, Form, InboundRequest, Mentor, PluginKind, Protege};
-use crate::runtime::{CallReport, FailedCall, Installed, PluginDetail, PluginStatus};
+use crate::plugins::{CallReport, FailedCall, Installed, LogLine, PluginDetail, PluginStatus};
 
 /// `GET /v1/plugins`
 #[utoipa::path(get, path = "/v1/plugins", tag = "plugins", responses((status = 200, description = "ok", body = Vec<PluginStatus>)))]
@@ -190,7 +190,7 @@ pub struct Invocation {
     /// The plugin's return value (`{"Ok": …}` / `{"Err": …}` for results).
     output: Value,
     /// What it logged.
-    logs: Vec<crate::runtime::LogLine>,
+    logs: Vec<LogLine>,
     /// Lines dropped over its log limit.
     dropped_log_lines: u64,
     /// Wall time of the call.

@@ -8,6 +8,7 @@
 pub mod analytics;
 pub mod auth;
 pub mod event;
+pub mod invalid;
 pub mod matching;
 pub mod mentoring;
 pub mod plugin;
@@ -17,6 +18,7 @@ pub mod scoring;
 pub use analytics::*;
 pub use auth::*;
 pub use event::*;
+pub use invalid::Invalid;
 pub use matching::*;
 pub use mentoring::*;
 pub use plugin::*;

@@ -48,6 +48,28 @@ pub struct Agent {
     pub merged_into: Option<String>,
 }
 
+impl Agent {
+    /// The agent's own rules: a name, and vendor identities shaped
+    /// `source:user-id`.
+    pub fn validate(&self) -> Result<(), super::Invalid> {
+        if self.name.trim().is_empty() {
+            return Err(super::Invalid::new("name", "must not be empty"));
+        }
+        for (i, ident) in self.identities.iter().enumerate() {
+            match ident.split_once(':') {
+                Some((s, u)) if !s.is_empty() && !u.is_empty() => {}
+                _ => {
+                    return Err(super::Invalid::new(
+                        format!("identities[{i}]"),
+                        format!("{ident:?} is not `source:user-id`"),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Targets a team is measured against.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -88,6 +110,30 @@ pub struct Team {
     /// When the team was created (set by the server).
     #[serde(default)]
     pub created_at: TimestampMs,
+}
+
+impl Team {
+    /// The team's targets within their scales: QA 0..100 %, CSAT 1..5,
+    /// NPS −100..100, AHT 0..86,400 s.
+    pub fn targets_in_range(&self) -> Result<(), super::Invalid> {
+        let tg = &self.targets;
+        for (field, v, lo, hi) in [
+            ("targets.qa_percent", tg.qa_percent, 0.0, 100.0),
+            ("targets.csat", tg.csat, 1.0, 5.0),
+            ("targets.nps", tg.nps, -100.0, 100.0),
+            ("targets.aht_seconds", tg.aht_seconds, 0.0, 86_400.0),
+        ] {
+            if let Some(v) = v
+                && !(lo..=hi).contains(&v)
+            {
+                return Err(super::Invalid::new(
+                    field,
+                    format!("{v} is outside {lo}..{hi}"),
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// One contact, stored.

@@ -1,5 +1,6 @@
 //! QA forms and scorecards: what a scorer plugin reads and returns.
 
+use super::Invalid;
 use serde::{Deserialize, Serialize};
 
 /// How section or question weights combine.
@@ -147,6 +148,77 @@ pub struct Form {
     /// `[scoring] default_scorer` (the reference scorer) when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scorer: Option<String>,
+}
+
+impl Form {
+    /// The form's own rules: an id of letters, digits, `-` and `_`; at
+    /// least one section; finite, non-negative weights; criterion ids
+    /// used once; each scale's top above its bottom; a pass mark in
+    /// 0..100 and a critical threshold in 0..1.
+    pub fn validate(&self) -> Result<(), Invalid> {
+        if self.id.is_empty()
+            || !self
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(Invalid::new("id", "must be letters, digits, - and _"));
+        }
+        if self.sections.is_empty() {
+            return Err(Invalid::new(
+                "sections",
+                "a form needs at least one section",
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (si, s) in self.sections.iter().enumerate() {
+            Invalid::finite(&format!("sections[{si}].weight"), s.weight)?;
+            if s.weight < 0.0 {
+                return Err(Invalid::new(
+                    format!("sections[{si}].weight"),
+                    "must not be negative",
+                ));
+            }
+            for (ci, c) in s.criteria.iter().enumerate() {
+                let at = |f: &str| format!("sections[{si}].criteria[{ci}].{f}");
+                if !seen.insert(c.id.as_str()) {
+                    return Err(Invalid::new(
+                        at("id"),
+                        format!("criterion id {:?} is used twice", c.id),
+                    ));
+                }
+                for (f, v) in [
+                    ("weight", c.weight),
+                    ("scale_min", c.scale_min),
+                    ("scale_max", c.scale_max),
+                ] {
+                    Invalid::finite(&at(f), v)?;
+                }
+                if c.scale_max <= c.scale_min {
+                    return Err(Invalid::new(
+                        at("scale_max"),
+                        "must be greater than scale_min",
+                    ));
+                }
+                if c.weight < 0.0 {
+                    return Err(Invalid::new(at("weight"), "must not be negative"));
+                }
+            }
+        }
+        let st = &self.settings;
+        if !(0.0..=100.0).contains(&st.pass_mark) {
+            return Err(Invalid::new("settings.pass_mark", "must be within 0..100"));
+        }
+        if let Some(t) = st.critical_threshold
+            && !(0.0..=1.0).contains(&t)
+        {
+            return Err(Invalid::new(
+                "settings.critical_threshold",
+                "must be within 0..1",
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// Pass or fail.

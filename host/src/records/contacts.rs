@@ -5,69 +5,10 @@
 use super::*;
 
 impl Contacts {
-    fn check_form(form: &Form) -> Result<()> {
-        if form.id.is_empty()
-            || !form
-                .id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        {
-            return Err(invalid("id", "must be letters, digits, - and _"));
-        }
-        if form.sections.is_empty() {
-            return Err(invalid("sections", "a form needs at least one section"));
-        }
-        let mut seen = std::collections::HashSet::new();
-        for (si, s) in form.sections.iter().enumerate() {
-            finite(&format!("sections[{si}].weight"), s.weight)?;
-            if s.weight < 0.0 {
-                return Err(invalid(
-                    format!("sections[{si}].weight"),
-                    "must not be negative",
-                ));
-            }
-            for (ci, c) in s.criteria.iter().enumerate() {
-                let at = |f: &str| format!("sections[{si}].criteria[{ci}].{f}");
-                if !seen.insert(c.id.as_str()) {
-                    return Err(invalid(
-                        at("id"),
-                        format!("criterion id {:?} is used twice", c.id),
-                    ));
-                }
-                for (f, v) in [
-                    ("weight", c.weight),
-                    ("scale_min", c.scale_min),
-                    ("scale_max", c.scale_max),
-                ] {
-                    finite(&at(f), v)?;
-                }
-                if c.scale_max <= c.scale_min {
-                    return Err(invalid(at("scale_max"), "must be greater than scale_min"));
-                }
-                if c.weight < 0.0 {
-                    return Err(invalid(at("weight"), "must not be negative"));
-                }
-            }
-        }
-        let st = &form.settings;
-        if !(0.0..=100.0).contains(&st.pass_mark) {
-            return Err(invalid("settings.pass_mark", "must be within 0..100"));
-        }
-        if let Some(t) = st.critical_threshold
-            && !(0.0..=1.0).contains(&t)
-        {
-            return Err(invalid(
-                "settings.critical_threshold",
-                "must be within 0..1",
-            ));
-        }
-        Ok(())
-    }
-
     /// Store a new version of a form; the version must be higher than any
     /// stored one.
     pub async fn create_form(&self, form: Form) -> Result<StoredForm> {
-        Self::check_form(&form)?;
+        form.validate()?;
         if let Some(latest) = self.latest_form(&form.id)?
             && form.version <= latest.form.version
         {

@@ -12,9 +12,9 @@ use crate::model::{
     Agent, AnswerValue, AuditEntry, DeadLetter, DeadLetterState, Evaluation, Feedback, Form,
     Interaction, StoredForm, Team, TimestampMs,
 };
-use crate::store::{Collection, Query, Record, Store, StoreError, WriteError};
+use crate::store::{Collection, Query, Record, Store, WriteError};
 /// The listing and write types callers of the services see.
-pub use crate::store::{Page, Term, Upserted};
+pub use crate::store::{Page, StoreError, Term, Upserted};
 
 mod audit;
 mod coaching;
@@ -60,6 +60,15 @@ fn invalid(field: impl Into<String>, message: impl Into<String>) -> RecordError 
     RecordError::Invalid {
         field: field.into(),
         message: message.into(),
+    }
+}
+
+impl From<crate::model::Invalid> for RecordError {
+    fn from(e: crate::model::Invalid) -> Self {
+        RecordError::Invalid {
+            field: e.field,
+            message: e.message,
+        }
     }
 }
 

@@ -5,20 +5,7 @@ use super::*;
 
 impl People {
     fn check_agent(&self, a: &Agent) -> Result<()> {
-        if a.name.trim().is_empty() {
-            return Err(invalid("name", "must not be empty"));
-        }
-        for (i, ident) in a.identities.iter().enumerate() {
-            match ident.split_once(':') {
-                Some((s, u)) if !s.is_empty() && !u.is_empty() => {}
-                _ => {
-                    return Err(invalid(
-                        format!("identities[{i}]"),
-                        format!("{ident:?} is not `source:user-id`"),
-                    ));
-                }
-            }
-        }
+        a.validate()?;
         if let Some(t) = &a.team_id
             && self.store.teams.get::<Team>(t)?.is_none()
         {
@@ -77,20 +64,7 @@ impl People {
         if let Some(s) = &t.supervisor_id {
             self.agent_exists("supervisor_id", s)?;
         }
-        let tg = &t.targets;
-        for (field, v, lo, hi) in [
-            ("targets.qa_percent", tg.qa_percent, 0.0, 100.0),
-            ("targets.csat", tg.csat, 1.0, 5.0),
-            ("targets.nps", tg.nps, -100.0, 100.0),
-            ("targets.aht_seconds", tg.aht_seconds, 0.0, 86_400.0),
-        ] {
-            if let Some(v) = v
-                && !(lo..=hi).contains(&v)
-            {
-                return Err(invalid(field, format!("{v} is outside {lo}..{hi}")));
-            }
-        }
-        Ok(())
+        Ok(t.targets_in_range()?)
     }
 
     /// Create a team.

@@ -23,15 +23,15 @@
 //! - [`bindings`] / [`convert`]: one `bindgen!` module per WIT version and
 //!   the conversions between each version's types and the model.
 
-pub mod bindings;
+pub(crate) mod bindings;
 mod call;
-pub mod convert;
-pub mod engine;
-pub mod error;
+pub(crate) mod convert;
+pub(crate) mod engine;
+pub(crate) mod error;
 mod exports;
-pub mod plugin;
+pub(crate) mod plugin;
 mod registry;
-pub mod sandbox;
+pub(crate) mod sandbox;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -49,11 +49,22 @@ use crate::model::{
     Scorecard, TripInfo,
 };
 use crate::store::Store;
-use convert::WireSize;
+/// Sizes of call inputs and outputs as they cross the boundary.
+pub use convert::WireSize;
 pub use engine::{Compiled, EngineOptions, PluginEngine};
 pub use error::RuntimeError;
 pub use plugin::{CallFn, CallFuture, CallReport, FailedCall, Instance, LoadedPlugin};
 pub use sandbox::{CallLog, EffectiveGrants, LogLine};
+
+/// The engine-level pieces the runtime benchmark measures directly
+/// (instantiation with and without pooling, the raw scorer export against
+/// native code). Embedding the host needs none of them: use [`Runtime`].
+pub mod lowlevel {
+    pub use super::bindings::v0_1_0::{scorer::Scorer, types as wit};
+    pub use super::engine::{EngineOptions, PluginEngine};
+    pub use super::plugin::{CallFuture, Instance, LoadedPlugin};
+    pub use super::sandbox::{EffectiveGrants, HostState};
+}
 
 /// A plugin's state as operators see it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
