@@ -602,6 +602,29 @@ fn csv_quoting_crlf_and_row_errors() {
 }
 
 #[test]
+fn csv_row_errors_name_the_line_after_embedded_line_breaks() {
+    let body = "id,notes\n\
+                c1,\"first line\nsecond, with a comma\nthird \"\"quoted\"\"\"\n\
+                c2,x,extra\n";
+    let options = [
+        ("event", "interaction"),
+        ("map.external_id", "id"),
+        ("map.wrap_up", "notes"),
+    ];
+    let out = run(body, Some("text/csv"), &options);
+    assert_eq!(
+        interaction(&out.events[0]).wrap_up.as_deref(),
+        Some("first line\nsecond, with a comma\nthird \"quoted\"")
+    );
+    assert_eq!(out.rejected.len(), 1);
+    let message = &out.rejected[0].error.message;
+    assert!(
+        message.contains("the row on line 5 has 3 fields; the header has 2"),
+        "{message}"
+    );
+}
+
+#[test]
 fn csv_body_errors() {
     let options = [
         ("event", "interaction"),
