@@ -1,14 +1,12 @@
 //! End-to-end tests: whole requests through [`crate::ingest::ingest`], with
 //! the synthetic vendor fixtures and the example source configs.
 
-use crate::bindings::Guest as _;
 use crate::bindings::sidecoach::plugin::types::{
     Agent, AnswerValue, Channel, Direction, ErrorCode, Evaluation, Event, Feedback, InboundRequest,
     IngestOutput, Interaction, PluginError, RatingKind,
 };
 use crate::ingest::ingest;
 
-const MANIFEST: &str = include_str!("../plugin.toml");
 const FIVE9_FORM: &str =
     include_str!("../../../tests/data/vendors/five9_web-connector.SYNTHETIC.form.txt");
 const FIVE9_CSV: &str = include_str!("../../../tests/data/vendors/five9_call-log.SYNTHETIC.csv");
@@ -131,29 +129,6 @@ fn evaluation(e: &Event) -> &Evaluation {
         Event::Evaluation(v) => v,
         other => panic!("not an evaluation: {other:?}"),
     }
-}
-
-/// A top-level `key = "value"` of the manifest (before any table).
-fn manifest_value(key: &str) -> &'static str {
-    MANIFEST
-        .lines()
-        .take_while(|l| !l.starts_with('['))
-        .find_map(|l| {
-            let rest = l.strip_prefix(key)?.trim_start().strip_prefix('=')?;
-            rest.trim().strip_prefix('"')?.split('"').next()
-        })
-        .unwrap_or_else(|| panic!("plugin.toml has no `{key}`"))
-}
-
-#[test]
-fn describe_matches_the_manifest() {
-    assert_eq!(manifest_value("id"), "mapping");
-    assert_eq!(manifest_value("kind"), "adapter");
-    assert_eq!(manifest_value("api_version"), "0.2.0");
-    assert_eq!(
-        crate::Mapping::describe().version,
-        manifest_value("version")
-    );
 }
 
 #[test]
