@@ -81,9 +81,7 @@ macro_rules! export_adapter {
         $(#[$attr:meta])* $plugin:ident, $id:literal, $name:expr, $description:expr,
         $ingest:path
     ) => {
-        // `allow`, not `expect`: whether clippy looks into code expanded from
-        // another crate's macro is its choice, and an unmet `expect` fails.
-        #[allow(
+        #[expect(
             clippy::too_many_arguments,
             reason = "generated: the canonical ABI flattens `inbound-request` into many parameters"
         )]
