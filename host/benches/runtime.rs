@@ -26,13 +26,8 @@ use sidecoach::runtime::lowlevel::{
 };
 use sidecoach_plugin_artifacts::reference::REFERENCE_SCORER;
 
-/// The reference scorer's own arithmetic, compiled natively.
-#[path = "../../plugins/reference-scorer/src/score.rs"]
-#[expect(
-    dead_code,
-    reason = "the bench uses the scoring entry point, not every helper"
-)]
-mod native;
+// The reference scorer's own arithmetic (plugins/scoring), compiled natively.
+use sidecoach_scoring as native;
 
 fn options(pooling: bool, epoch: bool, fuel: bool) -> EngineOptions {
     EngineOptions {

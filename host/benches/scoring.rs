@@ -49,13 +49,8 @@ use sidecoach::records::{Filter, Records, Term};
 use sidecoach::runtime::Runtime;
 use sidecoach::store::Store;
 
-/// The reference scorer's own arithmetic, compiled natively.
-#[path = "../../plugins/reference-scorer/src/score.rs"]
-#[expect(
-    dead_code,
-    reason = "the bench reads scores and outcomes, not every field and helper"
-)]
-mod native;
+// The reference scorer's own arithmetic (plugins/scoring), compiled natively.
+use sidecoach_scoring as native;
 
 /// The plugin every plugin row calls.
 const PLUGIN: &str = "reference-scorer";

@@ -1,10 +1,22 @@
 //! Pure helpers shared by the vendor adapter plugins. No WIT bindings here:
 //! every adapter generates its own, and this crate only deals in plain Rust
-//! types so it is tested natively.
+//! types so it is tested natively. What must touch an adapter's bindings is a
+//! macro expanded in the adapter: [`export_adapter!`] (the bindings and the
+//! exported component) and [`plugin_errors!`] (its `plugin-error`s).
+//!
+//! # Layout
+//!
+//! * [`config`] — the source's options; [`fault`] — errors in plain Rust and
+//!   [`plugin_errors!`]; [`json`], [`signature`], [`time`] — payload helpers;
+//! * `export.rs` — [`export_adapter!`]; [`manifest`] — what its unit test reads
+//!   of `plugin.toml`;
+//! * this file — form bodies, headers and topic slugs.
 
 pub mod config;
+mod export;
 pub mod fault;
 pub mod json;
+pub mod manifest;
 pub mod signature;
 pub mod time;
 

@@ -1,11 +1,11 @@
 //! HMAC helpers for webhook signatures, with constant-time comparison.
 
 use base64::Engine as _;
-use hmac::{Hmac, KeyInit, Mac};
+use hmac::{Hmac, Mac};
 
 /// HMAC-SHA256 of `message` under `key`.
 pub fn hmac_sha256(key: &[u8], message: &[&[u8]]) -> Vec<u8> {
-    let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key).expect("any key length");
+    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(key).expect("any key length");
     for part in message {
         mac.update(part);
     }
@@ -14,7 +14,7 @@ pub fn hmac_sha256(key: &[u8], message: &[&[u8]]) -> Vec<u8> {
 
 /// HMAC-SHA1 of `message` under `key`.
 pub fn hmac_sha1(key: &[u8], message: &[&[u8]]) -> Vec<u8> {
-    let mut mac = <Hmac<sha1::Sha1> as KeyInit>::new_from_slice(key).expect("any key length");
+    let mut mac = <Hmac<sha1::Sha1> as Mac>::new_from_slice(key).expect("any key length");
     for part in message {
         mac.update(part);
     }

@@ -57,87 +57,39 @@ mod fields;
 mod lens;
 mod payload;
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "generated: the canonical ABI flattens `inbound-request` into many parameters"
-)]
-mod bindings {
-    //! Bindings generated from `wit/0.2.0/sidecoach.wit`, world `adapter`.
-    wit_bindgen::generate!({
-        path: "../../wit/0.2.0",
-        world: "adapter",
-        // For the unit tests' assertions.
-        additional_derives: [PartialEq],
-    });
-}
-
 use bindings::sidecoach::plugin::host::log;
-use bindings::sidecoach::plugin::types::{
-    InboundRequest, IngestOutput, LogLevel, PluginError, PluginInfo,
-};
+use bindings::sidecoach::plugin::types::{InboundRequest, IngestOutput, LogLevel, PluginError};
 
-/// The exported component.
-struct AmazonConnect;
-
-impl bindings::Guest for AmazonConnect {
-    fn describe() -> PluginInfo {
-        PluginInfo {
-            name: "Amazon Connect adapter".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            description: "Reads Amazon Connect contact trace records, contact events (bare or \
-                          EventBridge), Contact Lens analyses, evaluation form exports and agent \
-                          event stream records."
-                .into(),
-        }
-    }
-
-    fn ingest(request: InboundRequest) -> Result<IngestOutput, PluginError> {
-        let media_type = adapter_kit::media_type(&request.headers);
-        let output = payload::parse_request(media_type.as_deref(), &request.url, &request.body)?;
-        let level = if output.rejected.is_empty() {
-            LogLevel::Info
-        } else {
-            LogLevel::Warn
-        };
-        log(
-            level,
-            &format!(
-                "parsed {} events from source `{}`, {} records rejected",
-                output.events.len(),
-                request.source,
-                output.rejected.len()
-            ),
-        );
-        Ok(output)
+adapter_kit::export_adapter! {
+    /// The exported component.
+    AmazonConnect {
+        id: "amazon-connect",
+        api: "0.2.0",
+        name: "Amazon Connect adapter",
+        description: "Reads Amazon Connect contact trace records, contact events (bare or \
+                      EventBridge), Contact Lens analyses, evaluation form exports and agent \
+                      event stream records.",
+        ingest: ingest,
     }
 }
 
-bindings::export!(AmazonConnect with_types_in bindings);
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use bindings::Guest as _;
-
-    const MANIFEST: &str = include_str!("../plugin.toml");
-
-    /// A top-level `key = "value"` of the manifest (before any table).
-    fn manifest_value(key: &str) -> &'static str {
-        MANIFEST
-            .lines()
-            .take_while(|l| !l.starts_with('['))
-            .find_map(|l| {
-                let rest = l.strip_prefix(key)?.trim_start().strip_prefix('=')?;
-                rest.trim().strip_prefix('"')?.split('"').next()
-            })
-            .unwrap_or_else(|| panic!("plugin.toml has no `{key}`"))
-    }
-
-    #[test]
-    fn describe_matches_the_manifest() {
-        assert_eq!(manifest_value("id"), "amazon-connect");
-        assert_eq!(manifest_value("kind"), "adapter");
-        assert_eq!(manifest_value("api_version"), "0.2.0");
-        assert_eq!(AmazonConnect::describe().version, manifest_value("version"));
-    }
+/// Parses the request (see [`payload`]) and logs what came of it.
+fn ingest(request: InboundRequest) -> Result<IngestOutput, PluginError> {
+    let media_type = adapter_kit::media_type(&request.headers);
+    let output = payload::parse_request(media_type.as_deref(), &request.url, &request.body)?;
+    let level = if output.rejected.is_empty() {
+        LogLevel::Info
+    } else {
+        LogLevel::Warn
+    };
+    log(
+        level,
+        &format!(
+            "parsed {} events from source `{}`, {} records rejected",
+            output.events.len(),
+            request.source,
+            output.rejected.len()
+        ),
+    );
+    Ok(output)
 }

@@ -39,92 +39,40 @@ mod input;
 mod parse;
 mod quality;
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "generated: the canonical ABI flattens `inbound-request` into many parameters"
-)]
-mod bindings {
-    //! Bindings generated from `wit/0.2.0/sidecoach.wit`, world `adapter`.
-    wit_bindgen::generate!({
-        path: "../../wit/0.2.0",
-        world: "adapter",
-        // For the unit tests' assertions.
-        additional_derives: [PartialEq],
-    });
-}
-
 use bindings::sidecoach::plugin::host::log;
-use bindings::sidecoach::plugin::types::{
-    InboundRequest, IngestOutput, LogLevel, PluginError, PluginInfo,
-};
+use bindings::sidecoach::plugin::types::{InboundRequest, IngestOutput, LogLevel, PluginError};
 
-/// The exported component.
-struct GenesysCloud;
-
-impl bindings::Guest for GenesysCloud {
-    /// Names the plugin; the version is the crate's, which the manifest repeats.
-    fn describe() -> PluginInfo {
-        PluginInfo {
-            name: "Genesys Cloud adapter".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            description: "Reads Genesys Cloud conversation detail events (EventBridge or bare \
-                          notifications), analytics conversation details and quality \
-                          evaluation notifications."
-                .into(),
-        }
-    }
-
-    /// Parses the request (see [`parse`]) and logs what came of it.
-    fn ingest(request: InboundRequest) -> Result<IngestOutput, PluginError> {
-        let parsed = parse::ingest(&request.headers, &request.body)?;
-        for note in &parsed.notes {
-            log(LogLevel::Info, note);
-        }
-        let rejected = parsed.output.rejected.len();
-        log(
-            if rejected == 0 {
-                LogLevel::Info
-            } else {
-                LogLevel::Warn
-            },
-            &format!(
-                "parsed {} events from source `{}`, rejected {rejected} records",
-                parsed.output.events.len(),
-                request.source,
-            ),
-        );
-        Ok(parsed.output)
+adapter_kit::export_adapter! {
+    /// The exported component.
+    GenesysCloud {
+        id: "genesys-cloud",
+        api: "0.2.0",
+        name: "Genesys Cloud adapter",
+        description: "Reads Genesys Cloud conversation detail events (EventBridge or bare \
+                      notifications), analytics conversation details and quality \
+                      evaluation notifications.",
+        ingest: ingest,
     }
 }
 
-bindings::export!(GenesysCloud with_types_in bindings);
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use bindings::Guest as _;
-
-    /// The plugin manifest, as shipped.
-    const MANIFEST: &str = include_str!("../plugin.toml");
-
-    /// A top-level `key = "value"` of the manifest (before any table).
-    fn manifest_value(key: &str) -> &'static str {
-        MANIFEST
-            .lines()
-            .take_while(|l| !l.starts_with('['))
-            .find_map(|l| {
-                let rest = l.strip_prefix(key)?.trim_start().strip_prefix('=')?;
-                rest.trim().strip_prefix('"')?.split('"').next()
-            })
-            .unwrap_or_else(|| panic!("plugin.toml has no `{key}`"))
+/// Parses the request (see [`parse`]) and logs what came of it.
+fn ingest(request: InboundRequest) -> Result<IngestOutput, PluginError> {
+    let parsed = parse::ingest(&request.headers, &request.body)?;
+    for note in &parsed.notes {
+        log(LogLevel::Info, note);
     }
-
-    /// `describe()` agrees with `plugin.toml`.
-    #[test]
-    fn describe_matches_the_manifest() {
-        assert_eq!(manifest_value("id"), "genesys-cloud");
-        assert_eq!(manifest_value("kind"), "adapter");
-        assert_eq!(manifest_value("api_version"), "0.2.0");
-        assert_eq!(GenesysCloud::describe().version, manifest_value("version"));
-    }
+    let rejected = parsed.output.rejected.len();
+    log(
+        if rejected == 0 {
+            LogLevel::Info
+        } else {
+            LogLevel::Warn
+        },
+        &format!(
+            "parsed {} events from source `{}`, rejected {rejected} records",
+            parsed.output.events.len(),
+            request.source,
+        ),
+    );
+    Ok(parsed.output)
 }

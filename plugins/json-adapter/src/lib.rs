@@ -9,101 +9,55 @@
 mod parse;
 mod signature;
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "generated: the canonical ABI flattens `inbound-request` into many parameters"
-)]
-mod bindings {
-    //! Bindings generated from `wit/sidecoach.wit`, world `adapter`.
-    wit_bindgen::generate!({
-        path: "../../wit/0.1.0",
-        world: "adapter",
-        // For the unit tests' assertions.
-        additional_derives: [PartialEq],
-    });
-}
-
 use bindings::sidecoach::plugin::host::log;
-use bindings::sidecoach::plugin::types::{
-    ErrorCode, Event, InboundRequest, LogLevel, PluginError, PluginInfo,
-};
+use bindings::sidecoach::plugin::types::{ErrorCode, Event, InboundRequest, LogLevel, PluginError};
 
 /// The source-config key whose presence turns signature checking on.
 const SECRET_KEY: &str = "hmac_secret";
 
-/// The exported component.
-struct JsonAdapter;
-
-impl bindings::Guest for JsonAdapter {
-    fn describe() -> PluginInfo {
-        PluginInfo {
-            name: "JSON adapter".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            description: "Reads Sidecoach's own JSON events (an array, {\"events\":[...]}, one \
-                          object or JSON lines), checking an optional HMAC-SHA256 signature."
-                .into(),
-        }
-    }
-
-    fn ingest(request: InboundRequest) -> Result<Vec<Event>, PluginError> {
-        let secret = request
-            .source_config
-            .iter()
-            .find(|(key, _)| key == SECRET_KEY)
-            .map(|(_, value)| value);
-        if let Some(secret) = secret {
-            if secret.is_empty() {
-                return Err(PluginError {
-                    code: ErrorCode::ConfigInvalid,
-                    message: format!("`{SECRET_KEY}` is set but empty; remove it or set a secret"),
-                    field: Some(SECRET_KEY.into()),
-                });
-            }
-            signature::verify(secret.as_bytes(), &request.headers, &request.body)?;
-        }
-        let events = parse::parse_body(&request.body)?;
-        log(
-            LogLevel::Info,
-            &format!(
-                "parsed {} events from source `{}`{}",
-                events.len(),
-                request.source,
-                if secret.is_some() {
-                    " (signature verified)"
-                } else {
-                    ""
-                }
-            ),
-        );
-        Ok(events)
+adapter_kit::export_adapter! {
+    /// The exported component.
+    JsonAdapter {
+        id: "json-adapter",
+        api: "0.1.0",
+        name: "JSON adapter",
+        description: "Reads Sidecoach's own JSON events (an array, {\"events\":[...]}, one \
+                      object or JSON lines), checking an optional HMAC-SHA256 signature.",
+        ingest: ingest,
     }
 }
 
-bindings::export!(JsonAdapter with_types_in bindings);
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use bindings::Guest as _;
-
-    const MANIFEST: &str = include_str!("../plugin.toml");
-
-    /// A top-level `key = "value"` of the manifest (before any table).
-    fn manifest_value(key: &str) -> &'static str {
-        MANIFEST
-            .lines()
-            .take_while(|l| !l.starts_with('['))
-            .find_map(|l| {
-                let rest = l.strip_prefix(key)?.trim_start().strip_prefix('=')?;
-                rest.trim().strip_prefix('"')?.split('"').next()
-            })
-            .unwrap_or_else(|| panic!("plugin.toml has no `{key}`"))
+/// Checks the signature when the source has a secret, parses the body (see
+/// [`parse`]) and logs what came of it.
+fn ingest(request: InboundRequest) -> Result<Vec<Event>, PluginError> {
+    let secret = request
+        .source_config
+        .iter()
+        .find(|(key, _)| key == SECRET_KEY)
+        .map(|(_, value)| value);
+    if let Some(secret) = secret {
+        if secret.is_empty() {
+            return Err(PluginError {
+                code: ErrorCode::ConfigInvalid,
+                message: format!("`{SECRET_KEY}` is set but empty; remove it or set a secret"),
+                field: Some(SECRET_KEY.into()),
+            });
+        }
+        signature::verify(secret.as_bytes(), &request.headers, &request.body)?;
     }
-
-    #[test]
-    fn describe_matches_the_manifest() {
-        assert_eq!(manifest_value("id"), "json-adapter");
-        assert_eq!(manifest_value("kind"), "adapter");
-        assert_eq!(JsonAdapter::describe().version, manifest_value("version"));
-    }
+    let events = parse::parse_body(&request.body)?;
+    log(
+        LogLevel::Info,
+        &format!(
+            "parsed {} events from source `{}`{}",
+            events.len(),
+            request.source,
+            if secret.is_some() {
+                " (signature verified)"
+            } else {
+                ""
+            }
+        ),
+    );
+    Ok(events)
 }

@@ -5,7 +5,7 @@
 //! comparison is constant-time (`Mac::verify_slice`).
 
 use crate::bindings::sidecoach::plugin::types::{ErrorCode, PluginError};
-use hmac::{Hmac, KeyInit, Mac};
+use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 /// The header carrying the signature (header names arrive in lower case).

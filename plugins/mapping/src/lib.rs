@@ -81,62 +81,42 @@ mod record;
 #[cfg(test)]
 mod tests;
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "generated: the canonical ABI flattens `inbound-request` into many parameters"
-)]
-mod bindings {
-    //! Bindings generated from `wit/0.2.0/sidecoach.wit`, world `adapter`.
-    wit_bindgen::generate!({
-        path: "../../wit/0.2.0",
-        world: "adapter",
-        // For the unit tests' assertions.
-        additional_derives: [PartialEq],
-    });
-}
-
 use bindings::sidecoach::plugin::host::log;
-use bindings::sidecoach::plugin::types::{
-    InboundRequest, IngestOutput, LogLevel, PluginError, PluginInfo,
-};
+use bindings::sidecoach::plugin::types::{InboundRequest, IngestOutput, LogLevel, PluginError};
 
-/// The exported component.
-struct Mapping;
-
-impl bindings::Guest for Mapping {
-    fn describe() -> PluginInfo {
-        PluginInfo {
-            name: "Field-mapping adapter".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            description: "Maps a tenant-configured vendor's JSON, JSON lines, CSV or form posts \
-                          onto normalized events, driven by a field map in the source's options."
-                .into(),
-        }
-    }
-
-    fn ingest(request: InboundRequest) -> Result<IngestOutput, PluginError> {
-        let result = ingest::ingest(&request);
-        match &result {
-            Ok(out) => log(
-                if out.rejected.is_empty() {
-                    LogLevel::Info
-                } else {
-                    LogLevel::Warn
-                },
-                &format!(
-                    "mapped {} events from source `{}`, rejected {} records",
-                    out.events.len(),
-                    request.source,
-                    out.rejected.len()
-                ),
-            ),
-            Err(e) => log(
-                LogLevel::Warn,
-                &format!("source `{}`: {:?}: {}", request.source, e.code, e.message),
-            ),
-        }
-        result
+adapter_kit::export_adapter! {
+    /// The exported component.
+    Mapping {
+        id: "mapping",
+        api: "0.2.0",
+        name: "Field-mapping adapter",
+        description: "Maps a tenant-configured vendor's JSON, JSON lines, CSV or form posts \
+                      onto normalized events, driven by a field map in the source's options.",
+        ingest: ingest,
     }
 }
 
-bindings::export!(Mapping with_types_in bindings);
+/// Runs [`ingest::ingest`] and logs the outcome.
+fn ingest(request: InboundRequest) -> Result<IngestOutput, PluginError> {
+    let result = ingest::ingest(&request);
+    match &result {
+        Ok(out) => log(
+            if out.rejected.is_empty() {
+                LogLevel::Info
+            } else {
+                LogLevel::Warn
+            },
+            &format!(
+                "mapped {} events from source `{}`, rejected {} records",
+                out.events.len(),
+                request.source,
+                out.rejected.len()
+            ),
+        ),
+        Err(e) => log(
+            LogLevel::Warn,
+            &format!("source `{}`: {:?}: {}", request.source, e.code, e.message),
+        ),
+    }
+    result
+}

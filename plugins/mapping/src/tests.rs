@@ -1,14 +1,12 @@
 //! End-to-end tests: whole requests through [`crate::ingest::ingest`], with
 //! the synthetic vendor fixtures and the example source configs.
 
-use crate::bindings::Guest as _;
 use crate::bindings::sidecoach::plugin::types::{
     Agent, AnswerValue, Channel, Direction, ErrorCode, Evaluation, Event, Feedback, InboundRequest,
     IngestOutput, Interaction, PluginError, RatingKind,
 };
 use crate::ingest::ingest;
 
-const MANIFEST: &str = include_str!("../plugin.toml");
 const FIVE9_FORM: &str =
     include_str!("../../../tests/data/vendors/five9_web-connector.SYNTHETIC.form.txt");
 const FIVE9_CSV: &str = include_str!("../../../tests/data/vendors/five9_call-log.SYNTHETIC.csv");
@@ -131,29 +129,6 @@ fn evaluation(e: &Event) -> &Evaluation {
         Event::Evaluation(v) => v,
         other => panic!("not an evaluation: {other:?}"),
     }
-}
-
-/// A top-level `key = "value"` of the manifest (before any table).
-fn manifest_value(key: &str) -> &'static str {
-    MANIFEST
-        .lines()
-        .take_while(|l| !l.starts_with('['))
-        .find_map(|l| {
-            let rest = l.strip_prefix(key)?.trim_start().strip_prefix('=')?;
-            rest.trim().strip_prefix('"')?.split('"').next()
-        })
-        .unwrap_or_else(|| panic!("plugin.toml has no `{key}`"))
-}
-
-#[test]
-fn describe_matches_the_manifest() {
-    assert_eq!(manifest_value("id"), "mapping");
-    assert_eq!(manifest_value("kind"), "adapter");
-    assert_eq!(manifest_value("api_version"), "0.2.0");
-    assert_eq!(
-        crate::Mapping::describe().version,
-        manifest_value("version")
-    );
 }
 
 #[test]
@@ -599,6 +574,29 @@ fn csv_quoting_crlf_and_row_errors() {
             .contains("5 fields; the header has 4")
     );
     assert_eq!(out.rejected[1].error.field.as_deref(), Some("id"));
+}
+
+#[test]
+fn csv_row_errors_name_the_line_after_embedded_line_breaks() {
+    let body = "id,notes\n\
+                c1,\"first line\nsecond, with a comma\nthird \"\"quoted\"\"\"\n\
+                c2,x,extra\n";
+    let options = [
+        ("event", "interaction"),
+        ("map.external_id", "id"),
+        ("map.wrap_up", "notes"),
+    ];
+    let out = run(body, Some("text/csv"), &options);
+    assert_eq!(
+        interaction(&out.events[0]).wrap_up.as_deref(),
+        Some("first line\nsecond, with a comma\nthird \"quoted\"")
+    );
+    assert_eq!(out.rejected.len(), 1);
+    let message = &out.rejected[0].error.message;
+    assert!(
+        message.contains("the row on line 5 has 3 fields; the header has 2"),
+        "{message}"
+    );
 }
 
 #[test]

@@ -68,92 +68,39 @@ mod request;
 mod responses;
 mod subscription;
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "generated: the canonical ABI flattens `inbound-request` into many parameters"
-)]
-mod bindings {
-    //! Bindings generated from `wit/0.2.0/sidecoach.wit`, world `adapter`.
-    wit_bindgen::generate!({
-        path: "../../wit/0.2.0",
-        world: "adapter",
-        // For the unit tests' assertions.
-        additional_derives: [PartialEq],
-    });
-}
-
 use bindings::sidecoach::plugin::host::log;
-use bindings::sidecoach::plugin::types::{
-    InboundRequest, IngestOutput, LogLevel, PluginError, PluginInfo,
-};
+use bindings::sidecoach::plugin::types::{InboundRequest, IngestOutput, LogLevel, PluginError};
 
-/// The exported component.
-struct Qualtrics;
-
-impl bindings::Guest for Qualtrics {
-    /// Name, version (the crate's, equal to `plugin.toml`) and description.
-    fn describe() -> PluginInfo {
-        PluginInfo {
-            name: "Qualtrics survey adapter".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            description: "Reads Qualtrics survey responses and maps the configured CSAT, NPS and \
-                          CES questions to feedback linked to agents and interactions through \
-                          embedded data."
-                .into(),
-        }
-    }
-
-    /// Runs [`request::ingest`] and logs the outcome.
-    fn ingest(request: InboundRequest) -> Result<IngestOutput, PluginError> {
-        let result = request::ingest(&request);
-        match &result {
-            Ok(output) => log(
-                LogLevel::Info,
-                &format!(
-                    "source `{}`: {} feedback events, {} responses rejected",
-                    request.source,
-                    output.events.len(),
-                    output.rejected.len()
-                ),
-            ),
-            Err(e) => log(
-                LogLevel::Warn,
-                &format!("source `{}`: rejected: {}", request.source, e.message),
-            ),
-        }
-        result
+adapter_kit::export_adapter! {
+    /// The exported component.
+    Qualtrics {
+        id: "qualtrics",
+        api: "0.2.0",
+        name: "Qualtrics survey adapter",
+        description: "Reads Qualtrics survey responses and maps the configured CSAT, NPS and \
+                      CES questions to feedback linked to agents and interactions through \
+                      embedded data.",
+        ingest: ingest,
     }
 }
 
-bindings::export!(Qualtrics with_types_in bindings);
-
-/// Native unit tests (the host import `log` is never called here).
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use bindings::Guest as _;
-
-    /// The plugin manifest, as shipped.
-    const MANIFEST: &str = include_str!("../plugin.toml");
-
-    /// A top-level `key = "value"` of the manifest (before any table).
-    fn manifest_value(key: &str) -> &'static str {
-        MANIFEST
-            .lines()
-            .take_while(|l| !l.starts_with('['))
-            .find_map(|l| {
-                let rest = l.strip_prefix(key)?.trim_start().strip_prefix('=')?;
-                rest.trim().strip_prefix('"')?.split('"').next()
-            })
-            .unwrap_or_else(|| panic!("plugin.toml has no `{key}`"))
+/// Runs [`request::ingest`] and logs the outcome.
+fn ingest(request: InboundRequest) -> Result<IngestOutput, PluginError> {
+    let result = request::ingest(&request);
+    match &result {
+        Ok(output) => log(
+            LogLevel::Info,
+            &format!(
+                "source `{}`: {} feedback events, {} responses rejected",
+                request.source,
+                output.events.len(),
+                output.rejected.len()
+            ),
+        ),
+        Err(e) => log(
+            LogLevel::Warn,
+            &format!("source `{}`: rejected: {}", request.source, e.message),
+        ),
     }
-
-    /// `describe()` and the manifest agree on id, kind, API and version.
-    #[test]
-    fn describe_matches_the_manifest() {
-        assert_eq!(manifest_value("id"), "qualtrics");
-        assert_eq!(manifest_value("kind"), "adapter");
-        assert_eq!(manifest_value("api_version"), "0.2.0");
-        assert_eq!(Qualtrics::describe().version, manifest_value("version"));
-    }
+    result
 }

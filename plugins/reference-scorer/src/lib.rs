@@ -2,19 +2,19 @@
 //! documented conventions.
 //!
 //! This file is only the component glue: it converts the WIT records into the
-//! plain types of [`score`], where the arithmetic lives and is unit-tested, and
-//! converts the results back. A form that is itself malformed (a reversed scale,
-//! a negative weight) yields the same `invalid-input` error for every evaluation.
+//! plain types of [`score`] (the `sidecoach-scoring` crate, `plugins/scoring`),
+//! where the arithmetic lives and is unit-tested, and converts the results
+//! back. A form that is itself malformed (a reversed scale, a negative weight)
+//! yields the same `invalid-input` error for every evaluation.
 
-mod score;
+use sidecoach_scoring as score;
 
-// The WIT ↔ plain conversions, shared with scorers built on this arithmetic
-// (examples/plugins/engagement-scorer includes the same file).
-mod glue;
+mod glue {
+    //! The WIT ↔ plain conversions, shared with every scorer built on this
+    //! arithmetic (examples/plugins/engagement-scorer expands the same macro).
+    sidecoach_scoring::wit_glue!(crate::bindings::sidecoach::plugin::types);
+}
 use glue::{convert_answers, convert_form, to_plugin_error, to_scorecard};
-
-#[cfg(test)]
-mod props;
 
 mod bindings {
     //! Bindings generated from `wit/sidecoach.wit`, world `scorer`.

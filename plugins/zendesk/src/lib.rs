@@ -45,91 +45,38 @@ mod ratings;
 mod request;
 mod signature;
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "generated: the canonical ABI flattens `inbound-request` into many parameters"
-)]
-mod bindings {
-    //! Bindings generated from `wit/0.2.0/sidecoach.wit`, world `adapter`.
-    wit_bindgen::generate!({
-        path: "../../wit/0.2.0",
-        world: "adapter",
-        // For the unit tests' assertions.
-        additional_derives: [PartialEq],
-    });
-}
-
 use bindings::sidecoach::plugin::host::log;
-use bindings::sidecoach::plugin::types::{
-    InboundRequest, IngestOutput, LogLevel, PluginError, PluginInfo,
-};
+use bindings::sidecoach::plugin::types::{InboundRequest, IngestOutput, LogLevel, PluginError};
 
-/// The exported component.
-struct Zendesk;
-
-impl bindings::Guest for Zendesk {
-    /// Name, version (the crate's, equal to `plugin.toml`) and description.
-    fn describe() -> PluginInfo {
-        PluginInfo {
-            name: "Zendesk CSAT adapter".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            description: "Reads Zendesk satisfaction-rating webhooks, checks \
-                          X-Zendesk-Webhook-Signature and maps good/bad ratings to CSAT feedback."
-                .into(),
-        }
-    }
-
-    /// Runs [`request::ingest`] and logs the outcome.
-    fn ingest(request: InboundRequest) -> Result<IngestOutput, PluginError> {
-        let result = request::ingest(&request);
-        match &result {
-            Ok(output) => log(
-                LogLevel::Info,
-                &format!(
-                    "source `{}`: signature verified, {} ratings, {} rejected",
-                    request.source,
-                    output.events.len(),
-                    output.rejected.len()
-                ),
-            ),
-            Err(e) => log(
-                LogLevel::Warn,
-                &format!("source `{}`: rejected: {}", request.source, e.message),
-            ),
-        }
-        result
+adapter_kit::export_adapter! {
+    /// The exported component.
+    Zendesk {
+        id: "zendesk",
+        api: "0.2.0",
+        name: "Zendesk CSAT adapter",
+        description: "Reads Zendesk satisfaction-rating webhooks, checks \
+                      X-Zendesk-Webhook-Signature and maps good/bad ratings to CSAT feedback.",
+        ingest: ingest,
     }
 }
 
-bindings::export!(Zendesk with_types_in bindings);
-
-/// Native unit tests (the host import `log` is never called here).
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use bindings::Guest as _;
-
-    /// The plugin manifest, as shipped.
-    const MANIFEST: &str = include_str!("../plugin.toml");
-
-    /// A top-level `key = "value"` of the manifest (before any table).
-    fn manifest_value(key: &str) -> &'static str {
-        MANIFEST
-            .lines()
-            .take_while(|l| !l.starts_with('['))
-            .find_map(|l| {
-                let rest = l.strip_prefix(key)?.trim_start().strip_prefix('=')?;
-                rest.trim().strip_prefix('"')?.split('"').next()
-            })
-            .unwrap_or_else(|| panic!("plugin.toml has no `{key}`"))
+/// Runs [`request::ingest`] and logs the outcome.
+fn ingest(request: InboundRequest) -> Result<IngestOutput, PluginError> {
+    let result = request::ingest(&request);
+    match &result {
+        Ok(output) => log(
+            LogLevel::Info,
+            &format!(
+                "source `{}`: signature verified, {} ratings, {} rejected",
+                request.source,
+                output.events.len(),
+                output.rejected.len()
+            ),
+        ),
+        Err(e) => log(
+            LogLevel::Warn,
+            &format!("source `{}`: rejected: {}", request.source, e.message),
+        ),
     }
-
-    /// `describe()` and the manifest agree on id, kind, API and version.
-    #[test]
-    fn describe_matches_the_manifest() {
-        assert_eq!(manifest_value("id"), "zendesk");
-        assert_eq!(manifest_value("kind"), "adapter");
-        assert_eq!(manifest_value("api_version"), "0.2.0");
-        assert_eq!(Zendesk::describe().version, manifest_value("version"));
-    }
+    result
 }

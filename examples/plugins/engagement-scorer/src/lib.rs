@@ -2,9 +2,9 @@
 //! arithmetic with one coaching topic — customer engagement by default —
 //! weighted up, as a contact center that values engagement would write it.
 //!
-//! It reuses the reference scorer's arithmetic verbatim: `score.rs` of
-//! `plugins/reference-scorer` is compiled into this crate through a `#[path]`
-//! module, so a fix there is a fix here. Before scoring, [`engagement::apply`]
+//! It reuses the reference scorer's arithmetic verbatim: it depends on the
+//! `sidecoach-scoring` crate (`plugins/scoring`) that `plugins/reference-scorer`
+//! is built on, so a fix there is a fix here. Before scoring, [`engagement::apply`]
 //! multiplies by `engagement.factor` (default 2) the weight of every criterion
 //! whose `topic` is `engagement.topic` (default `customer-engagement`); under
 //! section weighting, a section made only of such criteria has its section
@@ -18,15 +18,17 @@
 //!   `config-get`, converts the WIT records to the plain types of `score` (and
 //!   keeps each criterion's topic aside), and converts the results back;
 //! * `engagement.rs` — config parsing and the weight adjustment, tested natively;
-//! * `score` — `../../../../plugins/reference-scorer/src/score.rs`, unchanged.
+//! * `score` — the `sidecoach-scoring` crate (`plugins/scoring`), unchanged,
+//!   and `glue`, its WIT conversions expanded against this crate's bindings.
 
 mod engagement;
 
-#[path = "../../../../plugins/reference-scorer/src/score.rs"]
-mod score;
+use sidecoach_scoring as score;
 
-#[path = "../../../../plugins/reference-scorer/src/glue.rs"]
-mod glue;
+mod glue {
+    //! The reference scorer's WIT ↔ plain conversions.
+    sidecoach_scoring::wit_glue!(crate::bindings::sidecoach::plugin::types);
+}
 use glue::{to_plugin_error, to_scorecard};
 
 mod bindings {

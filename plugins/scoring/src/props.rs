@@ -1,6 +1,6 @@
-//! Property tests of the scoring arithmetic in [`crate::score`].
+//! Property tests of the scoring arithmetic in [`crate`].
 //!
-//! The unit tests in `score.rs` pin the published figures; these pin the
+//! The unit tests in `lib.rs` pin the published figures; these pin the
 //! invariants that must hold for *every* valid form under *every* combination
 //! of switches: bounded, finite scores, clear errors instead of NaN, the
 //! auto-fail policies, and independence from the order of the answers.
@@ -14,8 +14,8 @@
 use proptest::prelude::*;
 use proptest::sample::Index;
 
-use crate::score::{Answer, SectionScore};
-use crate::score::{
+use crate::{Answer, SectionScore};
+use crate::{
     AutoFail, Criterion, Form, NaPolicy, NaRedistribution, Normalization, ScoreError, Scorecard,
     Section, Settings, Value, Weighting, score, validate_form,
 };

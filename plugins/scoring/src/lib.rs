@@ -1,8 +1,18 @@
 //! The scoring arithmetic of the reference scorer, free of any WIT binding type.
 //!
-//! `lib.rs` converts the WIT `form` and `evaluation` records into the plain types
-//! below and back; everything here is ordinary Rust so it is unit-tested natively
-//! against the published figures in `shared/fixtures/reference/reference-figures.md`.
+//! A scorer plugin converts the WIT `form` and `evaluation` records into the
+//! plain types below and back (the [`wit_glue!`] macro writes those
+//! conversions for it); everything here is ordinary Rust so it is unit-tested
+//! natively against the published figures in
+//! `shared/fixtures/reference/reference-figures.md`, and the host's benchmarks
+//! call it natively as the baseline for the plugin.
+//!
+//! # Layout
+//!
+//! * this file — the plain types, [`validate_form`] and [`score`];
+//! * `glue.rs` — [`wit_glue!`], the WIT ↔ plain conversions, expanded in each
+//!   scorer plugin against its own generated bindings;
+//! * `props.rs` — property tests of the arithmetic.
 //!
 //! # The model
 //!
@@ -41,6 +51,11 @@
 //! fails the evaluation too.
 
 use std::collections::BTreeMap;
+
+mod glue;
+
+#[cfg(test)]
+mod props;
 
 /// How weights combine (WIT `weighting`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

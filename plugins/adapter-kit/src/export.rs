@@ -1,0 +1,147 @@
+//! [`export_adapter!`](crate::export_adapter): the WIT bindings and the
+//! exported component of an adapter plugin, written once for every adapter.
+//!
+//! The bindings must still be generated in each adapter crate:
+//! `wit_bindgen::generate!` emits the `#[export_name]` functions and the
+//! component-type custom section of the crate it runs in, and its types are
+//! that crate's own. Generating them once here, with wit-bindgen's
+//! `pub_export_macro` and `default_bindings_module`, would make this crate
+//! carry one API version's world for every adapter, and the guest workspace
+//! builds adapters of API 0.1.0 and 0.2.0 side by side (cargo unifies a
+//! dependency's features across a workspace build, so a feature per version
+//! would not keep them apart). So the macro expands, in the adapter crate,
+//! to what each `lib.rs` used to write by hand.
+
+/// In an adapter crate's root (`lib.rs`): the `bindings` module generated
+/// from `wit/<api>/sidecoach.wit` (world `adapter`, with `PartialEq` derived
+/// for the unit tests' assertions), the component type with its `Guest` impl
+/// and `export!`, and a unit test that `describe()` agrees with the crate's
+/// `plugin.toml` on id, kind, API version and version.
+///
+/// `describe()` returns `name` and `description` with the crate's version;
+/// `ingest()` calls the given function, which takes the WIT
+/// `inbound-request` and returns what the API's `ingest` returns
+/// (`ingest-output` in 0.2.0, a list of events in 0.1.0). The crate needs
+/// `wit-bindgen` as a dependency, and its `plugin.toml` beside `Cargo.toml`.
+///
+/// ```ignore
+/// use bindings::sidecoach::plugin::types::{InboundRequest, IngestOutput, PluginError};
+///
+/// adapter_kit::export_adapter! {
+///     /// The exported component.
+///     Zendesk {
+///         id: "zendesk",
+///         api: "0.2.0",
+///         name: "Zendesk CSAT adapter",
+///         description: "Reads Zendesk satisfaction-rating webhooks.",
+///         ingest: ingest,
+///     }
+/// }
+///
+/// fn ingest(request: InboundRequest) -> Result<IngestOutput, PluginError> {
+///     request::ingest(&request)
+/// }
+/// ```
+#[macro_export]
+macro_rules! export_adapter {
+    (
+        $(#[$attr:meta])*
+        $plugin:ident {
+            id: $id:literal,
+            api: "0.2.0",
+            name: $name:expr,
+            description: $description:expr,
+            ingest: $ingest:path $(,)?
+        }
+    ) => {
+        $crate::export_adapter! {
+            @expand "../../wit/0.2.0", "0.2.0",
+            (bindings::sidecoach::plugin::types::IngestOutput),
+            $(#[$attr])* $plugin, $id, $name, $description, $ingest
+        }
+    };
+    (
+        $(#[$attr:meta])*
+        $plugin:ident {
+            id: $id:literal,
+            api: "0.1.0",
+            name: $name:expr,
+            description: $description:expr,
+            ingest: $ingest:path $(,)?
+        }
+    ) => {
+        $crate::export_adapter! {
+            @expand "../../wit/0.1.0", "0.1.0",
+            (Vec<bindings::sidecoach::plugin::types::Event>),
+            $(#[$attr])* $plugin, $id, $name, $description, $ingest
+        }
+    };
+    (
+        @expand $wit:tt, $api:tt, ($($output:tt)*),
+        $(#[$attr:meta])* $plugin:ident, $id:literal, $name:expr, $description:expr,
+        $ingest:path
+    ) => {
+        #[expect(
+            clippy::too_many_arguments,
+            reason = "generated: the canonical ABI flattens `inbound-request` into many parameters"
+        )]
+        mod bindings {
+            #![doc = concat!("Bindings generated from `wit/", $api, "/sidecoach.wit`, world `adapter`.")]
+            wit_bindgen::generate!({
+                path: $wit,
+                world: "adapter",
+                // For the unit tests' assertions.
+                additional_derives: [PartialEq],
+            });
+        }
+
+        $(#[$attr])*
+        struct $plugin;
+
+        impl bindings::Guest for $plugin {
+            /// Name, version (the crate's, equal to `plugin.toml`) and description.
+            fn describe() -> bindings::sidecoach::plugin::types::PluginInfo {
+                bindings::sidecoach::plugin::types::PluginInfo {
+                    name: ($name).into(),
+                    version: env!("CARGO_PKG_VERSION").into(),
+                    description: ($description).into(),
+                }
+            }
+
+            fn ingest(
+                request: bindings::sidecoach::plugin::types::InboundRequest,
+            ) -> Result<$($output)*, bindings::sidecoach::plugin::types::PluginError> {
+                $ingest(request)
+            }
+        }
+
+        bindings::export!($plugin with_types_in bindings);
+
+        /// Native unit tests (the host import `log` is never called here).
+        #[cfg(test)]
+        mod manifest {
+            use super::bindings::Guest as _;
+
+            /// The plugin manifest, as shipped.
+            const MANIFEST: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/plugin.toml"));
+
+            /// A top-level `key = "value"` of the manifest (before any table).
+            fn manifest_value(key: &str) -> &'static str {
+                $crate::manifest::top_level(MANIFEST, key)
+                    .unwrap_or_else(|| panic!("plugin.toml has no `{key}`"))
+            }
+
+            /// `describe()` and the manifest agree on id, kind, API and version.
+            #[test]
+            fn describe_matches_the_manifest() {
+                assert_eq!(manifest_value("id"), $id);
+                assert_eq!(manifest_value("kind"), "adapter");
+                assert_eq!(manifest_value("api_version"), $api);
+                assert_eq!(
+                    super::$plugin::describe().version,
+                    manifest_value("version")
+                );
+            }
+        }
+    };
+}
