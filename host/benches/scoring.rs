@@ -18,7 +18,7 @@
 //!    a fresh instance per call, fuel metered as the host does by default),
 //!    1,000 and 100 evaluations per call, one per call over a 2,000 sample,
 //!    and 1,000 per call on a second runtime with fuel metering off;
-//! 2. the plugin's own `score.rs` compiled natively;
+//! 2. the plugin's own arithmetic (the `sidecoach-scoring` crate) compiled natively;
 //! 3. a Rhai script a user might embed instead: compiled once, its
 //!    `score(form, answers)` called per evaluation with the answers converted
 //!    to Rhai arrays and maps, under an operation limit (Rhai's analogue of
@@ -960,7 +960,7 @@ fn main() {
             Box::new(|| plugin_pass(rt, &fuel_off, form, evals, 1000)),
         ),
         method(
-            "native Rust (score.rs)",
+            "native Rust (sidecoach-scoring)",
             n,
             Some(conv_native),
             Box::new(|| native_pass(form, evals)),

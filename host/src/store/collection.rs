@@ -13,35 +13,11 @@
 //! new ones in one sled transaction over the three trees, then flushes.
 
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
 
-use super::term::Term;
+use super::schema::{Record, Term};
 use super::{StoreError, decode, encode};
-
-/// A stored record kind.
-pub trait Record: Serialize + DeserializeOwned + Clone + PartialEq + Send + Sync + 'static {
-    /// Tree name, e.g. `interactions`.
-    const KIND: &'static str;
-    /// The record's id (a ULID, or a natural key for forms).
-    fn id(&self) -> &str;
-    /// Set the id (used when an upsert resolves to an existing record).
-    fn set_id(&mut self, id: String);
-    /// The time it is ordered by in listings (ms since epoch).
-    fn time(&self) -> i64;
-    /// `(source, external id)` for vendor records.
-    fn external(&self) -> Option<(&str, &str)> {
-        None
-    }
-    /// Index terms, e.g. `Term::Agent(id)`.
-    fn terms(&self) -> Vec<Term>;
-    /// Terms whose value may belong to one record only (e.g. a vendor
-    /// identity), checked on every write.
-    fn unique_terms(&self) -> Vec<Term> {
-        vec![]
-    }
-}
 
 /// What an upsert did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]

@@ -11,7 +11,6 @@
 pub mod collection;
 mod export;
 pub mod schema;
-mod term;
 
 use std::path::Path;
 
@@ -21,9 +20,8 @@ use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
 use crate::model::{PluginRecord, PluginVersion, Role, TokenRecord};
-pub use collection::{Collection, Page, Query, Record, Upserted, WriteError};
-pub use schema::{alert_state, pairing_state};
-pub use term::Term;
+pub use collection::{Collection, Page, Query, Upserted, WriteError};
+pub use schema::{Record, Term, alert_state, pairing_state};
 
 /// The schema version this build writes. Bump it with a migration step in
 /// [`Store::migrate`].
