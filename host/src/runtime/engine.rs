@@ -16,9 +16,9 @@ use std::time::Duration;
 use wasmtime::component::{Component, HasSelf, InstancePre, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
-use super::bindings::v0_1_0::adapter::Adapter;
-use super::bindings::v0_2_0::adapter::Adapter as AdapterV2;
 use super::sandbox::HostState;
+use super::wit::v0_1_0::adapter::Adapter;
+use super::wit::v0_2_0::adapter::Adapter as AdapterV2;
 
 /// How an engine is built. The server uses [`EngineOptions::server`];
 /// benchmarks flip the switches to measure what each one costs.

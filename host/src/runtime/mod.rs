@@ -20,18 +20,17 @@
 //! - [`engine`]: the wasmtime engine, compile cache, pre-instantiation;
 //! - [`plugin`]: one loaded plugin version and its per-call store;
 //! - [`sandbox`]: the WASI context, grants, limits and the call log;
-//! - [`bindings`] / [`convert`]: one `bindgen!` module per WIT version and
-//!   the conversions between each version's types and the model.
+//! - [`wit`]: one file per WIT version with its `bindgen!` and the
+//!   conversions between that version's types and the model.
 
-pub(crate) mod bindings;
 mod call;
-pub(crate) mod convert;
 pub(crate) mod engine;
 pub(crate) mod error;
 mod exports;
 pub(crate) mod plugin;
 mod registry;
 pub(crate) mod sandbox;
+pub(crate) mod wit;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -49,21 +48,21 @@ use crate::model::{
     Scorecard, TripInfo,
 };
 use crate::store::Store;
-/// Sizes of call inputs and outputs as they cross the boundary.
-pub use convert::WireSize;
 pub use engine::{Compiled, EngineOptions, PluginEngine};
 pub use error::RuntimeError;
 pub use plugin::{CallFn, CallFuture, CallReport, FailedCall, Instance, LoadedPlugin};
 pub use sandbox::{CallLog, EffectiveGrants, LogLine};
+/// Sizes of call inputs and outputs as they cross the boundary.
+pub use wit::WireSize;
 
 /// The engine-level pieces the runtime benchmark measures directly
 /// (instantiation with and without pooling, the raw scorer export against
 /// native code). Embedding the host needs none of them: use [`Runtime`].
 pub mod lowlevel {
-    pub use super::bindings::v0_1_0::{scorer::Scorer, types as wit};
     pub use super::engine::{EngineOptions, PluginEngine};
     pub use super::plugin::{CallFuture, Instance, LoadedPlugin};
     pub use super::sandbox::{EffectiveGrants, HostState};
+    pub use super::wit::v0_1_0::{scorer::Scorer, types as wit};
 }
 
 /// A plugin's state as operators see it.

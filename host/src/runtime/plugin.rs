@@ -10,11 +10,11 @@ use std::time::{Duration, Instant};
 use wasmtime::component::Component;
 use wasmtime::{Store, Trap};
 
-use super::bindings::v0_1_0::{adapter, flagger, matcher, scorer};
-use super::bindings::v0_2_0::adapter as adapter_v2;
 use super::engine::PluginEngine;
 use super::error::RuntimeError;
 use super::sandbox::{CallLog, EffectiveGrants, HostState};
+use super::wit::v0_1_0::{adapter, flagger, matcher, scorer};
+use super::wit::v0_2_0::adapter as adapter_v2;
 use crate::model::{Limits, PluginKind};
 
 /// The pre-instantiated component, typed by its world.

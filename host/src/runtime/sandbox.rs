@@ -323,11 +323,11 @@ impl WasiView for HostState {
 /// version's `log` and `config-get` behave the same.
 macro_rules! host_interface {
     ($version:ident) => {
-        impl super::bindings::$version::types::Host for HostState {}
+        impl super::wit::$version::types::Host for HostState {}
 
-        impl super::bindings::$version::host::Host for HostState {
-            fn log(&mut self, level: super::bindings::$version::types::LogLevel, message: String) {
-                use super::bindings::$version::types::LogLevel;
+        impl super::wit::$version::host::Host for HostState {
+            fn log(&mut self, level: super::wit::$version::types::LogLevel, message: String) {
+                use super::wit::$version::types::LogLevel;
                 let level = match level {
                     LogLevel::Trace => "trace",
                     LogLevel::Debug => "debug",

@@ -1,9 +1,21 @@
-//! Conversions for `sidecoach:plugin@0.2.0` (the revised adapter world).
-//! Only the directions an adapter needs: the request in, events and
+//! `sidecoach:plugin@0.2.0`: the revised adapter world (per-record
+//! rejections, more interaction fields), with its own `types` and `host`,
+//! and the conversions an adapter needs: the request in, events and
 //! rejections out.
 
+/// The adapter world.
+pub mod adapter {
+    wasmtime::component::bindgen!({
+        path: "../wit/0.2.0",
+        world: "adapter",
+        exports: { default: async },
+    });
+}
+
+pub use adapter::sidecoach::plugin::{host, types};
+
 use crate::model as m;
-use crate::runtime::bindings::v0_2_0::types as w;
+use types as w;
 
 enum_map!(
     m::Channel,

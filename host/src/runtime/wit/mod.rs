@@ -1,0 +1,169 @@
+//! The plugin API as the host sees it, one file per released WIT version
+//! (Zed's versioned-WIT layout): `v0_1_0.rs` and `v0_2_0.rs` each run
+//! `bindgen!` on their frozen `wit/<version>/` and hold the conversions
+//! between that version's types and the model. The manifest's
+//! `api_version` picks the bindings ([`super::plugin`]); every version
+//! converts straight to the model, the common form (converting 0.1.0
+//! forward through 0.2.0 would add a copy per record and nothing 0.2.0
+//! lacks). This file holds what all versions share: [`WireSize`], the
+//! estimate the input and output limits use.
+//!
+//! Exports are async: a call runs as a future under a tokio timeout, so a
+//! guest blocked inside a WASI host call (a sleep, a poll) is cancelled at
+//! its deadline just like one spinning in wasm. Host imports stay sync.
+
+use crate::model as m;
+
+/// Both-way `From` impls between a model enum and its WIT twin.
+macro_rules! enum_map {
+    ($model:ty, $wit:ty, [$($case:ident),+ $(,)?]) => {
+        impl From<$model> for $wit {
+            fn from(v: $model) -> Self {
+                match v { $(<$model>::$case => <$wit>::$case),+ }
+            }
+        }
+        impl From<$wit> for $model {
+            fn from(v: $wit) -> Self {
+                match v { $(<$wit>::$case => <$model>::$case),+ }
+            }
+        }
+    };
+}
+
+pub mod v0_1_0;
+pub mod v0_2_0;
+
+/// An estimate of the bytes a value occupies when it crosses the boundary
+/// (string and list payloads plus a fixed cost per record), used for the
+/// input and output size limits without serialising anything.
+pub trait WireSize {
+    /// Approximate size in bytes.
+    fn wire_size(&self) -> u64;
+}
+
+impl WireSize for String {
+    fn wire_size(&self) -> u64 {
+        self.len() as u64 + 8
+    }
+}
+
+impl<T: WireSize> WireSize for Option<T> {
+    fn wire_size(&self) -> u64 {
+        self.as_ref().map_or(1, |v| v.wire_size() + 1)
+    }
+}
+
+impl<T: WireSize> WireSize for Vec<T> {
+    fn wire_size(&self) -> u64 {
+        8 + self.iter().map(WireSize::wire_size).sum::<u64>()
+    }
+}
+
+impl<T: WireSize, E: WireSize> WireSize for Result<T, E> {
+    fn wire_size(&self) -> u64 {
+        1 + match self {
+            Ok(v) => v.wire_size(),
+            Err(e) => e.wire_size(),
+        }
+    }
+}
+
+/// Fixed-size values.
+macro_rules! fixed_size {
+    ($($t:ty = $n:expr),+ $(,)?) => { $(impl WireSize for $t { fn wire_size(&self) -> u64 { $n } })+ };
+}
+fixed_size!(f64 = 8, u32 = 4, i64 = 8, u64 = 8, bool = 1, m::Channel = 1);
+
+/// Records: a fixed overhead plus the sizes of their variable fields.
+macro_rules! record_size {
+    ($t:ty, [$($field:ident),* $(,)?]) => {
+        impl WireSize for $t {
+            fn wire_size(&self) -> u64 { 16 $(+ self.$field.wire_size())* }
+        }
+    };
+}
+record_size!(m::PluginError, [message, field]);
+record_size!(
+    m::AgentEvent,
+    [vendor_user_id, name, email, team, supervisor_vendor_id]
+);
+record_size!(
+    m::InteractionEvent,
+    [
+        external_id,
+        agent_vendor_id,
+        queue,
+        topics,
+        wrap_up,
+        related_external_ids
+    ]
+);
+record_size!(m::RejectedRecord, [error]);
+record_size!(m::IngestOutput, [events, rejected]);
+record_size!(m::Answer, [criterion_id, comment]);
+record_size!(
+    m::EvaluationEvent,
+    [
+        external_id,
+        form_id,
+        interaction_external_id,
+        agent_vendor_id,
+        evaluator_vendor_id,
+        answers
+    ]
+);
+record_size!(
+    m::FeedbackEvent,
+    [
+        external_id,
+        interaction_external_id,
+        agent_vendor_id,
+        topics,
+        verbatim
+    ]
+);
+record_size!(m::AgentStateEvent, [agent_vendor_id, state]);
+record_size!(m::StaffingEvent, [queue]);
+record_size!(m::SectionScore, [section_id]);
+record_size!(m::Scorecard, [evaluation_external_id, sections]);
+record_size!(m::PairScore, [reasons]);
+record_size!(m::Flag, [rule_id, reason, topic]);
+record_size!(m::Criterion, [id, label, topic]);
+record_size!(m::FormSection, [id, name, criteria]);
+record_size!(m::Form, [id, name, sections]);
+record_size!(m::TopicNeed, [topic]);
+record_size!(m::MatchProfile, [agent_id, style, channels]);
+record_size!(m::Protege, [profile, needs]);
+record_size!(m::Mentor, [profile, strengths]);
+
+impl WireSize for m::InboundRequest {
+    fn wire_size(&self) -> u64 {
+        16 + self.body.len() as u64
+            + self.source.wire_size()
+            + self.method.wire_size()
+            + self.url.wire_size()
+            + self.headers.wire_size()
+            + self.source_config.wire_size()
+    }
+}
+
+impl<A: WireSize, B: WireSize> WireSize for (A, B) {
+    fn wire_size(&self) -> u64 {
+        self.0.wire_size() + self.1.wire_size()
+    }
+}
+
+impl WireSize for m::Event {
+    fn wire_size(&self) -> u64 {
+        1 + match self {
+            m::Event::Agent(a) => a.wire_size(),
+            m::Event::Interaction(i) => i.wire_size(),
+            m::Event::Evaluation(e) => e.wire_size(),
+            m::Event::Feedback(f) => f.wire_size(),
+            m::Event::AgentState(s) => s.wire_size(),
+            m::Event::Staffing(s) => s.wire_size(),
+        }
+    }
+}
+
+// Declared last so it sees the macros above.
