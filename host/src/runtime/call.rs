@@ -1,9 +1,16 @@
-//! The call path every plugin call takes: input cap, a call slot, a fresh
-//! store under the plugin's limits, output cap, metrics, and the circuit
-//! breaker that trips a plugin off after repeated failures.
+//! The call path every plugin call takes, start to end: the plugin looked
+//! up (enabled, not tripped, the right kind), input cap, a call slot
+//! (bounded wait), then [`LoadedPlugin::run`]: a fresh store under the
+//! plugin's limits, instantiation from its `InstancePre` and the call under
+//! one deadline, traps classified; then output cap, metrics, and the
+//! circuit breaker that trips a plugin off after repeated failures.
 
 use std::sync::Arc;
+use std::time::Instant;
 
+use wasmtime::Trap;
+
+use super::sandbox::HostState;
 use super::*;
 
 impl Runtime {
@@ -178,6 +185,151 @@ impl Runtime {
         match self.update_record(id, |r| r.tripped = Some(info)).await {
             Ok(_) => self.metrics.record_trip(id),
             Err(e) => tracing::error!(plugin = %id, error = %e, "could not record breaker trip"),
+        }
+    }
+}
+
+impl LoadedPlugin {
+    /// Run one call in a fresh store. The whole call (instantiation
+    /// included) runs under a timer of `deadline_ms`: a guest spinning in
+    /// wasm yields every epoch tick, and one blocked in a host call waits
+    /// on a future, so either way the timer cancels it.
+    pub async fn run<I: Send, O: Send>(
+        &self,
+        engine: &PluginEngine,
+        input: I,
+        f: CallFn<I, O>,
+    ) -> Result<CallReport<O>, Box<FailedCall>> {
+        let started = Instant::now();
+        let memory_limit = (self.limits.memory_mib as usize).saturating_mul(1 << 20);
+        let state = match HostState::new(
+            self.id.clone(),
+            &self.grants,
+            self.config.clone(),
+            memory_limit,
+            self.limits.max_log_bytes,
+        ) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(plugin = %self.id, error = %e, "sandbox setup failed");
+                return Err(Box::new(FailedCall {
+                    error: RuntimeError::Engine {
+                        id: self.id.to_string(),
+                        message: "sandbox setup failed; see the host log".into(),
+                    },
+                    log: CallLog::default(),
+                    duration: started.elapsed(),
+                    fuel_consumed: None,
+                }));
+            }
+        };
+        let mut store = wasmtime::Store::new(engine.engine(), state);
+        store.limiter(|s| &mut s.limiter);
+        let fuel_budget = self.limits.fuel.unwrap_or(u64::MAX);
+        let metering = engine.options().fuel;
+        if metering {
+            store
+                .set_fuel(fuel_budget)
+                .expect("fuel is enabled on this engine");
+        }
+        if engine.options().epoch {
+            store.epoch_deadline_async_yield_and_update(1);
+        }
+
+        let deadline = Duration::from_millis(self.limits.deadline_ms);
+        let bindings = &self.bindings;
+        let store_ref = &mut store;
+        let result = tokio::time::timeout(deadline, async move {
+            let instance = bindings
+                .instantiate(store_ref)
+                .await
+                .map_err(|e| (Some(e), false))?;
+            f(&instance, store_ref, input)
+                .await
+                .map_err(|e| (Some(e), true))
+        })
+        .await
+        .unwrap_or(Err((None, true)));
+        let fuel_consumed = metering.then(|| fuel_budget - store.get_fuel().unwrap_or(0));
+        let exceeded_memory = store.data().limiter.exceeded;
+        let log = store.data_mut().finish_log();
+        let duration = started.elapsed();
+        match result {
+            Ok(output) => Ok(CallReport {
+                output,
+                plugin_version: self.version.clone(),
+                log,
+                duration,
+                fuel_consumed,
+            }),
+            Err((None, _)) => Err(Box::new(FailedCall {
+                error: RuntimeError::Timeout {
+                    id: self.id.to_string(),
+                    deadline_ms: self.limits.deadline_ms,
+                },
+                log,
+                duration,
+                fuel_consumed,
+            })),
+            Err((Some(e), during_call)) => {
+                let error = self.classify(e, exceeded_memory, during_call, &log);
+                Err(Box::new(FailedCall {
+                    error,
+                    log,
+                    duration,
+                    fuel_consumed,
+                }))
+            }
+        }
+    }
+
+    fn classify(
+        &self,
+        e: wasmtime::Error,
+        exceeded_memory: bool,
+        during_call: bool,
+        log: &CallLog,
+    ) -> RuntimeError {
+        let id = self.id.to_string();
+        if exceeded_memory {
+            return RuntimeError::MemoryLimit {
+                id,
+                limit_mib: self.limits.memory_mib,
+            };
+        }
+        match e.downcast_ref::<Trap>() {
+            Some(Trap::Interrupt) => RuntimeError::Timeout {
+                id,
+                deadline_ms: self.limits.deadline_ms,
+            },
+            Some(Trap::OutOfFuel) => RuntimeError::FuelExhausted {
+                id,
+                fuel: self.limits.fuel.unwrap_or(u64::MAX),
+            },
+            Some(trap) => {
+                let said: Vec<_> = log
+                    .lines
+                    .iter()
+                    .filter(|l| l.level == "stderr")
+                    .map(|l| l.message.as_str())
+                    .collect();
+                let message = if said.is_empty() {
+                    trap.to_string()
+                } else {
+                    format!("{trap}; the plugin wrote: {}", said.join(" / "))
+                };
+                RuntimeError::Trap { id, message }
+            }
+            // Not a trap: an instantiation failure (pool exhausted, a start
+            // function's error) or a host-side error during the call.
+            None if during_call => RuntimeError::Trap {
+                id,
+                message: format!("{e:#}"),
+            },
+            None => RuntimeError::Engine {
+                id,
+                message: format!("instantiation failed: {e:#}"),
+            },
         }
     }
 }
