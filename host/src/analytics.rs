@@ -17,7 +17,7 @@ use crate::model::{
     AgentDings, Evaluation, Feedback, Form, Mean, Outcome, RatingKind, TimestampMs, TopicFocus,
     TopicReport, TrendReport, WeekTrend,
 };
-use crate::records::{Filter, RecordError, Records, Term};
+use crate::records::{Filter, RecordError, Records, Term, every};
 
 const DAY_MS: i64 = 86_400_000;
 const WEEK_MS: i64 = 7 * DAY_MS;
@@ -71,14 +71,14 @@ impl Analytics {
         from: i64,
         to: i64,
     ) -> Result<Vec<Evaluation>, RecordError> {
-        self.records.every(scope.window(from, to), |f| {
+        every(scope.window(from, to), |f| {
             self.records.contacts.evaluations(f)
         })
     }
 
     /// Every feedback in scope and window.
     fn feedback(&self, scope: &Scope, from: i64, to: i64) -> Result<Vec<Feedback>, RecordError> {
-        self.records.every(scope.window(from, to), |f| {
+        every(scope.window(from, to), |f| {
             self.records.contacts.feedback_list(f)
         })
     }

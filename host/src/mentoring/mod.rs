@@ -24,7 +24,7 @@ use crate::model::{
     MentoringView, Offer, Pairing, PairingState, ProgressReport, Protege, ProtegeOffers,
     RatingKind, TopicNeed,
 };
-use crate::records::{Filter, RecordError, Records, Term};
+use crate::records::{Filter, RecordError, Records, Term, every};
 use crate::runtime::Runtime;
 
 /// Protégés per matcher call (each call scores them against every mentor).
@@ -76,9 +76,7 @@ impl Mentoring {
         self.records.people.agent(agent_id)?;
         let mut gaps: BTreeMap<String, Vec<f64>> = BTreeMap::new();
         let window = Filter::term(Term::Agent(agent_id.to_string())).between(from, to);
-        let evals = self
-            .records
-            .every(window.clone(), |f| self.records.contacts.evaluations(f))?;
+        let evals = every(window.clone(), |f| self.records.contacts.evaluations(f))?;
         let mut forms = HashMap::new();
         for e in &evals {
             let form = forms
@@ -103,9 +101,7 @@ impl Mentoring {
                 }
             }
         }
-        let feedback = self
-            .records
-            .every(window, |f| self.records.contacts.feedback_list(f))?;
+        let feedback = every(window, |f| self.records.contacts.feedback_list(f))?;
         for f in feedback {
             if !matches!(f.kind, RatingKind::Csat | RatingKind::Nps) || f.scale_max <= f.scale_min {
                 continue;
@@ -543,11 +539,9 @@ impl Mentoring {
     /// A protégé's pairings, reports, score trend and needs.
     pub fn view(&self, agent_id: &str) -> Result<MentoringView, RecordError> {
         let to = now_ms();
-        let mut pairings = self
-            .records
-            .every(Filter::term(Term::Protege(agent_id.to_string())), |f| {
-                self.records.mentoring.pairings(f)
-            })?;
+        let mut pairings = every(Filter::term(Term::Protege(agent_id.to_string())), |f| {
+            self.records.mentoring.pairings(f)
+        })?;
         pairings.reverse();
         let mut reports = self.records.mentoring.reports_for(agent_id)?;
         reports.reverse();

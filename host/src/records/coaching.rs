@@ -1,7 +1,7 @@
 //! Alerts, recognitions, coaching sessions and scorecards: the records the
 //! coaching workflow writes, with their state changes.
 
-use super::{CoachingRecords, Filter, RecordError, Result, invalid};
+use super::{CoachingRecords, Filter, RecordError, Result, every, invalid};
 use crate::clock::now_ms;
 use crate::model::{
     ActionStatus, AgentFigures, Alert, AlertState, CoachingSession, Evaluation, Feedback,
@@ -366,8 +366,8 @@ impl CoachingRecords {
         let since = at - 28 * 86_400_000;
         let window = Filter::term(Term::Agent(agent_id.to_string())).between(since, at + 1);
         let evals: Vec<Evaluation> =
-            self.every(window.clone(), |f| self.list(&self.store.evaluations, f))?;
-        let feedback: Vec<Feedback> = self.every(window, |f| self.list(&self.store.feedback, f))?;
+            every(window.clone(), |f| self.list(&self.store.evaluations, f))?;
+        let feedback: Vec<Feedback> = every(window, |f| self.list(&self.store.feedback, f))?;
         let qa: Vec<f64> = evals
             .iter()
             .filter_map(|e| e.scorecard.as_ref().map(|c| c.card.score))
@@ -523,8 +523,8 @@ impl CoachingRecords {
     /// session following it up) and overdue action items (due, not done
     /// or cancelled).
     pub fn overdue(&self, coach_id: &str, now: TimestampMs) -> Result<crate::model::Overdue> {
-        let sessions: Vec<CoachingSession> = self
-            .every(Filter::term(Term::Coach(coach_id.to_string())), |f| {
+        let sessions: Vec<CoachingSession> =
+            every(Filter::term(Term::Coach(coach_id.to_string())), |f| {
                 self.list(&self.store.sessions, f)
             })?;
         let mut out = crate::model::Overdue {

@@ -257,7 +257,7 @@ impl Contacts {
             ("scale_min", f.scale_min),
             ("scale_max", f.scale_max),
         ] {
-            finite(field, v)?;
+            crate::model::Invalid::finite(field, v)?;
         }
         if f.scale_max <= f.scale_min {
             return Err(invalid("scale_max", "must be greater than scale_min"));

@@ -1,6 +1,6 @@
 //! Mentor profiles, enrolments, pairings and progress reports.
 
-use super::{Filter, MentoringRecords, RecordError, Result, invalid};
+use super::{Filter, MentoringRecords, RecordError, Result, every, invalid};
 use crate::clock::now_ms;
 use crate::model::{Enrolment, MentorProfile, Pairing, PairingState, ProgressReport, new_id};
 use crate::store::{Page, Term};
@@ -47,7 +47,7 @@ impl MentoringRecords {
 
     /// Every mentor profile, opted in or out.
     pub fn mentor_profiles(&self) -> Result<Vec<MentorProfile>> {
-        self.every(Filter::default(), |f| self.list(&self.store.mentors, f))
+        every(Filter::default(), |f| self.list(&self.store.mentors, f))
     }
 
     /// Opt out: the profile is kept, marked, and never matched again; the
@@ -99,7 +99,7 @@ impl MentoringRecords {
 
     /// Every enrolment.
     pub fn enrolments(&self) -> Result<Vec<Enrolment>> {
-        self.every(Filter::default(), |f| self.list(&self.store.enrolments, f))
+        every(Filter::default(), |f| self.list(&self.store.enrolments, f))
     }
 
     /// Pairings of one mentor or protégé (`Term::MentorState` or
@@ -111,7 +111,7 @@ impl MentoringRecords {
         state: PairingState,
     ) -> Result<Vec<Pairing>> {
         let term = term(value.to_string(), crate::store::pairing_state(state).into());
-        self.every(Filter::term(term), |f| self.list(&self.store.pairings, f))
+        every(Filter::term(term), |f| self.list(&self.store.pairings, f))
     }
 
     /// A page of pairings (`term` = protege, mentor or state).
@@ -161,7 +161,7 @@ impl MentoringRecords {
 
     /// A protégé's progress reports, oldest first.
     pub fn reports_for(&self, protege: &str) -> Result<Vec<ProgressReport>> {
-        self.every(Filter::term(Term::Protege(protege.to_string())), |f| {
+        every(Filter::term(Term::Protege(protege.to_string())), |f| {
             self.list(&self.store.progress_reports, f)
         })
     }

@@ -202,21 +202,11 @@ impl Records {
     pub async fn flush(&self) -> Result<()> {
         self.base.flush().await
     }
-
-    /// Every record a listing (`list`, e.g. [`Contacts::evaluations`])
-    /// yields for `base` (term and time bounds), a page of 1,000 at a time.
-    pub fn every<T>(
-        &self,
-        base: Filter,
-        list: impl Fn(Filter) -> Result<Page<T>>,
-    ) -> Result<Vec<T>> {
-        every(base, list)
-    }
 }
 
-/// Every record a listing `list` yields for `base` (term and time
-/// bounds), a page of 1,000 at a time.
-fn every<T>(base: Filter, list: impl Fn(Filter) -> Result<Page<T>>) -> Result<Vec<T>> {
+/// Every record a listing `list` (e.g. [`Contacts::evaluations`]) yields
+/// for `base` (term and time bounds), a page of 1,000 at a time.
+pub fn every<T>(base: Filter, list: impl Fn(Filter) -> Result<Page<T>>) -> Result<Vec<T>> {
     let mut out = Vec::new();
     let mut cursor = None;
     loop {
@@ -253,15 +243,6 @@ impl Base {
     /// Make every staged write durable.
     pub async fn flush(&self) -> Result<()> {
         Ok(self.store.flush().await?)
-    }
-
-    /// Every record `list` yields for `base`, a page of 1,000 at a time.
-    pub fn every<T>(
-        &self,
-        base: Filter,
-        list: impl Fn(Filter) -> Result<Page<T>>,
-    ) -> Result<Vec<T>> {
-        every(base, list)
     }
 
     async fn write<R: Record>(&self, c: &Collection, r: R) -> Result<(Upserted, R)> {
@@ -314,14 +295,6 @@ fn check_ulid_free(id: &str) -> Result<()> {
         Ok(())
     } else {
         Err(invalid("id", "is assigned by the server; leave it out"))
-    }
-}
-
-fn finite(field: &str, v: f64) -> Result<()> {
-    if v.is_finite() {
-        Ok(())
-    } else {
-        Err(invalid(field, "must be a finite number"))
     }
 }
 

@@ -1,6 +1,6 @@
 //! Staffing forecasts and shifts: what the slot planner plans over.
 
-use super::{Filter, Result, SchedulingRecords, finite, invalid};
+use super::{Filter, Result, SchedulingRecords, every, invalid};
 use crate::model::{Shift, StaffingInterval};
 use crate::store::{Page, Term, Upserted};
 
@@ -47,8 +47,8 @@ fn check_staffing(s: &StaffingInterval, at: &str) -> Result<()> {
             "must fall on a whole minute",
         ));
     }
-    finite(&format!("{at}offered"), s.offered)?;
-    finite(&format!("{at}aht_seconds"), s.aht_seconds)?;
+    crate::model::Invalid::finite(&format!("{at}offered"), s.offered)?;
+    crate::model::Invalid::finite(&format!("{at}aht_seconds"), s.aht_seconds)?;
     if s.offered < 0.0 {
         return Err(invalid(format!("{at}offered"), "must not be negative"));
     }
@@ -112,7 +112,7 @@ impl SchedulingRecords {
         from: i64,
         to: i64,
     ) -> Result<Vec<StaffingInterval>> {
-        self.every(
+        every(
             Filter::term(Term::Queue(queue.to_string())).between(from, to),
             |f| self.staffing(f),
         )
@@ -163,7 +163,7 @@ impl SchedulingRecords {
     pub fn shifts_overlapping(&self, agent: &str, from: i64, to: i64) -> Result<Vec<Shift>> {
         // A shift starting up to a day before `from` may still run.
         let since = from - MAX_SHIFT_HOURS * 3_600_000;
-        let mut shifts = self.every(
+        let mut shifts = every(
             Filter::term(Term::Agent(agent.to_string())).between(since, to),
             |f| self.shifts(f),
         )?;

@@ -21,7 +21,7 @@ use super::erlang::{IntervalLoad, ServiceTarget, StaffingModel, StaffingPredicti
 use super::planner::{AgentShifts, ForecastInterval, Plan, PlanRequest, SessionRequest, TimeRange};
 use crate::config::Config;
 use crate::model::{CoachingSession, SessionKind, StaffingInterval};
-use crate::records::{Filter, RecordError, Records, Term};
+use crate::records::{Filter, RecordError, Records, Term, every};
 
 /// One interval with its staffing figures.
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
@@ -383,10 +383,9 @@ impl Scheduling {
     }
 
     fn sessions_between(&self, from: i64, to: i64) -> Result<Vec<CoachingSession>, RecordError> {
-        self.records
-            .every(Filter::default().between(from, to), |f| {
-                self.records.coaching.sessions(f)
-            })
+        every(Filter::default().between(from, to), |f| {
+            self.records.coaching.sessions(f)
+        })
     }
 }
 
