@@ -79,16 +79,16 @@ pub(super) fn filter(
     p: ListParams,
     allowed: &[&'static str],
 ) -> Result<Filter, ApiError> {
-    let given: Vec<(&'static str, String)> = [
-        ("agent", p.agent),
-        ("team", p.team),
-        ("topic", p.topic),
-        ("form", p.form),
-        ("interaction", p.interaction),
-        ("identity", p.identity),
-        ("supervisor", p.supervisor),
-        ("action", p.action),
-        ("target", p.target),
+    let given: Vec<(&'static str, Term)> = [
+        ("agent", p.agent.map(Term::Agent)),
+        ("team", p.team.map(Term::Team)),
+        ("topic", p.topic.map(Term::Topic)),
+        ("form", p.form.map(Term::Form)),
+        ("interaction", p.interaction.map(Term::Interaction)),
+        ("identity", p.identity.map(Term::Identity)),
+        ("supervisor", p.supervisor.map(Term::Supervisor)),
+        ("action", p.action.map(Term::Action)),
+        ("target", p.target.map(Term::Target)),
     ]
     .into_iter()
     .filter_map(|(k, v)| v.map(|v| (k, v)))
@@ -116,29 +116,18 @@ pub(super) fn filter(
             "`limit` must be within 1..=1000",
         ));
     }
-    let mut given = given.into_iter().next();
+    let mut term = given.into_iter().next().map(|(_, term)| term);
     if who.role == Role::Agent {
         let own = own_agent(who)?;
-        match &given {
-            None => given = Some(("agent", own.to_string())),
-            Some(("agent", a)) if a == own => {}
+        match &term {
+            None => term = Some(Term::Agent(own.to_string())),
+            Some(Term::Agent(a)) if a == own => {}
             Some(_) => return Err(forbidden_other_agent()),
         }
         if !allowed.contains(&"agent") {
             return Err(forbidden_other_agent());
         }
     }
-    let term = given.map(|(name, value)| match name {
-        "agent" => Term::Agent(value),
-        "team" => Term::Team(value),
-        "topic" => Term::Topic(value),
-        "form" => Term::Form(value),
-        "interaction" => Term::Interaction(value),
-        "identity" => Term::Identity(value),
-        "supervisor" => Term::Supervisor(value),
-        "action" => Term::Action(value),
-        _ => Term::Target(value),
-    });
     Ok(Filter {
         term,
         from: p.from,
