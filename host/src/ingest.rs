@@ -29,7 +29,7 @@ use crate::metrics::Metrics;
 use crate::model::{
     AgentEvent, DeadLetter, DeadLetterState, DeadReason, Evaluation, EvaluationEvent, Event,
     Feedback, FeedbackEvent, InboundRequest, Interaction, InteractionEvent, PluginErrorCode,
-    StaffingInterval,
+    ReplayCorrection, StaffingInterval,
 };
 use crate::pipeline::{Fresh, Pipeline};
 use crate::records::{Filter, RecordError, Records, Term, Upserted};
@@ -65,6 +65,94 @@ impl Delivery {
             body,
         }
     }
+
+    /// sha256 of the whole request: source, method, URL, headers and body,
+    /// each length-prefixed so no two requests share an encoding. This is
+    /// what identifies a dead letter: a retry of exactly this request is
+    /// another delivery of it; anything else is a request of its own.
+    fn digest(&self, source: &str) -> String {
+        let mut input = Vec::with_capacity(self.body.len() + self.url.len() + 256);
+        let mut put = |bytes: &[u8]| {
+            input.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
+            input.extend_from_slice(bytes);
+        };
+        put(source.as_bytes());
+        put(self.method.as_bytes());
+        put(self.url.as_bytes());
+        for (name, value) in &self.headers {
+            put(name.as_bytes());
+            put(value.as_bytes());
+        }
+        put(&self.body);
+        sha256_hex(&input)
+    }
+
+    /// The request with an operator's correction applied: query parameters
+    /// set (others kept byte for byte, in order) and headers set.
+    fn corrected(mut self, c: &ReplayCorrection) -> Delivery {
+        if !c.query.is_empty() {
+            let (base, query) = match self.url.split_once('?') {
+                Some((b, q)) => (b.to_string(), q.to_string()),
+                None => (self.url.clone(), String::new()),
+            };
+            let mut pairs: Vec<String> = query
+                .split('&')
+                .filter(|p| !p.is_empty())
+                .filter(|p| {
+                    let name = p.split('=').next().unwrap_or_default();
+                    let name =
+                        serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("{name}="))
+                            .ok()
+                            .and_then(|v| v.into_iter().next())
+                            .map_or_else(|| name.to_string(), |(k, _)| k);
+                    !c.query.contains_key(&name)
+                })
+                .map(str::to_string)
+                .collect();
+            pairs.push(serde_urlencoded::to_string(&c.query).expect("string pairs encode"));
+            self.url = format!("{base}?{}", pairs.join("&"));
+        }
+        for (name, value) in &c.headers {
+            let name = name.to_ascii_lowercase();
+            self.headers.retain(|(k, _)| *k != name);
+            self.headers.push((name, value.clone()));
+        }
+        self
+    }
+}
+
+/// Check an operator's correction before it is stored: header names that
+/// are valid and not credentials (a dead letter never keeps one), and no
+/// empty parameter names.
+fn check_correction(c: &ReplayCorrection) -> Result<(), RecordError> {
+    for name in c.query.keys() {
+        if name.is_empty() {
+            return Err(RecordError::Invalid {
+                field: "query".into(),
+                message: "a query parameter needs a name".into(),
+            });
+        }
+    }
+    for name in c.headers.keys() {
+        let lower = name.to_ascii_lowercase();
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))
+        {
+            return Err(RecordError::Invalid {
+                field: format!("headers.{name}"),
+                message: "not a valid header name".into(),
+            });
+        }
+        if CREDENTIAL_HEADERS.contains(&lower.as_str()) {
+            return Err(RecordError::Invalid {
+                field: format!("headers.{name}"),
+                message: "credentials are not kept in dead letters; fix the source's configuration instead".into(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// What one delivery produced.
@@ -154,6 +242,32 @@ pub enum IngestError {
     /// Storage failed; nothing was acknowledged.
     #[error(transparent)]
     Store(#[from] RecordError),
+}
+
+impl IngestError {
+    /// The stable code of this refusal: the API answer's `code`, and the
+    /// code of the dead letter's reason for the whole request, so the
+    /// answer, its details and the dead letter agree.
+    pub fn code(&self) -> &'static str {
+        match self {
+            IngestError::UnknownSource(_) => "source_not_found",
+            IngestError::Unauthenticated { .. } => "unauthenticated",
+            IngestError::Refused { code, field, .. } => refusal_code(*code, field.as_deref()),
+            IngestError::AdapterFailed { error, .. } => error.code(),
+            IngestError::Store(_) => "storage_error",
+        }
+    }
+}
+
+/// The code of an adapter's refusal of a whole request, from the plugin's
+/// own error code and the field it blamed.
+fn refusal_code(code: PluginErrorCode, field: Option<&str>) -> &'static str {
+    match (code, field) {
+        (_, Some("content-type")) => "unsupported_media_type",
+        (PluginErrorCode::Unsupported, _) => "unsupported_payload",
+        (PluginErrorCode::ConfigInvalid, _) => "source_misconfigured",
+        _ => "adapter_rejected",
+    }
 }
 
 /// The outcome of replaying dead letters.
@@ -254,13 +368,34 @@ impl Ingest {
     }
 
     /// Replay one dead letter through the source's current adapter, on
-    /// behalf of `actor` (audited).
-    pub async fn replay(&self, id: &str, actor: &str) -> Result<ReplayResult, IngestError> {
+    /// behalf of `actor` (audited), with the operator's `correction` (kept
+    /// on the dead letter and applied to this and every later replay).
+    pub async fn replay(
+        &self,
+        id: &str,
+        actor: &str,
+        correction: Option<ReplayCorrection>,
+    ) -> Result<ReplayResult, IngestError> {
+        let correction = correction.filter(|c| !c.is_empty());
+        if let Some(c) = &correction {
+            check_correction(c)?;
+            let mut dead = self.records.dead_letters.dead_letter(id)?;
+            dead.correction = Some(c.clone());
+            self.records.dead_letters.stage_dead_letter(dead)?;
+            self.records.flush().await?;
+        }
         let result = self.replay_one(id).await?;
         let state = format!("{:?}", result.state).to_lowercase();
+        let detail = match &correction {
+            Some(c) => format!(
+                "{state}; corrected with {}",
+                serde_json::to_string(c).expect("corrections serialise")
+            ),
+            None => state,
+        };
         self.records
             .audit
-            .audit(actor, "dead_letter.replay", id, Some(state))
+            .audit(actor, "dead_letter.replay", id, Some(detail))
             .await?;
         Ok(result)
     }
@@ -273,12 +408,15 @@ impl Ingest {
                 field: "body_base64".into(),
                 message: format!("stored dead letter {id} does not decode: {e}"),
             })?;
-        let delivery = Delivery {
+        let mut delivery = Delivery {
             method: dead.method.clone(),
             url: dead.url.clone(),
             headers: dead.headers.clone(),
             body,
         };
+        if let Some(c) = &dead.correction {
+            delivery = delivery.corrected(c);
+        }
         let source = dead.source.clone();
         let outcome = self.run(&source, delivery, Some(dead)).await;
         let report = match outcome {
@@ -391,14 +529,10 @@ impl Ingest {
         let output = match call {
             Err(failed) => {
                 report.adapter_ms = failed.duration.as_secs_f64() * 1e3;
-                let code = match failed.error {
-                    RuntimeError::NotFound { .. } => "adapter_missing",
-                    _ => "adapter_failed",
-                };
                 let reason = DeadReason {
                     index: None,
                     event_index: None,
-                    code: code.into(),
+                    code: failed.error.code().into(),
                     message: failed.error.to_string(),
                     field: None,
                 };
@@ -433,7 +567,7 @@ impl Ingest {
                         report.errors.push(DeadReason {
                             index: None,
                             event_index: None,
-                            code: "adapter_rejected".into(),
+                            code: refusal_code(e.code, e.field.as_deref()).into(),
                             message: e.message.clone(),
                             field: e.field.clone(),
                         });
@@ -540,10 +674,7 @@ impl Ingest {
             self.records.flush().await?;
             return Ok(());
         }
-        let mut digest_input = report.source.as_bytes().to_vec();
-        digest_input.push(0);
-        digest_input.extend_from_slice(&delivery.body);
-        let digest = sha256_hex(&digest_input);
+        let digest = delivery.digest(&report.source);
         self.metrics.record_dead_letter(&report.source);
         if let Some(mut open) = self.records.dead_letters.open_dead_letter_with(&digest)? {
             open.deliveries += 1;
@@ -570,6 +701,7 @@ impl Ingest {
             state: DeadLetterState::Open,
             replays: 0,
             replayed_at: None,
+            correction: None,
         };
         tracing::warn!(
             source = %dead.source,
@@ -695,21 +827,12 @@ impl Ingest {
             .records
             .contacts
             .interaction_by_key(source, &i.external_id)?;
-        if let (Some(old), Some(new_at)) = (&existing, i.updated_at)
-            && old.updated_at.is_some_and(|old_at| old_at > new_at)
-        {
-            // An older update arriving late: the stored one is newer.
-            return Ok((Stored::Duplicate, None));
-        }
         let incoming = Interaction {
             source: source.to_string(),
             agent_id: agent.map(|(id, _)| id),
             ..Interaction::from(i)
         };
-        let mut merged = match existing {
-            Some(old) => merge_interaction(old, incoming),
-            None => incoming,
-        };
+        let mut merged = settle(existing, incoming);
         // The records service settles the id from the external key.
         merged.id.clear();
         let (outcome, stored_record) = self.records.contacts.stage_interaction(merged, None)?;
@@ -834,6 +957,39 @@ fn stored<R>(outcome: Upserted, record: R) -> (Stored, Option<R>) {
     match outcome {
         Upserted::Created | Upserted::Updated => (Stored::Accepted, Some(record)),
         Upserted::Unchanged => (Stored::Duplicate, None),
+    }
+}
+
+/// The stored interaction after a delivery: the delivery merged into what
+/// is stored, newest values winning by [`is_older`]; a late, older picture
+/// of the contact only fills what the stored one lacks.
+fn settle(existing: Option<Interaction>, incoming: Interaction) -> Interaction {
+    match existing {
+        Some(old) if is_older(&old, &incoming) => {
+            let (id, received_at) = (old.id.clone(), old.received_at);
+            Interaction {
+                id,
+                received_at,
+                ..merge_interaction(incoming, old)
+            }
+        }
+        Some(old) => merge_interaction(old, incoming),
+        None => incoming,
+    }
+}
+
+/// Whether `new` is an older picture of a contact than the stored `old`, by
+/// the vendor's own ordering: its update time when both deliveries carry
+/// one; otherwise a snapshot of the contact's lifecycle that saw it start
+/// but not end is older than a stored one that has ended (taken while the
+/// contact was live and arriving after the final one, which is a superset
+/// of it). A delivery that knows nothing of the lifecycle (a post-call
+/// analysis file) is another view of the contact, not a snapshot: what it
+/// says wins as usual.
+fn is_older(old: &Interaction, new: &Interaction) -> bool {
+    match (old.updated_at, new.updated_at) {
+        (Some(o), Some(n)) if o != n => n < o,
+        _ => old.ended_at.is_some() && new.ended_at.is_none() && new.started_at.is_some(),
     }
 }
 
@@ -1001,5 +1157,156 @@ mod tests {
             d.headers,
             vec![("x-twilio-signature".to_string(), "sig".to_string())]
         );
+    }
+
+    /// Every order of the deliveries of one contact ends in the same record.
+    fn settle_all(order: &[&Interaction]) -> Interaction {
+        let mut stored: Option<Interaction> = None;
+        for d in order {
+            stored = Some(settle(stored, (*d).clone()));
+        }
+        stored.expect("at least one delivery")
+    }
+
+    fn permutations<T: Clone>(items: &[T]) -> Vec<Vec<T>> {
+        if items.len() <= 1 {
+            return vec![items.to_vec()];
+        }
+        let mut out = Vec::new();
+        for i in 0..items.len() {
+            let mut rest = items.to_vec();
+            let first = rest.remove(i);
+            for mut p in permutations(&rest) {
+                p.insert(0, first.clone());
+                out.push(p);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_live_snapshot_arriving_after_the_final_one_never_takes_its_values_back() {
+        // Genesys analytics: a snapshot while the call was live (no
+        // conversationEnd, tTalk so far), the final one, and a post-call
+        // analysis that knows nothing of the lifecycle.
+        let mut live = interaction("c1");
+        live.ended_at = None;
+        live.handle_ms = None;
+        live.talk_ms = Some(10_000);
+        live.updated_at = None;
+        live.topics = vec!["billing".into()];
+        let mut done = interaction("c1");
+        done.talk_ms = Some(30_000);
+        done.handle_ms = Some(40_000);
+        done.updated_at = None;
+        done.wrap_up = Some("resolved".into());
+        let mut analysis = interaction("c1");
+        analysis.started_at = None;
+        analysis.ended_at = None;
+        analysis.handle_ms = None;
+        analysis.hold_ms = None;
+        analysis.talk_ms = None;
+        analysis.non_talk_ms = Some(3_000);
+        analysis.updated_at = None;
+        analysis.topics = vec!["cancellation".into()];
+        for order in permutations(&[&live, &done, &analysis]) {
+            let m = settle_all(&order);
+            let names: Vec<_> = order.iter().map(|d| d.talk_ms).collect();
+            assert_eq!(m.ended_at, Some(61_000), "order {names:?}");
+            assert_eq!(m.talk_ms, Some(30_000), "order {names:?}");
+            assert_eq!(m.handle_ms, Some(40_000), "order {names:?}");
+            assert_eq!(m.non_talk_ms, Some(3_000), "order {names:?}");
+            assert_eq!(m.wrap_up.as_deref(), Some("resolved"), "order {names:?}");
+            let mut topics = m.topics.clone();
+            topics.sort();
+            assert_eq!(topics, ["billing", "cancellation"], "order {names:?}");
+        }
+        // Alternating redeliveries of the two snapshots never flip it.
+        let mut stored = settle(None, done.clone());
+        for _ in 0..3 {
+            stored = settle(Some(stored), live.clone());
+            assert_eq!(stored.talk_ms, Some(30_000));
+            stored = settle(Some(stored), done.clone());
+            assert_eq!(stored.talk_ms, Some(30_000));
+        }
+    }
+
+    #[test]
+    fn the_vendors_update_time_orders_deliveries_in_every_order() {
+        let mut first = interaction("c1");
+        first.updated_at = Some(100);
+        first.talk_ms = Some(1_000);
+        first.wrap_up = Some("early".into());
+        let mut second = interaction("c1");
+        second.updated_at = Some(200);
+        second.talk_ms = Some(2_000);
+        second.wrap_up = None;
+        let mut third = interaction("c1");
+        third.updated_at = Some(300);
+        third.talk_ms = Some(3_000);
+        third.hold_ms = None;
+        for order in permutations(&[&first, &second, &third]) {
+            let m = settle_all(&order);
+            assert_eq!(m.talk_ms, Some(3_000));
+            assert_eq!(m.updated_at, Some(300));
+            // An older delivery still fills what the newer ones lack.
+            assert_eq!(m.wrap_up.as_deref(), Some("early"));
+            assert_eq!(m.hold_ms, Some(5_000));
+        }
+    }
+
+    #[test]
+    fn a_dead_letter_digest_covers_the_whole_request() {
+        let d = |url: &str, headers: Vec<(String, String)>, body: &[u8]| {
+            Delivery::new("POST", url.into(), headers, body.to_vec()).digest("connect")
+        };
+        let base = d("http://h/x", vec![], b"{}");
+        assert_eq!(base, d("http://h/x", vec![], b"{}"));
+        assert_ne!(base, d("http://h/x?contact_id=1", vec![], b"{}"));
+        assert_ne!(
+            base,
+            d("http://h/x", vec![("x-a".into(), "1".into())], b"{}")
+        );
+        assert_ne!(base, d("http://h/x", vec![], b"{ }"));
+        assert_ne!(
+            base,
+            Delivery::new("POST", "http://h/x".into(), vec![], b"{}".to_vec()).digest("genesys")
+        );
+        // Credentials never count: they are not kept.
+        assert_eq!(
+            base,
+            d(
+                "http://h/x",
+                vec![("Authorization".into(), "Bearer t".into())],
+                b"{}"
+            )
+        );
+    }
+
+    #[test]
+    fn a_correction_sets_query_parameters_and_headers_and_keeps_the_rest() {
+        let d = Delivery::new(
+            "POST",
+            "http://h/v1/ingest/cl?a=1&contact_id=old&b=%20x".into(),
+            vec![("content-type".into(), "text/plain".into())],
+            b"{}".to_vec(),
+        );
+        let c = ReplayCorrection {
+            query: [("contact_id".to_string(), "c 9".to_string())].into(),
+            headers: [("Content-Type".to_string(), "application/json".to_string())].into(),
+        };
+        let fixed = d.corrected(&c);
+        assert_eq!(fixed.url, "http://h/v1/ingest/cl?a=1&b=%20x&contact_id=c+9");
+        assert_eq!(
+            fixed.headers,
+            vec![("content-type".to_string(), "application/json".to_string())]
+        );
+        let bare = Delivery::new("POST", "http://h/p".into(), vec![], vec![]).corrected(&c);
+        assert!(bare.url.ends_with("/p?contact_id=c+9"), "{}", bare.url);
+        let creds = ReplayCorrection {
+            headers: [("Authorization".to_string(), "x".to_string())].into(),
+            ..ReplayCorrection::default()
+        };
+        assert!(check_correction(&creds).is_err());
     }
 }

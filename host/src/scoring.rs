@@ -18,7 +18,11 @@ use crate::model::{
     ScoreChange, ScoreFailure, Scorecard, StoredScorecard,
 };
 use crate::records::{Filter, RecordError, Records, Term};
-use crate::runtime::{Runtime, RuntimeError};
+use crate::runtime::Runtime;
+
+/// The code of a scorer's card that fails [`Scorecard::check`]: the
+/// evaluation stays stored unscored, `score_error` naming the field.
+pub const INVALID_OUTPUT: &str = "plugin_invalid_output";
 
 /// A score change smaller than this is no change.
 const EPSILON: f64 = 1e-9;
@@ -116,12 +120,18 @@ impl Scoring {
             match call {
                 Ok(report) if report.output.len() == chunk.len() => {
                     run.plugin_version = Some(report.plugin_version.clone());
-                    run.results.extend(
-                        report
-                            .output
-                            .into_iter()
-                            .map(|r| r.map_err(|e| failure(code_of(&e), e.message))),
-                    );
+                    run.results
+                        .extend(report.output.into_iter().zip(chunk).map(|(r, e)| {
+                            let card = r.map_err(|e| failure(code_of(&e), e.message))?;
+                            card.check(form, &e.external_id).map_err(|bad| {
+                                tracing::warn!(plugin, evaluation = %e.id, field = %bad.field, "scorer output refused");
+                                failure(
+                                    INVALID_OUTPUT.into(),
+                                    format!("{plugin} returned an invalid scorecard: {bad}"),
+                                )
+                            })?;
+                            Ok(card)
+                        }));
                 }
                 Ok(report) => {
                     let message = format!(
@@ -138,10 +148,7 @@ impl Scoring {
                 }
                 Err(failed) => {
                     tracing::warn!(plugin, error = %failed.error, evaluations = chunk.len(), "scoring call failed; evaluations kept unscored");
-                    let code = match &failed.error {
-                        RuntimeError::NotFound { .. } => "scorer_missing",
-                        e => e.kind_label(),
-                    };
+                    let code = failed.error.code();
                     run.results.extend(
                         chunk
                             .iter()

@@ -175,26 +175,26 @@ impl From<AuthError> for ApiError {
 impl From<RuntimeError> for ApiError {
     fn from(e: RuntimeError) -> ApiError {
         use RuntimeError as R;
-        let (status, code) = match &e {
-            R::NotFound { .. } => (StatusCode::NOT_FOUND, "plugin_not_found"),
-            R::VersionNotFound { .. } => (StatusCode::NOT_FOUND, "plugin_version_not_found"),
-            R::Disabled { .. } => (StatusCode::CONFLICT, "plugin_disabled"),
-            R::Tripped { .. } => (StatusCode::SERVICE_UNAVAILABLE, "plugin_tripped"),
-            R::WrongKind { .. } => (StatusCode::CONFLICT, "plugin_wrong_kind"),
-            R::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, "plugin_busy"),
-            R::InputTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "plugin_input_too_large"),
-            R::OutputTooLarge { .. } => (StatusCode::BAD_GATEWAY, "plugin_output_too_large"),
-            R::Timeout { .. } => (StatusCode::GATEWAY_TIMEOUT, "plugin_timeout"),
-            R::MemoryLimit { .. } => (StatusCode::BAD_GATEWAY, "plugin_memory_limit"),
-            R::FuelExhausted { .. } => (StatusCode::BAD_GATEWAY, "plugin_fuel_exhausted"),
-            R::Trap { .. } => (StatusCode::BAD_GATEWAY, "plugin_trapped"),
-            R::Manifest(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_manifest"),
-            R::Rejected { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "plugin_rejected"),
-            R::KindMismatch { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "plugin_kind_mismatch"),
-            R::CapabilityNotGranted { .. } => (StatusCode::FORBIDDEN, "capability_not_granted"),
-            R::VersionConflict { .. } => (StatusCode::CONFLICT, "plugin_version_conflict"),
-            R::NoPrevious { .. } => (StatusCode::CONFLICT, "plugin_no_previous_version"),
-            R::Engine { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "plugin_engine_error"),
+        let status = match &e {
+            R::NotFound { .. } => StatusCode::NOT_FOUND,
+            R::VersionNotFound { .. } => StatusCode::NOT_FOUND,
+            R::Disabled { .. } => StatusCode::CONFLICT,
+            R::Tripped { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            R::WrongKind { .. } => StatusCode::CONFLICT,
+            R::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            R::InputTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            R::OutputTooLarge { .. } => StatusCode::BAD_GATEWAY,
+            R::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
+            R::MemoryLimit { .. } => StatusCode::BAD_GATEWAY,
+            R::FuelExhausted { .. } => StatusCode::BAD_GATEWAY,
+            R::Trap { .. } => StatusCode::BAD_GATEWAY,
+            R::Manifest(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            R::Rejected { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            R::KindMismatch { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            R::CapabilityNotGranted { .. } => StatusCode::FORBIDDEN,
+            R::VersionConflict { .. } => StatusCode::CONFLICT,
+            R::NoPrevious { .. } => StatusCode::CONFLICT,
+            R::Engine { .. } => StatusCode::INTERNAL_SERVER_ERROR,
             R::Store(_) => {
                 let R::Store(s) = e else {
                     unreachable!("matched above")
@@ -202,6 +202,6 @@ impl From<RuntimeError> for ApiError {
                 return s.into();
             }
         };
-        ApiError::new(status, code, e.to_string())
+        ApiError::new(status, e.code(), e.to_string())
     }
 }

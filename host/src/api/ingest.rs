@@ -9,36 +9,22 @@ use serde::Deserialize;
 
 use super::{ApiError, ApiJson, ApiQuery, AppState, Caller, ErrorBody};
 use crate::ingest::{Delivery, IngestError, IngestReport, ReplayResult, ReplaySummary};
-use crate::model::{DeadLetter, PluginErrorCode};
+use crate::model::{DeadLetter, ReplayCorrection};
 use crate::records::{Filter, IdentityMapping, MergeReport, Page, Term};
 
 impl From<IngestError> for ApiError {
     fn from(e: IngestError) -> ApiError {
-        let message = e.to_string();
+        let (message, code) = (e.to_string(), e.code());
         match e {
-            IngestError::UnknownSource(_) => {
-                ApiError::new(StatusCode::NOT_FOUND, "source_not_found", message)
-            }
+            IngestError::UnknownSource(_) => ApiError::new(StatusCode::NOT_FOUND, code, message),
             IngestError::Unauthenticated { .. } => {
-                ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", message)
+                ApiError::new(StatusCode::UNAUTHORIZED, code, message)
             }
-            IngestError::Refused {
-                code,
-                field,
-                report,
-                ..
-            } => {
-                let (status, code) = match (code, field.as_deref()) {
-                    (_, Some("content-type")) => {
-                        (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
-                    }
-                    (PluginErrorCode::Unsupported, _) => {
-                        (StatusCode::UNPROCESSABLE_ENTITY, "unsupported_payload")
-                    }
-                    (PluginErrorCode::ConfigInvalid, _) => {
-                        (StatusCode::INTERNAL_SERVER_ERROR, "source_misconfigured")
-                    }
-                    _ => (StatusCode::UNPROCESSABLE_ENTITY, "adapter_rejected"),
+            IngestError::Refused { report, .. } => {
+                let status = match code {
+                    "unsupported_media_type" => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "source_misconfigured" => StatusCode::INTERNAL_SERVER_ERROR,
+                    _ => StatusCode::UNPROCESSABLE_ENTITY,
                 };
                 ApiError::new(status, code, message)
                     .with_details(serde_json::to_value(&*report).expect("reports always serialise"))
@@ -203,13 +189,18 @@ pub async fn get_dead_letter(
 /// `POST /v1/dead-letters/{id}/replay`: run the payload through the source's
 /// current adapter again (after a fix or an upgrade). Records stored before
 /// count as duplicates; the dead letter is resolved when nothing is rejected.
-#[utoipa::path(post, path = "/v1/dead-letters/{id}/replay", tag = "ingest", params(("id" = String, Path)), responses((status = 200, description = "replayed", body = ReplayResult)))]
+/// An optional body carries the operator's correction (query parameters
+/// and headers set on the stored request, e.g. `{"query": {"contact_id":
+/// "…"}}`); it is kept on the dead letter and audited.
+#[utoipa::path(post, path = "/v1/dead-letters/{id}/replay", tag = "ingest", params(("id" = String, Path)), request_body(content = Option<ReplayCorrection>, description = "a correction to apply (optional)"), responses((status = 200, description = "replayed", body = ReplayResult)))]
 pub async fn replay_dead_letter(
     State(s): State<AppState>,
     Caller(who): Caller,
     Path(id): Path<String>,
+    correction: Option<ApiJson<ReplayCorrection>>,
 ) -> Result<Json<ReplayResult>, ApiError> {
-    Ok(Json(s.ingest.replay(&id, &who.name).await?))
+    let correction = correction.map(|ApiJson(c)| c);
+    Ok(Json(s.ingest.replay(&id, &who.name, correction).await?))
 }
 
 /// `POST /v1/sources/{name}/replay`: replay every open dead letter of a source.

@@ -102,6 +102,11 @@ fn routes() -> (
         .route(Access::Roles(ADMIN), routes!(records::create_token))
         .route(Access::Roles(AUDIT), routes!(records::list_audit))
         .route(Access::Roles(SOURCES), routes!(ops::sources))
+        .route(Access::Roles(ADMIN), routes!(ops::list_unreadable))
+        .route(
+            Access::Roles(ADMIN),
+            routes!(ops::repair_unreadable, ops::remove_unreadable),
+        )
         .route(Access::RolesOrSigned(INGEST), routes!(ingest::ingest))
         .route(
             Access::Roles(DEAD_LETTERS),

@@ -1,14 +1,15 @@
 //! Operations routes: liveness, readiness, Prometheus metrics, 404.
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use serde_json::json;
 
 use crate::operations::SourceStatus;
+use crate::records::Unreadable;
 
-use super::{ApiError, AppState};
+use super::{ApiError, ApiJson, AppState, Caller};
 
 /// `GET /healthz`: the process is up.
 #[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "the process is up")))]
@@ -52,4 +53,55 @@ pub async fn not_found() -> ApiError {
 #[utoipa::path(get, path = "/v1/sources", tag = "operations", responses((status = 200, description = "ok", body = Vec<SourceStatus>)))]
 pub async fn sources(State(state): State<AppState>) -> Json<Vec<SourceStatus>> {
     Json(state.ops.sources())
+}
+
+/// Stored records that do not read as their kind.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct UnreadableList {
+    /// Each with its kind, id, why it does not read, and the stored text.
+    pub items: Vec<Unreadable>,
+}
+
+/// `GET /v1/admin/unreadable`: every stored record that does not read as
+/// its kind (written by an older build: this one refuses such writes).
+/// Listings skip them and name them in their `unreadable` field.
+#[utoipa::path(get, path = "/v1/admin/unreadable", tag = "operations", responses((status = 200, description = "ok", body = UnreadableList)))]
+pub async fn list_unreadable(
+    State(state): State<AppState>,
+) -> Result<Json<UnreadableList>, ApiError> {
+    Ok(Json(UnreadableList {
+        items: state.records.unreadable()?,
+    }))
+}
+
+/// `PUT /v1/admin/unreadable/{kind}/{id}`: replace an unreadable record
+/// with a corrected one (the same id, readable as its kind); audited.
+#[utoipa::path(put, path = "/v1/admin/unreadable/{kind}/{id}", tag = "operations", params(("kind" = String, Path, description = "record kind, e.g. `evaluations`"), ("id" = String, Path)), request_body(content = Object, description = "the corrected record"), responses((status = 204, description = "repaired")))]
+pub async fn repair_unreadable(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path((kind, id)): Path<(String, String)>,
+    ApiJson(record): ApiJson<serde_json::Value>,
+) -> Result<StatusCode, ApiError> {
+    let json = serde_json::to_vec(&record).expect("JSON values serialise");
+    state
+        .records
+        .repair_unreadable(&kind, &id, &json, &who.name)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /v1/admin/unreadable/{kind}/{id}`: remove an unreadable record
+/// and its index entries; audited with the text removed.
+#[utoipa::path(delete, path = "/v1/admin/unreadable/{kind}/{id}", tag = "operations", params(("kind" = String, Path, description = "record kind, e.g. `evaluations`"), ("id" = String, Path)), responses((status = 204, description = "removed")))]
+pub async fn remove_unreadable(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path((kind, id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .records
+        .remove_unreadable(&kind, &id, &who.name)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -5,6 +5,8 @@
 //! `(source, external_id)`; the store keeps one record per pair, so a
 //! redelivered vendor event is stored once.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::{
@@ -791,10 +793,13 @@ pub struct DeadReason {
     /// not store it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_index: Option<u32>,
-    /// Stable code: `adapter_rejected` (the whole request), `adapter_failed`
-    /// (trap, timeout, disabled…), `adapter_missing`, `record_rejected` (by
-    /// the adapter), `record_invalid` (by the host), `signature_invalid` (on
-    /// a replay).
+    /// Stable code, the same as the API answer's for that failure: for the
+    /// whole request `unsupported_payload`, `unsupported_media_type`,
+    /// `source_misconfigured` or `adapter_rejected` (the adapter refused it),
+    /// or the runtime's code when the adapter could not run
+    /// (`plugin_not_found`, `plugin_timeout`, `plugin_trapped`…); per record
+    /// `record_rejected` (by the adapter) or `record_invalid` (by the host);
+    /// `signature_invalid` on a replay.
     pub code: String,
     /// Explanation.
     pub message: String,
@@ -829,8 +834,11 @@ pub struct DeadLetter {
     pub headers: Vec<(String, String)>,
     /// The raw body, base64.
     pub body_base64: String,
-    /// sha256 of the source name and the body: a vendor's retry of the same
-    /// payload counts as another delivery of this dead letter.
+    /// sha256 of the whole request as received: source, method, URL,
+    /// headers (credentials removed) and body. A vendor's retry of exactly
+    /// this request counts as another delivery of this dead letter; the
+    /// same body sent with other headers or query is a request of its own,
+    /// with its own reasons, and replays itself.
     pub digest: String,
     /// How many times the vendor delivered it while open.
     #[serde(default)]
@@ -843,6 +851,33 @@ pub struct DeadLetter {
     /// When it was last replayed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replayed_at: Option<TimestampMs>,
+    /// The operator's correction, applied to the stored request on every
+    /// replay from the one that carried it (the request as received stays
+    /// as it was above).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correction: Option<ReplayCorrection>,
+}
+
+/// An operator's correction carried by a replay: query parameters and
+/// headers set on the stored request before it runs again, e.g. the
+/// `contact_id` a Contact Lens file written to S3 did not carry.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplayCorrection {
+    /// Query parameters to set, replacing any of the same name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub query: BTreeMap<String, String>,
+    /// Headers to set (names are lower-cased), replacing any of the same
+    /// name. Credential headers are refused: a dead letter never keeps one.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
+}
+
+impl ReplayCorrection {
+    /// Whether it changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.query.is_empty() && self.headers.is_empty()
+    }
 }
 
 /// Who did what, for actions that need a trail (drop-ins, lifecycle changes).

@@ -261,6 +261,86 @@ pub struct Scorecard {
     pub sections: Vec<SectionScore>,
 }
 
+impl Scorecard {
+    /// Check a scorer's card against what it was asked to score: the
+    /// evaluation's own id; finite numbers; percentages within 0..100 (a
+    /// total above 100 only when the form allows bonus items); sections
+    /// that are on the form, each once, with earned points within 0..possible
+    /// (beyond only with bonus); an outcome consistent with auto-fail and the
+    /// pass mark. The host never stores a card that fails this: a plugin's
+    /// output is not trusted because it type-checks.
+    pub fn check(&self, form: &Form, evaluation_external_id: &str) -> Result<(), Invalid> {
+        if self.evaluation_external_id != evaluation_external_id {
+            return Err(Invalid::new(
+                "evaluation_external_id",
+                format!(
+                    "names {:?} but the scorer was asked to score {:?}",
+                    self.evaluation_external_id, evaluation_external_id
+                ),
+            ));
+        }
+        let bonus = form.settings.allow_bonus;
+        let percent = |field: &str, v: f64, bonus: bool| -> Result<(), Invalid> {
+            Invalid::finite(field, v)?;
+            if v < 0.0 || (!bonus && v > 100.0) {
+                let range = if bonus { "at least 0" } else { "within 0..100" };
+                return Err(Invalid::new(field, format!("{v} is not {range}")));
+            }
+            Ok(())
+        };
+        percent("score", self.score, bonus)?;
+        if let Some(c) = self.critical_score {
+            percent("critical_score", c, false)?;
+        }
+        if self.auto_failed && self.outcome == Outcome::Pass {
+            return Err(Invalid::new(
+                "outcome",
+                "is pass although a fatal criterion failed (auto_failed)",
+            ));
+        }
+        if self.outcome == Outcome::Pass && self.score < form.settings.pass_mark {
+            return Err(Invalid::new(
+                "outcome",
+                format!(
+                    "is pass with {} below the form's pass mark {}",
+                    self.score, form.settings.pass_mark
+                ),
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (i, sec) in self.sections.iter().enumerate() {
+            let at = |f: &str| format!("sections[{i}].{f}");
+            if !form.sections.iter().any(|f| f.id == sec.section_id) {
+                return Err(Invalid::new(
+                    at("section_id"),
+                    format!("{:?} is not a section of form {}", sec.section_id, form.id),
+                ));
+            }
+            if !seen.insert(sec.section_id.as_str()) {
+                return Err(Invalid::new(
+                    at("section_id"),
+                    format!("{:?} is scored twice", sec.section_id),
+                ));
+            }
+            Invalid::finite(&at("earned"), sec.earned)?;
+            Invalid::finite(&at("possible"), sec.possible)?;
+            if sec.possible < 0.0 {
+                return Err(Invalid::new(at("possible"), "must not be negative"));
+            }
+            if sec.earned < 0.0 || (!bonus && sec.earned > sec.possible) {
+                return Err(Invalid::new(
+                    at("earned"),
+                    format!("{} is outside 0..{}", sec.earned, sec.possible),
+                ));
+            }
+            if let Some(p) = sec.percent {
+                percent(&at("percent"), p, bonus)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// `POST /v1/forms/{id}/rescore`: score stored evaluations of a form again,
 /// with another scorer or version, and report what would move.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -336,4 +416,155 @@ pub struct RescoreFailure {
     pub code: String,
     /// Its message.
     pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(allow_bonus: bool) -> Form {
+        let criterion = |id: &str| Criterion {
+            id: id.into(),
+            label: id.into(),
+            weight: 1.0,
+            scale_min: 0.0,
+            scale_max: 1.0,
+            critical: false,
+            fatal: false,
+            bonus: false,
+            topic: None,
+        };
+        Form {
+            id: "f".into(),
+            version: 1,
+            name: "f".into(),
+            sections: vec![
+                FormSection {
+                    id: "greeting".into(),
+                    name: "Greeting".into(),
+                    weight: 1.0,
+                    criteria: vec![criterion("q1")],
+                },
+                FormSection {
+                    id: "resolution".into(),
+                    name: "Resolution".into(),
+                    weight: 1.0,
+                    criteria: vec![criterion("q2")],
+                },
+            ],
+            settings: ScoringSettings {
+                weighting: Weighting::Question,
+                na_policy: NaPolicy::Exclude,
+                na_redistribution: NaRedistribution::Proportional,
+                auto_fail: AutoFailPolicy::ZeroScore,
+                normalization: Normalization::MinMax,
+                critical_threshold: None,
+                pass_mark: 80.0,
+                allow_bonus,
+            },
+            scorer: None,
+        }
+    }
+
+    fn card() -> Scorecard {
+        Scorecard {
+            evaluation_external_id: "e-1".into(),
+            score: 90.0,
+            outcome: Outcome::Pass,
+            critical_score: Some(100.0),
+            auto_failed: false,
+            sections: vec![SectionScore {
+                section_id: "greeting".into(),
+                earned: 1.0,
+                possible: 1.0,
+                percent: Some(100.0),
+            }],
+        }
+    }
+
+    fn refused(c: Scorecard, f: &Form) -> String {
+        c.check(f, "e-1").expect_err("must be refused").field
+    }
+
+    #[test]
+    fn a_consistent_card_passes_its_check() {
+        card().check(&form(false), "e-1").unwrap();
+    }
+
+    #[test]
+    fn non_finite_scores_are_refused_naming_the_field() {
+        for v in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            assert_eq!(
+                refused(Scorecard { score: v, ..card() }, &form(true)),
+                "score"
+            );
+            let c = Scorecard {
+                critical_score: Some(v),
+                ..card()
+            };
+            assert_eq!(refused(c, &form(false)), "critical_score");
+            let mut c = card();
+            c.sections[0].earned = v;
+            assert_eq!(refused(c, &form(false)), "sections[0].earned");
+        }
+    }
+
+    #[test]
+    fn a_card_inconsistent_with_its_request_or_form_is_refused() {
+        let f = form(false);
+        let other = Scorecard {
+            evaluation_external_id: "e-2".into(),
+            ..card()
+        };
+        assert_eq!(refused(other, &f), "evaluation_external_id");
+        let lying = Scorecard {
+            auto_failed: true,
+            ..card()
+        };
+        assert_eq!(refused(lying, &f), "outcome");
+        let below = Scorecard {
+            score: 60.0,
+            ..card()
+        };
+        assert_eq!(refused(below, &f), "outcome");
+        for v in [-250.0, 1e300] {
+            assert_eq!(
+                refused(
+                    Scorecard {
+                        score: v,
+                        outcome: Outcome::Fail,
+                        ..card()
+                    },
+                    &f
+                ),
+                "score"
+            );
+        }
+        let mut stray = card();
+        stray.sections[0].section_id = "upsell".into();
+        assert_eq!(refused(stray, &f), "sections[0].section_id");
+        let mut twice = card();
+        twice.sections.push(twice.sections[0].clone());
+        assert_eq!(refused(twice, &f), "sections[1].section_id");
+        let mut over = card();
+        over.sections[0].earned = 2.0;
+        assert_eq!(refused(over, &f), "sections[0].earned");
+    }
+
+    #[test]
+    fn a_bonus_form_lets_the_total_pass_100_but_not_go_negative() {
+        let f = form(true);
+        Scorecard {
+            score: 104.0,
+            ..card()
+        }
+        .check(&f, "e-1")
+        .unwrap();
+        let neg = Scorecard {
+            score: -1.0,
+            outcome: Outcome::Fail,
+            ..card()
+        };
+        assert_eq!(refused(neg, &f), "score");
+    }
 }

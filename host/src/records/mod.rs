@@ -14,7 +14,7 @@ use crate::model::{
 };
 use crate::store::{Collection, Query, Record, Store, WriteError};
 /// The listing and write types callers of the services see.
-pub use crate::store::{Page, StoreError, Term, Upserted};
+pub use crate::store::{Page, StoreError, Term, Unreadable, Upserted};
 
 mod audit;
 mod coaching;
@@ -79,6 +79,10 @@ impl From<WriteError> for RecordError {
                 RecordError::Conflict(format!("{term} {value:?} already belongs to {owner}"))
             }
             WriteError::NotFound(id) => RecordError::NotFound { kind: "record", id },
+            WriteError::Unreadable { reason, .. } => RecordError::Invalid {
+                field: "record".into(),
+                message: format!("would not read back as written: {reason}"),
+            },
             WriteError::Store(s) => RecordError::Store(s),
         }
     }
@@ -201,6 +205,62 @@ impl Records {
     /// Make every staged write durable.
     pub async fn flush(&self) -> Result<()> {
         self.base.flush().await
+    }
+
+    /// Every stored record that does not read as its kind (written by an
+    /// older build: this one refuses such writes). Listings skip them and
+    /// name them in `unreadable`.
+    pub fn unreadable(&self) -> Result<Vec<Unreadable>> {
+        Ok(self.base.store.unreadable()?)
+    }
+
+    /// Remove an unreadable record on behalf of `actor` (audited, with
+    /// the stored text); durable on return.
+    pub async fn remove_unreadable(&self, kind: &str, id: &str, actor: &str) -> Result<()> {
+        let stored = self.unreadable_one(kind, id)?;
+        self.base.store.remove_unreadable(kind, id).await?;
+        self.audit
+            .audit(
+                actor,
+                "record.remove_unreadable",
+                &format!("{kind}/{id}"),
+                Some(stored.stored),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Overwrite an unreadable record with `json` (the same id, readable
+    /// as its kind) on behalf of `actor` (audited, with the text it
+    /// replaced); durable on return.
+    pub async fn repair_unreadable(
+        &self,
+        kind: &str,
+        id: &str,
+        json: &[u8],
+        actor: &str,
+    ) -> Result<()> {
+        let stored = self.unreadable_one(kind, id)?;
+        self.base.store.repair_unreadable(kind, id, json).await?;
+        self.audit
+            .audit(
+                actor,
+                "record.repair_unreadable",
+                &format!("{kind}/{id}"),
+                Some(stored.stored),
+            )
+            .await?;
+        Ok(())
+    }
+
+    fn unreadable_one(&self, kind: &str, id: &str) -> Result<Unreadable> {
+        self.unreadable()?
+            .into_iter()
+            .find(|u| u.kind == kind && u.id == id)
+            .ok_or_else(|| RecordError::NotFound {
+                kind: "unreadable record",
+                id: format!("{kind}/{id}"),
+            })
     }
 }
 

@@ -179,6 +179,35 @@ pub enum RuntimeError {
 }
 
 impl RuntimeError {
+    /// The stable machine-readable code of this failure: the same in an
+    /// API answer, in its details, in a dead letter's reasons and in an
+    /// evaluation's `score_error`, so one failure has one name everywhere.
+    pub fn code(&self) -> &'static str {
+        use RuntimeError as R;
+        match self {
+            R::NotFound { .. } => "plugin_not_found",
+            R::VersionNotFound { .. } => "plugin_version_not_found",
+            R::Disabled { .. } => "plugin_disabled",
+            R::Tripped { .. } => "plugin_tripped",
+            R::WrongKind { .. } => "plugin_wrong_kind",
+            R::Busy { .. } => "plugin_busy",
+            R::InputTooLarge { .. } => "plugin_input_too_large",
+            R::OutputTooLarge { .. } => "plugin_output_too_large",
+            R::Timeout { .. } => "plugin_timeout",
+            R::MemoryLimit { .. } => "plugin_memory_limit",
+            R::FuelExhausted { .. } => "plugin_fuel_exhausted",
+            R::Trap { .. } => "plugin_trapped",
+            R::Manifest(_) => "invalid_manifest",
+            R::Rejected { .. } => "plugin_rejected",
+            R::KindMismatch { .. } => "plugin_kind_mismatch",
+            R::CapabilityNotGranted { .. } => "capability_not_granted",
+            R::VersionConflict { .. } => "plugin_version_conflict",
+            R::NoPrevious { .. } => "plugin_no_previous_version",
+            R::Engine { .. } => "plugin_engine_error",
+            R::Store(_) => "storage_error",
+        }
+    }
+
     /// A short stable label for metrics and the breaker.
     pub fn kind_label(&self) -> &'static str {
         match self {

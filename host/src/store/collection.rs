@@ -47,6 +47,18 @@ pub enum WriteError {
     /// The record to update does not exist.
     #[error("no record with id {0}")]
     NotFound(String),
+    /// The record would not read back as written (a non-finite number
+    /// serialises as `null`, which no `f64` reads): refused, so the store
+    /// never holds a record it cannot read.
+    #[error("{kind} {id} would not read back as written: {reason}")]
+    Unreadable {
+        /// Record kind.
+        kind: &'static str,
+        /// Its id.
+        id: String,
+        /// What failed.
+        reason: String,
+    },
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -69,6 +81,42 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// Pass as `cursor` to get the next page; absent on the last page.
     pub next_cursor: Option<String>,
+    /// Ids of records in this page's range that are stored but cannot be
+    /// read (written by an older build); skipped, not failing the listing.
+    /// `GET /v1/admin/unreadable` lists them; an admin repairs or removes
+    /// them there.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unreadable: Vec<String>,
+}
+
+/// A stored record that does not read as its kind.
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Unreadable {
+    /// Record kind (tree), e.g. `evaluations`.
+    pub kind: String,
+    /// Its id.
+    pub id: String,
+    /// Why it does not read.
+    pub error: String,
+    /// The stored JSON as text, for an admin to correct.
+    pub stored: String,
+}
+
+/// The bytes of `r`, refused unless they read back as `r` itself.
+fn encode_readable<R: Record>(r: &R) -> Result<Vec<u8>, WriteError> {
+    let bytes = encode(r);
+    let unreadable = |reason: String| WriteError::Unreadable {
+        kind: R::KIND,
+        id: r.id().to_string(),
+        reason,
+    };
+    match serde_json::from_slice::<R>(&bytes) {
+        Ok(back) if back == *r => Ok(bytes),
+        Ok(_) => Err(unreadable(
+            "a value does not survive JSON (a non-finite number?)".into(),
+        )),
+        Err(e) => Err(unreadable(e.to_string())),
+    }
 }
 
 /// A listing query.
@@ -201,17 +249,26 @@ impl Collection {
         }
     }
 
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the trees of one transaction and what it writes"
+    )]
     fn write_tx<R: Record>(
         data: &TransactionalTree,
         ext: &TransactionalTree,
         idx: &TransactionalTree,
         old: Option<&R>,
+        stale: &[Vec<u8>],
         new: &R,
+        bytes: &[u8],
     ) -> Result<(), Tx> {
         if let Some(old) = old {
             for term in all_terms(old) {
                 idx.remove(index_key(&term, old.time(), old.id()))?;
             }
+        }
+        for key in stale {
+            idx.remove(key.as_slice())?;
         }
         for term in all_terms(new) {
             idx.insert(index_key(&term, new.time(), new.id()), &[][..])?;
@@ -219,8 +276,44 @@ impl Collection {
         if let Some((source, external_id)) = new.external() {
             ext.insert(ext_key(source, external_id), new.id().as_bytes())?;
         }
-        data.insert(new.id().as_bytes(), encode(new))?;
+        data.insert(new.id().as_bytes(), bytes)?;
         Ok(())
+    }
+
+    /// The stored record `id` as `R`: `Ok(None)` when absent, `Err(keys)`
+    /// with the index keys it holds when it is stored but does not read
+    /// (so a write over it can drop them without knowing its terms).
+    fn old_or_stale<R: Record>(
+        &self,
+        id: &str,
+    ) -> Result<Result<Option<R>, Vec<Vec<u8>>>, StoreError> {
+        let Some(v) = self.data.get(id)? else {
+            return Ok(Ok(None));
+        };
+        match serde_json::from_slice::<R>(&v) {
+            Ok(r) => Ok(Ok(Some(r))),
+            Err(_) => Ok(Err(self.index_keys_of(id)?)),
+        }
+    }
+
+    /// Every index key naming record `id`: a scan of the whole index, for
+    /// the rare record whose terms cannot be read from it.
+    fn index_keys_of(&self, id: &str) -> Result<Vec<Vec<u8>>, StoreError> {
+        let id = id.as_bytes();
+        let mut keys = Vec::new();
+        for kv in self.idx.iter() {
+            let (k, _) = kv?;
+            // term \0 value \0 time(8) \0 id
+            let n = k.len();
+            if n > id.len() + 10
+                && k.ends_with(id)
+                && k[n - id.len() - 1] == 0
+                && k[n - id.len() - 10] == 0
+            {
+                keys.push(k.to_vec());
+            }
+        }
+        Ok(keys)
     }
 
     /// Insert or update a record. A record with an external key that is
@@ -244,19 +337,22 @@ impl Collection {
                 return Err(WriteError::conflict(&term, owner));
             }
         }
+        let bytes = encode_readable(&record)?;
+        // Under the writer lock nothing else changes this record, so what
+        // is read here is what the transaction replaces. A stored record
+        // that does not read (an older build's) is overwritten, its index
+        // entries found by scanning.
+        let (old, stale) = match self.old_or_stale::<R>(record.id())? {
+            Ok(old) => (old, Vec::new()),
+            Err(stale) => (None, stale),
+        };
+        if old.as_ref() == Some(&record) {
+            return Ok((Upserted::Unchanged, record));
+        }
+        let existed = old.is_some() || !stale.is_empty();
         let result = (&self.data, &self.ext, &self.idx).transaction(|(data, ext, idx)| {
-            let old: Option<R> = match data.get(record.id().as_bytes())? {
-                Some(v) => Some(
-                    decode(format!("{} {}", R::KIND, record.id()), &v)
-                        .map_err(|e| ConflictableTransactionError::Abort(WriteError::Store(e)))?,
-                ),
-                None => None,
-            };
-            if old.as_ref() == Some(&record) {
-                return Ok(Upserted::Unchanged);
-            }
-            Self::write_tx(data, ext, idx, old.as_ref(), &record)?;
-            Ok(if old.is_some() {
+            Self::write_tx(data, ext, idx, old.as_ref(), &stale, &record, &bytes)?;
+            Ok(if existed {
                 Upserted::Updated
             } else {
                 Upserted::Created
@@ -292,17 +388,18 @@ impl Collection {
                 }
             }
         }
+        let mut writes = Vec::with_capacity(records.len());
+        for r in &records {
+            let bytes = encode_readable(r)?;
+            let (old, stale) = match self.old_or_stale::<R>(r.id())? {
+                Ok(old) => (old, Vec::new()),
+                Err(stale) => (None, stale),
+            };
+            writes.push((r, old, stale, bytes));
+        }
         let result = (&self.data, &self.ext, &self.idx).transaction(|(data, ext, idx)| {
-            for r in &records {
-                let old: Option<R> = match data.get(r.id().as_bytes())? {
-                    Some(v) => {
-                        Some(decode(format!("{} {}", R::KIND, r.id()), &v).map_err(|e| {
-                            ConflictableTransactionError::Abort(WriteError::Store(e))
-                        })?)
-                    }
-                    None => None,
-                };
-                Self::write_tx(data, ext, idx, old.as_ref(), r)?;
+            for (r, old, stale, bytes) in &writes {
+                Self::write_tx(data, ext, idx, old.as_ref(), stale, *r, bytes)?;
             }
             Ok(())
         });
@@ -361,17 +458,26 @@ impl Collection {
         end.extend_from_slice(&time_key(q.to.unwrap_or(i64::MAX)));
         let limit = q.limit.clamp(1, 1000);
         let mut items = Vec::with_capacity(limit.min(64));
+        let mut unreadable = Vec::new();
         let mut last_key = None;
         let mut more = false;
         for kv in self.idx.range(start..end) {
             let (k, _) = kv?;
-            if items.len() == limit {
+            if items.len() + unreadable.len() == limit {
                 more = true;
                 break;
             }
             let id = String::from_utf8_lossy(&k[prefix.len() + 9..]).into_owned();
-            if let Some(r) = self.get::<R>(&id)? {
-                items.push(r);
+            match self.get::<R>(&id) {
+                Ok(Some(r)) => items.push(r),
+                Ok(None) => {}
+                // One unreadable record never fails a listing: it is
+                // skipped and reported (and logged) for an admin to fix.
+                Err(StoreError::Corrupt { what, source }) => {
+                    tracing::error!(record = %what, error = %source, "unreadable record skipped in a listing");
+                    unreadable.push(id);
+                }
+                Err(e) => return Err(e),
             }
             last_key = Some(k.to_vec());
         }
@@ -382,7 +488,100 @@ impl Collection {
             } else {
                 None
             },
+            unreadable,
         })
+    }
+
+    /// Every stored record that does not read as `R`.
+    pub fn unreadable<R: Record>(&self) -> Result<Vec<Unreadable>, StoreError> {
+        let mut out = Vec::new();
+        for kv in self.data.iter() {
+            let (k, v) = kv?;
+            if let Err(e) = serde_json::from_slice::<R>(&v) {
+                out.push(Unreadable {
+                    kind: R::KIND.to_string(),
+                    id: String::from_utf8_lossy(&k).into_owned(),
+                    error: e.to_string(),
+                    stored: String::from_utf8_lossy(&v).into_owned(),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Remove record `id` if it is stored and does not read as `R`, with
+    /// its index and external-key entries; `false` when there is no such
+    /// record (a readable record is never removed here). Not durable until
+    /// the caller flushes.
+    pub fn remove_unreadable<R: Record>(&self, id: &str) -> Result<bool, StoreError> {
+        let _writer = self
+            .writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let stale = match self.old_or_stale::<R>(id)? {
+            Ok(_) => return Ok(false),
+            Err(stale) => stale,
+        };
+        let mut ext_keys = Vec::new();
+        for kv in self.ext.iter() {
+            let (k, v) = kv?;
+            if v.as_ref() == id.as_bytes() {
+                ext_keys.push(k.to_vec());
+            }
+        }
+        let result = (&self.data, &self.ext, &self.idx).transaction(|(data, ext, idx)| {
+            for k in &stale {
+                idx.remove(k.as_slice())?;
+            }
+            for k in &ext_keys {
+                ext.remove(k.as_slice())?;
+            }
+            data.remove(id.as_bytes())?;
+            Ok::<_, ConflictableTransactionError<StoreError>>(())
+        });
+        result.map_err(|e| match e {
+            TransactionError::Abort(e) => e,
+            TransactionError::Storage(e) => StoreError::Sled(e),
+        })?;
+        Ok(true)
+    }
+
+    /// Overwrite record `id`, stored but unreadable as `R`, with `json`
+    /// (which must read as `R` with the same id and read back as written);
+    /// `Ok(false)` when there is no such unreadable record. Not durable
+    /// until the caller flushes.
+    pub fn repair_unreadable<R: Record>(&self, id: &str, json: &[u8]) -> Result<bool, WriteError> {
+        {
+            let _writer = self
+                .writer
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if !matches!(self.old_or_stale::<R>(id)?, Err(_)) {
+                return Ok(false);
+            }
+        }
+        let record: R = serde_json::from_slice(json).map_err(|e| WriteError::Unreadable {
+            kind: R::KIND,
+            id: id.to_string(),
+            reason: format!("the correction does not read as {}: {e}", R::KIND),
+        })?;
+        if record.id() != id {
+            return Err(WriteError::Unreadable {
+                kind: R::KIND,
+                id: id.to_string(),
+                reason: format!("the correction carries the id {:?}", record.id()),
+            });
+        }
+        self.upsert(record)?;
+        Ok(true)
+    }
+
+    /// Write raw bytes as record `id`, bypassing every check: only for
+    /// tests that need what an older build could have stored.
+    #[cfg(test)]
+    pub(crate) fn put_raw(&self, id: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        self.data.insert(id.as_bytes(), bytes)?;
+        Ok(())
     }
 
     /// Number of records.
@@ -439,6 +638,112 @@ mod tests {
             updated_at: None,
             received_at: 0,
         }
+    }
+
+    #[test]
+    fn a_record_that_would_not_read_back_is_refused_and_nothing_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut i = interaction("c-nan", "a1", 1_000, &["billing"]);
+        i.sentiment = Some(crate::model::Sentiment {
+            customer: Some(f64::NAN),
+            agent: None,
+            customer_final_quarter: None,
+        });
+        let err = store.interactions.upsert(i).unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                WriteError::Unreadable {
+                    kind: "interactions",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(store.interactions.is_empty());
+        let page: Page<Interaction> = store
+            .interactions
+            .list(&Query {
+                limit: 10,
+                ..Query::default()
+            })
+            .unwrap();
+        assert!(page.items.is_empty() && page.unreadable.is_empty());
+    }
+
+    #[test]
+    fn an_unreadable_record_is_skipped_and_named_and_a_write_over_it_repairs_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let c = &store.interactions;
+        let good = interaction("c-1", "a1", 1_000, &["billing"]);
+        let bad = interaction("c-2", "a1", 2_000, &["refunds"]);
+        let later = interaction("c-3", "a1", 3_000, &["billing"]);
+        for r in [&good, &bad, &later] {
+            c.upsert(r.clone()).unwrap();
+        }
+        // What an older build could store: a score of NaN written as null.
+        let mut corrupt = serde_json::to_value(&bad).unwrap();
+        corrupt["started_at"] = serde_json::json!("not a time");
+        c.put_raw(&bad.id, corrupt.to_string().as_bytes()).unwrap();
+
+        let all = |term: Option<Term>| -> Page<Interaction> {
+            c.list(&Query {
+                term,
+                limit: 10,
+                ..Query::default()
+            })
+            .unwrap()
+        };
+        let page = all(None);
+        let ids: Vec<_> = page.items.iter().map(|i| i.external_id.as_str()).collect();
+        assert_eq!(ids, ["c-1", "c-3"]);
+        assert_eq!(page.unreadable, [bad.id.clone()]);
+        let found = c.unreadable::<Interaction>().unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].id, bad.id);
+        assert!(found[0].stored.contains("not a time"));
+
+        // A corrected write over it (a vendor's redelivery) replaces it and
+        // drops the index entries only the unreadable record knew.
+        let mut fixed = bad.clone();
+        fixed.topics = vec!["billing".into()];
+        let (outcome, _) = c.upsert(fixed).unwrap();
+        assert_eq!(outcome, Upserted::Updated);
+        assert!(c.unreadable::<Interaction>().unwrap().is_empty());
+        let refunds = all(Some(Term::Topic("refunds".into())));
+        assert!(refunds.items.is_empty() && refunds.unreadable.is_empty());
+        assert_eq!(all(Some(Term::Topic("billing".into()))).items.len(), 3);
+    }
+
+    #[test]
+    fn only_an_unreadable_record_can_be_removed_as_one_and_it_leaves_no_trace() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let c = &store.interactions;
+        let keep = interaction("c-1", "a1", 1_000, &["billing"]);
+        let bad = interaction("c-2", "a1", 2_000, &["billing"]);
+        c.upsert(keep.clone()).unwrap();
+        c.upsert(bad.clone()).unwrap();
+        c.put_raw(&bad.id, b"{\"id\": 7}").unwrap();
+        assert!(!c.remove_unreadable::<Interaction>(&keep.id).unwrap());
+        assert!(c.remove_unreadable::<Interaction>(&bad.id).unwrap());
+        assert!(!c.remove_unreadable::<Interaction>(&bad.id).unwrap());
+        assert_eq!(c.len(), 1);
+        assert_eq!(c.id_for_external("test", "c-2").unwrap(), None);
+        assert!(c.index_keys_of(&bad.id).unwrap().is_empty());
+        let page: Page<Interaction> = c
+            .list(&Query {
+                limit: 10,
+                ..Query::default()
+            })
+            .unwrap();
+        assert_eq!(page.items.len(), 1);
+        assert!(page.unreadable.is_empty());
+        // The vendor's redelivery is a new record again.
+        let (outcome, _) = c.upsert(interaction("c-2", "a1", 2_000, &[])).unwrap();
+        assert_eq!(outcome, Upserted::Created);
     }
 
     #[test]

@@ -20,7 +20,7 @@ use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
 use crate::model::{PluginRecord, PluginVersion, Role, TokenRecord};
-pub use collection::{Collection, Page, Query, Upserted, WriteError};
+pub use collection::{Collection, Page, Query, Unreadable, Upserted, WriteError};
 pub use schema::{Record, Term, alert_state, pairing_state};
 
 /// The schema version this build writes. Bump it with a migration step in
@@ -101,6 +101,31 @@ pub struct Store {
     pub progress_reports: Collection,
 }
 
+/// Calls `$m!` with every record tree of [`Store`] and its record type.
+macro_rules! for_each_record_tree {
+    ($m:ident) => {
+        $m! {
+            agents: crate::model::Agent,
+            teams: crate::model::Team,
+            forms: crate::model::StoredForm,
+            interactions: crate::model::Interaction,
+            evaluations: crate::model::Evaluation,
+            feedback: crate::model::Feedback,
+            audit: crate::model::AuditEntry,
+            dead_letters: crate::model::DeadLetter,
+            alerts: crate::model::Alert,
+            recognitions: crate::model::Recognition,
+            sessions: crate::model::CoachingSession,
+            staffing: crate::model::StaffingInterval,
+            shifts: crate::model::Shift,
+            mentors: crate::model::MentorProfile,
+            enrolments: crate::model::Enrolment,
+            pairings: crate::model::Pairing,
+            progress_reports: crate::model::ProgressReport,
+        }
+    };
+}
+
 pub(crate) fn encode<T: Serialize>(v: &T) -> Vec<u8> {
     serde_json::to_vec(v).expect("model types always serialise")
 }
@@ -157,6 +182,65 @@ impl Store {
         };
         store.migrate()?;
         Ok(store)
+    }
+
+    /// Every stored record, in every record tree, that does not read as its
+    /// kind (written by an older build; this one refuses such writes).
+    pub fn unreadable(&self) -> Result<Vec<Unreadable>> {
+        let mut out = Vec::new();
+        macro_rules! scan {
+            ($($tree:ident: $ty:ty),* $(,)?) => {
+                $(out.extend(self.$tree.unreadable::<$ty>()?);)*
+            };
+        }
+        for_each_record_tree!(scan);
+        Ok(out)
+    }
+
+    /// Remove one unreadable record of `kind` (a tree name) with its index
+    /// entries; durable on return. `Ok(false)` when `kind` has no
+    /// unreadable record `id` (a readable record is never removed here).
+    pub async fn remove_unreadable(&self, kind: &str, id: &str) -> Result<bool> {
+        let mut removed = None;
+        macro_rules! remove {
+            ($($tree:ident: $ty:ty),* $(,)?) => {
+                $(if kind == <$ty as Record>::KIND {
+                    removed = Some(self.$tree.remove_unreadable::<$ty>(id)?);
+                })*
+            };
+        }
+        for_each_record_tree!(remove);
+        let removed = removed.unwrap_or(false);
+        if removed {
+            self.flush().await?;
+        }
+        Ok(removed)
+    }
+
+    /// Overwrite one unreadable record of `kind` with `json`, which must
+    /// read as that kind, carry the same id and read back as written;
+    /// durable on return. `Ok(false)` when `kind` has no unreadable record
+    /// `id`.
+    pub async fn repair_unreadable(
+        &self,
+        kind: &str,
+        id: &str,
+        json: &[u8],
+    ) -> std::result::Result<bool, WriteError> {
+        let mut repaired = None;
+        macro_rules! repair {
+            ($($tree:ident: $ty:ty),* $(,)?) => {
+                $(if kind == <$ty as Record>::KIND {
+                    repaired = Some(self.$tree.repair_unreadable::<$ty>(id, json)?);
+                })*
+            };
+        }
+        for_each_record_tree!(repair);
+        let repaired = repaired.unwrap_or(false);
+        if repaired {
+            self.flush().await?;
+        }
+        Ok(repaired)
     }
 
     /// Bring an older database up to [`SCHEMA_VERSION`]; refuse a newer one.
