@@ -689,3 +689,108 @@ async fn the_openapi_document_is_generated_from_every_route() {
         "bearer"
     );
 }
+
+/// An evaluation as an older build could have stored it: scored, then
+/// written with its score as `null` (what serde writes for NaN).
+fn stored_evaluation(id: &str, external_id: &str, at: i64) -> crate::model::Evaluation {
+    serde_json::from_value(serde_json::json!({
+        "id": id, "source": "api", "external_id": external_id, "form_id": "f",
+        "form_version": 1, "agent_id": "a1", "evaluated_at": at, "answers": [],
+        "scorecard": {
+            "evaluation_external_id": external_id, "score": 50.0, "outcome": "fail",
+            "critical_score": null, "auto_failed": false, "sections": [],
+            "plugin_id": "reference-scorer", "plugin_version": "1.0.0", "scored_at": at
+        }
+    }))
+    .unwrap()
+}
+
+#[tokio::test]
+async fn an_unreadable_record_never_fails_a_listing_and_an_admin_repairs_or_removes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let good = stored_evaluation("01GOOD", "e-good", 1_000);
+    let bad = stored_evaluation("01BAD", "e-bad", 2_000);
+    let worse = stored_evaluation("01WORSE", "e-worse", 3_000);
+    {
+        let store = crate::store::Store::open(&data).unwrap();
+        for e in [&good, &bad, &worse] {
+            store.evaluations.upsert(e.clone()).unwrap();
+        }
+        for e in [&bad, &worse] {
+            let mut v = serde_json::to_value(e).unwrap();
+            v["scorecard"]["score"] = Value::Null;
+            store.evaluations.put_raw(&e.id, v.to_string().as_bytes()).unwrap();
+        }
+        store.flush().await.unwrap();
+    }
+    let mut config = Config {
+        data_dir: data,
+        admin_token: Some(TOKEN.into()),
+        ..Config::default()
+    };
+    config.runtime.cache_dir = Some(shared_compile_cache());
+    let r = router(App::open(config).await.expect("app opens").services);
+
+    for path in ["/v1/evaluations", "/v1/evaluations?agent=a1"] {
+        let (status, page) = call(&r, get(path, Some(TOKEN))).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {page}");
+        assert_eq!(page["items"].as_array().unwrap().len(), 1, "{path}");
+        assert_eq!(page["items"][0]["id"], "01GOOD");
+        assert_eq!(page["unreadable"], serde_json::json!(["01BAD", "01WORSE"]));
+    }
+    let (status, listed) = call(&r, get("/v1/admin/unreadable", Some(TOKEN))).await;
+    assert_eq!(status, StatusCode::OK);
+    let items = listed["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{listed}");
+    assert_eq!(items[0]["kind"], "evaluations");
+    assert!(items[0]["error"].as_str().unwrap().contains("null"), "{listed}");
+
+    // Repair one with a corrected record, remove the other.
+    let mut fixed = serde_json::to_value(&bad).unwrap();
+    fixed["scorecard"]["score"] = serde_json::json!(55.0);
+    let put = |body: String| {
+        Request::put("/v1/admin/unreadable/evaluations/01BAD")
+            .header("authorization", format!("Bearer {TOKEN}"))
+            .header("content-type", "application/json")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let mut wrong_id = fixed.clone();
+    wrong_id["id"] = "01OTHER".into();
+    let (status, body) = call(&r, put(wrong_id.to_string())).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, body) = call(&r, put(fixed.to_string())).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let delete = |id: &str| {
+        Request::delete(format!("/v1/admin/unreadable/evaluations/{id}"))
+            .header("authorization", format!("Bearer {TOKEN}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    assert_eq!(call(&r, delete("01WORSE")).await.0, StatusCode::NO_CONTENT);
+    // A readable record is never removed as an unreadable one.
+    assert_eq!(call(&r, delete("01GOOD")).await.0, StatusCode::NOT_FOUND);
+
+    let (_, page) = call(&r, get("/v1/evaluations", Some(TOKEN))).await;
+    let ids: Vec<_> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, ["01GOOD", "01BAD"]);
+    assert!(page.get("unreadable").is_none(), "{page}");
+    assert_eq!(page["items"][1]["scorecard"]["score"], 55.0);
+    let (_, listed) = call(&r, get("/v1/admin/unreadable", Some(TOKEN))).await;
+    assert_eq!(listed["items"], serde_json::json!([]));
+    let (_, audit) = call(&r, get("/v1/audit", Some(TOKEN))).await;
+    let actions: Vec<_> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["action"].as_str().unwrap())
+        .collect();
+    assert!(actions.contains(&"record.repair_unreadable"), "{audit}");
+    assert!(actions.contains(&"record.remove_unreadable"), "{audit}");
+}
