@@ -13,6 +13,9 @@
 //! - `scheduling`: staffing forecasts (WFM CSV), Erlang figures, shifts and
 //!   the session planner;
 //! - `crash`: acknowledged writes survive repeated SIGKILL;
+//! - `integrity`: dead letters per whole request and their replay with a
+//!   correction, snapshot recency, one error code per failure, plugin
+//!   outputs the host refuses to store;
 //! - `coaching`: scoring, flags and alerts, the live stream, recognition
 //!   and analytics;
 //! - `cli`: the `sidecoach plugin …` commands with the sample inputs;
@@ -25,6 +28,7 @@ mod adapters;
 mod cli;
 mod coaching;
 mod crash;
+mod integrity;
 mod lifecycle;
 mod mentoring;
 mod records;

@@ -720,7 +720,10 @@ async fn an_unreadable_record_never_fails_a_listing_and_an_admin_repairs_or_remo
         for e in [&bad, &worse] {
             let mut v = serde_json::to_value(e).unwrap();
             v["scorecard"]["score"] = Value::Null;
-            store.evaluations.put_raw(&e.id, v.to_string().as_bytes()).unwrap();
+            store
+                .evaluations
+                .put_raw(&e.id, v.to_string().as_bytes())
+                .unwrap();
         }
         store.flush().await.unwrap();
     }
@@ -744,7 +747,10 @@ async fn an_unreadable_record_never_fails_a_listing_and_an_admin_repairs_or_remo
     let items = listed["items"].as_array().unwrap();
     assert_eq!(items.len(), 2, "{listed}");
     assert_eq!(items[0]["kind"], "evaluations");
-    assert!(items[0]["error"].as_str().unwrap().contains("null"), "{listed}");
+    assert!(
+        items[0]["error"].as_str().unwrap().contains("null"),
+        "{listed}"
+    );
 
     // Repair one with a corrected record, remove the other.
     let mut fixed = serde_json::to_value(&bad).unwrap();
