@@ -111,7 +111,19 @@ impl Contacts {
         let by_ext = c.id_for_external(source, external_id)?;
         match path_id {
             Some(p) => {
-                let existing: R = self.get(c, p)?;
+                // An unreadable stored record (an older build's) is
+                // replaced whole by a write to its id.
+                let existing: Option<R> = match c.get::<R>(p) {
+                    Ok(Some(r)) => Some(r),
+                    Ok(None) => {
+                        return Err(RecordError::NotFound {
+                            kind: R::KIND,
+                            id: p.to_string(),
+                        });
+                    }
+                    Err(StoreError::Corrupt { .. }) => None,
+                    Err(e) => return Err(e.into()),
+                };
                 if let Some(other) = by_ext.filter(|o| o != p) {
                     return Err(RecordError::Conflict(format!(
                         "({source}, {external_id}) already belongs to {other}"
@@ -121,14 +133,14 @@ impl Contacts {
                     return Err(invalid("id", "does not match the path"));
                 }
                 *id = p.to_string();
-                Ok(Some(existing))
+                Ok(existing)
             }
             None => {
                 check_ulid_free(id)?;
                 match by_ext {
                     Some(existing) => {
                         *id = existing.clone();
-                        Ok(c.get(&existing)?)
+                        Ok(readable(c.get(&existing))?)
                     }
                     None => {
                         *id = crate::model::new_id();
@@ -333,7 +345,7 @@ impl Contacts {
             .interactions
             .id_for_external(source, external_id)?
         {
-            Some(id) => Ok(self.store.interactions.get(&id)?),
+            Some(id) => Ok(readable(self.store.interactions.get(&id))?),
             None => Ok(None),
         }
     }
@@ -342,5 +354,17 @@ impl Contacts {
     /// produced it, without flushing. The evaluation must exist.
     pub fn stage_scored(&self, e: Evaluation) -> Result<Evaluation> {
         Ok(self.store.evaluations.update(e)?.1)
+    }
+}
+
+/// A stored record as `None` when it cannot be read (an older build's):
+/// the write at hand replaces it whole rather than failing on it.
+fn readable<R>(got: std::result::Result<Option<R>, StoreError>) -> std::result::Result<Option<R>, StoreError> {
+    match got {
+        Err(StoreError::Corrupt { what, source }) => {
+            tracing::warn!(record = %what, error = %source, "unreadable record replaced by a write");
+            Ok(None)
+        }
+        other => other,
     }
 }
