@@ -296,7 +296,7 @@ impl<'a> Rec<'a> {
                 ));
             }
         };
-        if !(0.0..9.0e15).contains(&n) {
+        if !(0.0..=crate::time::MAX_DURATION_MS as f64).contains(&n) {
             let field = self.at(key);
             return Err(invalid(
                 field.clone(),

@@ -10,20 +10,15 @@
 //! | required ids and names (external ids, vendor user ids, form ids, states, queues) are not blank; optional ones, when present, are not blank either | the host keys records on them; a blank id silently merges unrelated contacts |
 //! | every `f64` is finite | NaN and infinities do not survive JSON and poison averages |
 //! | sentiment within −5..+5; feedback `scale-min < scale-max` and the value on the scale | the WIT contract; the host refuses the event otherwise |
-//! | vendor percentages within 0..=100 (a bonus allows up to 200) | a score from a mis-read field |
-//! | timestamps within years 1..9999; an interaction does not end before it starts | what ISO 8601 can say; a reversed span is a mis-read field |
-//! | durations at most 100 years | a saturated `as u64` of a huge number |
+//! | vendor percentages are not negative (a bonus may pass 100) | a score from a mis-read field |
+//! | timestamps within years 0000..=9999 (`adapter_kit::time::MIN_MS..=MAX_MS`); an interaction does not end before it starts | what ISO 8601 can write; a reversed span is a mis-read field |
+//! | durations at most `adapter_kit::time::MAX_DURATION_MS` (2^53 − ε) | a saturated `as u64` of a huge number |
 //! | staffing intervals of 1..=1440 minutes, non-negative volumes | a day at most; counts are not negative |
 //! | rejected indexes are distinct, ascending and within the payload (fewer than its non-blank bytes); every error has a message | the host reports them to the operator by index |
 
 use std::fmt::Display;
 
-/// The earliest sane timestamp: 0001-01-01T00:00:00Z, in ms.
-pub const MIN_TIMESTAMP_MS: i64 = -62_135_596_800_000;
-/// The latest sane timestamp: 9999-12-31T23:59:59.999Z, in ms.
-pub const MAX_TIMESTAMP_MS: i64 = 253_402_300_799_999;
-/// The longest sane duration: 100 years, in ms.
-pub const MAX_DURATION_MS: u64 = 100 * 366 * 24 * 3600 * 1000;
+pub use adapter_kit::time::{MAX_DURATION_MS, MAX_MS, MIN_MS};
 
 /// One broken property: a stable `kind` (which field, which rule) for
 /// de-duplicating findings and a `detail` with the offending value.
@@ -81,6 +76,20 @@ impl Props {
         }
     }
 
+    /// A number is finite and not negative.
+    pub fn non_negative(&mut self, field: &str, v: f64) {
+        if self.finite(field, v) && v < 0.0 {
+            self.fail(format!("{field} is negative"), format!("{v}"));
+        }
+    }
+
+    /// An optional number is finite and not negative.
+    pub fn opt_non_negative(&mut self, field: &str, v: Option<f64>) {
+        if let Some(v) = v {
+            self.non_negative(field, v);
+        }
+    }
+
     /// An optional number is finite and within `lo..=hi`.
     pub fn opt_within(&mut self, field: &str, v: Option<f64>, lo: f64, hi: f64) {
         if let Some(v) = v {
@@ -88,24 +97,24 @@ impl Props {
         }
     }
 
-    /// A timestamp falls within years 1..9999.
+    /// A timestamp falls within years 0000..=9999.
     pub fn timestamp(&mut self, field: &str, v: i64) {
-        if !(MIN_TIMESTAMP_MS..=MAX_TIMESTAMP_MS).contains(&v) {
+        if !(MIN_MS..=MAX_MS).contains(&v) {
             self.fail(format!("{field} is not a sane time"), v.to_string());
         }
     }
 
-    /// An optional timestamp falls within years 1..9999.
+    /// An optional timestamp falls within years 0000..=9999.
     pub fn opt_timestamp(&mut self, field: &str, v: Option<i64>) {
         if let Some(v) = v {
             self.timestamp(field, v);
         }
     }
 
-    /// A duration is at most 100 years.
+    /// A duration is at most `MAX_DURATION_MS` (exact in f64).
     pub fn duration(&mut self, field: &str, v: Option<u64>) {
         if let Some(v) = v.filter(|v| *v > MAX_DURATION_MS) {
-            self.fail(format!("{field} is longer than 100 years"), v.to_string());
+            self.fail(format!("{field} is past MAX_DURATION_MS"), v.to_string());
         }
     }
 
@@ -263,12 +272,10 @@ macro_rules! check_output {
                         }
                     }
                     if let Some(v) = &e.vendor_score {
-                        p.opt_within("vendor-score.percentage", v.percentage, 0.0, 200.0);
-                        p.opt_within(
+                        p.opt_non_negative("vendor-score.percentage", v.percentage);
+                        p.opt_non_negative(
                             "vendor-score.critical-percentage",
                             v.critical_percentage,
-                            0.0,
-                            200.0,
                         );
                     }
                 }
@@ -299,9 +306,9 @@ macro_rules! check_output {
                         1.0,
                         1440.0,
                     );
-                    p.within("staffing.offered", s.offered, 0.0, f64::MAX);
-                    p.within("staffing.aht-seconds", s.aht_seconds, 0.0, f64::MAX);
-                    p.opt_within("staffing.scheduled-agents", s.scheduled_agents, 0.0, f64::MAX);
+                    p.non_negative("staffing.offered", s.offered);
+                    p.non_negative("staffing.aht-seconds", s.aht_seconds);
+                    p.opt_non_negative("staffing.scheduled-agents", s.scheduled_agents);
                 }
             }
         }
