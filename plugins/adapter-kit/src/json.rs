@@ -283,6 +283,20 @@ impl<'a> Rec<'a> {
         }
     }
 
+    /// A finite number that is not negative (a percentage, a count).
+    pub fn non_negative(&self, key: &str) -> Result<Option<f64>> {
+        match self.number(key)? {
+            Some(n) if n < 0.0 => {
+                let field = self.at(key);
+                Err(invalid(
+                    field.clone(),
+                    format!("`{field}` must not be negative, not {n}"),
+                ))
+            }
+            n => Ok(n),
+        }
+    }
+
     /// A non-negative number scaled to whole milliseconds.
     fn scaled_millis(&self, key: &str, scale: f64, unit: &str) -> Result<Option<u64>> {
         let n = match self.number(key) {

@@ -170,8 +170,8 @@ fn shrink(
             .iter()
             .any(|(c, k, _)| *c == class && k == kind)
     };
-    let mut best = body.to_vec();
     let mut calls = 0;
+    let mut best = shrink_json(body, &mut calls, budget.shrink_calls, &shows);
     let mut chunk = best.len().div_ceil(2).max(1);
     while calls < budget.shrink_calls {
         let mut progressed = false;
@@ -196,6 +196,130 @@ fn shrink(
         }
     }
     best
+}
+
+/// For a JSON body: drops object members and array elements, and replaces
+/// containers by one of their children, while the finding still shows (byte
+/// deletions alone rarely keep JSON valid).
+fn shrink_json(
+    body: &[u8],
+    calls: &mut usize,
+    max_calls: usize,
+    shows: &dyn Fn(&[u8]) -> bool,
+) -> Vec<u8> {
+    let Ok(mut best) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return body.to_vec();
+    };
+    let encode = |v: &serde_json::Value| serde_json::to_vec(v).unwrap_or_default();
+    if !shows(&encode(&best)) {
+        return body.to_vec();
+    }
+    // Each pass walks every node (by index in pre-order) and tries its
+    // simplifications; stop when a pass changes nothing.
+    loop {
+        let mut changed = false;
+        let mut node = 0;
+        while node < count_nodes(&best) && *calls < max_calls {
+            let mut kept = false;
+            for option in 0..3 {
+                let mut candidate = best.clone();
+                if !simplify(&mut candidate, node, option) {
+                    continue;
+                }
+                *calls += 1;
+                if shows(&encode(&candidate)) {
+                    best = candidate;
+                    changed = true;
+                    kept = true;
+                    break;
+                }
+            }
+            if !kept {
+                node += 1;
+            }
+        }
+        if !changed || *calls >= max_calls {
+            return encode(&best);
+        }
+    }
+}
+
+/// Nodes of a JSON value, in pre-order.
+fn count_nodes(v: &serde_json::Value) -> usize {
+    1 + match v {
+        serde_json::Value::Array(items) => items.iter().map(count_nodes).sum(),
+        serde_json::Value::Object(map) => map.values().map(count_nodes).sum(),
+        _ => 0,
+    }
+}
+
+/// Simplifies the `target`-th node (pre-order) of `root`: option 0 removes
+/// it from its parent, 1 replaces it by its first child, 2 by `null`.
+/// Returns whether anything changed.
+fn simplify(root: &mut serde_json::Value, target: usize, option: u8) -> bool {
+    fn walk(v: &mut serde_json::Value, target: usize, at: &mut usize, option: u8) -> bool {
+        use serde_json::Value;
+        let here = *at;
+        *at += 1;
+        if here == target {
+            return match option {
+                1 => {
+                    let first = match v {
+                        Value::Array(items) if !items.is_empty() => items.swap_remove(0),
+                        Value::Object(map) if !map.is_empty() => {
+                            let key = map.keys().next().cloned().unwrap_or_default();
+                            map.remove(&key).unwrap_or(Value::Null)
+                        }
+                        _ => return false,
+                    };
+                    *v = first;
+                    true
+                }
+                2 if !v.is_null() => {
+                    *v = Value::Null;
+                    true
+                }
+                _ => false,
+            };
+        }
+        match v {
+            Value::Array(items) => {
+                for i in 0..items.len() {
+                    if option == 0 && *at == target {
+                        items.remove(i);
+                        return true;
+                    }
+                    if walk(&mut items[i], target, at, option) {
+                        return true;
+                    }
+                    if *at > target {
+                        return false;
+                    }
+                }
+                false
+            }
+            Value::Object(map) => {
+                let keys: Vec<String> = map.keys().cloned().collect();
+                for key in keys {
+                    if option == 0 && *at == target {
+                        map.remove(&key);
+                        return true;
+                    }
+                    let child = map.get_mut(&key).expect("key listed above");
+                    if walk(child, target, at, option) {
+                        return true;
+                    }
+                    if *at > target {
+                        return false;
+                    }
+                }
+                false
+            }
+            _ => false,
+        }
+    }
+    let mut at = 0;
+    walk(root, target, &mut at, option)
 }
 
 /// Runs every target within the budget.
@@ -395,5 +519,60 @@ impl Report {
             );
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::Violation;
+    use crate::targets::{Outcome, Signing};
+
+    /// A target that "breaks a property" whenever the body is JSON holding
+    /// `"x":1`.
+    fn picky(_: &Setup, body: &[u8]) -> Outcome {
+        let found = serde_json::from_slice::<serde_json::Value>(body).is_ok()
+            && body.windows(5).any(|w| w == b"\"x\":1");
+        Outcome {
+            violations: if found {
+                vec![Violation {
+                    kind: "x is one".into(),
+                    detail: String::new(),
+                }]
+            } else {
+                Vec::new()
+            },
+            ..Outcome::default()
+        }
+    }
+
+    #[test]
+    fn findings_shrink_to_the_json_that_shows_them() {
+        let target = Target {
+            name: "picky",
+            seeds: Vec::new(),
+            call: picky,
+        };
+        let setup = Setup {
+            content_type: None,
+            url: "",
+            config: Vec::new(),
+            signing: Signing::None,
+        };
+        let budget = Budget {
+            time: None,
+            inputs_per_adapter: None,
+            seed: 0,
+            slow: Duration::from_secs(5),
+            shrink_calls: 1000,
+        };
+        let body = br#"{"a":[1,2,{"x":1,"y":[3]}],"b":"zz","c":{"d":null}}"#;
+        let small = shrink(&target, &setup, body, "violation", "x is one", &budget);
+        assert_eq!(small, br#"{"x":1}"#);
+    }
+
+    #[test]
+    fn escaped_inputs_are_rust_byte_strings() {
+        assert_eq!(escape(b"a\"\\\n\xff"), r#"b"a\"\\\n\xff""#);
     }
 }
