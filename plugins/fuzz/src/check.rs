@@ -180,11 +180,15 @@ impl Props {
     }
 }
 
-/// The most records a body can hold: each takes at least one byte that is
-/// not whitespace (array elements, JSON lines, concatenated values, CSV
-/// rows alike).
+/// The most records a request can hold: each takes at least one byte of the
+/// body that is not whitespace (array elements, JSON lines, concatenated
+/// values, CSV rows alike); an empty body may still be one record (the
+/// mapping adapter reads a form from the URL's query).
 pub fn record_bound(body: &[u8]) -> usize {
-    body.iter().filter(|b| !b.is_ascii_whitespace()).count()
+    body.iter()
+        .filter(|b| !b.is_ascii_whitespace())
+        .count()
+        .max(1)
 }
 
 /// Short text for a report line.
@@ -345,5 +349,6 @@ mod tests {
         );
         assert_eq!(record_bound(b"[1, 2]"), 5);
         assert_eq!(record_bound(b"1\n2\n"), 2);
+        assert_eq!(record_bound(b""), 1);
     }
 }
