@@ -223,10 +223,7 @@ mod tests {
         assert_eq!(parse_any_ms("1000000000000000"), None);
         assert_eq!(epoch_number_ms(1e300), None);
         assert_eq!(epoch_number_ms(MAX_MS as f64), Some(MAX_MS));
-        assert_eq!(
-            parse_iso8601_ms("9999-12-31T23:59:59.999Z"),
-            Some(MAX_MS)
-        );
+        assert_eq!(parse_iso8601_ms("9999-12-31T23:59:59.999Z"), Some(MAX_MS));
         assert_eq!(parse_iso8601_ms("9999-12-31T23:59:59-01:00"), None);
         assert_eq!(parse_iso8601_ms("0000-01-01T00:00:00Z"), Some(MIN_MS));
         assert_eq!(parse_iso8601_ms("0000-01-01T00:00:00+01:00"), None);

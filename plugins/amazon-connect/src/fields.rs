@@ -238,10 +238,7 @@ impl<'a> Obj<'a> {
         match self.get(key) {
             None => Ok(None),
             Some((path, value)) => match value.as_f64() {
-                Some(n)
-                    if n >= 0.0
-                        && n * factor <= adapter_kit::time::MAX_DURATION_MS as f64 =>
-                {
+                Some(n) if n >= 0.0 && n * factor <= adapter_kit::time::MAX_DURATION_MS as f64 => {
                     Ok(Some((n * factor).round() as u64))
                 }
                 _ => Err(invalid(

@@ -69,10 +69,7 @@ impl Props {
     /// A number is finite and within `lo..=hi`.
     pub fn within(&mut self, field: &str, v: f64, lo: f64, hi: f64) {
         if self.finite(field, v) && !(lo..=hi).contains(&v) {
-            self.fail(
-                format!("{field} is outside {lo}..={hi}"),
-                format!("{v}"),
-            );
+            self.fail(format!("{field} is outside {lo}..={hi}"), format!("{v}"));
         }
     }
 
@@ -139,10 +136,7 @@ impl Props {
             return;
         }
         if min >= max {
-            self.fail(
-                "feedback scale is empty".into(),
-                format!("{min}..{max}"),
-            );
+            self.fail("feedback scale is empty".into(), format!("{min}..{max}"));
         } else if !(min..=max).contains(&value) {
             self.fail(
                 "feedback.value is off the scale".into(),
@@ -224,7 +218,10 @@ macro_rules! check_output {
                     p.opt_id("agent.name", a.name.as_deref());
                     p.opt_id("agent.email", a.email.as_deref());
                     p.opt_id("agent.team", a.team.as_deref());
-                    p.opt_id("agent.supervisor-vendor-id", a.supervisor_vendor_id.as_deref());
+                    p.opt_id(
+                        "agent.supervisor-vendor-id",
+                        a.supervisor_vendor_id.as_deref(),
+                    );
                 }
                 wit::Event::Interaction(i) => {
                     p.id("interaction.external-id", &i.external_id);

@@ -49,7 +49,10 @@ mod native {
         let mut args = std::env::args().skip(1);
         while let Some(flag) = args.next() {
             let mut value = || args.next().ok_or(format!("{flag} needs a value"));
-            let number = |v: String| v.parse::<u64>().map_err(|_| format!("{flag}: not a number: {v}"));
+            let number = |v: String| {
+                v.parse::<u64>()
+                    .map_err(|_| format!("{flag}: not a number: {v}"))
+            };
             match flag.as_str() {
                 "--seconds" => budget.time = Some(Duration::from_secs(number(value()?)?)),
                 "--inputs" => budget.inputs_per_adapter = Some(number(value()?)?),
@@ -58,9 +61,11 @@ mod native {
                 "--slow-ms" => budget.slow = Duration::from_millis(number(value()?)?),
                 "--hang-seconds" => hang = Duration::from_secs(number(value()?)?),
                 "-h" | "--help" => {
-                    return Err("usage: sidecoach-fuzz [--seconds N] [--inputs N] [--seed S] \
+                    return Err(
+                        "usage: sidecoach-fuzz [--seconds N] [--inputs N] [--seed S] \
                                 [--adapter NAME]... [--slow-ms MS] [--hang-seconds S]"
-                        .into());
+                            .into(),
+                    );
                 }
                 other => return Err(format!("unknown argument `{other}` (try --help)")),
             }

@@ -322,7 +322,11 @@ fn mutate_value(rng: &mut Rng, root: &mut Value, donor: Option<&Value>) {
         }
         7 => match node {
             Value::Object(map) if !map.is_empty() => {
-                let key = map.keys().nth(rng.below(map.len())).cloned().unwrap_or_default();
+                let key = map
+                    .keys()
+                    .nth(rng.below(map.len()))
+                    .cloned()
+                    .unwrap_or_default();
                 let value = map.remove(&key).unwrap_or(Value::Null);
                 match rng.below(3) {
                     0 => {}

@@ -334,7 +334,12 @@ pub fn run(targets: &[Target], budget: &Budget) -> Report {
         .collect();
     let seeds: Vec<Vec<(Shape, &[u8])>> = targets
         .iter()
-        .map(|t| t.seeds.iter().map(|s| (s.shape, s.body.as_slice())).collect())
+        .map(|t| {
+            t.seeds
+                .iter()
+                .map(|s| (s.shape, s.body.as_slice()))
+                .collect()
+        })
         .collect();
     // Round robin in small batches, so a time budget is shared evenly.
     const BATCH: u64 = 64;

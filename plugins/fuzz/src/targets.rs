@@ -97,7 +97,10 @@ pub fn headers_and_url(setup: &Setup, body: &[u8]) -> (Vec<(String, String)>, St
         Signing::None => {}
         Signing::Sidecoach(secret) => headers.push((
             "x-sidecoach-signature".into(),
-            format!("sha256={}", hex_of(&hmac_sha256(secret.as_bytes(), &[body]))),
+            format!(
+                "sha256={}",
+                hex_of(&hmac_sha256(secret.as_bytes(), &[body]))
+            ),
         )),
         Signing::Twilio(token) => {
             let signature = if setup.url == URL_BODY_HASH {
@@ -159,7 +162,9 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
 
 /// The `[sources.NAME.options]` of an example source config.
 fn example_options(toml_text: &str) -> Vec<(String, String)> {
-    let doc: toml::Table = toml_text.parse().expect("the example sources are valid TOML");
+    let doc: toml::Table = toml_text
+        .parse()
+        .expect("the example sources are valid TOML");
     let (_, source) = doc["sources"]
         .as_table()
         .and_then(|s| s.iter().next())
@@ -428,7 +433,9 @@ fn nice_cxone() -> Target {
 
 fn twilio() -> Target {
     const TOKEN: &str = "fuzz-auth-token";
-    let form = strip_notes(fixture!("twilio_taskrouter-event-callback.SYNTHETIC.form.txt"));
+    let form = strip_notes(fixture!(
+        "twilio_taskrouter-event-callback.SYNTHETIC.form.txt"
+    ));
     let as_json: serde_json::Map<String, serde_json::Value> = form_urlencoded::parse(&form)
         .into_owned()
         .map(|(k, v)| (k, serde_json::Value::String(v)))
@@ -519,7 +526,8 @@ fn qualtrics() -> Target {
     let mut subscription = strip_notes(fixture!(
         "qualtrics_event-subscription-completedResponse.SYNTHETIC.form.txt"
     ));
-    subscription.extend_from_slice(b"&QID1=4&QID3=9&QID4=2&QID2=Quick+and+kind&userId=u-1&segment=billing");
+    subscription
+        .extend_from_slice(b"&QID1=4&QID3=9&QID4=2&QID2=Quick+and+kind&userId=u-1&segment=billing");
     let config = pairs(&[
         ("csat_question", "QID1"),
         ("nps_question", "QID3"),

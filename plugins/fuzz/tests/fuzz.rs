@@ -57,7 +57,11 @@ fn every_finding_is_refused_now() {
             .expect("a known adapter");
         let out = (target.call)(&target.seeds[*seed].setup, body);
         let shown = String::from_utf8_lossy(body);
-        assert!(out.violations.is_empty(), "{adapter} {shown}: {:?}", out.violations);
+        assert!(
+            out.violations.is_empty(),
+            "{adapter} {shown}: {:?}",
+            out.violations
+        );
         assert!(
             out.failed || out.rejected > 0,
             "{adapter} {shown}: accepted ({} events)",
@@ -87,9 +91,5 @@ fn a_fixed_seed_run_finds_nothing_in_any_adapter() {
     let report = run(&targets, &budget);
     println!("{}", report.render(budget.seed));
     assert!(report.tallies.iter().all(|(_, t)| t.inputs == INPUTS));
-    assert!(
-        report.findings.is_empty(),
-        "{}",
-        report.render(budget.seed)
-    );
+    assert!(report.findings.is_empty(), "{}", report.render(budget.seed));
 }

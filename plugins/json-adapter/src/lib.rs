@@ -30,7 +30,10 @@ adapter_kit::export_adapter! {
 /// Runs [`native::ingest`] and logs what came of it.
 fn ingest(request: InboundRequest) -> Result<Vec<Event>, PluginError> {
     let events = native::ingest(&request)?;
-    let signed = request.source_config.iter().any(|(key, _)| key == SECRET_KEY);
+    let signed = request
+        .source_config
+        .iter()
+        .any(|(key, _)| key == SECRET_KEY);
     log(
         LogLevel::Info,
         &format!(

@@ -364,7 +364,12 @@ fn check(event: &Event, path: &str) -> Result<()> {
             within("value", Some(f.value), f.scale_min, f.scale_max)?;
         }
         Event::Staffing(s) => {
-            within("length_minutes", Some(f64::from(s.length_minutes)), 1.0, 1440.0)?;
+            within(
+                "length_minutes",
+                Some(f64::from(s.length_minutes)),
+                1.0,
+                1440.0,
+            )?;
             within("offered", Some(s.offered), 0.0, f64::MAX)?;
             within("aht_seconds", Some(s.aht_seconds), 0.0, f64::MAX)?;
             within("scheduled_agents", s.scheduled_agents, 0.0, f64::MAX)?;
@@ -720,8 +725,14 @@ mod tests {
     #[test]
     fn values_out_of_their_ranges_are_errors_naming_the_field() {
         for (body, field) in [
-            (r#"{"type":"agent","vendor_user_id":" "}"#, "events[0].vendor_user_id"),
-            (r#"{"type":"agent","vendor_user_id":"u","name":""}"#, "events[0].name"),
+            (
+                r#"{"type":"agent","vendor_user_id":" "}"#,
+                "events[0].vendor_user_id",
+            ),
+            (
+                r#"{"type":"agent","vendor_user_id":"u","name":""}"#,
+                "events[0].name",
+            ),
             (
                 r#"{"type":"agent-state","agent_vendor_id":"u","state":" ","at":1}"#,
                 "events[0].state",

@@ -901,7 +901,10 @@ fn values_out_of_range_reject_the_record() {
     assert!(out.events.is_empty(), "{:?}", out.events);
     assert_eq!(out.rejected[0].error.field.as_deref(), Some("call.length"));
     assert!(
-        out.rejected[0].error.message.contains("longer than any duration"),
+        out.rejected[0]
+            .error
+            .message
+            .contains("longer than any duration"),
         "{}",
         out.rejected[0].error.message
     );
@@ -913,7 +916,10 @@ fn values_out_of_range_reject_the_record() {
         example_options(QA_TOML, "qa-export"),
     ))
     .unwrap();
-    assert_eq!(out.rejected[0].error.field.as_deref(), Some("$.submitted_at"));
+    assert_eq!(
+        out.rejected[0].error.field.as_deref(),
+        Some("$.submitted_at")
+    );
 
     let out = run(
         r#"[{"id":"e","form":"f","score":-5.5},{"id":"e2","form":"f","score":"101"}]"#,

@@ -313,8 +313,14 @@ mod tests {
                 json!({"contactId": 9, "contactStart": "2", "totalDurationSeconds": "714558500000"}),
                 "totalDurationSeconds",
             ),
-            (json!({"contactId": 2, "contactStart": 316992310347105_i64}), "contactStart"),
-            (json!({"contactId": 9, "lastUpdateTime": 1e30}), "lastUpdateTime"),
+            (
+                json!({"contactId": 2, "contactStart": 316992310347105_i64}),
+                "contactStart",
+            ),
+            (
+                json!({"contactId": 9, "lastUpdateTime": 1e30}),
+                "lastUpdateTime",
+            ),
         ] {
             let e = contact(&Rec::new(&v, "").unwrap()).unwrap_err();
             assert_eq!(e.field.as_deref(), Some(field), "{v}: {}", e.message);
