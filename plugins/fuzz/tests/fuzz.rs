@@ -10,7 +10,7 @@ use sidecoach_fuzz::targets::check_seeds;
 use sidecoach_fuzz::{Budget, all, run};
 
 /// Inputs per adapter: a few thousand in all, a few seconds in a debug build.
-const INPUTS: u64 = 600;
+const INPUTS: u64 = 500;
 
 /// The harness's findings, shrunk (and tidied by hand: members that did not
 /// matter removed): `(adapter, seed whose request carries the body, body)`.
