@@ -283,6 +283,20 @@ impl<'a> Rec<'a> {
         }
     }
 
+    /// A finite number that is not negative (a percentage, a count).
+    pub fn non_negative(&self, key: &str) -> Result<Option<f64>> {
+        match self.number(key)? {
+            Some(n) if n < 0.0 => {
+                let field = self.at(key);
+                Err(invalid(
+                    field.clone(),
+                    format!("`{field}` must not be negative, not {n}"),
+                ))
+            }
+            n => Ok(n),
+        }
+    }
+
     /// A non-negative number scaled to whole milliseconds.
     fn scaled_millis(&self, key: &str, scale: f64, unit: &str) -> Result<Option<u64>> {
         let n = match self.number(key) {
@@ -296,7 +310,7 @@ impl<'a> Rec<'a> {
                 ));
             }
         };
-        if !(0.0..9.0e15).contains(&n) {
+        if !(0.0..=crate::time::MAX_DURATION_MS as f64).contains(&n) {
             let field = self.at(key);
             return Err(invalid(
                 field.clone(),

@@ -2,6 +2,21 @@
 //! "2023-05-01T10:00:00.123+02:00", "2023-05-01 10:00:00"), epoch seconds or
 //! epoch milliseconds. Everything becomes milliseconds since the Unix epoch, UTC.
 
+/// The earliest time an adapter emits: 0000-01-01T00:00:00Z, the first
+/// instant a four-digit ISO 8601 year can write.
+pub const MIN_MS: i64 = -62_167_219_200_000;
+/// The latest time an adapter emits: 9999-12-31T23:59:59.999Z.
+pub const MAX_MS: i64 = 253_402_300_799_999;
+/// The longest duration an adapter emits, in milliseconds (under 2^53, so
+/// exact as a JSON number; about 285,000 years).
+pub const MAX_DURATION_MS: u64 = 9_000_000_000_000_000;
+
+/// `ms` when it lies within [`MIN_MS`]..=[`MAX_MS`]: a time that can be
+/// written back as ISO 8601 (epoch numbers and zone offsets can reach past it).
+pub fn in_range(ms: i64) -> Option<i64> {
+    (MIN_MS..=MAX_MS).contains(&ms).then_some(ms)
+}
+
 /// Days from 1970-01-01 to the given civil date (proleptic Gregorian).
 fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     // Howard Hinnant's algorithm.
@@ -109,20 +124,19 @@ pub fn parse_iso8601_ms(s: &str) -> Option<i64> {
         + i64::from(minute) * 60
         + i64::from(second.min(59))
         - offset_minutes * 60;
-    Some(seconds * 1_000 + millis)
+    in_range(seconds * 1_000 + millis)
 }
 
 /// A number read as epoch time: values under 10^11 are seconds, larger ones
-/// milliseconds (10^11 s is the year 5138; 10^11 ms is March 1973).
+/// milliseconds (10^11 s is the year 5138; 10^11 ms is March 1973). Past
+/// [`MAX_MS`] it is no time at all.
 pub fn epoch_number_ms(n: f64) -> Option<i64> {
     if !n.is_finite() || n < 0.0 {
         return None;
     }
-    if n < 1e11 {
-        Some((n * 1_000.0).round() as i64)
-    } else {
-        Some(n.round() as i64)
-    }
+    let ms = if n < 1e11 { n * 1_000.0 } else { n };
+    // The range check before the cast: `as` would saturate, not fail.
+    (ms <= MAX_MS as f64).then(|| ms.round() as i64)
 }
 
 /// A timestamp given either as an ISO 8601 string or as epoch digits.
@@ -199,5 +213,20 @@ mod tests {
             Some(1_565_819_486_000)
         );
         assert_eq!(epoch_number_ms(-1.0), None);
+    }
+
+    /// Fuzz findings (plugins/fuzz): epoch numbers past the year 9999 came
+    /// out as times (`1e15` ms is the year 33658; `1e300` saturated to
+    /// `i64::MAX`), and zone offsets could push a year-0000 time before it.
+    #[test]
+    fn times_past_what_iso_8601_can_write_are_refused() {
+        assert_eq!(parse_any_ms("1000000000000000"), None);
+        assert_eq!(epoch_number_ms(1e300), None);
+        assert_eq!(epoch_number_ms(MAX_MS as f64), Some(MAX_MS));
+        assert_eq!(parse_iso8601_ms("9999-12-31T23:59:59.999Z"), Some(MAX_MS));
+        assert_eq!(parse_iso8601_ms("9999-12-31T23:59:59-01:00"), None);
+        assert_eq!(parse_iso8601_ms("0000-01-01T00:00:00Z"), Some(MIN_MS));
+        assert_eq!(parse_iso8601_ms("0000-01-01T00:00:00+01:00"), None);
+        assert_eq!(in_range(MIN_MS - 1), None);
     }
 }

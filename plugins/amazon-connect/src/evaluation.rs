@@ -64,7 +64,7 @@ pub fn parse(top: &Obj<'_>) -> Result<Vec<Event>> {
         None => None,
         Some(score) => {
             let not_applicable = score.bool("notApplicable")?.unwrap_or(false);
-            let percentage = score.number("percentage")?;
+            let percentage = score.non_negative("percentage")?;
             Some(VendorScore {
                 percentage: if not_applicable { None } else { percentage },
                 auto_failed: score.bool("automaticFail")?.unwrap_or(false),

@@ -209,6 +209,17 @@ impl<'a> Obj<'a> {
         }
     }
 
+    /// The number under `key`, if any, and not negative (a percentage).
+    pub fn non_negative(&self, key: &str) -> Result<Option<f64>> {
+        match self.number(key)? {
+            Some(n) if n < 0.0 => Err(invalid(
+                self.path_of(key),
+                format!("must not be negative, got {n}"),
+            )),
+            n => Ok(n),
+        }
+    }
+
     /// The boolean under `key`, if any.
     pub fn bool(&self, key: &str) -> Result<Option<bool>> {
         match self.get(key) {
@@ -227,11 +238,14 @@ impl<'a> Obj<'a> {
         match self.get(key) {
             None => Ok(None),
             Some((path, value)) => match value.as_f64() {
-                Some(n) if n.is_finite() && n >= 0.0 => Ok(Some((n * factor).round() as u64)),
+                Some(n) if n >= 0.0 && n * factor <= adapter_kit::time::MAX_DURATION_MS as f64 => {
+                    Ok(Some((n * factor).round() as u64))
+                }
                 _ => Err(invalid(
                     path,
                     format!(
-                        "must be a non-negative number of {unit}, got {}",
+                        "must be a non-negative number of {unit} (at most {} ms), got {}",
+                        adapter_kit::time::MAX_DURATION_MS,
                         describe(value)
                     ),
                 )),

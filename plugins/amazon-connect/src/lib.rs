@@ -75,8 +75,7 @@ adapter_kit::export_adapter! {
 
 /// Parses the request (see [`payload`]) and logs what came of it.
 fn ingest(request: InboundRequest) -> Result<IngestOutput, PluginError> {
-    let media_type = adapter_kit::media_type(&request.headers);
-    let output = payload::parse_request(media_type.as_deref(), &request.url, &request.body)?;
+    let output = native::ingest(&request)?;
     let level = if output.rejected.is_empty() {
         LogLevel::Info
     } else {
@@ -92,4 +91,18 @@ fn ingest(request: InboundRequest) -> Result<IngestOutput, PluginError> {
         ),
     );
     Ok(output)
+}
+
+/// The request path without the host's `log` and the WIT types it speaks, for
+/// the native fuzz harness in `plugins/fuzz`.
+#[doc(hidden)]
+pub mod native {
+    pub use crate::bindings::sidecoach::plugin::types;
+    use types::{InboundRequest, IngestOutput, PluginError};
+
+    /// What [`ingest`](super::ingest) returns, without logging.
+    pub fn ingest(request: &InboundRequest) -> Result<IngestOutput, PluginError> {
+        let media_type = adapter_kit::media_type(&request.headers);
+        crate::payload::parse_request(media_type.as_deref(), &request.url, &request.body)
+    }
 }

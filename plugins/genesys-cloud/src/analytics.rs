@@ -23,7 +23,7 @@
 use std::collections::HashSet;
 
 use crate::bindings::sidecoach::plugin::types::{Agent, Event, Interaction};
-use crate::input::{Rec, Result};
+use crate::input::{Rec, Result, invalid};
 use crate::parse::{channel, direction};
 
 /// The duration metrics read from an agent's sessions, all in milliseconds.
@@ -45,6 +45,12 @@ pub fn conversation(rec: &Rec<'_>) -> Result<Vec<Event>> {
     let external_id = rec.req_id("conversationId")?;
     let started_at = rec.timestamp("conversationStart")?;
     let ended_at = rec.timestamp("conversationEnd")?;
+    if let (Some(start), Some(end)) = (started_at, ended_at)
+        && end < start
+    {
+        let field = rec.at("conversationEnd");
+        return Err(invalid(field, "the conversation ends before it starts"));
+    }
     let participants = rec.children("participants")?;
 
     let mut purposes = Vec::with_capacity(participants.len());

@@ -116,8 +116,8 @@ pub fn evaluation(body: &Rec<'_>, notes: &mut Vec<String>) -> Result<Vec<Event>>
                 });
             }
         }
-        let percentage = scoring.number("totalScore")?;
-        let critical_percentage = scoring.number("totalCriticalScore")?;
+        let percentage = scoring.non_negative("totalScore")?;
+        let critical_percentage = scoring.non_negative("totalCriticalScore")?;
         if percentage.is_some() || critical_percentage.is_some() || killed.is_some() {
             vendor_score = Some(VendorScore {
                 percentage,

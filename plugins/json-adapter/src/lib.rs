@@ -10,7 +10,7 @@ mod parse;
 mod signature;
 
 use bindings::sidecoach::plugin::host::log;
-use bindings::sidecoach::plugin::types::{ErrorCode, Event, InboundRequest, LogLevel, PluginError};
+use bindings::sidecoach::plugin::types::{Event, InboundRequest, LogLevel, PluginError};
 
 /// The source-config key whose presence turns signature checking on.
 const SECRET_KEY: &str = "hmac_secret";
@@ -27,37 +27,51 @@ adapter_kit::export_adapter! {
     }
 }
 
-/// Checks the signature when the source has a secret, parses the body (see
-/// [`parse`]) and logs what came of it.
+/// Runs [`native::ingest`] and logs what came of it.
 fn ingest(request: InboundRequest) -> Result<Vec<Event>, PluginError> {
-    let secret = request
+    let events = native::ingest(&request)?;
+    let signed = request
         .source_config
         .iter()
-        .find(|(key, _)| key == SECRET_KEY)
-        .map(|(_, value)| value);
-    if let Some(secret) = secret {
-        if secret.is_empty() {
-            return Err(PluginError {
-                code: ErrorCode::ConfigInvalid,
-                message: format!("`{SECRET_KEY}` is set but empty; remove it or set a secret"),
-                field: Some(SECRET_KEY.into()),
-            });
-        }
-        signature::verify(secret.as_bytes(), &request.headers, &request.body)?;
-    }
-    let events = parse::parse_body(&request.body)?;
+        .any(|(key, _)| key == SECRET_KEY);
     log(
         LogLevel::Info,
         &format!(
             "parsed {} events from source `{}`{}",
             events.len(),
             request.source,
-            if secret.is_some() {
-                " (signature verified)"
-            } else {
-                ""
-            }
+            if signed { " (signature verified)" } else { "" }
         ),
     );
     Ok(events)
+}
+
+/// The request path without the host's `log` and the WIT types it speaks
+/// (pure, so the native fuzz harness in `plugins/fuzz` drives it).
+#[doc(hidden)]
+pub mod native {
+    pub use crate::bindings::sidecoach::plugin::types;
+    use crate::{SECRET_KEY, parse, signature};
+    use types::{ErrorCode, Event, InboundRequest, PluginError};
+
+    /// Checks the signature when the source has a secret and parses the body
+    /// (see [`parse`]).
+    pub fn ingest(request: &InboundRequest) -> Result<Vec<Event>, PluginError> {
+        let secret = request
+            .source_config
+            .iter()
+            .find(|(key, _)| key == SECRET_KEY)
+            .map(|(_, value)| value);
+        if let Some(secret) = secret {
+            if secret.is_empty() {
+                return Err(PluginError {
+                    code: ErrorCode::ConfigInvalid,
+                    message: format!("`{SECRET_KEY}` is set but empty; remove it or set a secret"),
+                    field: Some(SECRET_KEY.into()),
+                });
+            }
+            signature::verify(secret.as_bytes(), &request.headers, &request.body)?;
+        }
+        parse::parse_body(&request.body)
+    }
 }

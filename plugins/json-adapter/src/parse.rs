@@ -16,6 +16,14 @@
 //! interaction's `direction` to `"unknown"` and a vendor score's `auto_failed` to
 //! `false`. Any other key is an error naming it, so a typo never loses data.
 //!
+//! Values are checked as the host would: strings (ids, names, states,
+//! topics) are not blank (a blank verbatim or comment counts as absent),
+//! timestamps lie within the years 0000..=9999, durations up to
+//! `adapter_kit::time::MAX_DURATION_MS`, sentiment on −5..+5, a feedback
+//! value on its scale (`scale_min` < `scale_max`), percentages and staffing
+//! figures not negative, `length_minutes` within 1..=1440, and an
+//! interaction does not end before it starts.
+//!
 //! Errors carry the path of the offending field, e.g. `events[3].started_at`.
 
 use crate::bindings::sidecoach::plugin::types::{
@@ -215,7 +223,7 @@ fn parse_event(map: &Map<String, Value>, path: &str) -> Result<Event> {
         }
     };
     let o = Obj::new(map, path, keys, &format!("`{kind}` event"), true)?;
-    Ok(match kind {
+    let event = match kind {
         "agent" => Event::Agent(Agent {
             vendor_user_id: o.string("vendor_user_id")?,
             name: o.opt_string("name")?,
@@ -261,7 +269,7 @@ fn parse_event(map: &Map<String, Value>, path: &str) -> Result<Event> {
                 Ok(Answer {
                     criterion_id: a.string("criterion_id")?,
                     value: a.answer_value("value")?,
-                    comment: a.opt_string("comment")?,
+                    comment: a.opt_text("comment")?,
                 })
             })?,
             vendor_score: o.opt_object("vendor_score", VENDOR_SCORE_KEYS, "vendor score", |v| {
@@ -281,7 +289,7 @@ fn parse_event(map: &Map<String, Value>, path: &str) -> Result<Event> {
             interaction_external_id: o.opt_string("interaction_external_id")?,
             agent_vendor_id: o.opt_string("agent_vendor_id")?,
             topics: o.strings("topics")?,
-            verbatim: o.opt_string("verbatim")?,
+            verbatim: o.opt_text("verbatim")?,
             received_at: o.opt_i64("received_at")?,
         }),
         "agent-state" => Event::AgentState(AgentState {
@@ -297,7 +305,78 @@ fn parse_event(map: &Map<String, Value>, path: &str) -> Result<Event> {
             aht_seconds: o.f64("aht_seconds")?,
             scheduled_agents: o.opt_f64("scheduled_agents")?,
         }),
-    })
+    };
+    check(&event, path)?;
+    Ok(event)
+}
+
+/// What no single field shows: numbers within their ranges (sentiment on
+/// −5..+5, a feedback value on its scale, counts and percentages not
+/// negative) and an interaction that does not end before it starts.
+fn check(event: &Event, path: &str) -> Result<()> {
+    let at = |key: &str| format!("{path}.{key}");
+    let within = |key: &str, v: Option<f64>, lo: f64, hi: f64| match v {
+        Some(v) if !(lo..=hi).contains(&v) => Err(invalid(
+            at(key),
+            format!("`{key}` must be within {lo}..={hi}, not {v}"),
+        )),
+        _ => Ok(()),
+    };
+    match event {
+        Event::Interaction(i) => {
+            if let (Some(start), Some(end)) = (i.started_at, i.ended_at)
+                && end < start
+            {
+                return Err(invalid(at("ended_at"), "`ended_at` is before `started_at`"));
+            }
+            if let Some(s) = &i.sentiment {
+                within("sentiment.customer", s.customer, -5.0, 5.0)?;
+                within("sentiment.agent", s.agent, -5.0, 5.0)?;
+                within(
+                    "sentiment.customer_final_quarter",
+                    s.customer_final_quarter,
+                    -5.0,
+                    5.0,
+                )?;
+            }
+        }
+        Event::Evaluation(e) => {
+            if let Some(v) = &e.vendor_score {
+                within("vendor_score.percentage", v.percentage, 0.0, f64::MAX)?;
+                within(
+                    "vendor_score.critical_percentage",
+                    v.critical_percentage,
+                    0.0,
+                    f64::MAX,
+                )?;
+            }
+        }
+        Event::Feedback(f) => {
+            if f.scale_min >= f.scale_max {
+                return Err(invalid(
+                    at("scale_max"),
+                    format!(
+                        "`scale_max` ({}) must be above `scale_min` ({})",
+                        f.scale_max, f.scale_min
+                    ),
+                ));
+            }
+            within("value", Some(f.value), f.scale_min, f.scale_max)?;
+        }
+        Event::Staffing(s) => {
+            within(
+                "length_minutes",
+                Some(f64::from(s.length_minutes)),
+                1.0,
+                1440.0,
+            )?;
+            within("offered", Some(s.offered), 0.0, f64::MAX)?;
+            within("aht_seconds", Some(s.aht_seconds), 0.0, f64::MAX)?;
+            within("scheduled_agents", s.scheduled_agents, 0.0, f64::MAX)?;
+        }
+        Event::Agent(_) | Event::AgentState(_) => {}
+    }
+    Ok(())
 }
 
 const CHANNELS: &[(&str, Channel)] = &[
@@ -377,8 +456,13 @@ impl<'a> Obj<'a> {
         })
     }
 
+    /// A string that says something: ids, names and states are never blank.
     fn string(&self, key: &str) -> Result<String> {
         match self.required(key)? {
+            Value::String(s) if s.trim().is_empty() => Err(invalid(
+                self.field(key),
+                format!("`{key}` must not be blank (omit it or send null when optional)"),
+            )),
             Value::String(s) => Ok(s.clone()),
             other => Err(self.wrong(key, "a string", other)),
         }
@@ -388,6 +472,14 @@ impl<'a> Obj<'a> {
         self.get(key).map(|_| self.string(key)).transpose()
     }
 
+    /// Free text (a verbatim, a comment): blank is the same as absent.
+    fn opt_text(&self, key: &str) -> Result<Option<String>> {
+        match self.get(key) {
+            Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+            _ => self.opt_string(key),
+        }
+    }
+
     fn strings(&self, key: &str) -> Result<Vec<String>> {
         match self.get(key) {
             None => Ok(Vec::new()),
@@ -395,10 +487,10 @@ impl<'a> Obj<'a> {
                 .iter()
                 .enumerate()
                 .map(|(i, item)| match item {
-                    Value::String(s) => Ok(s.clone()),
+                    Value::String(s) if !s.trim().is_empty() => Ok(s.clone()),
                     other => Err(invalid(
                         format!("{}[{i}]", self.field(key)),
-                        format!("must be a string, not {}", describe(other)),
+                        format!("must be a non-blank string, not {}", describe(other)),
                     )),
                 })
                 .collect(),
@@ -421,15 +513,18 @@ impl<'a> Obj<'a> {
 
     fn i64(&self, key: &str) -> Result<i64> {
         match self.required(key)? {
-            Value::Number(n) => n.as_i64().ok_or_else(|| {
-                invalid(
-                    self.field(key),
-                    format!(
-                        "`{key}` must be a whole number of milliseconds since the Unix epoch, \
-                         not {n}"
-                    ),
-                )
-            }),
+            Value::Number(n) => n
+                .as_i64()
+                .and_then(adapter_kit::time::in_range)
+                .ok_or_else(|| {
+                    invalid(
+                        self.field(key),
+                        format!(
+                            "`{key}` must be a whole number of milliseconds since the Unix \
+                             epoch, within the years 0000..=9999, not {n}"
+                        ),
+                    )
+                }),
             other => Err(self.wrong(
                 key,
                 "a whole number of milliseconds since the Unix epoch",
@@ -445,12 +540,20 @@ impl<'a> Obj<'a> {
     fn opt_u64(&self, key: &str) -> Result<Option<u64>> {
         match self.get(key) {
             None => Ok(None),
-            Some(Value::Number(n)) => n.as_u64().map(Some).ok_or_else(|| {
-                invalid(
-                    self.field(key),
-                    format!("`{key}` must be a whole, non-negative number, not {n}"),
-                )
-            }),
+            Some(Value::Number(n)) => n
+                .as_u64()
+                .filter(|ms| *ms <= adapter_kit::time::MAX_DURATION_MS)
+                .map(Some)
+                .ok_or_else(|| {
+                    invalid(
+                        self.field(key),
+                        format!(
+                            "`{key}` must be a whole, non-negative number of milliseconds up to \
+                             {}, not {n}",
+                            adapter_kit::time::MAX_DURATION_MS
+                        ),
+                    )
+                }),
             Some(other) => Err(self.wrong(key, "a whole, non-negative number", other)),
         }
     }
@@ -615,6 +718,80 @@ mod tests {
         assert_eq!(parse(&format!("\n{AGENT}\r\n\n{AGENT}")).unwrap(), expected);
         assert_eq!(parse(AGENT).unwrap(), vec![agent()]);
         assert_eq!(parse("[]").unwrap(), vec![]);
+    }
+
+    /// Fuzz findings (plugins/fuzz), minimized: each was accepted and
+    /// produced an event the host cannot store or that means nothing.
+    #[test]
+    fn values_out_of_their_ranges_are_errors_naming_the_field() {
+        for (body, field) in [
+            (
+                r#"{"type":"agent","vendor_user_id":" "}"#,
+                "events[0].vendor_user_id",
+            ),
+            (
+                r#"{"type":"agent","vendor_user_id":"u","name":""}"#,
+                "events[0].name",
+            ),
+            (
+                r#"{"type":"agent-state","agent_vendor_id":"u","state":" ","at":1}"#,
+                "events[0].state",
+            ),
+            (
+                r#"{"type":"agent-state","agent_vendor_id":"u","state":"s","at":-9223372036854775808}"#,
+                "events[0].at",
+            ),
+            (
+                r#"{"type":"interaction","external_id":"c","channel":"chat","started_at":1700000000000,"ended_at":1700}"#,
+                "events[0].ended_at",
+            ),
+            (
+                r#"{"type":"interaction","external_id":"c","channel":"chat","handle_ms":18446744073709551615}"#,
+                "events[0].handle_ms",
+            ),
+            (
+                r#"{"type":"interaction","external_id":"c","channel":"chat","topics":[""]}"#,
+                "events[0].topics[0]",
+            ),
+            (
+                r#"{"type":"interaction","external_id":"c","channel":"chat","sentiment":{"customer":-1e300}}"#,
+                "events[0].sentiment.customer",
+            ),
+            (
+                r#"{"type":"evaluation","external_id":"e","form_id":" "}"#,
+                "events[0].form_id",
+            ),
+            (
+                r#"{"type":"evaluation","external_id":"e","form_id":"f","vendor_score":{"percentage":-5.5}}"#,
+                "events[0].vendor_score.percentage",
+            ),
+            (
+                r#"{"type":"feedback","external_id":"r","kind":"csat","value":1,"scale_min":1.7976931348623157e308,"scale_max":5}"#,
+                "events[0].scale_max",
+            ),
+            (
+                r#"{"type":"feedback","external_id":"r","kind":"csat","value":11,"scale_min":1,"scale_max":5}"#,
+                "events[0].value",
+            ),
+            (
+                r#"{"type":"staffing","queue":"q","starts_at":0,"length_minutes":30,"offered":1,"aht_seconds":-1}"#,
+                "events[0].aht_seconds",
+            ),
+            (
+                r#"{"type":"staffing","queue":"q","starts_at":0,"length_minutes":0,"offered":1,"aht_seconds":1}"#,
+                "events[0].length_minutes",
+            ),
+        ] {
+            let e = error(body);
+            assert_eq!(e.code, ErrorCode::InvalidInput, "{body}");
+            assert_eq!(e.field.as_deref(), Some(field), "{body}: {}", e.message);
+        }
+        // Free text may be blank: it is just absent.
+        let text = r#"{"type":"feedback","external_id":"r","kind":"csat","value":5,"scale_min":1,"scale_max":5,"verbatim":"  "}"#;
+        let Event::Feedback(f) = &parse(text).unwrap()[0] else {
+            panic!("not a feedback")
+        };
+        assert_eq!(f.verbatim, None);
     }
 
     #[test]

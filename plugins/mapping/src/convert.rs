@@ -53,8 +53,22 @@ impl Unit {
 }
 
 /// A duration in milliseconds: `h:mm:ss` / `mm:ss` (seconds may have a
-/// fraction; the unit does not apply), or a non-negative number in `unit`.
+/// fraction; the unit does not apply), or a non-negative number in `unit`;
+/// at most `adapter_kit::time::MAX_DURATION_MS`.
 pub fn duration_ms(text: &str, unit: Unit) -> Result<f64, String> {
+    let ms = unbounded_duration_ms(text, unit)?;
+    if ms > adapter_kit::time::MAX_DURATION_MS as f64 {
+        return Err(format!(
+            "`{}` is longer than any duration ({} ms at most)",
+            text.trim(),
+            adapter_kit::time::MAX_DURATION_MS
+        ));
+    }
+    Ok(ms)
+}
+
+/// [`duration_ms`] before its upper bound.
+fn unbounded_duration_ms(text: &str, unit: Unit) -> Result<f64, String> {
     let t = text.trim();
     if t.contains(':') {
         let parts: Vec<&str> = t.split(':').collect();

@@ -46,7 +46,10 @@
 //! * staffing: **`queue`**, **`starts_at`**, **`length_minutes`**,
 //!   **`offered`**, **`aht_seconds`**, `scheduled_agents`.
 //!
-//! Values: timestamps are ISO 8601 or epoch seconds/milliseconds; channels,
+//! Values: timestamps are ISO 8601 or epoch seconds/milliseconds (years
+//! 0000..=9999); durations are not negative, nor past
+//! `adapter_kit::time::MAX_DURATION_MS`; percentages, `offered` and
+//! `scheduled_agents` are not negative; `length_minutes` is 1..=1440; channels,
 //! directions and kinds go through `values.*`, then a built-in table (VOICE,
 //! PHONE, CALL → voice; CHAT, WEBCHAT → chat; EMAIL; SMS, TEXT → sms; INBOUND;
 //! OUTBOUND, MANUAL, PREVIEW → outbound…), then the catch-all; `topics` and
@@ -119,4 +122,12 @@ fn ingest(request: InboundRequest) -> Result<IngestOutput, PluginError> {
         ),
     }
     result
+}
+
+/// The request path without the host's `log` ([`ingest::ingest`]) and the WIT
+/// types it speaks, for the native fuzz harness in `plugins/fuzz`.
+#[doc(hidden)]
+pub mod native {
+    pub use crate::bindings::sidecoach::plugin::types;
+    pub use crate::ingest::ingest;
 }

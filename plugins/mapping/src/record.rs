@@ -12,6 +12,9 @@ use crate::bindings::sidecoach::plugin::types::{
 use crate::config::{Config, EventKind, FieldSpec, KindSpec, Locator, Source, Ty};
 use crate::convert::{self, Enum, Unit};
 
+/// The longest staffing interval: a day.
+const MAX_INTERVAL_MINUTES: f64 = 1440.0;
+
 /// One record of the payload.
 #[derive(Debug, Clone, Copy)]
 pub enum Record<'a> {
@@ -262,6 +265,21 @@ impl<'c, 'r> Reader<'c, 'r> {
         self.number(field)?.ok_or_else(|| self.missing(field))
     }
 
+    /// An optional number field that cannot be negative (a count, a
+    /// percentage).
+    fn non_negative(&self, field: &str) -> Res<Option<f64>> {
+        self.get(field, |t| match convert::number(t) {
+            Some(n) if n >= 0.0 => Ok(n),
+            Some(_) => Err(format!("`{t}` is negative")),
+            None => Err(format!("`{t}` is not a number")),
+        })
+    }
+
+    /// A required number field that cannot be negative.
+    fn need_non_negative(&self, field: &str) -> Res<f64> {
+        self.non_negative(field)?.ok_or_else(|| self.missing(field))
+    }
+
     /// An optional whole-number field.
     fn count(&self, field: &str) -> Res<Option<u32>> {
         self.get(field, convert::count)
@@ -494,9 +512,9 @@ pub fn build(config: &Config, spec: &KindSpec, record: Record<'_>) -> Res<Event>
                 });
             }
             let (percentage, auto_failed, critical) = (
-                r.number("vendor_score_percentage")?,
+                r.non_negative("vendor_score_percentage")?,
                 r.flag("vendor_auto_failed")?,
-                r.number("vendor_critical_percentage")?,
+                r.non_negative("vendor_critical_percentage")?,
             );
             let vendor_score = (percentage.is_some()
                 || auto_failed.is_some()
@@ -538,7 +556,7 @@ pub fn build(config: &Config, spec: &KindSpec, record: Record<'_>) -> Res<Event>
                 .ok_or_else(|| r.missing("length_minutes"))?
                 / Unit::Min.ms();
             let length_minutes = Some(minutes.round())
-                .filter(|m| *m >= 1.0 && *m <= f64::from(u32::MAX))
+                .filter(|m| (1.0..=MAX_INTERVAL_MINUTES).contains(m))
                 .map(|m| m as u32)
                 .ok_or_else(|| FieldError {
                     missing: false,
@@ -548,7 +566,8 @@ pub fn build(config: &Config, spec: &KindSpec, record: Record<'_>) -> Res<Event>
                             .map(Reader::describe)
                             .unwrap_or("length_minutes"),
                         format!(
-                            "`length_minutes` {minutes} is not a positive whole number of minutes"
+                            "`length_minutes` {minutes} is not a whole number of minutes \
+                             within 1..={MAX_INTERVAL_MINUTES}"
                         ),
                     ),
                 })?;
@@ -556,12 +575,12 @@ pub fn build(config: &Config, spec: &KindSpec, record: Record<'_>) -> Res<Event>
                 queue,
                 starts_at,
                 length_minutes,
-                offered: r.need_number("offered")?,
+                offered: r.need_non_negative("offered")?,
                 aht_seconds: r
                     .duration("aht_seconds")?
                     .ok_or_else(|| r.missing("aht_seconds"))?
                     / Unit::S.ms(),
-                scheduled_agents: r.number("scheduled_agents")?,
+                scheduled_agents: r.non_negative("scheduled_agents")?,
             })
         }
     })

@@ -885,3 +885,78 @@ fn the_readme_documents_every_option() {
         assert!(readme.contains(&format!("`{key}`")), "README lacks `{key}`");
     }
 }
+
+/// Fuzz findings (plugins/fuzz), minimized: a duration of `8e+19` s
+/// saturated to `u64::MAX` ms, epoch numbers past the year 9999 came out as
+/// times, and negative counts and percentages were accepted.
+#[test]
+fn values_out_of_range_reject_the_record() {
+    let out = ingest(&request(
+        "call.call_id=0&call.length=8e%2B19",
+        Some("application/x-www-form-urlencoded"),
+        "https://sidecoach.example/v1/ingest/five9",
+        example_options(FIVE9_TOML, "five9"),
+    ))
+    .unwrap();
+    assert!(out.events.is_empty(), "{:?}", out.events);
+    assert_eq!(out.rejected[0].error.field.as_deref(), Some("call.length"));
+    assert!(
+        out.rejected[0]
+            .error
+            .message
+            .contains("longer than any duration"),
+        "{}",
+        out.rejected[0].error.message
+    );
+
+    let out = ingest(&request(
+        r#"{"id":"1","form":{"id":"e"},"submitted_at":1000000000000000}"#,
+        Some("application/x-ndjson"),
+        "https://sidecoach.example/v1/ingest/qa-export",
+        example_options(QA_TOML, "qa-export"),
+    ))
+    .unwrap();
+    assert_eq!(
+        out.rejected[0].error.field.as_deref(),
+        Some("$.submitted_at")
+    );
+
+    let out = run(
+        r#"[{"id":"e","form":"f","score":-5.5},{"id":"e2","form":"f","score":"101"}]"#,
+        Some("application/json"),
+        &[
+            ("event", "evaluation"),
+            ("map.external_id", "id"),
+            ("map.form_id", "form"),
+            ("map.vendor_score_percentage", "score"),
+        ],
+    );
+    assert_eq!(out.events.len(), 1, "a bonus may pass 100%");
+    assert_eq!(out.rejected[0].index, 0);
+    assert!(out.rejected[0].error.message.contains("negative"));
+
+    let staffing = [
+        ("event", "staffing"),
+        ("map.queue", "Queue"),
+        ("map.starts_at", "Start"),
+        ("map.length_minutes", "Minutes"),
+        ("map.offered", "Offered"),
+        ("map.aht_seconds", "AHT"),
+        ("map.scheduled_agents", "Agents"),
+    ];
+    let out = run(
+        "Queue,Start,Minutes,Offered,AHT,Agents\n\
+         Billing,2024-05-01T08:00:00Z,30,-1,270,14\n\
+         Billing,2024-05-01T08:30:00Z,30,80,270,-0.5\n\
+         Billing,2024-05-01T09:00:00Z,2880,80,270,12\n",
+        Some("text/csv"),
+        &staffing,
+    );
+    assert!(out.events.is_empty(), "{:?}", out.events);
+    let fields: Vec<Option<&str>> = out
+        .rejected
+        .iter()
+        .map(|r| r.error.field.as_deref())
+        .collect();
+    assert_eq!(fields, [Some("Offered"), Some("Agents"), Some("Minutes")]);
+}

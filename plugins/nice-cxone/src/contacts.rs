@@ -55,6 +55,7 @@ pub fn contact(rec: &Rec<'_>) -> Result<Vec<Event>> {
                 i64::try_from(duration)
                     .ok()
                     .and_then(|d| start.checked_add(d))
+                    .and_then(adapter_kit::time::in_range)
                     .ok_or_else(|| {
                         let field = rec.at("totalDurationSeconds");
                         invalid(field.clone(), format!("`{field}` is too large"))
@@ -300,5 +301,29 @@ mod tests {
         assert_eq!(e.field.as_deref(), Some("[2].contactId"));
         let v = json!({"contactId": 1.5});
         assert!(contact(&Rec::new(&v, "").unwrap()).is_err());
+    }
+
+    /// Fuzz findings (plugins/fuzz), minimized: times past the year 9999
+    /// were emitted, from an epoch number (`contactStart`, `lastUpdateTime`)
+    /// or from a start plus a duration that reaches past it.
+    #[test]
+    fn times_past_the_year_9999_are_errors() {
+        for (v, field) in [
+            (
+                json!({"contactId": 9, "contactStart": "2", "totalDurationSeconds": "714558500000"}),
+                "totalDurationSeconds",
+            ),
+            (
+                json!({"contactId": 2, "contactStart": 316992310347105_i64}),
+                "contactStart",
+            ),
+            (
+                json!({"contactId": 9, "lastUpdateTime": 1e30}),
+                "lastUpdateTime",
+            ),
+        ] {
+            let e = contact(&Rec::new(&v, "").unwrap()).unwrap_err();
+            assert_eq!(e.field.as_deref(), Some(field), "{v}: {}", e.message);
+        }
     }
 }

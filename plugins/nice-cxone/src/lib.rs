@@ -62,3 +62,16 @@ fn ingest(request: InboundRequest) -> Result<IngestOutput, PluginError> {
     );
     Ok(output)
 }
+
+/// The request path without the host's `log` and the WIT types it speaks, for
+/// the native fuzz harness in `plugins/fuzz`.
+#[doc(hidden)]
+pub mod native {
+    pub use crate::bindings::sidecoach::plugin::types;
+    use types::{InboundRequest, IngestOutput, PluginError};
+
+    /// What [`ingest`](super::ingest) returns, without logging.
+    pub fn ingest(request: &InboundRequest) -> Result<IngestOutput, PluginError> {
+        crate::parse::ingest(&request.headers, &request.body)
+    }
+}

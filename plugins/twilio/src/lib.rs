@@ -92,3 +92,11 @@ fn ingest(request: InboundRequest) -> Result<IngestOutput, PluginError> {
     }
     result
 }
+
+/// The request path without the host's `log` ([`request::ingest`]) and the WIT
+/// types it speaks, for the native fuzz harness in `plugins/fuzz`.
+#[doc(hidden)]
+pub mod native {
+    pub use crate::bindings::sidecoach::plugin::types;
+    pub use crate::request::ingest;
+}

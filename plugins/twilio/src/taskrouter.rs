@@ -75,12 +75,17 @@ impl<'a> Params<'a> {
     /// The event time: `TimestampMs`, else `Timestamp` (epoch seconds).
     fn event_time(&self) -> Result<Option<i64>, PluginError> {
         if let Some(raw) = self.get("TimestampMs") {
-            return raw.parse::<i64>().map(Some).map_err(|_| {
-                invalid(
-                    "TimestampMs",
-                    format!("`TimestampMs` must be epoch milliseconds, not `{raw}`"),
-                )
-            });
+            return raw
+                .parse::<i64>()
+                .ok()
+                .and_then(adapter_kit::time::in_range)
+                .map(Some)
+                .ok_or_else(|| {
+                    invalid(
+                        "TimestampMs",
+                        format!("`TimestampMs` must be epoch milliseconds, not `{raw}`"),
+                    )
+                });
         }
         self.time("Timestamp")
     }
@@ -233,7 +238,17 @@ fn interaction(
                         format!("`TaskAge` must be whole seconds, not `{age}`"),
                     )
                 })?;
-                Some(at - i64::from(seconds) * 1_000)
+                // An age reaching before the year 0000 is no age.
+                let started = at
+                    .checked_sub(i64::from(seconds) * 1_000)
+                    .and_then(adapter_kit::time::in_range)
+                    .ok_or_else(|| {
+                        invalid(
+                            "TaskAge",
+                            format!("`TaskAge` {seconds} s reaches before any valid start"),
+                        )
+                    })?;
+                Some(started)
             }
             _ => None,
         },
@@ -501,5 +516,42 @@ mod tests {
         p.push(("TimestampMs".into(), "soon".into()));
         let e = parse(&p).unwrap_err();
         assert_eq!(e.field.as_deref(), Some("TimestampMs"));
+    }
+
+    /// Fuzz findings (plugins/fuzz), minimized: `TimestampMs` at `i64::MIN`
+    /// made `event time − TaskAge` overflow (a panic, a trap in the
+    /// component), and one past the year 9999 came out as the event time.
+    #[test]
+    fn event_times_and_task_ages_out_of_range_are_invalid() {
+        let e = parse(&params(&[
+            ("EventType", "reservation.accepted"),
+            ("TimestampMs", "-9223372036854775808"),
+            ("TaskSid", "W"),
+            ("TaskAge", "4"),
+            ("WorkerSid", "W"),
+        ]))
+        .unwrap_err();
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            (ErrorCode::InvalidInput, Some("TimestampMs"))
+        );
+
+        let e = parse(&params(&[
+            ("EventType", "reservation.accepted"),
+            ("TimestampMs", "260344956319844"),
+            ("TaskSid", "1"),
+            ("WorkerSid", "W"),
+        ]))
+        .unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("TimestampMs"));
+
+        let e = parse(&params(&[
+            ("EventType", "task.created"),
+            ("TimestampMs", "-62167219200000"),
+            ("TaskSid", "WT1"),
+            ("TaskAge", "4"),
+        ]))
+        .unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("TaskAge"));
     }
 }
