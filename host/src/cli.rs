@@ -312,6 +312,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .with_context(|| format!("opening {}", input.display()))?;
             let n = store.import(std::io::BufReader::new(file)).await?;
             eprintln!("imported {n} records into {}", data_dir.display());
+            // Kept byte for byte (a backup loses nothing), but said out loud:
+            // records an older build stored that this one cannot read.
+            let unreadable = store.unreadable()?;
+            if !unreadable.is_empty() {
+                eprintln!(
+                    "{} imported records do not read (listings skip them; repair or remove \
+                     each with PUT/DELETE /v1/admin/unreadable/{{kind}}/{{id}}):",
+                    unreadable.len()
+                );
+                for u in &unreadable {
+                    eprintln!("  {}/{}: {}", u.kind, u.id, u.error);
+                }
+            }
             Ok(())
         }
     }
