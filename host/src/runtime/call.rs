@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use wasmtime::Trap;
 
-use super::sandbox::HostState;
+use super::sandbox::{HostState, bounded_text};
 use super::*;
 
 impl Runtime {
@@ -74,7 +74,7 @@ impl Runtime {
                 Err(Box::new(FailedCall {
                     error: RuntimeError::OutputTooLarge {
                         id: id.clone(),
-                        size,
+                        size: Some(size),
                         limit: plugin.limits.max_output_bytes,
                     },
                     log: report.log,
@@ -235,6 +235,20 @@ impl LoadedPlugin {
         if engine.options().epoch {
             store.epoch_deadline_async_yield_and_update(1);
         }
+        // The output limit holds while the result is lifted, before the host
+        // copies it: wasmtime charges every string and list it lifts from
+        // the guest against this budget (bytes the host would allocate) and
+        // fails the lift when it runs out. A guest returning one buffer many
+        // times over (aliased strings or lists) is refused at the alias that
+        // crosses the limit. The same budget bounds each host import call's
+        // arguments (a `log` line), with a floor so WASI writes work under a
+        // tiny output limit; outputs under the floor are checked after
+        // conversion (`Runtime::execute`).
+        store.set_hostcall_fuel(
+            usize::try_from(self.limits.max_output_bytes)
+                .unwrap_or(usize::MAX)
+                .max(MIN_HOSTCALL_BYTES),
+        );
 
         let deadline = Duration::from_millis(self.limits.deadline_ms);
         let bindings = &self.bindings;
@@ -291,6 +305,13 @@ impl LoadedPlugin {
         log: &CallLog,
     ) -> RuntimeError {
         let id = self.id.to_string();
+        if lift_budget_exhausted(&e) {
+            return RuntimeError::OutputTooLarge {
+                id,
+                size: None,
+                limit: self.limits.max_output_bytes,
+            };
+        }
         if exceeded_memory {
             return RuntimeError::MemoryLimit {
                 id,
@@ -313,10 +334,15 @@ impl LoadedPlugin {
                     .filter(|l| l.level == "stderr")
                     .map(|l| l.message.as_str())
                     .collect();
+                // The plugin's own text is quoted, bounded: the whole of it
+                // is in the call's log.
                 let message = if said.is_empty() {
                     trap.to_string()
                 } else {
-                    format!("{trap}; the plugin wrote: {}", said.join(" / "))
+                    format!(
+                        "{trap}; the plugin wrote: {}",
+                        bounded_text(&said.join(" / "))
+                    )
                 };
                 RuntimeError::Trap { id, message }
             }
@@ -324,7 +350,7 @@ impl LoadedPlugin {
             // function's error) or a host-side error during the call.
             None if during_call => RuntimeError::Trap {
                 id,
-                message: format!("{e:#}"),
+                message: bounded_text(&format!("{e:#}")),
             },
             None => RuntimeError::Engine {
                 id,
@@ -332,4 +358,18 @@ impl LoadedPlugin {
             },
         }
     }
+}
+
+/// The hostcall budget never goes below this, whatever the output limit: a
+/// WASI write (up to 64 KiB a call) must not fail because of it.
+const MIN_HOSTCALL_BYTES: usize = 64 << 10;
+
+/// Whether wasmtime refused to lift a value for running out of the store's
+/// hostcall budget (see `set_hostcall_fuel` in [`LoadedPlugin::run`]). Its
+/// error type is private, so the message is the only handle.
+fn lift_budget_exhausted(e: &wasmtime::Error) -> bool {
+    e.chain().any(|c| {
+        c.to_string()
+            .contains("fuel allocated for hostcalls has been exhausted")
+    })
 }
