@@ -510,7 +510,7 @@ async fn rescoring_with_an_old_version_takes_the_plugins_call_path() {
     let host = Host::with_config("[runtime]\nbreaker_threshold = 2\n");
     let api = host.admin();
     let limits = [
-        ("deadline_ms", 3000),
+        ("deadline_ms", 1500),
         ("max_concurrency", 2),
         ("queue_wait_ms", 100),
     ];
@@ -579,7 +579,7 @@ async fn rescoring_with_an_old_version_takes_the_plugins_call_path() {
         status["tripped"]["last_error"]
             .as_str()
             .unwrap()
-            .contains("3000 ms"),
+            .contains("1500 ms"),
         "{status}"
     );
     // Tripped: refused too, old version or not.
