@@ -382,3 +382,53 @@ async fn first_start_without_a_configured_token_prints_one_that_works() {
         200
     );
 }
+
+#[tokio::test]
+async fn a_slow_install_does_not_hold_up_other_plugins_control_paths() {
+    let host = Host::with_config("[runtime]\nbreaker_threshold = 1\n");
+    let api = host.admin();
+    assert_eq!(
+        api.install_artifact(&hostile::HOSTILE_PANIC).await.status,
+        201
+    );
+    // Held in compilation until `hold` is dropped.
+    let hold = host.hold_compile();
+    let install = {
+        let api = api.clone();
+        tokio::spawn(async move { api.install_artifact(&testing::PROBE_V1).await })
+    };
+    hold.reached().await;
+
+    // Disabling another plugin answers while the install is held.
+    let r = api
+        .post("/v1/plugins/json-adapter/disable", &json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json["state"], "disabled");
+    let r = api
+        .post("/v1/plugins/json-adapter/enable", &json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    // A call to another plugin answers, and so does a failing one whose
+    // failure trips its breaker (the trip takes the lifecycle lock).
+    let r = api
+        .invoke(
+            "json-adapter",
+            &json!({"body": "[{\"type\":\"agent\",\"vendor_user_id\":\"ok\"}]"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = api.invoke("hostile-panic", &json!({})).await;
+    assert_eq!(r.code(), "plugin_trapped", "{}", r.text);
+    let status = api.get("/v1/plugins/hostile-panic").await;
+    assert_eq!(status.json["state"], "tripped", "{}", status.text);
+
+    assert!(
+        !install.is_finished(),
+        "everything above answered before the held install did"
+    );
+    drop(hold);
+    let r = install.await.unwrap();
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(probe_says(&api).await, "probe-v1");
+}

@@ -360,6 +360,344 @@ async fn log_spam_is_capped_and_counted() {
     host_still_serves(&api).await;
 }
 
+/// A small form and evaluations of it, as the scorer `invoke` takes them.
+fn scorer_input(external_ids: &[&str]) -> serde_json::Value {
+    json!({
+        "form": {
+            "id": "f", "version": 1, "name": "QA",
+            "sections": [{"id": "s1", "name": "Call", "weight": 1, "criteria": [
+                {"id": "c1", "label": "Greeted", "weight": 1, "scale_min": 0, "scale_max": 1}]}],
+            "settings": {"weighting": "question", "na_policy": "exclude",
+                         "na_redistribution": "proportional", "auto_fail": "zero-score",
+                         "normalization": "min-max", "pass_mark": 70}
+        },
+        "evaluations": external_ids.iter().map(|id| json!({
+            "external_id": id, "form_id": "f",
+            "answers": [{"criterion_id": "c1", "value": 1}]
+        })).collect::<Vec<_>>()
+    })
+}
+
+/// The reference scorer answers with a scorecard.
+async fn reference_scorer_scores(api: &Client) {
+    let r = api
+        .invoke("reference-scorer", &scorer_input(&["still-scored"]))
+        .await;
+    assert_eq!(r.status, 200, "the reference scorer failed: {}", r.text);
+    assert_eq!(r.json["output"][0]["Ok"]["score"], 100.0, "{}", r.text);
+}
+
+/// The host's peak resident memory so far, in bytes.
+fn peak_rss_bytes(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().strip_suffix("kB"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("VmHWM in /proc/<pid>/status");
+    kib << 10
+}
+
+#[tokio::test]
+async fn an_output_aliasing_one_buffer_is_refused_before_the_host_copies_it() {
+    let host = Host::start();
+    let api = host.admin();
+    let manifest = with_limits(
+        hostile::HOSTILE_ALIAS_OUTPUT.manifest,
+        &[("memory_mib", 64), ("max_output_bytes", 1 << 20)],
+    );
+    let r = api
+        .install(&manifest, hostile::HOSTILE_ALIAS_OUTPUT.wasm)
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let before = peak_rss_bytes(host.pid());
+    // Each call returns 16 strings aliasing one 8 MiB buffer: 128 MiB if
+    // the host copied them before checking.
+    for _ in 0..3 {
+        let r = api.invoke("hostile-alias-output", &json!({})).await;
+        assert_eq!(r.status, 502, "{}", &r.text[..r.text.len().min(500)]);
+        assert_eq!(r.code(), "plugin_output_too_large", "{}", r.text);
+        assert!(r.message().contains("1048576"), "{}", r.message());
+    }
+    let grown = peak_rss_bytes(host.pid()).saturating_sub(before);
+    assert!(
+        grown < 64 << 20,
+        "the host's peak memory grew by {} MiB",
+        grown >> 20
+    );
+    host_still_serves(&api).await;
+}
+
+#[tokio::test]
+async fn stderr_past_the_log_limit_is_dropped_not_a_trap_and_errors_quote_little_of_it() {
+    let host = Host::with_config("[runtime]\nbreaker_threshold = 1\n");
+    let api = host.admin();
+    let manifest = with_limits(
+        hostile::HOSTILE_STDERR.manifest,
+        &[("max_log_bytes", 65_536)],
+    );
+    let r = api.install(&manifest, hostile::HOSTILE_STDERR.wasm).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+
+    // 256 KiB of stderr: kept up to the limit, the rest counted, call fine.
+    let r = api
+        .invoke("hostile-stderr", &json!({"body": "flood"}))
+        .await;
+    assert_eq!(r.status, 200, "{}", &r.text[..r.text.len().min(500)]);
+    assert_eq!(
+        r.json["output"]["Ok"]["events"][0]["vendor_user_id"],
+        "still-here"
+    );
+    let kept: usize = r.json["logs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["message"].as_str().unwrap().len())
+        .sum();
+    assert!(kept > 0 && kept <= 65_536, "kept {kept} bytes");
+    assert!(
+        r.json["dropped_log_lines"].as_u64().unwrap() > 0,
+        "{}",
+        &r.text[..500]
+    );
+
+    // A panic after the flood: the error quotes at most ~1 KiB of it, and
+    // so does the breaker record it trips.
+    let r = api
+        .invoke("hostile-stderr", &json!({"body": "panic"}))
+        .await;
+    assert_eq!(
+        r.code(),
+        "plugin_trapped",
+        "{}",
+        &r.text[..r.text.len().min(500)]
+    );
+    assert!(r.message().len() < 2048, "{} bytes", r.message().len());
+    assert!(r.message().contains("more bytes cut]"), "{}", r.message());
+    let status = api.get("/v1/plugins/hostile-stderr").await;
+    assert_eq!(status.json["state"], "tripped", "{}", &status.text[..500]);
+    let last = status.json["tripped"]["last_error"].as_str().unwrap();
+    assert!(last.len() < 2048, "last_error is {} bytes", last.len());
+    let r = api
+        .invoke("hostile-stderr", &json!({"body": "flood"}))
+        .await;
+    assert_eq!(r.code(), "plugin_tripped");
+    assert!(r.text.len() < 4096, "{} bytes", r.text.len());
+    host_still_serves(&api).await;
+}
+
+/// Re-score form `f` with `version` of `hostile-rescore`; the failure
+/// codes of its evaluations.
+async fn rescore_codes(api: &Client, version: &str) -> Vec<String> {
+    let r = api
+        .post(
+            "/v1/forms/f/rescore",
+            &json!({"plugin": "hostile-rescore", "version": version}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    r.json["failed"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no failures listed: {}", r.text))
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn rescoring_with_an_old_version_takes_the_plugins_call_path() {
+    let host = Host::with_config("[runtime]\nbreaker_threshold = 2\n");
+    let api = host.admin();
+    let limits = [
+        ("deadline_ms", 1500),
+        ("max_concurrency", 2),
+        ("queue_wait_ms", 100),
+    ];
+    for artifact in [hostile::HOSTILE_RESCORE_V1, hostile::HOSTILE_RESCORE_V2] {
+        let r = api
+            .install(&with_limits(artifact.manifest, &limits), artifact.wasm)
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+    }
+    let agent = api.post("/v1/agents", &json!({"name": "Ada"})).await;
+    assert!(agent.status.is_success(), "{}", agent.text);
+    let agent = agent.json.get("record").unwrap_or(&agent.json)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let form = scorer_input(&[])["form"].clone();
+    assert!(api.post("/v1/forms", &form).await.status.is_success());
+    let r = api
+        .post(
+            "/v1/evaluations",
+            &json!({"source": "qa", "external_id": "e1", "form_id": "f", "agent_id": agent,
+                    "evaluated_at": 1_795_392_000_000_i64,
+                    "answers": [{"criterion_id": "c1", "value": 1}]}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+
+    // Disabled: the old version is not run either.
+    let r = api
+        .post("/v1/plugins/hostile-rescore/disable", &json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(rescore_codes(&api, "1.0.0").await, ["refused"]);
+    let r = api
+        .post("/v1/plugins/hostile-rescore/enable", &json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+
+    // Concurrent re-scores with the looping version 1: at most two run (the
+    // plugin's call slots), and two timeouts trip the plugin's breaker.
+    let mut codes: Vec<String> =
+        futures_util::future::join_all((0..6).map(|_| rescore_codes(&api, "1.0.0")))
+            .await
+            .into_iter()
+            .flatten()
+            .collect();
+    for _ in 0..5 {
+        let state = api.get("/v1/plugins/hostile-rescore").await.json["state"].clone();
+        if state == "tripped" {
+            break;
+        }
+        codes.extend(rescore_codes(&api, "1.0.0").await);
+    }
+    let timeouts = codes.iter().filter(|c| *c == "timeout").count();
+    assert_eq!(timeouts, 2, "{codes:?}");
+    assert!(
+        codes
+            .iter()
+            .all(|c| ["timeout", "busy", "refused"].contains(&c.as_str())),
+        "{codes:?}"
+    );
+    let status = api.get("/v1/plugins/hostile-rescore").await.json;
+    assert_eq!(status["state"], "tripped", "{status}");
+    assert_eq!(status["version"], "2.0.0", "{status}");
+    assert!(
+        status["tripped"]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("1500 ms"),
+        "{status}"
+    );
+    // Tripped: refused too, old version or not.
+    assert_eq!(rescore_codes(&api, "1.0.0").await, ["refused"]);
+}
+
+#[tokio::test]
+async fn many_copies_of_a_looping_plugin_cannot_starve_the_reference_scorer() {
+    let host = Host::with_config("[runtime]\npool_instances = 8\nbreaker_threshold = 0\n");
+    let api = host.admin();
+    const COPIES: usize = 6;
+    for n in 0..COPIES {
+        let manifest = edit_manifest(
+            &with_limits(
+                hostile::HOSTILE_LOOP.manifest,
+                &[
+                    ("deadline_ms", 1500),
+                    ("max_concurrency", 4),
+                    ("queue_wait_ms", 50),
+                ],
+            ),
+            |t| {
+                t.insert("id".into(), toml::Value::String(format!("loop-{n}")));
+            },
+        );
+        let r = api.install(&manifest, hostile::HOSTILE_LOOP.wasm).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+    }
+    // 24 looping calls against a pool of 8, while the reference scorer scores.
+    let loops = futures_util::future::join_all((0..COPIES * 4).map(|i| {
+        let api = api.clone();
+        async move {
+            api.invoke(&format!("loop-{}", i % COPIES), &json!({}))
+                .await
+        }
+    }));
+    let scoring = async {
+        for _ in 0..5 {
+            reference_scorer_scores(&api).await;
+        }
+    };
+    let (loops, ()) = tokio::join!(loops, scoring);
+    for r in &loops {
+        assert!(
+            ["plugin_timeout", "plugin_busy"].contains(&r.code()),
+            "a looping copy got {} {}",
+            r.status,
+            r.text
+        );
+    }
+    assert!(
+        loops.iter().any(|r| r.code() == "plugin_busy"),
+        "the pool share held no one back"
+    );
+    host_still_serves(&api).await;
+}
+
+#[tokio::test]
+async fn the_nan_scorer_installs_and_scores_non_finite_numbers() {
+    let host = Host::start();
+    let api = host.admin();
+    let r = api.install_artifact(&hostile::HOSTILE_NAN_SCORER).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let r = api
+        .invoke(
+            "hostile-nan-scorer",
+            &scorer_input(&["a-nan", "b-inf", "c-neginf"]),
+        )
+        .await;
+    // What the host makes of NaN and infinities is the scoring layer's
+    // to decide; here the plugin runs and answers one result each.
+    assert!(r.status == 200 || r.status.is_server_error(), "{}", r.text);
+    if r.status == 200 {
+        assert_eq!(r.json["output"].as_array().unwrap().len(), 3, "{}", r.text);
+    }
+    host_still_serves(&api).await;
+}
+
+#[tokio::test]
+async fn the_bad_scorecard_scorer_installs_and_answers_each_evaluation() {
+    let host = Host::start();
+    let api = host.admin();
+    let r = api.install_artifact(&hostile::HOSTILE_BAD_SCORECARD).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let ids = [
+        "e-other-id",
+        "e-pass-autofail",
+        "e-negative",
+        "e-huge",
+        "e-unknown-section",
+        "e-fine",
+    ];
+    let r = api
+        .invoke("hostile-bad-scorecard", &scorer_input(&ids))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let cards: Vec<_> = r.json["output"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["Ok"].clone())
+        .collect();
+    assert_eq!(cards.len(), ids.len(), "{}", r.text);
+    assert_eq!(cards[0]["evaluation_external_id"], "e-pass-autofail");
+    assert_eq!(
+        (
+            cards[1]["outcome"].as_str(),
+            cards[1]["auto_failed"].as_bool()
+        ),
+        (Some("pass"), Some(true))
+    );
+    assert_eq!(cards[2]["score"], -250.0);
+    assert_eq!(cards[3]["score"], 1e300);
+    assert_eq!(cards[4]["sections"][1]["section_id"], "no-such-section");
+    assert_eq!(cards[5]["score"], 100.0);
+    host_still_serves(&api).await;
+}
+
 /// The tests that exercise each hostile plugin. `foreach_hostile_plugin!`
 /// names every `plugins/hostile-*` guest, so a hostile plugin added
 /// without a test here fails to compile.
@@ -375,6 +713,7 @@ hostile_tests! {
     hostile_loop => [
         infinite_loop_is_stopped_at_its_deadline,
         a_manifest_cannot_raise_the_operators_limits,
+        many_copies_of_a_looping_plugin_cannot_starve_the_reference_scorer,
     ],
     hostile_sleep => [a_plugin_blocked_in_a_host_call_is_stopped_at_its_deadline],
     hostile_alloc => [unbounded_allocation_hits_its_memory_cap],
@@ -387,6 +726,12 @@ hostile_tests! {
     hostile_socket => [sockets_are_refused_without_a_grant],
     hostile_output => [an_oversized_output_is_discarded],
     hostile_logspam => [log_spam_is_capped_and_counted],
+    hostile_alias_output => [an_output_aliasing_one_buffer_is_refused_before_the_host_copies_it],
+    hostile_stderr => [stderr_past_the_log_limit_is_dropped_not_a_trap_and_errors_quote_little_of_it],
+    hostile_rescore_v1 => [rescoring_with_an_old_version_takes_the_plugins_call_path],
+    hostile_rescore_v2 => [rescoring_with_an_old_version_takes_the_plugins_call_path],
+    hostile_nan_scorer => [the_nan_scorer_installs_and_scores_non_finite_numbers],
+    hostile_bad_scorecard => [the_bad_scorecard_scorer_installs_and_answers_each_evaluation],
 }
 
 macro_rules! assert_hostile_test_exists {

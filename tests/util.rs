@@ -13,6 +13,35 @@ use sidecoach_plugin_artifacts::Artifact;
 /// The admin token every test host is started with.
 pub const ADMIN: &str = "test-admin-token";
 
+/// The file whose existence holds the host's compilations (the host's
+/// `SIDECOACH_TEST_HOLD_COMPILE` hook).
+fn hold_compile_path(data_dir: &Path) -> PathBuf {
+    data_dir.with_file_name("hold-compile")
+}
+
+/// Holds a host's compilations while alive (see [`Host::hold_compile`]).
+pub struct CompileHold {
+    path: PathBuf,
+}
+
+impl CompileHold {
+    /// Wait (up to two minutes) until a compilation is being held.
+    pub async fn reached(&self) {
+        let held = self.path.with_extension("held");
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while !held.exists() {
+            assert!(Instant::now() < deadline, "no compilation was held");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+impl Drop for CompileHold {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
 /// A running host process. Killed on drop.
 pub struct Host {
     child: Child,
@@ -93,6 +122,8 @@ impl Host {
             .arg("--data-dir")
             .arg(data_dir)
             .env("SIDECOACH_LOG", "warn")
+            // Inert until a test creates the file (see `Host::hold_compile`).
+            .env("SIDECOACH_TEST_HOLD_COMPILE", hold_compile_path(data_dir))
             .env_remove("SIDECOACH_CONFIG")
             .env_remove("SIDECOACH_ADMIN_TOKEN")
             .stdout(Stdio::piped())
@@ -181,6 +212,19 @@ impl Host {
             assert!(Instant::now() < deadline, "host did not exit after SIGTERM");
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// The host process id (to read its memory use from `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Hold every compilation of this host until the returned guard is
+    /// dropped; [`CompileHold::reached`] waits until one is being held.
+    pub fn hold_compile(&self) -> CompileHold {
+        let path = hold_compile_path(&self.data_dir);
+        std::fs::write(&path, b"").unwrap();
+        CompileHold { path }
     }
 
     /// A client with the admin token.

@@ -258,6 +258,11 @@ pub struct RuntimeConfig {
     /// may share one directory.
     pub cache_dir: Option<PathBuf>,
     /// Instances the pooling allocator keeps slots for (across plugins).
+    /// Every call holds one; they are shared fairly: evenly between the
+    /// principals that installed plugins, and an installer's share evenly
+    /// between its plugins (see `runtime/pool.rs`), so a call over its
+    /// share waits and answers `plugin_busy` rather than failing another
+    /// plugin's call.
     pub pool_instances: u32,
     /// The largest memory cap any plugin may have, in MiB; the pool reserves
     /// address space for it per slot.

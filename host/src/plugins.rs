@@ -68,7 +68,10 @@ impl Plugins {
         manifest: &str,
         component: Vec<u8>,
     ) -> Result<Installed, PluginOpError> {
-        let installed = self.runtime.install(manifest, component, false).await?;
+        let installed = self
+            .runtime
+            .install(manifest, component, false, Some(actor))
+            .await?;
         if installed.action != "unchanged" {
             let detail = format!("{} version {}", installed.action, installed.status.version);
             self.records

@@ -360,6 +360,24 @@ pub struct PluginRecord {
     pub tripped: Option<TripInfo>,
     /// Whether it ships embedded in the binary.
     pub builtin: bool,
+    /// The principal that installed it (the install API's caller); `None`
+    /// on records written before this was kept. Its share of the instance
+    /// pool is split between the plugins of one installer.
+    #[serde(default)]
+    pub installed_by: Option<String>,
+}
+
+impl PluginRecord {
+    /// Who installed it, for the instance pool's fair shares: the recorded
+    /// principal, else `builtin` for the embedded plugins and `operator`
+    /// for plugins installed before the principal was recorded.
+    pub fn installer(&self) -> &str {
+        match &self.installed_by {
+            Some(who) => who,
+            None if self.builtin => "builtin",
+            None => "operator",
+        }
+    }
 }
 
 use super::event::PluginInfo;

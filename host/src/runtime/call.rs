@@ -1,5 +1,7 @@
-//! The call path every plugin call takes, start to end: the plugin looked
-//! up (enabled, not tripped, the right kind), input cap, a call slot
+//! The call path every plugin call takes, re-scoring with another version
+//! included, start to end: the plugin looked up (enabled, not tripped, the
+//! right kind) and the version picked (non-active versions cached), input
+//! cap, a call slot of the plugin and a fair share of the instance pool
 //! (bounded wait), then [`LoadedPlugin::run`]: a fresh store under the
 //! plugin's limits, instantiation from its `InstancePre` and the call under
 //! one deadline, traps classified; then output cap, metrics, and the
@@ -10,18 +12,22 @@ use std::time::Instant;
 
 use wasmtime::Trap;
 
-use super::sandbox::HostState;
+use super::sandbox::{HostState, bounded_text};
 use super::*;
 
 impl Runtime {
     // ---- calls ---------------------------------------------------------------
 
-    /// Run `f` on a plugin under its limits: input cap, a call slot (waiting
-    /// at most `queue_wait_ms`), a fresh store on a blocking thread, output
-    /// cap, metrics. Breaker accounting is the caller's.
+    /// Run `f` on a plugin version under its limits: input cap, a call
+    /// slot of the plugin (`slots`) and a slot of `installer`'s share of
+    /// the instance pool (waiting at most `queue_wait_ms` for both), a
+    /// fresh store in a task of its own, output cap, metrics. Breaker
+    /// accounting is the caller's.
     pub(super) async fn execute<I, O>(
         &self,
         plugin: &Arc<LoadedPlugin>,
+        slots: &Arc<tokio::sync::Semaphore>,
+        installer: &str,
         input: I,
         f: CallFn<I, O>,
     ) -> Result<CallReport<O>, Box<FailedCall>>
@@ -42,22 +48,28 @@ impl Runtime {
             }));
         }
         let wait = Duration::from_millis(plugin.limits.queue_wait_ms);
-        let permit = match tokio::time::timeout(wait, plugin.slots.clone().acquire_owned()).await {
+        let deadline = tokio::time::Instant::now() + wait;
+        let busy = |id: String| {
+            self.metrics.record_call(&id, "busy", wait, None, 0);
+            fail(RuntimeError::Busy {
+                id,
+                max_concurrency: plugin.limits.max_concurrency,
+                waited_ms: plugin.limits.queue_wait_ms,
+            })
+        };
+        let permit = match tokio::time::timeout_at(deadline, slots.clone().acquire_owned()).await {
             Ok(Ok(permit)) => permit,
-            _ => {
-                self.metrics.record_call(&id, "busy", wait, None, 0);
-                return Err(fail(RuntimeError::Busy {
-                    id,
-                    max_concurrency: plugin.limits.max_concurrency,
-                    waited_ms: plugin.limits.queue_wait_ms,
-                }));
-            }
+            _ => return Err(busy(id)),
+        };
+        let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let Some(pool_slot) = self.pool.acquire(installer, &id, remaining).await else {
+            return Err(busy(id));
         };
         let (engine, p) = (self.engine.clone(), plugin.clone());
         // A task of its own: the call finishes (or hits its deadline) even
         // if the HTTP client that asked for it goes away.
         let joined = tokio::spawn(async move {
-            let _permit = permit;
+            let _slots = (permit, pool_slot);
             p.run(&engine, input, f).await
         })
         .await;
@@ -74,7 +86,7 @@ impl Runtime {
                 Err(Box::new(FailedCall {
                     error: RuntimeError::OutputTooLarge {
                         id: id.clone(),
-                        size,
+                        size: Some(size),
                         limit: plugin.limits.max_output_bytes,
                     },
                     log: report.log,
@@ -104,11 +116,16 @@ impl Runtime {
         result
     }
 
-    /// Look up a callable plugin of `kind`, run `f`, and keep the breaker.
+    /// The one path of every plugin call: look up the plugin (installed,
+    /// the right kind, enabled, not tripped), pick the version (`None` =
+    /// the active one; another installed version is loaded once and
+    /// cached), run `f` in the plugin's call slots under that version's
+    /// limits, and count the outcome toward the plugin's breaker.
     pub(super) async fn call<I, O>(
         &self,
         id: &str,
         kind: PluginKind,
+        version: Option<&str>,
         input: I,
         f: CallFn<I, O>,
     ) -> Result<CallReport<O>, Box<FailedCall>>
@@ -117,7 +134,7 @@ impl Runtime {
         O: WireSize + Send + 'static,
     {
         let refuse = FailedCall::refused;
-        let (plugin, failures) = {
+        let (active, other, failures, installer) = {
             let entries = self.entries.read().expect("entries lock");
             let entry = entries
                 .get(id)
@@ -139,7 +156,7 @@ impl Runtime {
                     last_error: t.last_error.clone(),
                 }));
             }
-            let Some(plugin) = entry.loaded.clone() else {
+            let Some(active) = entry.loaded.clone() else {
                 return Err(refuse(RuntimeError::Engine {
                     id: id.into(),
                     message: entry
@@ -148,17 +165,42 @@ impl Runtime {
                         .unwrap_or_else(|| "not loaded".into()),
                 }));
             };
-            (plugin, entry.failures.clone())
+            let other = version
+                .filter(|v| *v != entry.record.active_version)
+                .map(|v| (v.to_string(), entry.others.get(v).cloned()));
+            (
+                active,
+                other,
+                entry.failures.clone(),
+                entry.record.installer().to_string(),
+            )
         };
-        let result = self.execute(&plugin, input, f).await;
+        let plugin = match other {
+            None => active.clone(),
+            Some((_, Some(cached))) => cached,
+            Some((v, None)) => {
+                // Loaded with no lock held (the compile cache makes this a
+                // load, not a compile), then kept for the next call.
+                let (loaded, _) = self.load_version(id, &v).await.map_err(refuse)?;
+                let mut entries = self.entries.write().expect("entries lock");
+                match entries.get_mut(id) {
+                    Some(e) if Arc::ptr_eq(&e.failures, &failures) => {
+                        e.others.entry(v).or_insert(loaded).clone()
+                    }
+                    _ => loaded,
+                }
+            }
+        };
+        let result = self
+            .execute(&plugin, &active.slots, &installer, input, f)
+            .await;
         match &result {
             Ok(_) => failures.store(0, Ordering::Relaxed),
             Err(failed) if failed.error.counts_as_plugin_failure() => {
                 let n = failures.fetch_add(1, Ordering::Relaxed) + 1;
                 let threshold = self.config.runtime.breaker_threshold;
                 if threshold > 0 && n >= threshold {
-                    self.trip(id, &plugin.version, n, failed.error.to_string())
-                        .await;
+                    self.trip(id, &failures, n, failed.error.to_string()).await;
                 }
             }
             Err(_) => {}
@@ -166,20 +208,31 @@ impl Runtime {
         result
     }
 
-    pub(super) async fn trip(&self, id: &str, version: &str, failures: u32, last_error: String) {
+    /// Trip the plugin's breaker, unless it is already tripped or the
+    /// failures were counted for an entry that has since been replaced.
+    pub(super) async fn trip(
+        &self,
+        id: &str,
+        generation: &Arc<AtomicU32>,
+        failures: u32,
+        last_error: String,
+    ) {
         let _guard = self.lifecycle.lock().await;
-        let current = self.store.plugin(id).ok().flatten();
-        // Only trip the version that failed, and only once.
-        if current
-            .as_ref()
-            .is_none_or(|r| r.tripped.is_some() || r.active_version != version)
-        {
+        let current = self
+            .entries
+            .read()
+            .expect("entries lock")
+            .get(id)
+            .is_some_and(|e| Arc::ptr_eq(&e.failures, generation) && e.record.tripped.is_none());
+        if !current {
             return;
         }
         let info = TripInfo {
             at_ms: now_ms(),
             failures,
-            last_error,
+            // Already bounded where it quotes the plugin; bounded again in
+            // case a message ever is not.
+            last_error: bounded_text(&last_error),
         };
         tracing::error!(plugin = %id, failures, last_error = %info.last_error, "circuit breaker tripped: plugin held off until re-enabled");
         match self.update_record(id, |r| r.tripped = Some(info)).await {
@@ -235,6 +288,20 @@ impl LoadedPlugin {
         if engine.options().epoch {
             store.epoch_deadline_async_yield_and_update(1);
         }
+        // The output limit holds while the result is lifted, before the host
+        // copies it: wasmtime charges every string and list it lifts from
+        // the guest against this budget (bytes the host would allocate) and
+        // fails the lift when it runs out. A guest returning one buffer many
+        // times over (aliased strings or lists) is refused at the alias that
+        // crosses the limit. The same budget bounds each host import call's
+        // arguments (a `log` line), with a floor so WASI writes work under a
+        // tiny output limit; outputs under the floor are checked after
+        // conversion (`Runtime::execute`).
+        store.set_hostcall_fuel(
+            usize::try_from(self.limits.max_output_bytes)
+                .unwrap_or(usize::MAX)
+                .max(MIN_HOSTCALL_BYTES),
+        );
 
         let deadline = Duration::from_millis(self.limits.deadline_ms);
         let bindings = &self.bindings;
@@ -291,6 +358,13 @@ impl LoadedPlugin {
         log: &CallLog,
     ) -> RuntimeError {
         let id = self.id.to_string();
+        if lift_budget_exhausted(&e) {
+            return RuntimeError::OutputTooLarge {
+                id,
+                size: None,
+                limit: self.limits.max_output_bytes,
+            };
+        }
         if exceeded_memory {
             return RuntimeError::MemoryLimit {
                 id,
@@ -313,10 +387,15 @@ impl LoadedPlugin {
                     .filter(|l| l.level == "stderr")
                     .map(|l| l.message.as_str())
                     .collect();
+                // The plugin's own text is quoted, bounded: the whole of it
+                // is in the call's log.
                 let message = if said.is_empty() {
                     trap.to_string()
                 } else {
-                    format!("{trap}; the plugin wrote: {}", said.join(" / "))
+                    format!(
+                        "{trap}; the plugin wrote: {}",
+                        bounded_text(&said.join(" / "))
+                    )
                 };
                 RuntimeError::Trap { id, message }
             }
@@ -324,7 +403,7 @@ impl LoadedPlugin {
             // function's error) or a host-side error during the call.
             None if during_call => RuntimeError::Trap {
                 id,
-                message: format!("{e:#}"),
+                message: bounded_text(&format!("{e:#}")),
             },
             None => RuntimeError::Engine {
                 id,
@@ -332,4 +411,18 @@ impl LoadedPlugin {
             },
         }
     }
+}
+
+/// The hostcall budget never goes below this, whatever the output limit: a
+/// WASI write (up to 64 KiB a call) must not fail because of it.
+const MIN_HOSTCALL_BYTES: usize = 64 << 10;
+
+/// Whether wasmtime refused to lift a value for running out of the store's
+/// hostcall budget (see `set_hostcall_fuel` in [`LoadedPlugin::run`]). Its
+/// error type is private, so the message is the only handle.
+fn lift_budget_exhausted(e: &wasmtime::Error) -> bool {
+    e.chain().any(|c| {
+        c.to_string()
+            .contains("fuel allocated for hostcalls has been exhausted")
+    })
 }

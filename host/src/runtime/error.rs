@@ -70,15 +70,18 @@ pub enum RuntimeError {
         /// Limit.
         limit: u64,
     },
-    /// The plugin returned more than its output limit.
+    /// The plugin returned (or passed to a host call) more than its output
+    /// limit.
     #[error(
-        "plugin '{id}' returned about {size} bytes, over its output limit of {limit}; the output was discarded"
+        "plugin '{id}' returned {}, over its output limit of {limit} bytes; the output was discarded",
+        size.map_or("more".to_string(), |n| format!("about {n} bytes"))
     )]
     OutputTooLarge {
+        /// Output size, when it was measured; `None` when the output was
+        /// refused while being lifted, before all of it was counted.
+        size: Option<u64>,
         /// Plugin id.
         id: String,
-        /// Output size.
-        size: u64,
         /// Limit.
         limit: u64,
     },

@@ -11,7 +11,7 @@ impl Runtime {
         id: &str,
         request: InboundRequest,
     ) -> Result<CallReport<Result<IngestOutput, PluginError>>, Box<FailedCall>> {
-        self.call(id, PluginKind::Adapter, request, ingest_call)
+        self.call(id, PluginKind::Adapter, None, request, ingest_call)
             .await
     }
 
@@ -25,6 +25,7 @@ impl Runtime {
         self.call(
             id,
             PluginKind::Scorer,
+            None,
             ScoreInput { form, evaluations },
             score_call,
         )
@@ -32,10 +33,10 @@ impl Runtime {
     }
 
     /// Score a batch with a given installed version of a scorer (re-scoring
-    /// history with an older or newer rule). The active version takes the
-    /// usual path; any other is loaded from the store (and the compile
-    /// cache) for this call, runs under the same limits, and does not move
-    /// the active version's breaker.
+    /// history with an older or newer rule), `None` = the active one. The
+    /// same call path as every call: refused while the plugin is disabled
+    /// or tripped, in the plugin's call slots, under the chosen version's
+    /// limits, counted by the plugin's breaker.
     pub async fn score_with_version(
         &self,
         id: &str,
@@ -43,29 +44,14 @@ impl Runtime {
         form: Form,
         evaluations: Vec<EvaluationEvent>,
     ) -> Result<CallReport<Vec<Result<Scorecard, PluginError>>>, Box<FailedCall>> {
-        let refuse = FailedCall::refused;
-        let active = {
-            let entries = self.entries.read().expect("entries lock");
-            let entry = entries
-                .get(id)
-                .ok_or_else(|| refuse(RuntimeError::NotFound { id: id.into() }))?;
-            if entry.record.kind != PluginKind::Scorer {
-                return Err(refuse(RuntimeError::WrongKind {
-                    id: id.into(),
-                    expected: PluginKind::Scorer,
-                    actual: entry.record.kind,
-                }));
-            }
-            entry.record.active_version.clone()
-        };
-        match version {
-            Some(v) if v != active => {
-                let (plugin, _) = self.load_version(id, v).await.map_err(refuse)?;
-                self.execute(&plugin, ScoreInput { form, evaluations }, score_call)
-                    .await
-            }
-            _ => self.score(id, form, evaluations).await,
-        }
+        self.call(
+            id,
+            PluginKind::Scorer,
+            version,
+            ScoreInput { form, evaluations },
+            score_call,
+        )
+        .await
     }
 
     /// Score (protégé, mentor) pairs.
@@ -75,8 +61,14 @@ impl Runtime {
         proteges: Vec<Protege>,
         mentors: Vec<Mentor>,
     ) -> Result<CallReport<Result<Vec<PairScore>, PluginError>>, Box<FailedCall>> {
-        self.call(id, PluginKind::Matcher, (proteges, mentors), rank_call)
-            .await
+        self.call(
+            id,
+            PluginKind::Matcher,
+            None,
+            (proteges, mentors),
+            rank_call,
+        )
+        .await
     }
 
     /// Flag a batch of events.
@@ -85,7 +77,8 @@ impl Runtime {
         id: &str,
         events: Vec<Event>,
     ) -> Result<CallReport<Result<Vec<Flag>, PluginError>>, Box<FailedCall>> {
-        self.call(id, PluginKind::Flagger, events, flag_call).await
+        self.call(id, PluginKind::Flagger, None, events, flag_call)
+            .await
     }
 }
 

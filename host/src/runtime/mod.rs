@@ -16,6 +16,8 @@
 //!   embedded reference plugins) and the types operators see;
 //! - `registry.rs`: install, upgrade, enable, disable, rollback, status;
 //! - `call.rs`: the one call path (limits, call slots, breaker);
+//! - `pool.rs`: fair shares of the engine's instance pool per installer
+//!   and per plugin;
 //! - `exports.rs`: the typed exports of each world, in model types;
 //! - [`engine`]: the wasmtime engine, compile cache, pre-instantiation;
 //! - [`plugin`]: one loaded plugin version and its per-call store;
@@ -28,6 +30,7 @@ pub(crate) mod engine;
 pub(crate) mod error;
 mod exports;
 pub(crate) mod plugin;
+mod pool;
 mod registry;
 pub(crate) mod sandbox;
 pub(crate) mod wit;
@@ -134,10 +137,37 @@ pub struct Installed {
 
 struct Entry {
     record: PluginRecord,
+    /// The active version.
     loaded: Option<Arc<LoadedPlugin>>,
     info: Option<PluginInfo>,
     load_error: Option<String>,
+    /// Consecutive failures of this entry's calls, whatever version ran.
+    /// A new entry (install, upgrade, rollback) starts a new counter, so a
+    /// late failure of a replaced version cannot trip its successor.
     failures: Arc<AtomicU32>,
+    /// Installed versions other than the active one that a call asked for
+    /// (re-scoring with an older rule), loaded once and kept until the
+    /// entry is replaced. They run under their own limits but in the
+    /// active version's call slots and breaker.
+    others: BTreeMap<String, Arc<LoadedPlugin>>,
+}
+
+impl Entry {
+    fn new(
+        record: PluginRecord,
+        loaded: Option<Arc<LoadedPlugin>>,
+        info: Option<PluginInfo>,
+        load_error: Option<String>,
+    ) -> Entry {
+        Entry {
+            record,
+            loaded,
+            info,
+            load_error,
+            failures: Arc::new(AtomicU32::new(0)),
+            others: BTreeMap::new(),
+        }
+    }
 }
 
 /// The plugin host.
@@ -150,7 +180,12 @@ pub struct Runtime {
     entries: RwLock<BTreeMap<String, Entry>>,
     /// Serialises lifecycle changes (install, rollback…) so two uploads of
     /// the same id cannot interleave their read-modify-write of the record.
+    /// Held only for the final check-persist-swap, never while compiling
+    /// or calling `describe()`, so a slow install does not hold up another
+    /// plugin's enable, disable or breaker trip.
     lifecycle: tokio::sync::Mutex<()>,
+    /// Every call's slot in the engine's instance pool, shared fairly.
+    pool: Arc<pool::InstancePool>,
 }
 
 impl Runtime {
@@ -164,6 +199,7 @@ impl Runtime {
         let options = EngineOptions::server(&config.runtime, &config.data_dir);
         let engine =
             Arc::new(tokio::task::spawn_blocking(move || PluginEngine::new(options)).await??);
+        let pool = pool::InstancePool::new(config.runtime.pool_instances);
         let runtime = Runtime {
             engine,
             store,
@@ -171,6 +207,7 @@ impl Runtime {
             metrics,
             entries: RwLock::new(BTreeMap::new()),
             lifecycle: tokio::sync::Mutex::new(()),
+            pool,
         };
         for record in runtime.store.plugins()? {
             let entry = runtime.load_entry(record).await;
@@ -194,7 +231,7 @@ impl Runtime {
             };
             if installed.is_none() || stale_build {
                 runtime
-                    .install(artifact.manifest, artifact.wasm.to_vec(), true)
+                    .install(artifact.manifest, artifact.wasm.to_vec(), true, None)
                     .await?;
             }
         }

@@ -20,10 +20,15 @@ impl Runtime {
     }
 
     pub(super) fn put_entry(&self, entry: Entry) {
-        self.entries
-            .write()
-            .expect("entries lock")
-            .insert(entry.record.id.clone(), entry);
+        let installed: Vec<_> = {
+            let mut entries = self.entries.write().expect("entries lock");
+            entries.insert(entry.record.id.clone(), entry);
+            entries
+                .values()
+                .map(|e| (e.record.id.clone(), e.record.installer().to_string()))
+                .collect()
+        };
+        self.pool.set_installed(installed);
         self.update_loaded_gauge();
     }
 
@@ -33,13 +38,7 @@ impl Runtime {
             Ok((p, v)) => (Some(p), Some(v.info), None),
             Err(e) => (None, None, Some(e.to_string())),
         };
-        Entry {
-            record,
-            loaded,
-            info,
-            load_error,
-            failures: Arc::new(AtomicU32::new(0)),
-        }
+        Entry::new(record, loaded, info, load_error)
     }
 
     pub(super) async fn load_version(
@@ -114,6 +113,7 @@ impl Runtime {
         let api_version = manifest.api_version.clone();
         let metrics = self.metrics.clone();
         tokio::task::spawn_blocking(move || {
+            hold_compile_for_tests();
             let (component, how) =
                 engine
                     .compile(&sha_owned, &wasm)
@@ -151,17 +151,32 @@ impl Runtime {
     /// Install a new plugin, or a new version of an installed one (an
     /// upgrade: the old version becomes the rollback target). Installing a
     /// component that is already installed under the same version changes
-    /// nothing.
+    /// nothing. `installed_by` is the installing principal (`None` for the
+    /// embedded plugins: `builtin`); the instance pool is shared fairly
+    /// between installers.
+    ///
+    /// The slow work (sha256, compilation, `describe()`) runs with no lock
+    /// held; only the final check, persist and swap hold the lifecycle
+    /// lock, so other plugins' enable, disable and breaker trips do not
+    /// wait for a compile.
     pub async fn install(
         &self,
         manifest_toml: &str,
         wasm: Vec<u8>,
         builtin: bool,
+        installed_by: Option<&str>,
     ) -> Result<Installed, RuntimeError> {
-        let _guard = self.lifecycle.lock().await;
         let mut manifest = Manifest::from_toml(manifest_toml)?;
         let id = manifest.id.clone();
-        let sha = sha256_hex(&wasm);
+        let (wasm, sha) = tokio::task::spawn_blocking(move || {
+            let sha = sha256_hex(&wasm);
+            (wasm, sha)
+        })
+        .await
+        .map_err(|e| RuntimeError::Engine {
+            id: id.clone(),
+            message: format!("hash task failed: {e}"),
+        })?;
         if let Some(declared) = &manifest.sha256
             && !declared.eq_ignore_ascii_case(&sha)
         {
@@ -173,41 +188,17 @@ impl Runtime {
             });
         }
         manifest.sha256 = Some(sha.clone());
-        let existing = self.store.plugin(&id)?;
-        if let Some(rec) = &existing
-            && rec.kind != manifest.kind
-        {
-            return Err(RuntimeError::Rejected {
-                id,
-                reason: format!(
-                    "this id belongs to an installed {} plugin; a {} needs its own id",
-                    rec.kind, manifest.kind
-                ),
-            });
-        }
-        if let Some(v) = self.store.plugin_version(&id, &manifest.version)? {
-            let same = v.manifest.sha256.as_deref() == Some(sha.as_str());
-            let active = existing
-                .as_ref()
-                .is_some_and(|r| r.active_version == manifest.version);
-            if same && active {
-                return Ok(Installed {
-                    action: "unchanged",
-                    status: self.status(&id)?,
-                });
-            }
-            if !same && !builtin {
-                return Err(RuntimeError::VersionConflict {
-                    id,
-                    version: manifest.version,
-                });
-            }
+        let installer = installed_by
+            .map(str::to_string)
+            .unwrap_or_else(|| if builtin { "builtin" } else { "operator" }.to_string());
+        if let Some(unchanged) = self.check_install(&manifest, &sha, builtin)? {
+            return Ok(unchanged);
         }
 
         let size_bytes = wasm.len() as u64;
         let loaded = self.prepare(&manifest, &sha, wasm.clone()).await?;
         let info = self
-            .execute(&loaded, (), describe)
+            .execute(&loaded, &loaded.slots, &installer, (), describe)
             .await
             .map_err(|f| f.error)?
             .output;
@@ -220,6 +211,14 @@ impl Runtime {
                 ),
             });
         }
+
+        let _guard = self.lifecycle.lock().await;
+        // Checked again: another install may have landed while this one
+        // compiled.
+        if let Some(unchanged) = self.check_install(&manifest, &sha, builtin)? {
+            return Ok(unchanged);
+        }
+        let existing = self.store.plugin(&id)?;
         let previous_version = existing
             .as_ref()
             .map(|r| r.active_version.clone())
@@ -233,6 +232,7 @@ impl Runtime {
             enabled: existing.as_ref().is_none_or(|r| r.enabled),
             tripped: None,
             builtin,
+            installed_by: Some(installer),
         };
         let version = PluginVersion {
             manifest,
@@ -249,17 +249,55 @@ impl Runtime {
             "installed"
         };
         tracing::info!(plugin = %id, version = %record.active_version, action, "plugin installed");
-        self.put_entry(Entry {
-            record,
-            loaded: Some(loaded),
-            info: Some(info),
-            load_error: None,
-            failures: Arc::new(AtomicU32::new(0)),
-        });
+        self.put_entry(Entry::new(record, Some(loaded), Some(info), None));
         Ok(Installed {
             action,
             status: self.status(&id)?,
         })
+    }
+
+    /// The checks an install makes against what is installed: `Some` when
+    /// this exact component is already the active version (nothing to do),
+    /// an error when the id belongs to another kind or the version is
+    /// taken by other bytes.
+    fn check_install(
+        &self,
+        manifest: &Manifest,
+        sha: &str,
+        builtin: bool,
+    ) -> Result<Option<Installed>, RuntimeError> {
+        let id = &manifest.id;
+        let existing = self.store.plugin(id)?;
+        if let Some(rec) = &existing
+            && rec.kind != manifest.kind
+        {
+            return Err(RuntimeError::Rejected {
+                id: id.clone(),
+                reason: format!(
+                    "this id belongs to an installed {} plugin; a {} needs its own id",
+                    rec.kind, manifest.kind
+                ),
+            });
+        }
+        if let Some(v) = self.store.plugin_version(id, &manifest.version)? {
+            let same = v.manifest.sha256.as_deref() == Some(sha);
+            let active = existing
+                .as_ref()
+                .is_some_and(|r| r.active_version == manifest.version);
+            if same && active {
+                return Ok(Some(Installed {
+                    action: "unchanged",
+                    status: self.status(id)?,
+                }));
+            }
+            if !same && !builtin {
+                return Err(RuntimeError::VersionConflict {
+                    id: id.clone(),
+                    version: manifest.version.clone(),
+                });
+            }
+        }
+        Ok(None)
     }
 
     pub(super) async fn update_record(
@@ -303,18 +341,27 @@ impl Runtime {
     }
 
     /// Make the previous version active again (and the current one the
-    /// rollback target, so a second rollback undoes the first).
+    /// rollback target, so a second rollback undoes the first). The version
+    /// is loaded before the lifecycle lock is taken.
     pub async fn rollback(&self, id: &str) -> Result<PluginStatus, RuntimeError> {
+        let previous = self
+            .store
+            .plugin(id)?
+            .ok_or_else(|| RuntimeError::NotFound { id: id.into() })?
+            .previous_version
+            .ok_or_else(|| RuntimeError::NoPrevious { id: id.into() })?;
+        let (loaded, version) = self.load_version(id, &previous).await?;
         let _guard = self.lifecycle.lock().await;
         let record = self
             .store
             .plugin(id)?
             .ok_or_else(|| RuntimeError::NotFound { id: id.into() })?;
-        let previous = record
-            .previous_version
-            .clone()
-            .ok_or_else(|| RuntimeError::NoPrevious { id: id.into() })?;
-        let (loaded, version) = self.load_version(id, &previous).await?;
+        if record.previous_version.as_deref() != Some(previous.as_str()) {
+            return Err(RuntimeError::Rejected {
+                id: id.into(),
+                reason: "its versions changed during the rollback; try again".into(),
+            });
+        }
         let record = PluginRecord {
             active_version: previous,
             previous_version: Some(record.active_version.clone()),
@@ -323,13 +370,7 @@ impl Runtime {
         };
         self.store.put_plugin(&record).await?;
         tracing::info!(plugin = %id, version = %record.active_version, "plugin rolled back");
-        self.put_entry(Entry {
-            record,
-            loaded: Some(loaded),
-            info: Some(version.info),
-            load_error: None,
-            failures: Arc::new(AtomicU32::new(0)),
-        });
+        self.put_entry(Entry::new(record, Some(loaded), Some(version.info), None));
         self.status(id)
     }
 
@@ -395,5 +436,24 @@ impl Runtime {
             status,
             versions: self.store.plugin_versions(id)?,
         })
+    }
+}
+
+/// Test hook: while the file named by `SIDECOACH_TEST_HOLD_COMPILE` exists,
+/// compilation waits (having created `<file>.held`, so a test knows it got
+/// there). The integration tests use it to hold an install in compilation
+/// and check that other plugins' control paths do not wait for it. Unset,
+/// it costs one environment lookup per compile.
+fn hold_compile_for_tests() {
+    let Some(path) = std::env::var_os("SIDECOACH_TEST_HOLD_COMPILE").map(std::path::PathBuf::from)
+    else {
+        return;
+    };
+    if !path.exists() {
+        return;
+    }
+    let _ = std::fs::write(path.with_extension("held"), b"");
+    while path.exists() {
+        std::thread::sleep(Duration::from_millis(20));
     }
 }

@@ -5,19 +5,25 @@
 //! environment, clocks frozen at the Unix epoch and a fixed-seed random
 //! stream. Each capability opens only when the manifest declares it *and*
 //! the operator grants it (see [`EffectiveGrants`]); stdout is discarded and
-//! stderr is captured (bounded) into the call's logs, so a panic message
-//! reaches the operator.
+//! stderr is captured (bounded like `log()`: what does not fit is dropped and
+//! counted, a write never fails) into the call's logs, so a panic message
+//! reaches the operator. Plugin text quoted in an error is cut to
+//! [`MAX_PLUGIN_TEXT`] bytes ([`bounded_text`]).
 
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use serde::Serialize;
 use wasmtime::ResourceLimiter;
 use wasmtime::component::ResourceTable;
-use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
+use wasmtime_wasi::p2::{OutputStream, Pollable, StreamResult};
 use wasmtime_wasi::random::Deterministic;
 use wasmtime_wasi::{
     HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView,
@@ -172,6 +178,128 @@ impl CallLog {
     }
 }
 
+/// The most bytes of a plugin's own text (a panic message, stderr, an
+/// error message it returned) quoted in any error the host produces: in
+/// `RuntimeError` messages, an evaluation's `score_error`, the breaker's
+/// `last_error`. The full text stays in the call's bounded log.
+pub const MAX_PLUGIN_TEXT: usize = 1024;
+
+/// `text` cut to at most [`MAX_PLUGIN_TEXT`] bytes on a char boundary, with
+/// a marker saying how much was cut.
+pub fn bounded_text(text: &str) -> String {
+    if text.len() <= MAX_PLUGIN_TEXT {
+        return text.to_string();
+    }
+    let mut end = MAX_PLUGIN_TEXT;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… [{} more bytes cut]", &text[..end], text.len() - end)
+}
+
+/// The guest's stderr: keeps up to `capacity` bytes and drops (and counts)
+/// the rest. Unlike wasmtime's `MemoryOutputPipe`, which fails a write past
+/// its capacity (and Rust's `eprintln!` then panics, trapping the plugin),
+/// a write here always succeeds: a chatty plugin loses lines, as with
+/// `log()`, and does not fail its call.
+#[derive(Clone)]
+pub struct BoundedPipe {
+    capacity: usize,
+    /// A std mutex: held only to append or read, never across an await.
+    inner: Arc<Mutex<Captured>>,
+}
+
+#[derive(Default)]
+struct Captured {
+    kept: Vec<u8>,
+    dropped_bytes: u64,
+}
+
+impl BoundedPipe {
+    /// A pipe keeping at most `capacity` bytes.
+    pub fn new(capacity: usize) -> BoundedPipe {
+        BoundedPipe {
+            capacity,
+            inner: Arc::default(),
+        }
+    }
+
+    fn append(&self, bytes: &[u8]) {
+        let mut c = self.inner.lock().expect("stderr lock");
+        let room = self.capacity.saturating_sub(c.kept.len());
+        let keep = bytes.len().min(room);
+        c.kept.extend_from_slice(&bytes[..keep]);
+        c.dropped_bytes += (bytes.len() - keep) as u64;
+    }
+
+    /// What was kept, and how many bytes were dropped.
+    pub fn take(&self) -> (Vec<u8>, u64) {
+        let mut c = self.inner.lock().expect("stderr lock");
+        let dropped = std::mem::take(&mut c.dropped_bytes);
+        (std::mem::take(&mut c.kept), dropped)
+    }
+}
+
+/// The most a guest may write in one `write` (WASI's check-write answer);
+/// it can always write again.
+const STDERR_WRITE_CHUNK: usize = 64 << 10;
+
+impl OutputStream for BoundedPipe {
+    fn write(&mut self, bytes: bytes::Bytes) -> StreamResult<()> {
+        self.append(&bytes);
+        Ok(())
+    }
+    fn flush(&mut self) -> StreamResult<()> {
+        Ok(())
+    }
+    fn check_write(&mut self) -> StreamResult<usize> {
+        Ok(STDERR_WRITE_CHUNK)
+    }
+}
+
+// `Pollable` is an `async_trait`; this is its desugared form (always ready).
+impl Pollable for BoundedPipe {
+    fn ready<'a, 'b>(&'a mut self) -> Pin<Box<dyn Future<Output = ()> + Send + 'b>>
+    where
+        'a: 'b,
+        Self: 'b,
+    {
+        Box::pin(std::future::ready(()))
+    }
+}
+
+impl tokio::io::AsyncWrite for BoundedPipe {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        self.append(buf);
+        Poll::Ready(Ok(buf.len()))
+    }
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl IsTerminal for BoundedPipe {
+    fn is_terminal(&self) -> bool {
+        false
+    }
+}
+
+impl StdoutStream for BoundedPipe {
+    fn p2_stream(&self) -> Box<dyn OutputStream> {
+        Box::new(self.clone())
+    }
+    fn async_stream(&self) -> Box<dyn tokio::io::AsyncWrite + Send + Sync> {
+        Box::new(self.clone())
+    }
+}
+
 /// Counts memory growth against the plugin's cap and remembers a refusal,
 /// so a guest that aborts on allocation failure is reported as "memory
 /// limit", not as an anonymous trap.
@@ -220,7 +348,7 @@ pub struct HostState {
     config: Arc<BTreeMap<String, String>>,
     /// What the plugin logged.
     pub log: CallLog,
-    stderr: MemoryOutputPipe,
+    stderr: BoundedPipe,
 }
 
 impl HostState {
@@ -232,7 +360,7 @@ impl HostState {
         memory_limit_bytes: usize,
         max_log_bytes: u64,
     ) -> anyhow::Result<HostState> {
-        let stderr = MemoryOutputPipe::new(max_log_bytes.min(1 << 20) as usize);
+        let stderr = BoundedPipe::new(max_log_bytes.min(1 << 20) as usize);
         let mut b = WasiCtxBuilder::new();
         // stdin is empty and stdout goes nowhere: plugins talk through their
         // return values and the `log` import.
@@ -296,9 +424,15 @@ impl HostState {
     }
 
     /// Move captured stderr into the log (each line counted against the
-    /// limit) and return the finished log.
+    /// limit, what the pipe already dropped counted as dropped) and return
+    /// the finished log.
     pub fn finish_log(&mut self) -> CallLog {
-        let captured = self.stderr.contents();
+        let (captured, dropped) = self.stderr.take();
+        if dropped > 0 {
+            self.log.dropped_bytes += dropped;
+            // At least one line was lost; its exact count is unknown.
+            self.log.dropped_lines += 1;
+        }
         if !captured.is_empty() {
             let text = String::from_utf8_lossy(&captured).into_owned();
             for line in text.lines().filter(|l| !l.trim().is_empty()) {
@@ -395,5 +529,24 @@ mod tests {
             (2, 1, LOG_LINE_OVERHEAD)
         );
         assert_eq!(log.lines[1].message, "12\\n45", "newlines are escaped");
+    }
+
+    #[test]
+    fn stderr_past_its_capacity_is_dropped_and_counted_never_refused() {
+        let mut pipe = BoundedPipe::new(10);
+        for _ in 0..3 {
+            pipe.write(bytes::Bytes::from_static(b"123456")).unwrap();
+            assert_eq!(pipe.check_write().unwrap(), STDERR_WRITE_CHUNK);
+        }
+        assert_eq!(pipe.take(), (b"1234561234".to_vec(), 8));
+    }
+
+    #[test]
+    fn plugin_text_in_errors_is_cut_on_a_char_boundary_with_a_marker() {
+        assert_eq!(bounded_text("short"), "short");
+        let long = "é".repeat(MAX_PLUGIN_TEXT);
+        let cut = bounded_text(&long);
+        assert!(cut.len() < MAX_PLUGIN_TEXT + 40, "{}", cut.len());
+        assert!(cut.ends_with(&format!("… [{} more bytes cut]", MAX_PLUGIN_TEXT)));
     }
 }

@@ -453,6 +453,7 @@ mod tests {
                     enabled: true,
                     tripped: None,
                     builtin: false,
+                    installed_by: None,
                 };
                 store
                     .install_plugin_version(&rec, &version(v), b"abc")

@@ -91,7 +91,7 @@ mod tests {
             ]
         );
         assert!(hostile::ALL.iter().all(|a| a.id.starts_with("hostile-")));
-        assert_eq!(hostile::ALL.len(), 9);
+        assert_eq!(hostile::ALL.len(), 15);
     }
 
     #[test]
@@ -107,9 +107,16 @@ mod tests {
     #[test]
     fn foreach_macros_name_every_plugin() {
         let mut names: Vec<String> = Vec::new();
+        // A versioned plugin's name is `<id>-vN` (e.g. `hostile-rescore-v1`).
+        fn id_of(name: &str) -> &str {
+            match name.rsplit_once("-v") {
+                Some((id, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => id,
+                _ => name,
+            }
+        }
         macro_rules! collect {
             ($name:ident) => {
-                names.push(stringify!($name).replace('_', "-"));
+                names.push(id_of(&stringify!($name).replace('_', "-")).to_string());
             };
         }
         foreach_reference_plugin!(collect);

@@ -6,7 +6,10 @@
 //! converts straight to the model, the common form (converting 0.1.0
 //! forward through 0.2.0 would add a copy per record and nothing 0.2.0
 //! lacks). This file holds what all versions share: [`WireSize`], the
-//! estimate the input and output limits use.
+//! estimate the input and output limits use. The output limit also holds
+//! while an export's result is lifted (the store's hostcall budget, set in
+//! `call.rs`), for every export of every version alike: a new version
+//! needs no per-version code for it.
 //!
 //! Exports are async: a call runs as a future under a tokio timeout, so a
 //! guest blocked inside a WASI host call (a sleep, a poll) is cancelled at

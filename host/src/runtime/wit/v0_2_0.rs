@@ -45,8 +45,12 @@ impl From<w::PluginError> for m::PluginError {
     fn from(e: w::PluginError) -> Self {
         m::PluginError {
             code: e.code.into(),
-            message: e.message,
-            field: e.field,
+            // Plugin text that ends up in errors and `score_error`: bounded.
+            message: crate::runtime::sandbox::bounded_text(&e.message),
+            field: e
+                .field
+                .as_deref()
+                .map(crate::runtime::sandbox::bounded_text),
         }
     }
 }
