@@ -7,6 +7,7 @@
 use serde_json::{Value, json};
 
 use sidecoach::demo::CONFIG;
+use sidecoach_plugin_artifacts::hostile;
 
 use crate::util::{Client, Host, Reply};
 
@@ -242,4 +243,167 @@ async fn a_live_snapshot_delivered_after_the_final_one_never_takes_its_values_ba
     let host = host.restart();
     let now = conversation(&host.admin()).await;
     assert_eq!(now["talk_ms"], final_one["talk_ms"], "{now}");
+}
+
+/// A form scored by `scorer`, a team with an agent, and the evaluations
+/// `ids` (full marks) posted; returns (team, agent).
+async fn scored_by(api: &Client, scorer: &str, ids: &[&str]) -> (String, String) {
+    let install = match scorer {
+        "hostile-nan-scorer" => &hostile::HOSTILE_NAN_SCORER,
+        _ => &hostile::HOSTILE_BAD_SCORECARD,
+    };
+    let r = api.install_artifact(install).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let team = api
+        .post(
+            "/v1/teams",
+            &json!({"name": "Billing", "targets": {"recognition_percent": 0}}),
+        )
+        .await;
+    assert_eq!(team.status, 201, "{}", team.text);
+    let team = team.json["record"]["id"]
+        .as_str()
+        .unwrap_or_else(|| team.json["id"].as_str().unwrap())
+        .to_string();
+    let agent = api
+        .post("/v1/agents", &json!({"name": "Ada", "team_id": team}))
+        .await;
+    assert_eq!(agent.status, 201, "{}", agent.text);
+    let agent = agent.json["record"]["id"]
+        .as_str()
+        .unwrap_or_else(|| agent.json["id"].as_str().unwrap())
+        .to_string();
+    let form = json!({
+        "id": "voice", "version": 1, "name": "Voice QA", "scorer": scorer,
+        "sections": [{"id": "s1", "name": "Call", "weight": 1, "criteria": [
+            {"id": "engage", "label": "Engagement", "weight": 1, "scale_min": 1, "scale_max": 5, "topic": "customer-engagement"}]}],
+        "settings": {"weighting": "question", "na_policy": "exclude", "na_redistribution": "proportional",
+                     "auto_fail": "zero-score", "normalization": "min-max", "pass_mark": 70}
+    });
+    let r = api.post("/v1/forms", &form).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    for (n, id) in ids.iter().enumerate() {
+        let r = api
+            .post(
+                "/v1/evaluations",
+                &json!({"source": "qa", "external_id": id, "form_id": "voice", "agent_id": agent,
+                        "evaluated_at": 1_795_392_000_000_i64 + n as i64,
+                        "answers": [{"criterion_id": "engage", "value": 5}]}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{id}: {}", r.text);
+    }
+    (team, agent)
+}
+
+/// Every stored evaluation, by external id.
+async fn evaluations(api: &Client) -> std::collections::BTreeMap<String, Value> {
+    let r = api.get("/v1/evaluations?limit=1000").await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(r.json.get("unreadable").is_none(), "{}", r.text);
+    r.json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["external_id"].as_str().unwrap().to_string(), e.clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_scorer_returning_nan_or_infinity_leaves_evaluations_unscored_and_every_read_working() {
+    let host = Host::start();
+    let api = host.admin();
+    let ids = ["e-nan", "e-inf", "e-neginf"];
+    let (team, agent) = scored_by(&api, "hostile-nan-scorer", &ids).await;
+    let stored = evaluations(&api).await;
+    for id in ids {
+        let e = &stored[id];
+        assert!(e.get("scorecard").is_none(), "{e}");
+        assert_eq!(e["score_error"]["code"], "plugin_invalid_output", "{e}");
+        assert!(
+            e["score_error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("score"),
+            "the error names the field: {e}"
+        );
+    }
+    // Every read that used to fail on a stored null answers.
+    for path in [
+        format!("/v1/evaluations?agent={agent}"),
+        format!("/v1/evaluations?team={team}"),
+        format!("/v1/analytics/trends?agent={agent}&from=0&to=4000000000000"),
+        format!("/v1/analytics/topics?team={team}&from=0&to=4000000000000"),
+        format!("/v1/agents/{agent}/needs"),
+        "/v1/recognitions".to_string(),
+    ] {
+        let r = api.get(&path).await;
+        assert_eq!(r.status, 200, "{path}: {}", r.text);
+    }
+    let r = api.get("/v1/recognitions").await;
+    assert_eq!(
+        r.json["items"],
+        json!([]),
+        "no recognition for a NaN: {}",
+        r.text
+    );
+    // Rescore with commit and a PUT of one of them work too, and store
+    // nothing unreadable.
+    let r = api
+        .post("/v1/forms/voice/rescore", &json!({"commit": true}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json["failed"].as_array().unwrap().len(), 3, "{}", r.text);
+    assert_eq!(
+        r.json["failed"][0]["code"], "plugin_invalid_output",
+        "{}",
+        r.text
+    );
+    let e = &stored["e-nan"];
+    let mut body = e.clone();
+    body.as_object_mut().unwrap().remove("score_error");
+    let r = api
+        .put(
+            &format!("/v1/evaluations/{}", e["id"].as_str().unwrap()),
+            &body,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = api.get("/v1/admin/unreadable").await;
+    assert_eq!(r.json["items"], json!([]), "{}", r.text);
+}
+
+#[tokio::test]
+async fn a_scorecard_that_contradicts_its_request_or_form_is_refused_naming_the_field() {
+    let host = Host::start();
+    let api = host.admin();
+    let cases = [
+        ("e-other-id", "evaluation_external_id"),
+        ("e-pass-autofail", "outcome"),
+        ("e-negative", "score"),
+        ("e-huge", "score"),
+        ("e-unknown-section", "section_id"),
+    ];
+    let mut ids: Vec<&str> = cases.iter().map(|(id, _)| *id).collect();
+    ids.push("e-fine");
+    scored_by(&api, "hostile-bad-scorecard", &ids).await;
+    let stored = evaluations(&api).await;
+    for (id, field) in cases {
+        let e = &stored[id];
+        assert!(e.get("scorecard").is_none(), "{id}: {e}");
+        assert_eq!(
+            e["score_error"]["code"], "plugin_invalid_output",
+            "{id}: {e}"
+        );
+        assert!(
+            e["score_error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains(field),
+            "{id} names {field}: {e}"
+        );
+    }
+    let fine = &stored["e-fine"];
+    assert_eq!(fine["scorecard"]["score"], 100.0, "{fine}");
+    assert_eq!(fine["scorecard"]["outcome"], "pass", "{fine}");
 }

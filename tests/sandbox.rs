@@ -543,7 +543,7 @@ async fn rescoring_with_an_old_version_takes_the_plugins_call_path() {
         .post("/v1/plugins/hostile-rescore/disable", &json!({}))
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(rescore_codes(&api, "1.0.0").await, ["refused"]);
+    assert_eq!(rescore_codes(&api, "1.0.0").await, ["plugin_disabled"]);
     let r = api
         .post("/v1/plugins/hostile-rescore/enable", &json!({}))
         .await;
@@ -564,12 +564,12 @@ async fn rescoring_with_an_old_version_takes_the_plugins_call_path() {
         }
         codes.extend(rescore_codes(&api, "1.0.0").await);
     }
-    let timeouts = codes.iter().filter(|c| *c == "timeout").count();
+    let timeouts = codes.iter().filter(|c| *c == "plugin_timeout").count();
     assert_eq!(timeouts, 2, "{codes:?}");
     assert!(
         codes
             .iter()
-            .all(|c| ["timeout", "busy", "refused"].contains(&c.as_str())),
+            .all(|c| ["plugin_timeout", "plugin_busy", "plugin_tripped"].contains(&c.as_str())),
         "{codes:?}"
     );
     let status = api.get("/v1/plugins/hostile-rescore").await.json;
@@ -583,7 +583,7 @@ async fn rescoring_with_an_old_version_takes_the_plugins_call_path() {
         "{status}"
     );
     // Tripped: refused too, old version or not.
-    assert_eq!(rescore_codes(&api, "1.0.0").await, ["refused"]);
+    assert_eq!(rescore_codes(&api, "1.0.0").await, ["plugin_tripped"]);
 }
 
 #[tokio::test]

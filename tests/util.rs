@@ -325,6 +325,12 @@ impl Client {
             .await
     }
 
+    /// PUT JSON.
+    pub async fn put(&self, path: &str, body: &Value) -> Reply {
+        self.send(self.http.put(format!("{}{path}", self.url)).json(body))
+            .await
+    }
+
     /// DELETE a path.
     pub async fn delete(&self, path: &str) -> Reply {
         self.send(self.http.delete(format!("{}{path}", self.url)))

@@ -359,7 +359,9 @@ impl Contacts {
 
 /// A stored record as `None` when it cannot be read (an older build's):
 /// the write at hand replaces it whole rather than failing on it.
-fn readable<R>(got: std::result::Result<Option<R>, StoreError>) -> std::result::Result<Option<R>, StoreError> {
+fn readable<R>(
+    got: std::result::Result<Option<R>, StoreError>,
+) -> std::result::Result<Option<R>, StoreError> {
     match got {
         Err(StoreError::Corrupt { what, source }) => {
             tracing::warn!(record = %what, error = %source, "unreadable record replaced by a write");
