@@ -21,7 +21,7 @@
 /// `describe()` returns `name` and `description` with the crate's version;
 /// `ingest()` calls the given function, which takes the WIT
 /// `inbound-request` and returns what the API's `ingest` returns
-/// (`ingest-output` in 0.2.0, a list of events in 0.1.0). The crate needs
+/// (`ingest-output` in 0.2.0 and 0.3.0, a list of events in 0.1.0). The crate needs
 /// `wit-bindgen` as a dependency, and its `plugin.toml` beside `Cargo.toml`.
 ///
 /// ```ignore
@@ -44,6 +44,22 @@
 /// ```
 #[macro_export]
 macro_rules! export_adapter {
+    (
+        $(#[$attr:meta])*
+        $plugin:ident {
+            id: $id:literal,
+            api: "0.3.0",
+            name: $name:expr,
+            description: $description:expr,
+            ingest: $ingest:path $(,)?
+        }
+    ) => {
+        $crate::export_adapter! {
+            @expand "../../wit/0.3.0", "0.3.0",
+            (bindings::sidecoach::plugin::types::IngestOutput),
+            $(#[$attr])* $plugin, $id, $name, $description, $ingest
+        }
+    };
     (
         $(#[$attr:meta])*
         $plugin:ident {
