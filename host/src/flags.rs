@@ -497,3 +497,76 @@ impl Flags {
 pub fn overdue(a: &Alert, now: TimestampMs) -> bool {
     a.pending() && a.coach_by < now
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Channel;
+
+    fn rule(toml: &str) -> FlagRule {
+        let rule: FlagRule = toml::from_str(&format!("id = \"r\"\non = \"live\"\n{toml}")).unwrap();
+        rule.validate().unwrap();
+        rule
+    }
+
+    fn upset_customer() -> SegmentEvent {
+        SegmentEvent {
+            interaction_external_id: "c-1".into(),
+            segment_id: Some("u-2".into()),
+            agent_vendor_id: None,
+            channel: Channel::Voice,
+            role: Some(ParticipantRole::Customer),
+            begin_offset_ms: Some(86_690),
+            end_offset_ms: Some(91_280),
+            text: Some("I was charged twice and nobody called me back.".into()),
+            sentiment: Some(SegmentSentiment::Negative),
+            categories: vec!["billing-dispute".into()],
+            issues: vec!["I was charged twice".into()],
+        }
+    }
+
+    #[test]
+    fn a_negative_customer_utterance_matches_and_the_reason_quotes_the_moment() {
+        let why = live_matches(
+            &rule("role = \"customer\"\nsentiment = \"negative\""),
+            &upset_customer(),
+        )
+        .unwrap();
+        assert_eq!(
+            why,
+            "live, customer at 1:26: negative sentiment: \u{201c}I was charged twice and nobody \
+             called me back.\u{201d}"
+        );
+    }
+
+    #[test]
+    fn role_sentiment_issue_and_category_conditions_each_narrow_the_match() {
+        let s = upset_customer();
+        let agent_said = SegmentEvent {
+            role: Some(ParticipantRole::Agent),
+            ..s.clone()
+        };
+        let calm = SegmentEvent {
+            sentiment: Some(SegmentSentiment::Neutral),
+            issues: vec![],
+            categories: vec![],
+            ..s.clone()
+        };
+        let r = rule("role = \"customer\"\nsentiment = \"negative\"");
+        assert!(
+            live_matches(&r, &agent_said).is_none(),
+            "someone else spoke"
+        );
+        assert!(live_matches(&r, &calm).is_none(), "not negative");
+        let r = rule("issue_detected = true");
+        assert!(live_matches(&r, &s).unwrap().contains("issue detected"));
+        assert!(live_matches(&r, &calm).is_none());
+        let r = rule("topic = \"billing-dispute\"");
+        assert!(
+            live_matches(&r, &s)
+                .unwrap()
+                .contains("matched category billing-dispute")
+        );
+        assert!(live_matches(&r, &calm).is_none());
+    }
+}

@@ -7,7 +7,7 @@
 //! that crate's own. Generating them once here, with wit-bindgen's
 //! `pub_export_macro` and `default_bindings_module`, would make this crate
 //! carry one API version's world for every adapter, and the guest workspace
-//! builds adapters of API 0.1.0 and 0.2.0 side by side (cargo unifies a
+//! builds adapters of API 0.1.0, 0.2.0 and 0.3.0 side by side (cargo unifies a
 //! dependency's features across a workspace build, so a feature per version
 //! would not keep them apart). So the macro expands, in the adapter crate,
 //! to what each `lib.rs` used to write by hand.
