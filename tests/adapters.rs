@@ -563,6 +563,9 @@ async fn a_contact_lens_real_time_segment_raises_a_live_alert_before_the_deliver
     let agent = agent_for(&api, "amazon-connect:12345678-1234-1234-1234-123456789012").await;
     assert_eq!(stored["agent_id"], agent["id"]);
     let mut live = api.stream("/v1/stream?kinds=alert").await;
+    // Subscribed once the stream says so.
+    live.until("ready", std::time::Duration::from_secs(30))
+        .await;
 
     // The agent's greeting: neutral, nothing to coach.
     let r = ingest(
