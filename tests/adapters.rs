@@ -610,7 +610,7 @@ async fn a_contact_lens_real_time_segment_raises_a_live_alert_before_the_deliver
     let pushed = live
         .until("alert", std::time::Duration::from_secs(30))
         .await;
-    assert_eq!(pushed["id"], a.json["id"]);
+    assert_eq!(pushed["record"]["id"], a.json["id"]);
 
     // Kinesis redelivers the record, then the whole session arrives again
     // as JSON lines: nothing new is raised, and no segment is stored.
