@@ -421,6 +421,10 @@ pub struct SegmentEvent {
 /// One normalized event produced by an adapter.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "kebab-case")]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "events are moved once from the adapter's output to the store; boxing interactions would add an allocation per record for nothing"
+)]
 pub enum Event {
     /// An agent seen in a payload.
     Agent(AgentEvent),

@@ -170,6 +170,10 @@ impl From<w::Feedback> for m::FeedbackEvent {
 }
 
 /// An event for the model: a stored kind, or a segment (kept apart).
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a transient value, matched away at once"
+)]
 enum Lifted {
     Event(m::Event),
     Segment(m::SegmentEvent),
