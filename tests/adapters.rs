@@ -520,3 +520,206 @@ pub(crate) async fn mapping_impl() {
     assert_eq!(r.json["results"][0]["dead_letter"], dead);
     assert_eq!(r.json["results"][0]["report"]["accepted"], 0, "{}", r.text);
 }
+
+/// The Contact Lens real-time session fixture, one record a line (its `#`
+/// note dropped).
+fn realtime_line(n: usize) -> &'static str {
+    std::str::from_utf8(fixture!(
+        "amazon-connect_contact-lens-realtime-voice.SYNTHETIC.jsonl"
+    ))
+    .unwrap()
+    .lines()
+    .filter(|l| !l.starts_with('#'))
+    .nth(n)
+    .expect("the fixture has the line")
+}
+
+/// A live rule: the customer sounding negative, coach within the hour.
+const LIVE_RULE: &str = r#"
+[[flags.rules]]
+id = "customer-upset-live"
+on = "live"
+role = "customer"
+sentiment = "negative"
+severity = "critical"
+coach_within_hours = 1
+"#;
+
+#[tokio::test]
+async fn a_contact_lens_real_time_segment_raises_a_live_alert_before_the_delivery_is_answered() {
+    let host = Host::with_config(&format!("{CONFIG}\n{LIVE_RULE}"));
+    let api = host.admin();
+    // The contact is known from its CONNECTED_TO_AGENT contact event.
+    let r = ingest(
+        &api,
+        "connect",
+        "application/json",
+        fixture!("amazon-connect_contact-event-connected-to-agent.json"),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let contact = "11111111-1111-1111-1111-111111111111";
+    let stored = interaction(&api, "connect", contact).await;
+    let agent = agent_for(&api, "amazon-connect:12345678-1234-1234-1234-123456789012").await;
+    assert_eq!(stored["agent_id"], agent["id"]);
+    let mut live = api.stream("/v1/stream?kinds=alert").await;
+    // Subscribed once the stream says so.
+    live.until("ready", std::time::Duration::from_secs(30))
+        .await;
+
+    // The agent's greeting: neutral, nothing to coach.
+    let r = ingest(
+        &api,
+        "connect",
+        "application/json",
+        realtime_line(1).as_bytes(),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json["segments"], 2, "{}", r.text);
+    assert!(r.json.get("alerts").is_none(), "{}", r.text);
+
+    // The customer, upset: the alert is raised inside this request.
+    let r = ingest(
+        &api,
+        "connect",
+        "application/json",
+        realtime_line(2).as_bytes(),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json["segments"], 2, "{}", r.text);
+    assert_eq!(r.json["ignored"], 0, "{}", r.text);
+    let raised = r.json["alerts"].as_array().expect("an alert").clone();
+    assert_eq!(raised.len(), 1, "{}", r.text);
+    // Readable the moment the POST returns.
+    let a = api
+        .get(&format!("/v1/alerts/{}", raised[0].as_str().unwrap()))
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(a.json["rule_id"], "customer-upset-live");
+    assert_eq!(a.json["severity"], "critical");
+    assert_eq!(a.json["agent_id"], agent["id"]);
+    assert_eq!(a.json["interaction_id"], stored["id"]);
+    let reason = a.json["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("customer at 0:26") && reason.contains("charged twice"),
+        "{reason}"
+    );
+    // And already published on the live stream.
+    let pushed = live
+        .until("alert", std::time::Duration::from_secs(30))
+        .await;
+    assert_eq!(pushed["record"]["id"], a.json["id"]);
+
+    // Kinesis redelivers the record, then the whole session arrives again
+    // as JSON lines: nothing new is raised, and no segment is stored.
+    let r = ingest(
+        &api,
+        "connect",
+        "application/json",
+        realtime_line(3).as_bytes(),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(r.json.get("alerts").is_none(), "{}", r.text);
+    let session: String = (0..5).map(|n| format!("{}\n", realtime_line(n))).collect();
+    let r = ingest(&api, "connect", "application/x-ndjson", session.as_bytes()).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json["rejected"], 0, "{}", r.text);
+    assert_eq!(r.json["segments"], 6, "{}", r.text);
+    assert!(r.json.get("alerts").is_none(), "{}", r.text);
+    let alerts = api.get("/v1/alerts?limit=100").await;
+    let live_alerts = alerts.json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["rule_id"] == "customer-upset-live")
+        .count();
+    assert_eq!(live_alerts, 1);
+    assert_eq!(
+        interactions(&api)
+            .await
+            .iter()
+            .filter(|i| i["external_id"] == contact)
+            .count(),
+        1,
+        "segments are not stored as interactions"
+    );
+
+    // A segment of a contact the host has never seen reaches nobody: it is
+    // counted as ignored, not refused.
+    let other = realtime_line(2).replace(contact, "99999999-0000-0000-0000-000000000000");
+    let r = ingest(&api, "connect", "application/json", other.as_bytes()).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json["ignored"], 2, "{}", r.text);
+    assert!(r.json.get("alerts").is_none(), "{}", r.text);
+}
+
+#[tokio::test]
+async fn vendor_analysis_fields_are_stored_per_party_and_returned_by_the_api() {
+    let host = Host::with_config(CONFIG);
+    let api = host.admin();
+    // Contact Lens post-call voice file, delivered with its S3 object key
+    // as the S3 → Lambda forwarder knows it: linked to its contact.
+    let contact = "11111111-1111-1111-1111-111111111111";
+    let r = ingest(
+        &api,
+        "connect",
+        "application/json",
+        fixture!("amazon-connect_contact-event-connected-to-agent.json"),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let key = format!(
+        "connect%2Fexample%2FAnalysis%2FVoice%2F2021%2F08%2F04%2F{contact}_analysis_2021-08-04T17%3A40%3A00Z.json"
+    );
+    let r = api
+        .post_raw(
+            &format!("/v1/ingest/connect?object_key={key}"),
+            "application/json",
+            &[],
+            fixture!("amazon-connect_contact-lens-voice-analysis.json"),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json["accepted"], 1, "{}", r.text);
+    let i = interaction(&api, "connect", contact).await;
+    assert!(
+        i["agent_id"].is_string(),
+        "the contact event's agent is kept: {i}"
+    );
+    assert_eq!(i["talk_ms"], 28_698, "both parties: {i}");
+    assert_eq!(i["agent_talk_ms"], 15_079, "{i}");
+    assert_eq!(i["customer_talk_ms"], 13_619, "{i}");
+    assert_eq!(
+        i["issues"],
+        json!(["I need to cancel. I want to cancel my plan subscription"])
+    );
+    assert_eq!(
+        i["outcomes"],
+        json!(["I made all the changes to the account and now these discounts applied"])
+    );
+    assert_eq!(i["action_items"].as_array().map(Vec::len), Some(1), "{i}");
+    let one = api
+        .get(&format!("/v1/interactions/{}", i["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(one.status, 200, "{}", one.text);
+    assert_eq!(one.json["agent_talk_ms"], 15_079);
+
+    // Genesys: tTalk is the agent's own time (agent_talk_ms, not talk_ms);
+    // tAlert and tAnswered are kept.
+    let r = ingest(
+        &api,
+        "genesys",
+        "application/json",
+        fixture!("genesys_analytics-conversation-detail-chat.json"),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let g = interaction(&api, "genesys", "1bc96a39-6725-40c4-9345-db72aa67b8c6").await;
+    assert_eq!(g["agent_talk_ms"], 374_561, "{g}");
+    assert!(g.get("talk_ms").is_none(), "{g}");
+    assert_eq!(g["alert_ms"], 11_050, "{g}");
+    assert_eq!(g["answer_ms"], 11_179, "{g}");
+}

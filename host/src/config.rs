@@ -458,6 +458,32 @@ mod tests {
     }
 
     #[test]
+    fn live_rules_are_validated_at_load_like_the_other_subjects() {
+        let c = Config::from_toml(
+            "[[flags.rules]]\nid = \"upset\"\non = \"live\"\nrole = \"customer\"\nsentiment = \"negative\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.flags.rules[0].on, crate::model::FlagSubject::Live);
+        for (toml, names) in [
+            // a feedback condition on a live rule
+            ("on = \"live\"\ncsat_at_most = 2", "csat_at_most"),
+            // a live condition on an interaction rule
+            (
+                "on = \"interaction\"\nsentiment = \"negative\"",
+                "sentiment",
+            ),
+            // a role alone would flag everything the customer says
+            ("on = \"live\"\nrole = \"customer\"", "no condition"),
+            // labels are typed
+            ("on = \"live\"\nsentiment = \"furious\"", "furious"),
+        ] {
+            let err =
+                Config::from_toml(&format!("[[flags.rules]]\nid = \"r\"\n{toml}\n")).unwrap_err();
+            assert!(format!("{err:#}").contains(names), "{toml}: {err:#}");
+        }
+    }
+
+    #[test]
     fn environment_overrides_the_file() {
         let mut c = Config::from_toml("data_dir = \"/a\"\n[limits]\ndeadline_ms = 5\nmemory_mib = 1\nmax_input_bytes = 1\nmax_output_bytes = 1\nmax_log_bytes = 1\nmax_concurrency = 1\nqueue_wait_ms = 1").unwrap();
         c.apply_env(|k| (k == env::DATA_DIR).then(|| "/b".to_string()))

@@ -9,6 +9,14 @@
 //! per record, so a redelivered event raises nothing new. A flagger call
 //! that fails is logged and counted (`sidecoach_flag_failures_total`); the
 //! records stay stored and the other rules still run.
+//!
+//! Live segments (API 0.3.0 adapters: an utterance with its sentiment, the
+//! categories matched so far, issues detected) are a fourth subject,
+//! judged by the `on = "live"` rules only (flagger plugins speak API 0.1.0,
+//! which has no segments). A live alert is attached to the segment's
+//! interaction, so a rule raises at most one alert per contact: the first
+//! upsetting moment reaches the supervisor, and a redelivered segment (or
+//! the next upsetting one) raises nothing new.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -18,7 +26,8 @@ use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::model::{
     Agent, Alert, AlertState, AnswerValue, Evaluation, Event, Feedback, FeedbackEvent, FlagRule,
-    FlagSubject, Form, Interaction, InteractionEvent, RatingKind, Severity, Team, TimestampMs,
+    FlagSubject, Form, Interaction, InteractionEvent, ParticipantRole, RatingKind, SegmentEvent,
+    SegmentSentiment, Severity, Team, TimestampMs,
 };
 use crate::records::{RecordError, Records, deadline};
 use crate::runtime::Runtime;
@@ -32,6 +41,18 @@ pub enum Subject {
     Evaluation(Evaluation),
     /// An interaction.
     Interaction(Interaction),
+    /// A live segment with the stored interaction it belongs to.
+    Live(Box<LiveSignal>),
+}
+
+/// A live segment and the stored interaction it names (whose agent the
+/// alert goes to).
+#[derive(Clone, Debug)]
+pub struct LiveSignal {
+    /// The segment as the adapter sent it.
+    pub segment: SegmentEvent,
+    /// The stored interaction.
+    pub interaction: Interaction,
 }
 
 impl Subject {
@@ -40,6 +61,7 @@ impl Subject {
             Subject::Feedback(f) => f.agent_id.as_deref(),
             Subject::Evaluation(e) => Some(&e.agent_id),
             Subject::Interaction(i) => i.agent_id.as_deref(),
+            Subject::Live(l) => l.interaction.agent_id.as_deref(),
         }
     }
 
@@ -48,12 +70,14 @@ impl Subject {
             Subject::Feedback(_) => FlagSubject::Feedback,
             Subject::Evaluation(_) => FlagSubject::Evaluation,
             Subject::Interaction(_) => FlagSubject::Interaction,
+            Subject::Live(_) => FlagSubject::Live,
         }
     }
 
-    /// What a flagger plugin sees.
-    fn to_event(&self) -> Event {
-        match self {
+    /// What a flagger plugin sees; nothing for a live segment (flaggers
+    /// speak API 0.1.0, which has no segments).
+    fn to_event(&self) -> Option<Event> {
+        Some(match self {
             Subject::Feedback(f) => Event::Feedback(FeedbackEvent {
                 external_id: f.external_id.clone(),
                 kind: f.kind,
@@ -80,7 +104,8 @@ impl Subject {
                 Event::Evaluation(event)
             }
             Subject::Interaction(i) => Event::Interaction(InteractionEvent::from(i)),
-        }
+            Subject::Live(_) => return None,
+        })
     }
 }
 
@@ -208,8 +233,70 @@ pub fn rule_matches(rule: &FlagRule, subject: &Subject, form: Option<&Form>) -> 
                 why.push(format!("on {t}"));
             }
         }
+        Subject::Live(live) => return live_matches(rule, &live.segment),
     }
     Some(why.join(", "))
+}
+
+/// A `live` rule over one segment: `Some(reason)` when every condition
+/// holds; the reason quotes the moment (offset, who, what was said).
+fn live_matches(rule: &FlagRule, s: &SegmentEvent) -> Option<String> {
+    let mut why: Vec<String> = Vec::new();
+    if let Some(role) = rule.role
+        && s.role != Some(role)
+    {
+        return None;
+    }
+    if let Some(want) = rule.sentiment {
+        if s.sentiment != Some(want) {
+            return None;
+        }
+        why.push(format!("{} sentiment", label(want)));
+    }
+    if let Some(want) = rule.issue_detected {
+        if s.issues.is_empty() == want {
+            return None;
+        }
+        why.push(match s.issues.first() {
+            Some(issue) if want => format!("issue detected: \u{201c}{issue}\u{201d}"),
+            _ => "no issue detected".into(),
+        });
+    }
+    if let Some(t) = &rule.topic {
+        if !s.categories.iter().any(|c| c == t) {
+            return None;
+        }
+        why.push(format!("matched category {t}"));
+    }
+    let who = match s.role {
+        Some(ParticipantRole::Agent) => "agent",
+        Some(ParticipantRole::Customer) => "customer",
+        Some(ParticipantRole::Supervisor) => "supervisor",
+        Some(ParticipantRole::System) => "system",
+        Some(ParticipantRole::Other) | None => "contact",
+    };
+    let at = s
+        .begin_offset_ms
+        .map(|ms| format!(" at {}:{:02}", ms / 60_000, ms / 1000 % 60))
+        .unwrap_or_default();
+    let said = s
+        .text
+        .as_deref()
+        .map(|t| {
+            let t: String = t.chars().take(160).collect();
+            format!(": \u{201c}{t}\u{201d}")
+        })
+        .unwrap_or_default();
+    Some(format!("live, {who}{at}: {}{said}", why.join(", ")))
+}
+
+fn label(s: SegmentSentiment) -> &'static str {
+    match s {
+        SegmentSentiment::Positive => "positive",
+        SegmentSentiment::Negative => "negative",
+        SegmentSentiment::Neutral => "neutral",
+        SegmentSentiment::Mixed => "mixed",
+    }
 }
 
 /// The flag service.
@@ -292,13 +379,19 @@ impl Flags {
                 }
             }
         }
-        for plugin in &cfg.plugins {
-            let events: Vec<Event> = subjects.iter().map(|(_, s)| s.to_event()).collect();
+        // Flaggers see every subject but live segments; `event_index`
+        // counts in this list.
+        let for_plugins: Vec<(usize, Event)> = subjects
+            .iter()
+            .filter_map(|&(n, s)| s.to_event().map(|e| (n, e)))
+            .collect();
+        for plugin in cfg.plugins.iter().filter(|_| !for_plugins.is_empty()) {
+            let events: Vec<Event> = for_plugins.iter().map(|(_, e)| e.clone()).collect();
             match self.runtime.flag(plugin, events).await {
                 Ok(report) => match report.output {
                     Ok(flags) => {
                         for f in flags {
-                            let Some(&(n, _)) = subjects.get(f.event_index as usize) else {
+                            let Some(&(n, _)) = for_plugins.get(f.event_index as usize) else {
                                 tracing::warn!(
                                     plugin,
                                     index = f.event_index,
@@ -350,6 +443,7 @@ impl Flags {
                 Subject::Feedback(f) => (f.interaction_id.clone(), None, Some(f.id.clone())),
                 Subject::Evaluation(e) => (e.interaction_id.clone(), Some(e.id.clone()), None),
                 Subject::Interaction(i) => (Some(i.id.clone()), None, None),
+                Subject::Live(l) => (Some(l.interaction.id.clone()), None, None),
             };
             let alert = Alert {
                 id: String::new(),
@@ -402,4 +496,77 @@ impl Flags {
 /// When `raised_at + hours` is past.
 pub fn overdue(a: &Alert, now: TimestampMs) -> bool {
     a.pending() && a.coach_by < now
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Channel;
+
+    fn rule(toml: &str) -> FlagRule {
+        let rule: FlagRule = toml::from_str(&format!("id = \"r\"\non = \"live\"\n{toml}")).unwrap();
+        rule.validate().unwrap();
+        rule
+    }
+
+    fn upset_customer() -> SegmentEvent {
+        SegmentEvent {
+            interaction_external_id: "c-1".into(),
+            segment_id: Some("u-2".into()),
+            agent_vendor_id: None,
+            channel: Channel::Voice,
+            role: Some(ParticipantRole::Customer),
+            begin_offset_ms: Some(86_690),
+            end_offset_ms: Some(91_280),
+            text: Some("I was charged twice and nobody called me back.".into()),
+            sentiment: Some(SegmentSentiment::Negative),
+            categories: vec!["billing-dispute".into()],
+            issues: vec!["I was charged twice".into()],
+        }
+    }
+
+    #[test]
+    fn a_negative_customer_utterance_matches_and_the_reason_quotes_the_moment() {
+        let why = live_matches(
+            &rule("role = \"customer\"\nsentiment = \"negative\""),
+            &upset_customer(),
+        )
+        .unwrap();
+        assert_eq!(
+            why,
+            "live, customer at 1:26: negative sentiment: \u{201c}I was charged twice and nobody \
+             called me back.\u{201d}"
+        );
+    }
+
+    #[test]
+    fn role_sentiment_issue_and_category_conditions_each_narrow_the_match() {
+        let s = upset_customer();
+        let agent_said = SegmentEvent {
+            role: Some(ParticipantRole::Agent),
+            ..s.clone()
+        };
+        let calm = SegmentEvent {
+            sentiment: Some(SegmentSentiment::Neutral),
+            issues: vec![],
+            categories: vec![],
+            ..s.clone()
+        };
+        let r = rule("role = \"customer\"\nsentiment = \"negative\"");
+        assert!(
+            live_matches(&r, &agent_said).is_none(),
+            "someone else spoke"
+        );
+        assert!(live_matches(&r, &calm).is_none(), "not negative");
+        let r = rule("issue_detected = true");
+        assert!(live_matches(&r, &s).unwrap().contains("issue detected"));
+        assert!(live_matches(&r, &calm).is_none());
+        let r = rule("topic = \"billing-dispute\"");
+        assert!(
+            live_matches(&r, &s)
+                .unwrap()
+                .contains("matched category billing-dispute")
+        );
+        assert!(live_matches(&r, &calm).is_none());
+    }
 }

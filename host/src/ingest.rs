@@ -11,6 +11,13 @@
 //! update never overwrites a newer one. Everything staged is flushed once
 //! before the report is returned, so an acknowledged delivery is durable.
 //!
+//! Live segments (API 0.3.0 adapters: Contact Lens real-time analysis) are
+//! the one thing not stored: each is paired with the stored interaction it
+//! names and handed to the pipeline's `live` flag rules in this request, so
+//! an alert is on the live stream before the delivery is answered. A
+//! segment naming a contact the host has not seen, or one without an
+//! agent, is counted as ignored.
+//!
 //! Nothing is dropped silently: a request the adapter refuses or fails on, a
 //! record it rejects, and an event the host cannot store all leave the whole
 //! payload in a dead letter with the reasons, replayable after a fix. The one
@@ -25,11 +32,12 @@ use serde::Serialize;
 
 use crate::clock::{now_ms, sha256_hex};
 use crate::config::{Config, Source};
+use crate::flags::LiveSignal;
 use crate::metrics::Metrics;
 use crate::model::{
     AgentEvent, DeadLetter, DeadLetterState, DeadReason, Evaluation, EvaluationEvent, Event,
     Feedback, FeedbackEvent, InboundRequest, Interaction, InteractionEvent, PluginErrorCode,
-    ReplayCorrection, StaffingInterval,
+    ReplayCorrection, SegmentEvent, StaffingInterval,
 };
 use crate::pipeline::{Fresh, Pipeline};
 use crate::records::{Filter, RecordError, Records, Term, Upserted};
@@ -177,6 +185,9 @@ pub struct IngestReport {
     pub ignored: usize,
     /// Agents created on first sight of a vendor user id.
     pub agents_created: usize,
+    /// Live segments the adapter sent (flagged, never stored); those
+    /// naming no known contact or agent are also counted in `ignored`.
+    pub segments: usize,
     /// Why records were rejected.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<DeadReason>,
@@ -627,6 +638,15 @@ impl Ingest {
                 }
             }
         }
+        // Live segments, after the events so a contact event in the same
+        // payload is already staged.
+        report.segments = output.segments.len();
+        for segment in output.segments {
+            match self.live_signal(&origin, &namespace, segment, &mut report)? {
+                Some(signal) => fresh.live.push(signal),
+                None => report.ignored += 1,
+            }
+        }
         let processed = self.pipeline.process(fresh).await?;
         report.scored = processed.scored.len();
         report.unscored = processed.unscored.len();
@@ -929,6 +949,36 @@ impl Ingest {
         Ok(stored(outcome, stored_record))
     }
 
+    /// A live segment with the stored interaction it names and that
+    /// interaction's agent (else the agent the segment names); `None` when
+    /// there is no such interaction or no agent to coach.
+    fn live_signal(
+        &self,
+        source: &str,
+        namespace: &str,
+        segment: SegmentEvent,
+        report: &mut IngestReport,
+    ) -> Result<Option<LiveSignal>, RecordError> {
+        let ext = segment.interaction_external_id.trim();
+        let Some(mut interaction) = self
+            .records
+            .contacts
+            .interaction_for_external(source, ext)?
+        else {
+            tracing::debug!(source, contact = ext, "live segment for an unknown contact");
+            return Ok(None);
+        };
+        if interaction.agent_id.is_none() {
+            interaction.agent_id = self
+                .agent_id(namespace, segment.agent_vendor_id.as_deref(), None, report)?
+                .map(|(id, _)| id);
+        }
+        Ok(interaction.agent_id.is_some().then_some(LiveSignal {
+            segment,
+            interaction,
+        }))
+    }
+
     /// The stored interaction a vendor id names, or the id kept as a
     /// reference until that interaction arrives.
     fn link(
@@ -994,7 +1044,8 @@ fn is_older(old: &Interaction, new: &Interaction) -> bool {
 }
 
 /// Field-by-field merge: what the new delivery says wins, what it leaves
-/// out is kept; topics and linked ids are unions.
+/// out is kept; topics, linked ids, issues, outcomes and action items are
+/// unions.
 fn merge_interaction(old: Interaction, new: Interaction) -> Interaction {
     fn union(mut a: Vec<String>, b: Vec<String>) -> Vec<String> {
         for x in b {
@@ -1035,6 +1086,13 @@ fn merge_interaction(old: Interaction, new: Interaction) -> Interaction {
         hold_ms: new.hold_ms.or(old.hold_ms),
         after_work_ms: new.after_work_ms.or(old.after_work_ms),
         non_talk_ms: new.non_talk_ms.or(old.non_talk_ms),
+        agent_talk_ms: new.agent_talk_ms.or(old.agent_talk_ms),
+        customer_talk_ms: new.customer_talk_ms.or(old.customer_talk_ms),
+        alert_ms: new.alert_ms.or(old.alert_ms),
+        answer_ms: new.answer_ms.or(old.answer_ms),
+        issues: union(old.issues, new.issues),
+        outcomes: union(old.outcomes, new.outcomes),
+        action_items: union(old.action_items, new.action_items),
         agent_interruptions: new.agent_interruptions.or(old.agent_interruptions),
         related_external_ids: union(old.related_external_ids, new.related_external_ids),
         queue: new.queue.or(old.queue),
@@ -1067,6 +1125,13 @@ mod tests {
             hold_ms: Some(5_000),
             after_work_ms: None,
             non_talk_ms: None,
+            agent_talk_ms: None,
+            customer_talk_ms: None,
+            alert_ms: Some(4_000),
+            answer_ms: None,
+            issues: vec!["wants to cancel".into()],
+            outcomes: Vec::new(),
+            action_items: Vec::new(),
             agent_interruptions: None,
             related_external_ids: vec!["prev".into()],
             queue: Some("billing".into()),
@@ -1139,6 +1204,27 @@ mod tests {
         );
         assert_eq!(m.updated_at, Some(10));
         assert_eq!(m.queue.as_deref(), Some("billing"));
+    }
+
+    #[test]
+    fn per_party_talk_and_detected_items_merge_field_by_field() {
+        let old = interaction("c1");
+        let mut analysis = interaction("c1");
+        analysis.alert_ms = None;
+        analysis.agent_talk_ms = Some(15_079);
+        analysis.customer_talk_ms = Some(13_619);
+        analysis.issues = vec!["wants to cancel".into(), "billed twice".into()];
+        analysis.outcomes = vec!["discount applied".into()];
+        analysis.action_items = vec!["call back next week".into()];
+        let m = merge_interaction(old, analysis);
+        assert_eq!(
+            (m.agent_talk_ms, m.customer_talk_ms, m.alert_ms, m.answer_ms),
+            (Some(15_079), Some(13_619), Some(4_000), None),
+            "what the delivery leaves out is kept"
+        );
+        assert_eq!(m.issues, vec!["wants to cancel", "billed twice"]);
+        assert_eq!(m.outcomes, vec!["discount applied"]);
+        assert_eq!(m.action_items, vec!["call back next week"]);
     }
 
     #[test]

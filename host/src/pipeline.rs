@@ -7,7 +7,8 @@
 //! ```text
 //! stage records → score new evaluations (scorer plugin, batched)
 //!               → flag feedback / scored evaluations / interactions
-//!                 (config rules + flagger plugins) → stage alerts
+//!                 (config rules + flagger plugins) and live segments
+//!                 (`live` rules) → stage alerts
 //!               → stage recognitions (score ≥ the team's threshold)
 //!               → one flush → publish feedback, scorecards, alerts,
 //!                 recognitions on the live stream
@@ -19,7 +20,7 @@ use std::time::Instant;
 
 use crate::clock::now_ms;
 use crate::config::Config;
-use crate::flags::{Flags, Subject};
+use crate::flags::{Flags, LiveSignal, Subject};
 use crate::live::Hub;
 use crate::metrics::Metrics;
 use crate::model::{
@@ -39,12 +40,17 @@ pub struct Fresh {
     pub evaluations: Vec<Evaluation>,
     /// New or changed interactions.
     pub interactions: Vec<Interaction>,
+    /// Live segments with their interactions: flagged, never stored.
+    pub live: Vec<LiveSignal>,
 }
 
 impl Fresh {
     /// Whether there is nothing to do.
     pub fn is_empty(&self) -> bool {
-        self.feedback.is_empty() && self.evaluations.is_empty() && self.interactions.is_empty()
+        self.feedback.is_empty()
+            && self.evaluations.is_empty()
+            && self.interactions.is_empty()
+            && self.live.is_empty()
     }
 }
 
@@ -163,6 +169,7 @@ impl Pipeline {
         subjects.extend(fresh.feedback.iter().cloned().map(Subject::Feedback));
         subjects.extend(out.scored.iter().cloned().map(Subject::Evaluation));
         subjects.extend(fresh.interactions.into_iter().map(Subject::Interaction));
+        subjects.extend(fresh.live.into_iter().map(|l| Subject::Live(Box::new(l))));
         out.alerts = self.flags.raise(&subjects).await?;
         out.plugins_ms = started.elapsed().as_secs_f64() * 1e3;
         out.recognitions = self.recognise(&out.scored)?;

@@ -181,6 +181,10 @@ pub enum FlagSubject {
     Evaluation,
     /// An interaction (its analytics: sentiment, topics).
     Interaction,
+    /// A live segment of a contact in progress (an utterance, matched
+    /// categories, detected issues; API 0.3.0 adapters), judged against the
+    /// stored interaction it names. Never stored itself.
+    Live,
 }
 
 /// A flag rule from config (`[[flags.rules]]`): every condition given must
@@ -193,6 +197,13 @@ pub enum FlagSubject {
 /// csat_at_most = 2
 /// topic = "product-knowledge"
 /// coach_within_hours = 24
+///
+/// [[flags.rules]]
+/// id = "customer-upset-live"
+/// on = "live"
+/// role = "customer"
+/// sentiment = "negative"
+/// coach_within_hours = 1
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -212,7 +223,8 @@ pub struct FlagRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rating_percent_at_most: Option<f64>,
     /// Feedback and interactions: the topic is among theirs. Evaluations:
-    /// a criterion with this topic earned under half its points.
+    /// a criterion with this topic earned under half its points. Live: a
+    /// category the segment matched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub topic: Option<String>,
     /// Evaluation: a fatal criterion failed.
@@ -228,6 +240,17 @@ pub struct FlagRule {
     /// contact (−5..5) at or under this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub final_quarter_sentiment_at_most: Option<f64>,
+    /// Live: who spoke (`agent`, `customer`…); a filter on the other live
+    /// conditions, not a condition of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<super::ParticipantRole>,
+    /// Live: the utterance's sentiment is this label (`negative`…).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sentiment: Option<super::SegmentSentiment>,
+    /// Live: the segment carries (true) or does not carry (false) a
+    /// detected issue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issue_detected: Option<bool>,
     /// How urgent (default warning).
     #[serde(default = "default_severity")]
     pub severity: super::Severity,
@@ -270,21 +293,43 @@ impl FlagRule {
             self.final_quarter_sentiment_at_most.is_some(),
             "final_quarter_sentiment_at_most",
         )];
+        let live_only = [
+            set(self.role.is_some(), "role"),
+            set(self.sentiment.is_some(), "sentiment"),
+            set(self.issue_detected.is_some(), "issue_detected"),
+        ];
         let (wrong, subject): (Vec<_>, _) = match self.on {
             FlagSubject::Feedback => (
                 evaluation_only
                     .into_iter()
                     .chain(interaction_only)
+                    .chain(live_only)
                     .collect(),
                 "feedback",
             ),
             FlagSubject::Evaluation => (
-                feedback_only.into_iter().chain(interaction_only).collect(),
+                feedback_only
+                    .into_iter()
+                    .chain(interaction_only)
+                    .chain(live_only)
+                    .collect(),
                 "evaluation",
             ),
             FlagSubject::Interaction => (
-                feedback_only.into_iter().chain(evaluation_only).collect(),
+                feedback_only
+                    .into_iter()
+                    .chain(evaluation_only)
+                    .chain(live_only)
+                    .collect(),
                 "interaction",
+            ),
+            FlagSubject::Live => (
+                feedback_only
+                    .into_iter()
+                    .chain(evaluation_only)
+                    .chain(interaction_only)
+                    .collect(),
+                "live segments",
             ),
         };
         if let Some(field) = wrong.into_iter().flatten().next() {
@@ -307,7 +352,9 @@ impl FlagRule {
         let any = conditions.iter().any(Option::is_some)
             || self.topic.is_some()
             || self.fatal_failed.is_some()
-            || self.failed.is_some();
+            || self.failed.is_some()
+            || self.sentiment.is_some()
+            || self.issue_detected.is_some();
         if !any {
             return Err(format!(
                 "flags.rules `{id}`: no condition; it would flag every {subject}"

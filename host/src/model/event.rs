@@ -110,6 +110,19 @@ pub struct InteractionEvent {
     /// Time when neither party spoke, in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub non_talk_ms: Option<u64>,
+    /// How long the agent spoke (or interacted), in milliseconds; see
+    /// [`super::Interaction::agent_talk_ms`] for what each vendor fills.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_talk_ms: Option<u64>,
+    /// How long the customer spoke, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_talk_ms: Option<u64>,
+    /// How long the contact rang at the agent, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert_ms: Option<u64>,
+    /// Time to answer (queue entry to answer), in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer_ms: Option<u64>,
     /// How many times the agent talked over the customer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_interruptions: Option<u32>,
@@ -122,6 +135,15 @@ pub struct InteractionEvent {
     /// Topics detected or assigned.
     #[serde(default)]
     pub topics: Vec<String>,
+    /// Issues a conversation analysis detected.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub issues: Vec<String>,
+    /// Outcomes a conversation analysis detected.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outcomes: Vec<String>,
+    /// Action items a conversation analysis detected.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub action_items: Vec<String>,
     /// Sentiment, where analysed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sentiment: Option<Sentiment>,
@@ -327,9 +349,82 @@ pub struct StaffingEvent {
     pub scheduled_agents: Option<f64>,
 }
 
+/// Who said something in a contact.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ParticipantRole {
+    /// The agent handling the contact.
+    Agent,
+    /// The customer.
+    Customer,
+    /// A supervisor listening in.
+    Supervisor,
+    /// Bots and automated messages.
+    System,
+    /// Anyone else.
+    Other,
+}
+
+/// The sentiment label of one utterance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum SegmentSentiment {
+    /// Positive.
+    Positive,
+    /// Negative.
+    Negative,
+    /// Neutral.
+    Neutral,
+    /// Both positive and negative.
+    Mixed,
+}
+
+/// One analysed piece of a contact in progress (API 0.3.0 `segment`): a
+/// live signal. Never stored; ingest runs it through the `live` flag rules
+/// against the stored interaction it names, in the same request.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SegmentEvent {
+    /// The contact's vendor id.
+    pub interaction_external_id: String,
+    /// The vendor's id of the segment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment_id: Option<String>,
+    /// The agent's vendor user id, when the vendor sends it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_vendor_id: Option<String>,
+    /// Medium.
+    pub channel: Channel,
+    /// Who spoke (none for a categories-only segment).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<ParticipantRole>,
+    /// Start, in ms from the contact's start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub begin_offset_ms: Option<u64>,
+    /// End, in ms from the contact's start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_offset_ms: Option<u64>,
+    /// What was said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// The utterance's sentiment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sentiment: Option<SegmentSentiment>,
+    /// Categories matched (slugged).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub categories: Vec<String>,
+    /// Issues detected in the segment.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub issues: Vec<String>,
+}
+
 /// One normalized event produced by an adapter.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "kebab-case")]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "events are moved once from the adapter's output to the store; boxing interactions would add an allocation per record for nothing"
+)]
 pub enum Event {
     /// An agent seen in a payload.
     Agent(AgentEvent),
@@ -420,6 +515,11 @@ pub struct IngestOutput {
     /// Records the adapter rejected.
     #[serde(default)]
     pub rejected: Vec<RejectedRecord>,
+    /// Live segments (API 0.3.0 `segment` events), kept apart from
+    /// `events` because they are never stored: ingest flags them and lets
+    /// them go.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub segments: Vec<SegmentEvent>,
 }
 
 /// How urgent a flag is.
@@ -502,8 +602,15 @@ impl From<&super::Interaction> for InteractionEvent {
             hold_ms: i.hold_ms,
             after_work_ms: i.after_work_ms,
             non_talk_ms: i.non_talk_ms,
+            agent_talk_ms: i.agent_talk_ms,
+            customer_talk_ms: i.customer_talk_ms,
+            alert_ms: i.alert_ms,
+            answer_ms: i.answer_ms,
             agent_interruptions: i.agent_interruptions,
             related_external_ids: i.related_external_ids.clone(),
+            issues: i.issues.clone(),
+            outcomes: i.outcomes.clone(),
+            action_items: i.action_items.clone(),
             queue: i.queue.clone(),
             topics: i.topics.clone(),
             sentiment: i.sentiment.clone(),
@@ -533,8 +640,15 @@ impl From<InteractionEvent> for super::Interaction {
             hold_ms: i.hold_ms,
             after_work_ms: i.after_work_ms,
             non_talk_ms: i.non_talk_ms,
+            agent_talk_ms: i.agent_talk_ms,
+            customer_talk_ms: i.customer_talk_ms,
+            alert_ms: i.alert_ms,
+            answer_ms: i.answer_ms,
             agent_interruptions: i.agent_interruptions,
             related_external_ids: i.related_external_ids,
+            issues: i.issues,
+            outcomes: i.outcomes,
+            action_items: i.action_items,
             queue: i.queue,
             topics: i.topics,
             sentiment: i.sentiment,
@@ -555,6 +669,8 @@ mod conversion_tests {
             "external_id": "c-1", "channel": "voice", "direction": "inbound",
             "started_at": 1, "ended_at": 2, "handle_ms": 3, "talk_ms": 4, "hold_ms": 5,
             "after_work_ms": 6, "non_talk_ms": 7, "agent_interruptions": 8,
+            "agent_talk_ms": 10, "customer_talk_ms": 11, "alert_ms": 12, "answer_ms": 13,
+            "issues": ["i"], "outcomes": ["o"], "action_items": ["a"],
             "related_external_ids": ["c-0"], "queue": "q", "topics": ["billing"],
             "wrap_up": "w", "updated_at": 9
         }))

@@ -9,7 +9,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 /// The WIT API versions this host can load, oldest first.
-pub const SUPPORTED_API_VERSIONS: &[&str] = &["0.1.0", "0.2.0"];
+pub const SUPPORTED_API_VERSIONS: &[&str] = &["0.1.0", "0.2.0", "0.3.0"];
 
 /// Which world a plugin implements.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -287,11 +287,12 @@ impl Manifest {
                 ),
             );
         }
-        if self.api_version == "0.2.0" && self.kind != PluginKind::Adapter {
+        if self.api_version != "0.1.0" && self.kind != PluginKind::Adapter {
             return bad(
                 "api_version",
                 format!(
-                    "0.2.0 revises only the adapter world; a {} targets 0.1.0",
+                    "{} revises only the adapter world; a {} targets 0.1.0",
+                    self.api_version,
                     self.kind.as_str()
                 ),
             );

@@ -169,7 +169,9 @@ pub struct Interaction {
     /// Handle time in ms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handle_ms: Option<u64>,
-    /// Talk time in ms.
+    /// Talk time in ms: both parties' speech together where the vendor
+    /// analyses speech (Contact Lens `TalkTime.TotalTimeMillis`). Genesys'
+    /// `tTalk` is the agent's own and goes to `agent_talk_ms` instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub talk_ms: Option<u64>,
     /// Hold time in ms.
@@ -181,6 +183,26 @@ pub struct Interaction {
     /// Time when neither party spoke, in ms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub non_talk_ms: Option<u64>,
+    /// The agent's own talk time in ms. Amazon Connect: Contact Lens
+    /// `TalkTime.DetailsByParticipant.AGENT.TotalTimeMillis` (speech);
+    /// Genesys Cloud: the sum of `tTalk` over the agent's sessions, or the
+    /// detail event's `interactingDurationMs` (time interacting).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_talk_ms: Option<u64>,
+    /// The customer's talk time in ms. Amazon Connect: Contact Lens
+    /// `TalkTime.DetailsByParticipant.CUSTOMER.TotalTimeMillis`; Genesys
+    /// does not report it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_talk_ms: Option<u64>,
+    /// How long the contact rang at the agent, in ms. Genesys Cloud: the
+    /// agent sessions' `tAlert`; Amazon Connect: not reported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert_ms: Option<u64>,
+    /// Time to answer (entering the queue to the agent answering), in ms.
+    /// Genesys Cloud: the agent sessions' `tAnswered`; Amazon Connect: not
+    /// reported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer_ms: Option<u64>,
     /// How many times the agent talked over the customer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_interruptions: Option<u32>,
@@ -193,6 +215,17 @@ pub struct Interaction {
     /// Topics.
     #[serde(default)]
     pub topics: Vec<String>,
+    /// Issues a conversation analysis detected, in the transcript's words.
+    /// Amazon Connect: Contact Lens `Transcript[].IssuesDetected` (voice)
+    /// or `ContactSummary…IssuesDetected` (chat).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub issues: Vec<String>,
+    /// Outcomes detected (`OutcomesDetected`, as for issues).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outcomes: Vec<String>,
+    /// Action items detected (`ActionItemsDetected`, as for issues).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub action_items: Vec<String>,
     /// Sentiment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sentiment: Option<Sentiment>,

@@ -19,6 +19,7 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConf
 use super::sandbox::HostState;
 use super::wit::v0_1_0::adapter::Adapter;
 use super::wit::v0_2_0::adapter::Adapter as AdapterV2;
+use super::wit::v0_3_0::adapter::Adapter as AdapterV3;
 
 /// How an engine is built. The server uses [`EngineOptions::server`];
 /// benchmarks flip the switches to measure what each one costs.
@@ -108,6 +109,7 @@ impl PluginEngine {
         // The `host` interface is the same for every world of a version.
         Adapter::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
         AdapterV2::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
+        AdapterV3::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
 
         if options.epoch {
             let weak = engine.weak();

@@ -98,10 +98,16 @@ fn ingest_call<'a>(
                     .map(|events| IngestOutput {
                         events: events.into_iter().map(Into::into).collect(),
                         rejected: Vec::new(),
+                        segments: Vec::new(),
                     })
                     .map_err(Into::into))
             }
             Instance::AdapterV2(a) => {
+                let out = a.call_ingest(store, &request.into()).await?;
+                Ok(out.map(Into::into).map_err(Into::into))
+            }
+            // 0.3.0 adapters may also return live segments.
+            Instance::AdapterV3(a) => {
                 let out = a.call_ingest(store, &request.into()).await?;
                 Ok(out.map(Into::into).map_err(Into::into))
             }
@@ -196,6 +202,7 @@ pub(super) fn describe<'a>(
         Ok(match instance {
             Instance::Adapter(p) => p.call_describe(store).await?.into(),
             Instance::AdapterV2(p) => p.call_describe(store).await?.into(),
+            Instance::AdapterV3(p) => p.call_describe(store).await?.into(),
             Instance::Scorer(p) => p.call_describe(store).await?.into(),
             Instance::Matcher(p) => p.call_describe(store).await?.into(),
             Instance::Flagger(p) => p.call_describe(store).await?.into(),

@@ -15,6 +15,7 @@ use super::error::RuntimeError;
 use super::sandbox::{CallLog, EffectiveGrants, HostState};
 use super::wit::v0_1_0::{adapter, flagger, matcher, scorer};
 use super::wit::v0_2_0::adapter as adapter_v2;
+use super::wit::v0_3_0::adapter as adapter_v3;
 use crate::model::{Limits, PluginKind};
 
 /// The pre-instantiated component, typed by its world.
@@ -23,6 +24,8 @@ pub enum Bindings {
     Adapter(adapter::AdapterPre<HostState>),
     /// An adapter built against API 0.2.0.
     AdapterV2(adapter_v2::AdapterPre<HostState>),
+    /// An adapter built against API 0.3.0.
+    AdapterV3(adapter_v3::AdapterPre<HostState>),
     /// A scorer.
     Scorer(scorer::ScorerPre<HostState>),
     /// A matcher.
@@ -37,6 +40,8 @@ pub enum Instance {
     Adapter(adapter::Adapter),
     /// An adapter built against API 0.2.0.
     AdapterV2(adapter_v2::Adapter),
+    /// An adapter built against API 0.3.0.
+    AdapterV3(adapter_v3::Adapter),
     /// A scorer.
     Scorer(scorer::Scorer),
     /// A matcher.
@@ -53,6 +58,7 @@ impl Bindings {
         Ok(match self {
             Bindings::Adapter(pre) => Instance::Adapter(pre.instantiate_async(store).await?),
             Bindings::AdapterV2(pre) => Instance::AdapterV2(pre.instantiate_async(store).await?),
+            Bindings::AdapterV3(pre) => Instance::AdapterV3(pre.instantiate_async(store).await?),
             Bindings::Scorer(pre) => Instance::Scorer(pre.instantiate_async(store).await?),
             Bindings::Matcher(pre) => Instance::Matcher(pre.instantiate_async(store).await?),
             Bindings::Flagger(pre) => Instance::Flagger(pre.instantiate_async(store).await?),
@@ -177,6 +183,9 @@ impl LoadedPlugin {
         let bindings = match kind {
             PluginKind::Adapter if api_version == "0.2.0" => {
                 Bindings::AdapterV2(adapter_v2::AdapterPre::new(pre).map_err(engine_err)?)
+            }
+            PluginKind::Adapter if api_version == "0.3.0" => {
+                Bindings::AdapterV3(adapter_v3::AdapterPre::new(pre).map_err(engine_err)?)
             }
             PluginKind::Adapter => {
                 Bindings::Adapter(adapter::AdapterPre::new(pre).map_err(engine_err)?)

@@ -482,6 +482,7 @@ macro_rules! host_interface {
 
 host_interface!(v0_1_0);
 host_interface!(v0_2_0);
+host_interface!(v0_3_0);
 
 #[cfg(test)]
 mod tests {

@@ -7,7 +7,7 @@
 //! that crate's own. Generating them once here, with wit-bindgen's
 //! `pub_export_macro` and `default_bindings_module`, would make this crate
 //! carry one API version's world for every adapter, and the guest workspace
-//! builds adapters of API 0.1.0 and 0.2.0 side by side (cargo unifies a
+//! builds adapters of API 0.1.0, 0.2.0 and 0.3.0 side by side (cargo unifies a
 //! dependency's features across a workspace build, so a feature per version
 //! would not keep them apart). So the macro expands, in the adapter crate,
 //! to what each `lib.rs` used to write by hand.
@@ -21,7 +21,7 @@
 /// `describe()` returns `name` and `description` with the crate's version;
 /// `ingest()` calls the given function, which takes the WIT
 /// `inbound-request` and returns what the API's `ingest` returns
-/// (`ingest-output` in 0.2.0, a list of events in 0.1.0). The crate needs
+/// (`ingest-output` in 0.2.0 and 0.3.0, a list of events in 0.1.0). The crate needs
 /// `wit-bindgen` as a dependency, and its `plugin.toml` beside `Cargo.toml`.
 ///
 /// ```ignore
@@ -44,6 +44,22 @@
 /// ```
 #[macro_export]
 macro_rules! export_adapter {
+    (
+        $(#[$attr:meta])*
+        $plugin:ident {
+            id: $id:literal,
+            api: "0.3.0",
+            name: $name:expr,
+            description: $description:expr,
+            ingest: $ingest:path $(,)?
+        }
+    ) => {
+        $crate::export_adapter! {
+            @expand "../../wit/0.3.0", "0.3.0",
+            (bindings::sidecoach::plugin::types::IngestOutput),
+            $(#[$attr])* $plugin, $id, $name, $description, $ingest
+        }
+    };
     (
         $(#[$attr:meta])*
         $plugin:ident {

@@ -291,6 +291,11 @@ impl<'a> Obj<'a> {
         Ok(self.str(key)?.and_then(arn_id))
     }
 
+    /// The object's keys, as spelled in the payload.
+    pub fn keys(&self) -> impl Iterator<Item = &'a str> + use<'a> {
+        self.map.keys().map(String::as_str)
+    }
+
     /// The record's top-level keys, for "unrecognised payload" messages
     /// (at most 12, then `…`).
     pub fn key_list(&self) -> String {

@@ -1,6 +1,15 @@
 //! Contact Lens conversational analytics output files (voice and chat): the
 //! analysis of one contact, as an interaction carrying sentiment, topics,
-//! talk/non-talk time and agent interruptions.
+//! talk time (both parties and each), non-talk time, agent interruptions and
+//! the issues, outcomes and action items detected.
+//!
+//! Contact Lens writes these files to S3 named after the contact
+//! (`…/Analysis/Voice/YYYY/MM/DD/<contactId>_analysis_<time>.json`); the
+//! voice file itself does not say which contact it is. So the contact id is
+//! `CustomerMetadata.ContactId` when the file has it, else the URL's
+//! `?contact_id=`, else the part before the first `_` of the S3 object key
+//! in the URL's `?object_key=` (or `?key=`): what an S3 → Lambda → HTTP
+//! forwarder has at hand from the S3 event notification.
 
 use crate::bindings::sidecoach::plugin::types::{Direction, Event, Interaction, Sentiment};
 use crate::fields::{Obj, Result, channel, describe, invalid, unsupported};
@@ -18,7 +27,8 @@ pub fn matches(top: &Obj<'_>) -> bool {
 /// A Contact Lens analysis as one interaction.
 ///
 /// The contact id comes from `CustomerMetadata.ContactId`, else from the
-/// request URL (`?contact_id=`), since the file itself may not carry it.
+/// request URL (`?contact_id=`, else the S3 `?object_key=`), since the
+/// file itself may not carry it.
 pub fn parse(top: &Obj<'_>, ctx: &Context) -> Result<Vec<Event>> {
     if let Some(status) = top.str("JobStatus")?
         && !status.trim().eq_ignore_ascii_case("COMPLETED")
@@ -34,13 +44,21 @@ pub fn parse(top: &Obj<'_>, ctx: &Context) -> Result<Vec<Event>> {
         Some(m) => m.str("ContactId")?.map(|s| s.trim().to_string()),
         None => None,
     };
-    let external_id = from_body.or_else(|| ctx.contact_id.clone()).ok_or_else(|| {
-        invalid(
-            "CustomerMetadata.ContactId",
-            "the analysis names no contact: `CustomerMetadata.ContactId` is missing; add it, or \
-             send the contact id in the URL as `?contact_id=...`",
-        )
-    })?;
+    let from_key = match ctx.object_key.as_deref() {
+        Some(key) => Some(contact_id_of_key(key)?),
+        None => None,
+    };
+    let external_id = from_body
+        .or_else(|| ctx.contact_id.clone())
+        .or(from_key)
+        .ok_or_else(|| {
+            invalid(
+                "CustomerMetadata.ContactId",
+                "the analysis names no contact: `CustomerMetadata.ContactId` is missing; add \
+                 it, or send the file's S3 object key in the URL as `?object_key=...` (or the \
+                 contact id as `?contact_id=...`)",
+            )
+        })?;
     let topics = topics(top)?;
     let mut interaction = Interaction {
         external_id,
@@ -54,6 +72,13 @@ pub fn parse(top: &Obj<'_>, ctx: &Context) -> Result<Vec<Event>> {
         hold_ms: None,
         after_work_ms: None,
         non_talk_ms: None,
+        agent_talk_ms: None,
+        customer_talk_ms: None,
+        alert_ms: None,
+        answer_ms: None,
+        issues: Vec::new(),
+        outcomes: Vec::new(),
+        action_items: Vec::new(),
         agent_interruptions: None,
         related_external_ids: Vec::new(),
         queue: None,
@@ -65,6 +90,14 @@ pub fn parse(top: &Obj<'_>, ctx: &Context) -> Result<Vec<Event>> {
     if let Some(cc) = top.child("ConversationCharacteristics")? {
         if let Some(talk) = cc.child("TalkTime")? {
             interaction.talk_ms = talk.millis("TotalTimeMillis")?;
+            if let Some(by) = talk.child("DetailsByParticipant")? {
+                if let Some(agent) = by.child("AGENT")? {
+                    interaction.agent_talk_ms = agent.millis("TotalTimeMillis")?;
+                }
+                if let Some(customer) = by.child("CUSTOMER")? {
+                    interaction.customer_talk_ms = customer.millis("TotalTimeMillis")?;
+                }
+            }
         }
         if let Some(quiet) = cc.child("NonTalkTime")? {
             interaction.non_talk_ms = quiet.millis("TotalTimeMillis")?;
@@ -76,7 +109,165 @@ pub fn parse(top: &Obj<'_>, ctx: &Context) -> Result<Vec<Event>> {
             interaction.sentiment = sentiment(&s)?;
         }
     }
+    let detected = detected(top)?;
+    interaction.issues = detected.issues;
+    interaction.outcomes = detected.outcomes;
+    interaction.action_items = detected.action_items;
     Ok(vec![Event::Interaction(interaction)])
+}
+
+/// The contact id an S3 object key names: the file name up to its first
+/// `_` (`<contactId>_analysis_<time>.json`).
+fn contact_id_of_key(key: &str) -> Result<String> {
+    let name = key.rsplit('/').next().unwrap_or_default();
+    let id = name.split('_').next().unwrap_or_default().trim();
+    if name.contains('_')
+        && !id.is_empty()
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
+        Ok(id.to_string())
+    } else {
+        Err(invalid(
+            "object_key",
+            format!(
+                "the S3 object key {key:?} is not named like a Contact Lens output file \
+                 (`<contactId>_analysis_<time>.json`)"
+            ),
+        ))
+    }
+}
+
+/// Issues, outcomes and action items in the transcript's words.
+#[derive(Debug, Default)]
+struct Detected {
+    issues: Vec<String>,
+    outcomes: Vec<String>,
+    action_items: Vec<String>,
+}
+
+/// The items Contact Lens detected. Voice: on each transcript turn
+/// (`Transcript[].IssuesDetected` / `OutcomesDetected` /
+/// `ActionItemsDetected`, each with `CharacterOffsets` and usually the
+/// `Text`). Chat: in `ConversationCharacteristics.ContactSummary.
+/// SummaryItemsDetected[]`, each pointing at transcript turns by `Id`.
+fn detected(top: &Obj<'_>) -> Result<Detected> {
+    const KINDS: [&str; 3] = ["IssuesDetected", "OutcomesDetected", "ActionItemsDetected"];
+    let mut out = Detected::default();
+    let mut turns: Vec<(Option<&str>, &str, Obj<'_>)> = Vec::new();
+    if let Some((path, transcript)) = top.array("Transcript")? {
+        for (i, turn) in transcript.iter().enumerate() {
+            if let Value::Object(map) = turn {
+                let turn = Obj::new(map, format!("{path}[{i}]"));
+                let content = turn.str("Content")?.unwrap_or_default();
+                turns.push((turn.str("Id")?, content, turn));
+            }
+        }
+    }
+    let push = |out: &mut Detected, kind: &str, words: String| {
+        let list = match kind {
+            "IssuesDetected" => &mut out.issues,
+            "OutcomesDetected" => &mut out.outcomes,
+            _ => &mut out.action_items,
+        };
+        if !list.contains(&words) {
+            list.push(words);
+        }
+    };
+    for (_, content, turn) in &turns {
+        for kind in KINDS {
+            for item in objects(turn, kind)? {
+                if let Some(words) = excerpt(&item, content)? {
+                    push(&mut out, kind, words);
+                }
+            }
+        }
+    }
+    let summary = match top.child("ConversationCharacteristics")? {
+        Some(cc) => cc.child("ContactSummary")?,
+        None => None,
+    };
+    if let Some(summary) = summary {
+        for group in objects(&summary, "SummaryItemsDetected")? {
+            for kind in KINDS {
+                for item in objects(&group, kind)? {
+                    for t in objects(&item, "TranscriptItems")? {
+                        let id = t.str("Id")?;
+                        let content = turns
+                            .iter()
+                            .find(|(turn_id, _, _)| id.is_some() && *turn_id == id)
+                            .map_or("", |(_, content, _)| content);
+                        if let Some(words) = excerpt(&t, content)? {
+                            push(&mut out, kind, words);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The objects of the array under `key` (none when absent); a non-object
+/// element is an error naming it.
+fn objects<'a>(obj: &Obj<'a>, key: &str) -> Result<Vec<Obj<'a>>> {
+    let Some((path, items)) = obj.array(key)? else {
+        return Ok(Vec::new());
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| match item {
+            Value::Object(map) => Ok(Obj::new(map, format!("{path}[{i}]"))),
+            other => Err(invalid(
+                format!("{path}[{i}]"),
+                format!("expected an object, got {}", describe(other)),
+            )),
+        })
+        .collect()
+}
+
+/// The words a detected item points at: its own `Text` when it has one,
+/// else `content` cut to its `CharacterOffsets` (in characters, widened to
+/// whole words; an end past the content is cut at the content's end, as
+/// AWS's own chat sample needs; a start past it leaves nothing). `None`
+/// when no words are left.
+pub fn excerpt(item: &Obj<'_>, content: &str) -> Result<Option<String>> {
+    if let Some(text) = item.str("Text")? {
+        return Ok(Some(text.trim().to_string()));
+    }
+    let Some(offsets) = item.child("CharacterOffsets")? else {
+        return Ok(None);
+    };
+    let begin = offsets.number("BeginOffsetChar")?.unwrap_or(0.0);
+    let end = offsets.number("EndOffsetChar")?.unwrap_or(f64::MAX);
+    if !(begin >= 0.0 && end >= begin) {
+        return Err(invalid(
+            offsets.path_of("EndOffsetChar"),
+            format!("character offsets {begin}..{end} are not a range"),
+        ));
+    }
+    let chars: Vec<char> = content.chars().collect();
+    let mut from = (begin as usize).min(chars.len());
+    let mut to = (end.min(chars.len() as f64) as usize).max(from);
+    // Widened to whole words: offsets that land inside a word (AWS's chat
+    // sample has one) would otherwise cut it.
+    while from > 0
+        && from < chars.len()
+        && chars[from].is_alphanumeric()
+        && chars[from - 1].is_alphanumeric()
+    {
+        from -= 1;
+    }
+    while to > from
+        && to < chars.len()
+        && chars[to - 1].is_alphanumeric()
+        && chars[to].is_alphanumeric()
+    {
+        to += 1;
+    }
+    let words: String = chars[from..to].iter().collect();
+    let words = words.trim();
+    Ok((!words.is_empty()).then(|| words.to_string()))
 }
 
 /// `Categories.MatchedCategories`, slugged and without repeats.
@@ -211,7 +402,21 @@ mod tests {
                 started_at: None,
                 ended_at: None,
                 handle_ms: None,
+                // both parties' speech, and each party's own
                 talk_ms: Some(28_698),
+                agent_talk_ms: Some(15_079),
+                customer_talk_ms: Some(13_619),
+                alert_ms: None,
+                answer_ms: None,
+                issues: vec!["I need to cancel. I want to cancel my plan subscription".into()],
+                outcomes: vec![
+                    "I made all the changes to the account and now these discounts applied".into()
+                ],
+                action_items: vec![
+                    "I will send you all the details later today and call you back next week \
+                     to check up on you"
+                        .into()
+                ],
                 hold_ms: None,
                 after_work_ms: None,
                 non_talk_ms: Some(0),
@@ -233,11 +438,34 @@ mod tests {
     }
 
     #[test]
+    fn a_voice_analysis_delivered_with_its_s3_object_key_is_linked_to_its_contact() {
+        let i = only_interaction(
+            "https://sidecoach/v1/ingest/connect?object_key=connect%2Fexample%2FAnalysis%2FVoice\
+             %2F2024%2F01%2F15%2Fa1b2c3d4-5678-90ab-cdef-EXAMPLE22222_analysis_2024-01-15T10%3A00%3A00Z.json",
+            VOICE,
+        );
+        assert_eq!(i.external_id, "a1b2c3d4-5678-90ab-cdef-EXAMPLE22222");
+        // `key` is accepted too; `contact_id` wins over the key.
+        let i = only_interaction(
+            "https://h/x?key=Analysis/Voice/c-7_analysis_1.json&contact_id=c-8",
+            VOICE,
+        );
+        assert_eq!(i.external_id, "c-8");
+        let err = parse_request(
+            None,
+            "https://h/x?object_key=Analysis/Voice/report.json",
+            VOICE,
+        )
+        .unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("object_key"));
+    }
+
+    #[test]
     fn voice_analysis_without_any_contact_id_names_the_field() {
         let err = parse_request(None, "https://sidecoach/v1/ingest/connect", VOICE).unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidInput);
         assert_eq!(err.field.as_deref(), Some("CustomerMetadata.ContactId"));
-        assert!(err.message.contains("contact_id"), "{}", err.message);
+        assert!(err.message.contains("object_key"), "{}", err.message);
     }
 
     #[test]
@@ -268,6 +496,24 @@ mod tests {
                 agent_interruptions: None,
                 related_external_ids: vec![],
                 queue: None,
+                agent_talk_ms: None,
+                customer_talk_ms: None,
+                alert_ms: None,
+                answer_ms: None,
+                // `ContactSummary` points at transcript turns by id; the
+                // issue's offsets (72..244 of a 150-character turn) are
+                // cut at its end and widened to whole words.
+                issues: vec![
+                    "How can you guys be sending out defective seeds? Isn't that your whole \
+                     business?"
+                        .into()
+                ],
+                outcomes: vec![
+                    "We are not only refunding the cost of the grow-it-yourself indoor herb kit \
+                     but we will also be sending you a replacement. Would you be okay with this?"
+                        .into()
+                ],
+                action_items: vec![],
                 topics: vec!["agent-intro".into()],
                 sentiment: Some(Sentiment {
                     customer: Some(0.0),

@@ -1,4 +1,4 @@
-//! The Amazon Connect adapter plugin (world `adapter`, API 0.2.0).
+//! The Amazon Connect adapter plugin (world `adapter`, API 0.3.0).
 //!
 //! One request carries one payload object, a JSON array of them, or JSON
 //! lines / concatenated objects (Kinesis Firehose). Each record's shape is
@@ -7,6 +7,7 @@
 //! | shape | recognised by | module | events |
 //! |---|---|---|---|
 //! | EventBridge contact event | `detail-type: "Amazon Connect Contact Event"` | [`contact_event`] | interaction |
+//! | Contact Lens real-time record (segment stream) | `EventType`/`StreamingEventType` + `ContactId` + `Segments`/`LanguageCode`/`StreamingSettings` | [`realtime`] | segment (live, not stored); interaction for STARTED/COMPLETED/FAILED |
 //! | Contact Lens analysis | `CustomerMetadata`, or `ConversationCharacteristics` + `Participants`/`Transcript` | [`lens`] | interaction |
 //! | evaluation form export | `evaluationId`, or `metadata` + `questions`/`sections` | [`evaluation`] | evaluation |
 //! | agent event stream | `EventType` + `AgentARN`/`CurrentAgentSnapshot` | [`agent_event`] | agent, agent-state |
@@ -23,7 +24,7 @@
 //!
 //! | normalized | contact trace record | contact event (`detail`) | Contact Lens | evaluation export | agent event |
 //! |---|---|---|---|---|---|
-//! | interaction `external-id` | `ContactId` | `contactId` | `CustomerMetadata.ContactId`, else URL `?contact_id=` | — | — |
+//! | interaction `external-id` | `ContactId` | `contactId` | `CustomerMetadata.ContactId`, else URL `?contact_id=`, else the contact id in the S3 object key `?object_key=` (or `?key=`) | — | — |
 //! | `related-external-ids` | `InitialContactId`, `PreviousContactId`, `NextContactId`, `RelatedContactId` (≠ own id, deduplicated) | `initialContactId`, `previousContactId`, `relatedContactId` | — | — | — |
 //! | `agent-vendor-id` | last `/` segment of `Agent.ARN` | of `agentInfo.agentArn` (else `agentInfo.id`) | — (participant ids are not user ids) | `metadata.agentId`, else of `metadata.agentArn` | of `AgentARN` |
 //! | `channel` | `Channel` VOICE/CHAT/TASK/EMAIL → voice/chat/task/email, else other | `channel` (any case) | `Channel` | — | — |
@@ -32,7 +33,10 @@
 //! | `handle-ms` | `Agent.AgentInteractionDuration` (s × 1000) | `agentInfo.agentInteractionDuration` | — | — | — |
 //! | `hold-ms` | `Agent.CustomerHoldDuration` (s × 1000) | `agentInfo.customerHoldDuration` | — | — | — |
 //! | `after-work-ms` | `Agent.AfterContactWorkDuration` (s × 1000) | `agentInfo.afterContactWorkDuration` | — | — | — |
-//! | `talk-ms` / `non-talk-ms` | — | — | `ConversationCharacteristics.TalkTime` / `NonTalkTime` `.TotalTimeMillis` | — | — |
+//! | `talk-ms` (both parties' speech) / `non-talk-ms` | — | — | `ConversationCharacteristics.TalkTime` / `NonTalkTime` `.TotalTimeMillis` | — | — |
+//! | `agent-talk-ms` / `customer-talk-ms` | — | — | `TalkTime.DetailsByParticipant.AGENT` / `.CUSTOMER` `.TotalTimeMillis` | — | — |
+//! | `issues` / `outcomes` / `action-items` | — | — | voice: `Transcript[].IssuesDetected` / `OutcomesDetected` / `ActionItemsDetected` (`Text`, else the turn's `Content` cut to `CharacterOffsets`); chat: `ConversationCharacteristics.ContactSummary.SummaryItemsDetected[]…TranscriptItems[]` (the turn named by `Id`, cut to its offsets, widened to whole words) | — | — |
+//! | `alert-ms` / `answer-ms` | — | — | — (Connect does not report them) | — | — |
 //! | `agent-interruptions` | — | — | number of `Interruptions.InterruptionsByInterrupter.AGENT` entries (0 if the map has none) | — | — |
 //! | `queue` | `Queue.Name` | — (ARN only) | — | — | — |
 //! | `sentiment` | — | — | `OverallSentiment` `CUSTOMER`/`AGENT` (voice: direct; chat: under `DetailsByParticipantRole`); final quarter = last `SentimentByPeriod.QUARTER.CUSTOMER[].Score`, else `SentimentShift.DetailsByParticipantRole.CUSTOMER.EndScore` | — | — |
@@ -45,6 +49,22 @@
 //! | `vendor-score` | — | — | — | `metadata.score`: `percentage` (none when `notApplicable`), `automaticFail` → auto-failed | — |
 //! | agent-state `state` / `at` | — | — | — | — | `CurrentAgentSnapshot.AgentStatus.Name` / its `StartTimestamp` (else `EventTimestamp`); LOGOUT without status → "Offline" |
 //!
+//! Real-time segments (see [`realtime`] for the full map): the record's
+//! `ContactId` → `interaction-external-id`, `Channel` → `channel`; per
+//! `Utterance`/`Transcript`: `Id`, `ParticipantRole`, `Content` (else
+//! `PartialContent`), `BeginOffsetMillis`/`EndOffsetMillis`, `Sentiment`,
+//! `IssuesDetected`; per `Categories`: `MatchedCategories` (slugged). No
+//! real-time record names the agent: the host uses the stored contact's.
+//!
+//! ## Delivering Contact Lens output files
+//!
+//! Post-call analysis files land in S3; the usual forwarder is a Lambda
+//! subscribed to the bucket's event notifications that reads the object and
+//! POSTs it here. It should add the object key it was notified of to the
+//! URL (`/v1/ingest/connect?object_key=<urlencoded key>`): the voice file
+//! does not name its contact, its key does. The real-time segment stream
+//! (Kinesis) is forwarded as is, one record or many (JSON lines).
+//!
 //! Timestamps are ISO 8601 (or epoch numbers) → epoch ms; durations must be
 //! non-negative numbers. Errors name the field by dotted path within the
 //! record (`Agent.AgentInteractionDuration`, `questions[1].answer.value`).
@@ -56,6 +76,7 @@ mod evaluation;
 mod fields;
 mod lens;
 mod payload;
+mod realtime;
 
 use bindings::sidecoach::plugin::host::log;
 use bindings::sidecoach::plugin::types::{InboundRequest, IngestOutput, LogLevel, PluginError};
@@ -64,11 +85,11 @@ adapter_kit::export_adapter! {
     /// The exported component.
     AmazonConnect {
         id: "amazon-connect",
-        api: "0.2.0",
+        api: "0.3.0",
         name: "Amazon Connect adapter",
         description: "Reads Amazon Connect contact trace records, contact events (bare or \
-                      EventBridge), Contact Lens analyses, evaluation form exports and agent \
-                      event stream records.",
+                      EventBridge), Contact Lens analyses (post-call files and the real-time \
+                      segment stream), evaluation form exports and agent event stream records.",
         ingest: ingest,
     }
 }

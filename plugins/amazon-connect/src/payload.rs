@@ -7,7 +7,7 @@ use crate::bindings::sidecoach::plugin::types::{
     ErrorCode, Event, IngestOutput, PluginError, RejectedRecord,
 };
 use crate::fields::{Obj, Result, describe, invalid, unsupported};
-use crate::{agent_event, contact_event, ctr, evaluation, lens};
+use crate::{agent_event, contact_event, ctr, evaluation, lens, realtime};
 use serde_json::{Deserializer, Value};
 
 /// The media types a body may be sent as (or no `content-type` at all).
@@ -26,6 +26,11 @@ pub struct Context {
     /// A contact id from the URL query (`contact_id` or `contactId`), for
     /// Contact Lens files that do not name their contact.
     pub contact_id: Option<String>,
+    /// The S3 object key the file was read from (`object_key` or `key` in
+    /// the URL query), as the S3 → Lambda → HTTP forwarder passes it: a
+    /// Contact Lens output file is named after its contact
+    /// (`…/Analysis/Voice/YYYY/MM/DD/<contactId>_analysis_<time>.json`).
+    pub object_key: Option<String>,
 }
 
 impl Context {
@@ -35,11 +40,17 @@ impl Context {
             .split_once('?')
             .map(|(_, q)| q.split('#').next().unwrap_or_default())
             .unwrap_or_default();
-        let contact_id = adapter_kit::form_pairs(query.as_bytes())
-            .into_iter()
-            .find(|(k, v)| (k == "contact_id" || k == "contactId") && !v.trim().is_empty())
-            .map(|(_, v)| v.trim().to_string());
-        Context { contact_id }
+        let pairs = adapter_kit::form_pairs(query.as_bytes());
+        let first = |names: &[&str]| {
+            pairs
+                .iter()
+                .find(|(k, v)| names.contains(&k.as_str()) && !v.trim().is_empty())
+                .map(|(_, v)| v.trim().to_string())
+        };
+        Context {
+            contact_id: first(&["contact_id", "contactId"]),
+            object_key: first(&["object_key", "key"]),
+        }
     }
 }
 
@@ -269,6 +280,11 @@ pub fn parse_record(value: &Value, ctx: &Context) -> Result<Vec<Event>> {
         })?;
         let sent_at = top.timestamp("time")?;
         return contact_event::parse(&detail.any_case(), sent_at);
+    }
+    // Before contact events: real-time records also carry an event type
+    // and a contact id.
+    if realtime::matches(&top) {
+        return realtime::parse(&top);
     }
     if lens::matches(&top) {
         return lens::parse(&top, ctx);

@@ -10,7 +10,9 @@
 //! | originatingDirection | direction |
 //! | conversationStart / conversationEnd | started-at / ended-at |
 //! | conversationEnd | updated-at |
-//! | sum of metrics tHandle / tTalk / tHeld / tAcw over that agent's sessions (ms) | handle-ms / talk-ms / hold-ms / after-work-ms |
+//! | sum of metrics tHandle / tHeld / tAcw over that agent's sessions (ms) | handle-ms / hold-ms / after-work-ms |
+//! | sum of metric tTalk over that agent's sessions (the agent's own interacting time, ms) | agent-talk-ms (not talk-ms, which means both parties' speech; Genesys reports no customer talk time) |
+//! | sum of metrics tAlert / tAnswered over that agent's sessions (ms) | alert-ms / answer-ms |
 //! | queueId of the last acd participant's segments; else the agent's; else any | queue |
 //! | the agent's last segment wrapUpCode | wrap-up |
 //!
@@ -33,6 +35,8 @@ struct Metrics {
     talk: Option<u64>,
     held: Option<u64>,
     acw: Option<u64>,
+    alert: Option<u64>,
+    answered: Option<u64>,
 }
 
 /// Adds `value` to a running sum that starts absent.
@@ -110,6 +114,8 @@ pub fn conversation(rec: &Rec<'_>) -> Result<Vec<Event>> {
                     Some("tTalk") => &mut metrics.talk,
                     Some("tHeld") => &mut metrics.held,
                     Some("tAcw") => &mut metrics.acw,
+                    Some("tAlert") => &mut metrics.alert,
+                    Some("tAnswered") => &mut metrics.answered,
                     _ => continue,
                 };
                 if let Some(value) = m.millis("value")? {
@@ -157,10 +163,17 @@ pub fn conversation(rec: &Rec<'_>) -> Result<Vec<Event>> {
         started_at,
         ended_at,
         handle_ms: metrics.handle,
-        talk_ms: metrics.talk,
+        talk_ms: None,
         hold_ms: metrics.held,
         after_work_ms: metrics.acw,
         non_talk_ms: None,
+        agent_talk_ms: metrics.talk,
+        customer_talk_ms: None,
+        alert_ms: metrics.alert,
+        answer_ms: metrics.answered,
+        issues: Vec::new(),
+        outcomes: Vec::new(),
+        action_items: Vec::new(),
         agent_interruptions: None,
         related_external_ids: Vec::new(),
         queue: acd_queue.or(agent_queue).or(any_queue),
@@ -243,7 +256,11 @@ mod tests {
         assert_eq!(i.channel, Channel::Sms);
         assert_eq!(i.direction, Direction::Outbound);
         // a2's two participants, two sessions each: 200000+10 + 50000+10.
-        assert_eq!(i.talk_ms, Some(250_020));
+        assert_eq!(i.agent_talk_ms, Some(250_020));
+        assert_eq!(
+            i.talk_ms, None,
+            "tTalk is the agent's own, not both parties'"
+        );
         assert_eq!(i.hold_ms, Some(2_000));
         assert_eq!(i.after_work_ms, Some(10_000));
         assert_eq!(i.handle_ms, Some(262_000));
@@ -265,7 +282,7 @@ mod tests {
         };
         assert_eq!(i.agent_vendor_id, None);
         assert_eq!(i.channel, Channel::Voice);
-        assert_eq!(i.talk_ms, None);
+        assert_eq!(i.agent_talk_ms, None);
         assert_eq!(i.queue.as_deref(), Some("q9"));
         assert_eq!(i.direction, Direction::Unknown);
     }

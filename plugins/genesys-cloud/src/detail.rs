@@ -15,7 +15,7 @@
 //! | eventTime − interactingDurationMs | started-at | customer.end (the customer is connected for the whole conversation) |
 //! | userId | agent-vendor-id | user.start, user.end, acw |
 //! | answeredUserId | agent-vendor-id | acd.end |
-//! | interactingDurationMs | talk-ms | user.end |
+//! | interactingDurationMs | agent-talk-ms (the agent's own interacting time) | user.end |
 //! | heldDurationMs | hold-ms | user.end |
 //! | wrapupCode | wrap-up | acw |
 //! | wrapupDurationMs | after-work-ms | acw |
@@ -81,6 +81,13 @@ pub fn event(body: &Rec<'_>, leg: Leg) -> Result<Vec<Event>> {
         hold_ms: None,
         after_work_ms: None,
         non_talk_ms: None,
+        agent_talk_ms: None,
+        customer_talk_ms: None,
+        alert_ms: None,
+        answer_ms: None,
+        issues: Vec::new(),
+        outcomes: Vec::new(),
+        action_items: Vec::new(),
         agent_interruptions: None,
         related_external_ids: Vec::new(),
         queue: body.id("queueId")?,
@@ -113,7 +120,7 @@ pub fn event(body: &Rec<'_>, leg: Leg) -> Result<Vec<Event>> {
         Leg::UserStart => i.agent_vendor_id = body.id("userId")?,
         Leg::UserEnd => {
             i.agent_vendor_id = body.id("userId")?;
-            i.talk_ms = body.millis("interactingDurationMs")?;
+            i.agent_talk_ms = body.millis("interactingDurationMs")?;
             i.hold_ms = body.millis("heldDurationMs")?;
         }
         Leg::AcdStart => {}

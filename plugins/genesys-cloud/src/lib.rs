@@ -1,4 +1,4 @@
-//! The Genesys Cloud adapter plugin (world `adapter`, API 0.2.0).
+//! The Genesys Cloud adapter plugin (world `adapter`, API 0.3.0).
 //!
 //! It reads three kinds of Genesys Cloud payload, sent as `application/json`,
 //! JSON lines (`application/x-ndjson`, `application/jsonl`) or with no
@@ -21,7 +21,9 @@
 //! | mediaType (+ messageType) | channel |
 //! | originatingDirection; detail direction | direction |
 //! | conversationStart / conversationEnd; detail eventTime | started-at / ended-at |
-//! | metrics tHandle, tTalk, tHeld, tAcw (ms); detail interactingDurationMs, heldDurationMs, wrapupDurationMs | handle / talk / hold / after-work ms |
+//! | metrics tHandle, tHeld, tAcw (ms); detail heldDurationMs, wrapupDurationMs | handle / hold / after-work ms |
+//! | metric tTalk (ms); detail interactingDurationMs | agent-talk ms: the agent's own time interacting, not talk-ms (both parties' speech, which Genesys does not report) |
+//! | metrics tAlert, tAnswered (ms) | alert / answer ms |
 //! | queueId | queue |
 //! | wrapUpCode; detail wrapupCode | wrap-up |
 //! | evaluation id, evaluationFormId, conversationId, agent.id, evaluator.id | evaluation ids |
@@ -46,7 +48,7 @@ adapter_kit::export_adapter! {
     /// The exported component.
     GenesysCloud {
         id: "genesys-cloud",
-        api: "0.2.0",
+        api: "0.3.0",
         name: "Genesys Cloud adapter",
         description: "Reads Genesys Cloud conversation detail events (EventBridge or bare \
                       notifications), analytics conversation details and quality \

@@ -263,6 +263,13 @@ mod tests {
                 hold_ms: None,
                 after_work_ms: None,
                 non_talk_ms: None,
+                agent_talk_ms: None,
+                customer_talk_ms: None,
+                alert_ms: None,
+                answer_ms: None,
+                issues: Vec::new(),
+                outcomes: Vec::new(),
+                action_items: Vec::new(),
                 agent_interruptions: None,
                 related_external_ids: vec![],
                 queue: None,
@@ -322,7 +329,8 @@ mod tests {
         assert_eq!(i.agent_vendor_id.as_deref(), Some("u1"));
         assert_eq!(i.channel, Channel::Social);
         assert_eq!(i.direction, Direction::Unknown);
-        assert_eq!(i.talk_ms, Some(300_000));
+        assert_eq!(i.agent_talk_ms, Some(300_000));
+        assert_eq!(i.talk_ms, None);
         assert_eq!(i.hold_ms, Some(15_000));
     }
 
@@ -384,10 +392,18 @@ mod tests {
                 started_at: Some(ms("2021-04-01T12:27:53.386Z")),
                 ended_at: Some(ms("2021-04-01T12:43:23.306Z")),
                 handle_ms: Some(918_737),
-                talk_ms: Some(374_561),
+                // tTalk is the agent's own: agent-talk, not talk (both parties).
+                talk_ms: None,
                 hold_ms: Some(544_176),
                 after_work_ms: None,
                 non_talk_ms: None,
+                agent_talk_ms: Some(374_561),
+                customer_talk_ms: None,
+                alert_ms: Some(11_050),
+                answer_ms: Some(11_179),
+                issues: Vec::new(),
+                outcomes: Vec::new(),
+                action_items: Vec::new(),
                 agent_interruptions: None,
                 related_external_ids: vec![],
                 queue: Some("a623d83c-96d7-4baa-af1f-d46ad6700d8b".into()),

@@ -1,5 +1,5 @@
 //! The plugin API as the host sees it, one file per released WIT version
-//! (Zed's versioned-WIT layout): `v0_1_0.rs` and `v0_2_0.rs` each run
+//! (Zed's versioned-WIT layout): `v0_1_0.rs`, `v0_2_0.rs` and `v0_3_0.rs` each run
 //! `bindgen!` on their frozen `wit/<version>/` and hold the conversions
 //! between that version's types and the model. The manifest's
 //! `api_version` picks the bindings ([`super::plugin`]); every version
@@ -35,6 +35,7 @@ macro_rules! enum_map {
 
 pub mod v0_1_0;
 pub mod v0_2_0;
+pub mod v0_3_0;
 
 /// An estimate of the bytes a value occupies when it crosses the boundary
 /// (string and list payloads plus a fixed cost per record), used for the
@@ -98,11 +99,25 @@ record_size!(
         queue,
         topics,
         wrap_up,
-        related_external_ids
+        related_external_ids,
+        issues,
+        outcomes,
+        action_items
     ]
 );
 record_size!(m::RejectedRecord, [error]);
-record_size!(m::IngestOutput, [events, rejected]);
+record_size!(m::IngestOutput, [events, rejected, segments]);
+record_size!(
+    m::SegmentEvent,
+    [
+        interaction_external_id,
+        segment_id,
+        agent_vendor_id,
+        text,
+        categories,
+        issues
+    ]
+);
 record_size!(m::Answer, [criterion_id, comment]);
 record_size!(
     m::EvaluationEvent,

@@ -137,6 +137,14 @@ impl From<w::Interaction> for m::InteractionEvent {
             non_talk_ms: i.non_talk_ms,
             agent_interruptions: i.agent_interruptions,
             related_external_ids: i.related_external_ids,
+            // 0.2.0 has no such fields.
+            agent_talk_ms: None,
+            customer_talk_ms: None,
+            alert_ms: None,
+            answer_ms: None,
+            issues: Vec::new(),
+            outcomes: Vec::new(),
+            action_items: Vec::new(),
             queue: i.queue,
             topics: i.topics,
             sentiment: i.sentiment.map(Into::into),
@@ -205,6 +213,7 @@ impl From<w::IngestOutput> for m::IngestOutput {
                     error: r.error.into(),
                 })
                 .collect(),
+            segments: Vec::new(),
         }
     }
 }
