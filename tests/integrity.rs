@@ -197,7 +197,8 @@ async fn a_live_snapshot_delivered_after_the_final_one_never_takes_its_values_ba
     for p in live["participants"].as_array_mut().unwrap() {
         for s in p["sessions"].as_array_mut().into_iter().flatten() {
             for m in s["metrics"].as_array_mut().into_iter().flatten() {
-                if ["tTalk", "tTalkComplete", "tHandle"].contains(&m["name"].as_str().unwrap_or("")) {
+                if ["tTalk", "tTalkComplete", "tHandle"].contains(&m["name"].as_str().unwrap_or(""))
+                {
                     m["value"] = json!(1000);
                 }
             }
@@ -223,8 +224,14 @@ async fn a_live_snapshot_delivered_after_the_final_one_never_takes_its_values_ba
     let final_one = conversation(&api).await;
     assert!(final_one["ended_at"].is_number(), "{final_one}");
     // Genesys reports the agent's own talk time (tTalk).
-    assert!(final_one["agent_talk_ms"].as_u64().unwrap() > 1000, "{final_one}");
-    assert!(final_one["handle_ms"].as_u64().unwrap() > 1000, "{final_one}");
+    assert!(
+        final_one["agent_talk_ms"].as_u64().unwrap() > 1000,
+        "{final_one}"
+    );
+    assert!(
+        final_one["handle_ms"].as_u64().unwrap() > 1000,
+        "{final_one}"
+    );
     // Alternate deliveries, live after final and again, never flip it.
     for _ in 0..2 {
         for body in [&live[..], done] {

@@ -198,10 +198,12 @@ pub fn clip(text: impl Display, max: usize) -> String {
 
 /// In a module per adapter: `fn check_events(props, events)` over that
 /// adapter's WIT `Event`s. The `interaction` block adds checks of fields only
-/// some API versions have (it sees the interaction as `$i`).
+/// some API versions have (it sees the interaction as `$i`); the optional
+/// `segment` block checks API 0.3.0's live segments (as `$s`).
 #[macro_export]
 macro_rules! check_output {
-    ($types:path, |$p:ident, $i:ident| $interaction:block) => {
+    ($types:path, |$p:ident, $i:ident| $interaction:block
+     $(, segment: |$sp:ident, $s:ident| $segment:block)?) => {
         use $types as wit;
 
         /// Checks every event's properties.
@@ -311,6 +313,10 @@ macro_rules! check_output {
                     p.non_negative("staffing.aht-seconds", s.aht_seconds);
                     p.opt_non_negative("staffing.scheduled-agents", s.scheduled_agents);
                 }
+                $(wit::Event::Segment($s) => {
+                    let $sp = &mut *p;
+                    $segment
+                })?
             }
         }
     };

@@ -204,11 +204,13 @@ fn json_lines(bodies: &[&[u8]]) -> Vec<u8> {
 
 /// One module per adapter: the call and the property walk over its types.
 macro_rules! adapter {
-    ($module:ident, $krate:ident, output: $output:ident, |$p:ident, $i:ident| $extra:block) => {
+    ($module:ident, $krate:ident, output: $output:ident, |$p:ident, $i:ident| $extra:block
+     $(, segment: |$sp:ident, $s:ident| $segment:block)?) => {
         mod $module {
             use super::{Outcome, Setup, headers_and_url};
             use crate::check::Props;
-            $crate::check_output!($krate::native::types, |$p, $i| $extra);
+            $crate::check_output!($krate::native::types, |$p, $i| $extra
+                $(, segment: |$sp, $s| $segment)?);
 
             /// Calls the adapter and checks what it returned.
             pub(crate) fn call(setup: &Setup, body: &[u8]) -> Outcome {
@@ -292,8 +294,37 @@ macro_rules! v2_adapter {
 adapter!(json_adapter_target, json_adapter, output: v1, |p, i| {
     let _ = (p, i);
 });
-v2_adapter!(amazon_connect_target, amazon_connect);
-v2_adapter!(genesys_cloud_target, genesys_cloud);
+/// The checks of API 0.3.0: 0.2.0's, per-party and ring times, detected
+/// items, and live segments.
+macro_rules! v3_adapter {
+    ($module:ident, $krate:ident) => {
+        adapter!($module, $krate, output: v2, |p, i| {
+            p.duration("interaction.non-talk-ms", i.non_talk_ms);
+            for id in &i.related_external_ids {
+                p.id("interaction.related-external-ids[]", id);
+            }
+            p.duration("interaction.agent-talk-ms", i.agent_talk_ms);
+            p.duration("interaction.customer-talk-ms", i.customer_talk_ms);
+            p.duration("interaction.alert-ms", i.alert_ms);
+            p.duration("interaction.answer-ms", i.answer_ms);
+            for item in i.issues.iter().chain(&i.outcomes).chain(&i.action_items) {
+                p.id("interaction.issues/outcomes/action-items[]", item);
+            }
+        }, segment: |p, s| {
+            p.id("segment.interaction-external-id", &s.interaction_external_id);
+            p.opt_id("segment.segment-id", s.segment_id.as_deref());
+            p.opt_id("segment.agent-vendor-id", s.agent_vendor_id.as_deref());
+            p.duration("segment.begin-offset-ms", s.begin_offset_ms);
+            p.duration("segment.end-offset-ms", s.end_offset_ms);
+            for c in s.categories.iter().chain(&s.issues) {
+                p.id("segment.categories/issues[]", c);
+            }
+        });
+    };
+}
+
+v3_adapter!(amazon_connect_target, amazon_connect);
+v3_adapter!(genesys_cloud_target, genesys_cloud);
 v2_adapter!(nice_cxone_target, nice_cxone);
 v2_adapter!(twilio_target, twilio);
 v2_adapter!(zendesk_target, zendesk);
