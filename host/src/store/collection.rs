@@ -249,10 +249,6 @@ impl Collection {
         }
     }
 
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "the trees of one transaction and what it writes"
-    )]
     fn write_tx<R: Record>(
         data: &TransactionalTree,
         ext: &TransactionalTree,
@@ -556,7 +552,7 @@ impl Collection {
                 .writer
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
-            if !matches!(self.old_or_stale::<R>(id)?, Err(_)) {
+            if self.old_or_stale::<R>(id)?.is_ok() {
                 return Ok(false);
             }
         }
@@ -706,7 +702,7 @@ mod tests {
         let page = all(None);
         let ids: Vec<_> = page.items.iter().map(|i| i.external_id.as_str()).collect();
         assert_eq!(ids, ["c-1", "c-3"]);
-        assert_eq!(page.unreadable, [bad.id.clone()]);
+        assert_eq!(page.unreadable, std::slice::from_ref(&bad.id));
         let found = c.unreadable::<Interaction>().unwrap();
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].id, bad.id);
