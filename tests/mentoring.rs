@@ -543,4 +543,17 @@ async fn a_session_runs_from_action_plan_to_acknowledgement_follow_up_and_closin
         r.json["error"]["details"]["field"],
         "observer_notes[0].observer_id"
     );
+
+    // The agent's acknowledgement cannot be forged by whoever records the
+    // session.
+    for (field, value) in [
+        ("acknowledged_at", json!(past)),
+        ("agent_comment", json!("agreed")),
+    ] {
+        let mut forged = packet(&olu);
+        forged[field] = value;
+        let r = api.post("/v1/sessions", &forged).await;
+        assert_eq!(r.status, 422, "{field}: {}", r.text);
+        assert_eq!(r.json["error"]["details"]["field"], field, "{}", r.text);
+    }
 }

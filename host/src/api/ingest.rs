@@ -83,19 +83,26 @@ pub async fn ingest(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let src = s.ingest.source(&source)?.clone();
-    // A token, when sent, was checked by the route's access layer.
-    if !headers.contains_key(header::AUTHORIZATION) && !src.signed {
-        return Err(s
-            .ingest
-            .refuse_unauthenticated(
-                &source,
-                format!(
-                    "source {source:?} is not signed: send an integrator or admin bearer token"
-                ),
-            )
-            .into());
+    // A token, when sent, was checked by the route's access layer. Without
+    // one, an unknown source answers exactly like a known unsigned one, so
+    // source names cannot be enumerated without a token.
+    if !headers.contains_key(header::AUTHORIZATION) {
+        let message = format!(
+            "source {source:?} needs an integrator or admin bearer token (or, if it is a signed source, the vendor's signature)"
+        );
+        match s.ingest.source(&source) {
+            Ok(src) if src.signed => {}
+            Ok(_) => return Err(s.ingest.refuse_unauthenticated(&source, message).into()),
+            Err(_) => {
+                return Err(ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthenticated",
+                    message,
+                ));
+            }
+        }
     }
+    let src = s.ingest.source(&source)?.clone();
     let url = vendor_url(
         src.options.get("public_url").map(String::as_str),
         &headers,

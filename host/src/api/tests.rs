@@ -429,6 +429,41 @@ async fn a_signed_source_takes_deliveries_without_a_token_and_an_unsigned_one_do
     )
     .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    // Without a token an unknown source answers exactly like a known
+    // unsigned one: source names cannot be enumerated.
+    let (unknown_status, unknown) = call(
+        &r,
+        request(
+            "POST",
+            "/v1/ingest/nowhere",
+            None,
+            "application/json",
+            b"{}".to_vec(),
+        ),
+    )
+    .await;
+    assert_eq!(unknown_status, StatusCode::UNAUTHORIZED, "{unknown}");
+    assert_eq!(unknown["error"]["code"], body["error"]["code"]);
+    let shape = |v: &Value| {
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .replace("\"nowhere\"", "\"walk\"")
+    };
+    assert_eq!(shape(&unknown), shape(&body));
+    // With a token, the unknown name is a plain 404.
+    let (status, body) = call(
+        &r,
+        request(
+            "POST",
+            "/v1/ingest/nowhere",
+            Some(TOKEN),
+            "application/json",
+            b"{}".to_vec(),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
 }
 
 #[tokio::test]

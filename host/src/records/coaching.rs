@@ -338,6 +338,19 @@ impl CoachingRecords {
                 "figures, closed_at and followed_up_at are set by the server; leave them out",
             ));
         }
+        // The acknowledgement is the agent's own act (through their own
+        // token): nobody records it on their behalf.
+        for (field, set) in [
+            ("acknowledged_at", s.acknowledged_at.is_some()),
+            ("agent_comment", s.agent_comment.is_some()),
+        ] {
+            if set {
+                return Err(invalid(
+                    field,
+                    "only the agent sets this, by acknowledging the session; leave it out",
+                ));
+            }
+        }
         self.check_session(&s)?;
         s.id = crate::model::new_id();
         s.figures = Some(self.figures(&s.agent_id, now_ms())?);
