@@ -33,6 +33,143 @@ macro_rules! enum_map {
     };
 }
 
+/// The conversions every version shares word for word: the enums, plugin
+/// errors (their text bounded, since it ends up in errors and
+/// `score_error`), plugin info, the inbound request, sentiment and
+/// feedback. Expanded inside each version's module, where `w` is that
+/// version's types and `m` the model, so a new version cannot miss one
+/// (as 0.3.0 once missed bounding plugin errors).
+macro_rules! shared_conversions {
+    () => {
+        enum_map!(
+            m::Channel,
+            w::Channel,
+            [Voice, Chat, Email, Sms, Video, Social, Task, Other]
+        );
+        enum_map!(
+            m::Direction,
+            w::Direction,
+            [Inbound, Outbound, Internal, Unknown]
+        );
+        enum_map!(m::RatingKind, w::RatingKind, [Csat, Nps, Ces, Custom]);
+        enum_map!(
+            m::PluginErrorCode,
+            w::ErrorCode,
+            [
+                InvalidInput,
+                Unsupported,
+                SignatureInvalid,
+                ConfigInvalid,
+                NotComputable,
+                Internal
+            ]
+        );
+
+        impl From<w::PluginError> for m::PluginError {
+            fn from(e: w::PluginError) -> Self {
+                m::PluginError {
+                    code: e.code.into(),
+                    // Plugin text that ends up in errors and `score_error`: bounded.
+                    message: crate::runtime::sandbox::bounded_text(&e.message),
+                    field: e
+                        .field
+                        .as_deref()
+                        .map(crate::runtime::sandbox::bounded_text),
+                }
+            }
+        }
+
+        impl From<w::PluginInfo> for m::PluginInfo {
+            fn from(i: w::PluginInfo) -> Self {
+                m::PluginInfo {
+                    name: i.name,
+                    version: i.version,
+                    description: i.description,
+                }
+            }
+        }
+
+        impl From<m::InboundRequest> for w::InboundRequest {
+            fn from(r: m::InboundRequest) -> Self {
+                w::InboundRequest {
+                    source: r.source,
+                    method: r.method,
+                    url: r.url,
+                    headers: r.headers,
+                    body: r.body,
+                    source_config: r.source_config,
+                }
+            }
+        }
+
+        impl From<w::Sentiment> for m::Sentiment {
+            fn from(s: w::Sentiment) -> Self {
+                m::Sentiment {
+                    customer: s.customer,
+                    agent: s.agent,
+                    customer_final_quarter: s.customer_final_quarter,
+                }
+            }
+        }
+
+        impl From<w::Feedback> for m::FeedbackEvent {
+            fn from(f: w::Feedback) -> Self {
+                m::FeedbackEvent {
+                    external_id: f.external_id,
+                    kind: f.kind.into(),
+                    value: f.value,
+                    scale_min: f.scale_min,
+                    scale_max: f.scale_max,
+                    interaction_external_id: f.interaction_external_id,
+                    agent_vendor_id: f.agent_vendor_id,
+                    topics: f.topics,
+                    verbatim: f.verbatim,
+                    received_at: f.received_at,
+                }
+            }
+        }
+    };
+}
+
+/// The evaluation lift of the adapter worlds from 0.2.0 on (0.1.0 also
+/// converts the other way, for scorers, and keeps its own).
+macro_rules! evaluation_lift {
+    () => {
+        impl From<w::Answer> for m::Answer {
+            fn from(a: w::Answer) -> Self {
+                m::Answer {
+                    criterion_id: a.criterion_id,
+                    value: match a.value {
+                        w::AnswerValue::Score(s) => m::AnswerValue::Score(s),
+                        w::AnswerValue::NotApplicable => m::AnswerValue::NotApplicable,
+                    },
+                    comment: a.comment,
+                }
+            }
+        }
+
+        impl From<w::Evaluation> for m::EvaluationEvent {
+            fn from(e: w::Evaluation) -> Self {
+                m::EvaluationEvent {
+                    external_id: e.external_id,
+                    form_id: e.form_id,
+                    form_version: e.form_version,
+                    interaction_external_id: e.interaction_external_id,
+                    agent_vendor_id: e.agent_vendor_id,
+                    evaluator_vendor_id: e.evaluator_vendor_id,
+                    evaluated_at: e.evaluated_at,
+                    answers: e.answers.into_iter().map(Into::into).collect(),
+                    vendor_score: e.vendor_score.map(|v| m::VendorScore {
+                        percentage: v.percentage,
+                        auto_failed: v.auto_failed,
+                        critical_percentage: v.critical_percentage,
+                    }),
+                }
+            }
+        }
+    };
+}
+
 pub mod v0_1_0;
 pub mod v0_2_0;
 pub mod v0_3_0;

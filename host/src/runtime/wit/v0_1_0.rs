@@ -59,17 +59,8 @@ pub use adapter::sidecoach::plugin::{host, types};
 use crate::model as m;
 use types as w;
 
-enum_map!(
-    m::Channel,
-    w::Channel,
-    [Voice, Chat, Email, Sms, Video, Social, Task, Other]
-);
-enum_map!(
-    m::Direction,
-    w::Direction,
-    [Inbound, Outbound, Internal, Unknown]
-);
-enum_map!(m::RatingKind, w::RatingKind, [Csat, Nps, Ces, Custom]);
+shared_conversions!();
+
 enum_map!(m::Weighting, w::Weighting, [Question, Section, Points]);
 enum_map!(m::NaPolicy, w::NaPolicy, [Exclude, CountAsPass]);
 enum_map!(
@@ -81,65 +72,6 @@ enum_map!(m::AutoFailPolicy, w::AutoFailPolicy, [ZeroScore, KeepScore]);
 enum_map!(m::Normalization, w::Normalization, [MinMax, Raw]);
 enum_map!(m::Outcome, w::Outcome, [Pass, Fail]);
 enum_map!(m::Severity, w::Severity, [Info, Warning, Critical]);
-enum_map!(
-    m::PluginErrorCode,
-    w::ErrorCode,
-    [
-        InvalidInput,
-        Unsupported,
-        SignatureInvalid,
-        ConfigInvalid,
-        NotComputable,
-        Internal
-    ]
-);
-
-impl From<w::PluginError> for m::PluginError {
-    fn from(e: w::PluginError) -> Self {
-        m::PluginError {
-            code: e.code.into(),
-            // Plugin text that ends up in errors and `score_error`: bounded.
-            message: crate::runtime::sandbox::bounded_text(&e.message),
-            field: e
-                .field
-                .as_deref()
-                .map(crate::runtime::sandbox::bounded_text),
-        }
-    }
-}
-
-impl From<w::PluginInfo> for m::PluginInfo {
-    fn from(i: w::PluginInfo) -> Self {
-        m::PluginInfo {
-            name: i.name,
-            version: i.version,
-            description: i.description,
-        }
-    }
-}
-
-impl From<m::InboundRequest> for w::InboundRequest {
-    fn from(r: m::InboundRequest) -> Self {
-        w::InboundRequest {
-            source: r.source,
-            method: r.method,
-            url: r.url,
-            headers: r.headers,
-            body: r.body,
-            source_config: r.source_config,
-        }
-    }
-}
-
-impl From<w::Sentiment> for m::Sentiment {
-    fn from(s: w::Sentiment) -> Self {
-        m::Sentiment {
-            customer: s.customer,
-            agent: s.agent,
-            customer_final_quarter: s.customer_final_quarter,
-        }
-    }
-}
 
 impl From<m::Sentiment> for w::Sentiment {
     fn from(s: m::Sentiment) -> Self {
@@ -335,23 +267,6 @@ impl From<m::InteractionEvent> for w::Interaction {
             sentiment: i.sentiment.map(Into::into),
             wrap_up: i.wrap_up,
             updated_at: i.updated_at,
-        }
-    }
-}
-
-impl From<w::Feedback> for m::FeedbackEvent {
-    fn from(f: w::Feedback) -> Self {
-        m::FeedbackEvent {
-            external_id: f.external_id,
-            kind: f.kind.into(),
-            value: f.value,
-            scale_min: f.scale_min,
-            scale_max: f.scale_max,
-            interaction_external_id: f.interaction_external_id,
-            agent_vendor_id: f.agent_vendor_id,
-            topics: f.topics,
-            verbatim: f.verbatim,
-            received_at: f.received_at,
         }
     }
 }

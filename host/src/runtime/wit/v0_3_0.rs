@@ -20,105 +20,8 @@ pub use adapter::sidecoach::plugin::{host, types};
 use crate::model as m;
 use types as w;
 
-enum_map!(
-    m::Channel,
-    w::Channel,
-    [Voice, Chat, Email, Sms, Video, Social, Task, Other]
-);
-enum_map!(
-    m::Direction,
-    w::Direction,
-    [Inbound, Outbound, Internal, Unknown]
-);
-enum_map!(m::RatingKind, w::RatingKind, [Csat, Nps, Ces, Custom]);
-enum_map!(
-    m::PluginErrorCode,
-    w::ErrorCode,
-    [
-        InvalidInput,
-        Unsupported,
-        SignatureInvalid,
-        ConfigInvalid,
-        NotComputable,
-        Internal
-    ]
-);
-
-impl From<w::PluginError> for m::PluginError {
-    fn from(e: w::PluginError) -> Self {
-        m::PluginError {
-            code: e.code.into(),
-            message: e.message,
-            field: e.field,
-        }
-    }
-}
-
-impl From<w::PluginInfo> for m::PluginInfo {
-    fn from(i: w::PluginInfo) -> Self {
-        m::PluginInfo {
-            name: i.name,
-            version: i.version,
-            description: i.description,
-        }
-    }
-}
-
-impl From<m::InboundRequest> for w::InboundRequest {
-    fn from(r: m::InboundRequest) -> Self {
-        w::InboundRequest {
-            source: r.source,
-            method: r.method,
-            url: r.url,
-            headers: r.headers,
-            body: r.body,
-            source_config: r.source_config,
-        }
-    }
-}
-
-impl From<w::Sentiment> for m::Sentiment {
-    fn from(s: w::Sentiment) -> Self {
-        m::Sentiment {
-            customer: s.customer,
-            agent: s.agent,
-            customer_final_quarter: s.customer_final_quarter,
-        }
-    }
-}
-
-impl From<w::Answer> for m::Answer {
-    fn from(a: w::Answer) -> Self {
-        m::Answer {
-            criterion_id: a.criterion_id,
-            value: match a.value {
-                w::AnswerValue::Score(s) => m::AnswerValue::Score(s),
-                w::AnswerValue::NotApplicable => m::AnswerValue::NotApplicable,
-            },
-            comment: a.comment,
-        }
-    }
-}
-
-impl From<w::Evaluation> for m::EvaluationEvent {
-    fn from(e: w::Evaluation) -> Self {
-        m::EvaluationEvent {
-            external_id: e.external_id,
-            form_id: e.form_id,
-            form_version: e.form_version,
-            interaction_external_id: e.interaction_external_id,
-            agent_vendor_id: e.agent_vendor_id,
-            evaluator_vendor_id: e.evaluator_vendor_id,
-            evaluated_at: e.evaluated_at,
-            answers: e.answers.into_iter().map(Into::into).collect(),
-            vendor_score: e.vendor_score.map(|v| m::VendorScore {
-                percentage: v.percentage,
-                auto_failed: v.auto_failed,
-                critical_percentage: v.critical_percentage,
-            }),
-        }
-    }
-}
+shared_conversions!();
+evaluation_lift!();
 
 impl From<w::Interaction> for m::InteractionEvent {
     fn from(i: w::Interaction) -> Self {
@@ -148,23 +51,6 @@ impl From<w::Interaction> for m::InteractionEvent {
             sentiment: i.sentiment.map(Into::into),
             wrap_up: i.wrap_up,
             updated_at: i.updated_at,
-        }
-    }
-}
-
-impl From<w::Feedback> for m::FeedbackEvent {
-    fn from(f: w::Feedback) -> Self {
-        m::FeedbackEvent {
-            external_id: f.external_id,
-            kind: f.kind.into(),
-            value: f.value,
-            scale_min: f.scale_min,
-            scale_max: f.scale_max,
-            interaction_external_id: f.interaction_external_id,
-            agent_vendor_id: f.agent_vendor_id,
-            topics: f.topics,
-            verbatim: f.verbatim,
-            received_at: f.received_at,
         }
     }
 }
