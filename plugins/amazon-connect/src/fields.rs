@@ -7,7 +7,9 @@
 //! an [`Obj`] can be told to match keys regardless of ASCII case; children
 //! inherit the setting.
 
-use crate::bindings::sidecoach::plugin::types::{Channel, Direction, ErrorCode, PluginError};
+use crate::bindings::sidecoach::plugin::types::{
+    Channel, Direction, ErrorCode, Interaction, PluginError,
+};
 use serde_json::{Map, Value};
 
 /// Every parser's result type.
@@ -356,6 +358,38 @@ pub fn hierarchy_team(groups: Option<Obj<'_>>) -> Result<Option<String>> {
         }
     }
     Ok(None)
+}
+
+/// The contact alone: its id and channel, every other field empty (what a
+/// record that knows only its contact fills in on top).
+pub fn bare_interaction(external_id: String, channel: Channel) -> Interaction {
+    Interaction {
+        external_id,
+        agent_vendor_id: None,
+        channel,
+        direction: Direction::Unknown,
+        started_at: None,
+        ended_at: None,
+        handle_ms: None,
+        talk_ms: None,
+        hold_ms: None,
+        after_work_ms: None,
+        non_talk_ms: None,
+        agent_talk_ms: None,
+        customer_talk_ms: None,
+        alert_ms: None,
+        answer_ms: None,
+        issues: Vec::new(),
+        outcomes: Vec::new(),
+        action_items: Vec::new(),
+        agent_interruptions: None,
+        related_external_ids: Vec::new(),
+        queue: None,
+        topics: Vec::new(),
+        sentiment: None,
+        wrap_up: None,
+        updated_at: None,
+    }
 }
 
 #[cfg(test)]

@@ -11,8 +11,8 @@
 //! in the URL's `?object_key=` (or `?key=`): what an S3 → Lambda → HTTP
 //! forwarder has at hand from the S3 event notification.
 
-use crate::bindings::sidecoach::plugin::types::{Direction, Event, Interaction, Sentiment};
-use crate::fields::{Obj, Result, channel, describe, invalid, unsupported};
+use crate::bindings::sidecoach::plugin::types::{Event, Interaction, Sentiment};
+use crate::fields::{Obj, Result, bare_interaction, channel, describe, invalid, unsupported};
 use crate::payload::Context;
 use serde_json::Value;
 
@@ -61,31 +61,8 @@ pub fn parse(top: &Obj<'_>, ctx: &Context) -> Result<Vec<Event>> {
         })?;
     let topics = topics(top)?;
     let mut interaction = Interaction {
-        external_id,
-        agent_vendor_id: None,
-        channel: channel(top.str("Channel")?),
-        direction: Direction::Unknown,
-        started_at: None,
-        ended_at: None,
-        handle_ms: None,
-        talk_ms: None,
-        hold_ms: None,
-        after_work_ms: None,
-        non_talk_ms: None,
-        agent_talk_ms: None,
-        customer_talk_ms: None,
-        alert_ms: None,
-        answer_ms: None,
-        issues: Vec::new(),
-        outcomes: Vec::new(),
-        action_items: Vec::new(),
-        agent_interruptions: None,
-        related_external_ids: Vec::new(),
-        queue: None,
         topics,
-        sentiment: None,
-        wrap_up: None,
-        updated_at: None,
+        ..bare_interaction(external_id, channel(top.str("Channel")?))
     };
     if let Some(cc) = top.child("ConversationCharacteristics")? {
         if let Some(talk) = cc.child("TalkTime")? {
@@ -364,7 +341,7 @@ fn sentiment(s: &Obj<'_>) -> Result<Option<Sentiment>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bindings::sidecoach::plugin::types::{Channel, ErrorCode};
+    use crate::bindings::sidecoach::plugin::types::{Channel, Direction, ErrorCode};
     use crate::payload::parse_request;
     use serde_json::json;
 

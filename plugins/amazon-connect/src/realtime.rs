@@ -17,9 +17,9 @@
 //! | `SEGMENTS`: `PostContactSummary`, `Attachments`, `Events` | nothing (no coaching signal) |
 
 use crate::bindings::sidecoach::plugin::types::{
-    Channel, Direction, Event, Interaction, ParticipantRole, Segment, SegmentSentiment,
+    Event, ParticipantRole, Segment, SegmentSentiment,
 };
-use crate::fields::{Obj, Result, channel, describe, invalid, unsupported};
+use crate::fields::{Obj, Result, bare_interaction, channel, describe, invalid, unsupported};
 use crate::lens::excerpt;
 use serde_json::Value;
 
@@ -110,37 +110,6 @@ pub fn parse(top: &Obj<'_>) -> Result<Vec<Event>> {
         // PostContactSummary, Attachments, Events: no coaching signal.
     }
     Ok(out)
-}
-
-/// The contact alone: its id and channel.
-fn bare_interaction(external_id: String, channel: Channel) -> Interaction {
-    Interaction {
-        external_id,
-        agent_vendor_id: None,
-        channel,
-        direction: Direction::Unknown,
-        started_at: None,
-        ended_at: None,
-        handle_ms: None,
-        talk_ms: None,
-        hold_ms: None,
-        after_work_ms: None,
-        non_talk_ms: None,
-        agent_talk_ms: None,
-        customer_talk_ms: None,
-        alert_ms: None,
-        answer_ms: None,
-        issues: Vec::new(),
-        outcomes: Vec::new(),
-        action_items: Vec::new(),
-        agent_interruptions: None,
-        related_external_ids: Vec::new(),
-        queue: None,
-        topics: Vec::new(),
-        sentiment: None,
-        wrap_up: None,
-        updated_at: None,
-    }
 }
 
 /// An `Utterance` or `Transcript` segment.
@@ -275,6 +244,7 @@ fn sentiment(raw: &str) -> Option<SegmentSentiment> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bindings::sidecoach::plugin::types::Channel;
     use crate::bindings::sidecoach::plugin::types::ErrorCode;
     use crate::payload::parse_request;
     use serde_json::json;
