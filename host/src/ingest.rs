@@ -107,13 +107,9 @@ impl Delivery {
                 .split('&')
                 .filter(|p| !p.is_empty())
                 .filter(|p| {
-                    let name = p.split('=').next().unwrap_or_default();
-                    let name =
-                        serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("{name}="))
-                            .ok()
-                            .and_then(|v| v.into_iter().next())
-                            .map_or_else(|| name.to_string(), |(k, _)| k);
-                    !c.query.contains_key(&name)
+                    let pair = serde_urlencoded::from_str::<Vec<(String, String)>>(p).ok();
+                    let name = pair.and_then(|v| v.into_iter().next()).map(|(k, _)| k);
+                    name.is_none_or(|k| !c.query.contains_key(&k))
                 })
                 .map(str::to_string)
                 .collect();

@@ -217,17 +217,9 @@ impl Records {
     /// Remove an unreadable record on behalf of `actor` (audited, with
     /// the stored text); durable on return.
     pub async fn remove_unreadable(&self, kind: &str, id: &str, actor: &str) -> Result<()> {
-        let stored = self.unreadable_one(kind, id)?;
-        self.base.store.remove_unreadable(kind, id).await?;
-        self.audit
-            .audit(
-                actor,
-                "record.remove_unreadable",
-                &format!("{kind}/{id}"),
-                Some(stored.stored),
-            )
-            .await?;
-        Ok(())
+        let removed = self.base.store.remove_unreadable(kind, id).await?;
+        self.audit_unreadable("record.remove_unreadable", kind, id, removed, actor)
+            .await
     }
 
     /// Overwrite an unreadable record with `json` (the same id, readable
@@ -240,27 +232,32 @@ impl Records {
         json: &[u8],
         actor: &str,
     ) -> Result<()> {
-        let stored = self.unreadable_one(kind, id)?;
-        self.base.store.repair_unreadable(kind, id, json).await?;
-        self.audit
-            .audit(
-                actor,
-                "record.repair_unreadable",
-                &format!("{kind}/{id}"),
-                Some(stored.stored),
-            )
-            .await?;
-        Ok(())
+        let replaced = self.base.store.repair_unreadable(kind, id, json).await?;
+        self.audit_unreadable("record.repair_unreadable", kind, id, replaced, actor)
+            .await
     }
 
-    fn unreadable_one(&self, kind: &str, id: &str) -> Result<Unreadable> {
-        self.unreadable()?
-            .into_iter()
-            .find(|u| u.kind == kind && u.id == id)
-            .ok_or_else(|| RecordError::NotFound {
+    /// Audit what an unreadable-record action did, or say there was no
+    /// such record.
+    async fn audit_unreadable(
+        &self,
+        action: &str,
+        kind: &str,
+        id: &str,
+        stored: Option<String>,
+        actor: &str,
+    ) -> Result<()> {
+        let target = format!("{kind}/{id}");
+        let Some(stored) = stored else {
+            return Err(RecordError::NotFound {
                 kind: "unreadable record",
-                id: format!("{kind}/{id}"),
-            })
+                id: target,
+            });
+        };
+        self.audit
+            .audit(actor, action, &target, Some(stored))
+            .await?;
+        Ok(())
     }
 }
 

@@ -506,18 +506,19 @@ impl Collection {
     }
 
     /// Remove record `id` if it is stored and does not read as `R`, with
-    /// its index and external-key entries; `false` when there is no such
-    /// record (a readable record is never removed here). Not durable until
-    /// the caller flushes.
-    pub fn remove_unreadable<R: Record>(&self, id: &str) -> Result<bool, StoreError> {
+    /// its index and external-key entries; returns the text removed, `None`
+    /// when there is no such record (a readable record is never removed
+    /// here). Not durable until the caller flushes.
+    pub fn remove_unreadable<R: Record>(&self, id: &str) -> Result<Option<String>, StoreError> {
         let _writer = self
             .writer
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let stale = match self.old_or_stale::<R>(id)? {
-            Ok(_) => return Ok(false),
+            Ok(_) => return Ok(None),
             Err(stale) => stale,
         };
+        let text = self.stored_text(id)?;
         let mut ext_keys = Vec::new();
         for kv in self.ext.iter() {
             let (k, v) = kv?;
@@ -539,23 +540,37 @@ impl Collection {
             TransactionError::Abort(e) => e,
             TransactionError::Storage(e) => StoreError::Sled(e),
         })?;
-        Ok(true)
+        Ok(Some(text))
+    }
+
+    /// The stored bytes of record `id` as text, for an admin to read.
+    fn stored_text(&self, id: &str) -> Result<String, StoreError> {
+        Ok(self
+            .data
+            .get(id)?
+            .map(|v| String::from_utf8_lossy(&v).into_owned())
+            .unwrap_or_default())
     }
 
     /// Overwrite record `id`, stored but unreadable as `R`, with `json`
     /// (which must read as `R` with the same id and read back as written);
-    /// `Ok(false)` when there is no such unreadable record. Not durable
-    /// until the caller flushes.
-    pub fn repair_unreadable<R: Record>(&self, id: &str, json: &[u8]) -> Result<bool, WriteError> {
-        {
+    /// returns the text it replaced, `None` when there is no such
+    /// unreadable record. Not durable until the caller flushes.
+    pub fn repair_unreadable<R: Record>(
+        &self,
+        id: &str,
+        json: &[u8],
+    ) -> Result<Option<String>, WriteError> {
+        let text = {
             let _writer = self
                 .writer
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
             if self.old_or_stale::<R>(id)?.is_ok() {
-                return Ok(false);
+                return Ok(None);
             }
-        }
+            self.stored_text(id)?
+        };
         let record: R = serde_json::from_slice(json).map_err(|e| WriteError::Unreadable {
             kind: R::KIND,
             id: id.to_string(),
@@ -569,7 +584,7 @@ impl Collection {
             });
         }
         self.upsert(record)?;
-        Ok(true)
+        Ok(Some(text))
     }
 
     /// Write raw bytes as record `id`, bypassing every check: only for
@@ -730,9 +745,21 @@ mod tests {
         c.upsert(keep.clone()).unwrap();
         c.upsert(bad.clone()).unwrap();
         c.put_raw(&bad.id, b"{\"id\": 7}").unwrap();
-        assert!(!c.remove_unreadable::<Interaction>(&keep.id).unwrap());
-        assert!(c.remove_unreadable::<Interaction>(&bad.id).unwrap());
-        assert!(!c.remove_unreadable::<Interaction>(&bad.id).unwrap());
+        assert!(
+            c.remove_unreadable::<Interaction>(&keep.id)
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            c.remove_unreadable::<Interaction>(&bad.id)
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            c.remove_unreadable::<Interaction>(&bad.id)
+                .unwrap()
+                .is_none()
+        );
         assert_eq!(c.len(), 1);
         assert_eq!(c.id_for_external("test", "c-2").unwrap(), None);
         assert!(c.index_keys_of(&bad.id).unwrap().is_empty());

@@ -198,9 +198,10 @@ impl Store {
     }
 
     /// Remove one unreadable record of `kind` (a tree name) with its index
-    /// entries; durable on return. `Ok(false)` when `kind` has no
-    /// unreadable record `id` (a readable record is never removed here).
-    pub async fn remove_unreadable(&self, kind: &str, id: &str) -> Result<bool> {
+    /// entries; durable on return. Returns the text removed, `None` when
+    /// `kind` has no unreadable record `id` (a readable record is never
+    /// removed here).
+    pub async fn remove_unreadable(&self, kind: &str, id: &str) -> Result<Option<String>> {
         let mut removed = None;
         macro_rules! remove {
             ($($tree:ident: $ty:ty),* $(,)?) => {
@@ -210,8 +211,8 @@ impl Store {
             };
         }
         for_each_record_tree!(remove);
-        let removed = removed.unwrap_or(false);
-        if removed {
+        let removed = removed.flatten();
+        if removed.is_some() {
             self.flush().await?;
         }
         Ok(removed)
@@ -219,14 +220,14 @@ impl Store {
 
     /// Overwrite one unreadable record of `kind` with `json`, which must
     /// read as that kind, carry the same id and read back as written;
-    /// durable on return. `Ok(false)` when `kind` has no unreadable record
-    /// `id`.
+    /// durable on return. Returns the text replaced, `None` when `kind` has
+    /// no unreadable record `id`.
     pub async fn repair_unreadable(
         &self,
         kind: &str,
         id: &str,
         json: &[u8],
-    ) -> std::result::Result<bool, WriteError> {
+    ) -> std::result::Result<Option<String>, WriteError> {
         let mut repaired = None;
         macro_rules! repair {
             ($($tree:ident: $ty:ty),* $(,)?) => {
@@ -236,8 +237,8 @@ impl Store {
             };
         }
         for_each_record_tree!(repair);
-        let repaired = repaired.unwrap_or(false);
-        if repaired {
+        let repaired = repaired.flatten();
+        if repaired.is_some() {
             self.flush().await?;
         }
         Ok(repaired)
