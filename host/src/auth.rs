@@ -18,8 +18,18 @@ pub struct Principal {
     pub name: String,
     /// Its role.
     pub role: Role,
-    /// For agent tokens, the agent they speak for.
+    /// The agent the token belongs to (always set for agent tokens; a
+    /// supervisor or coach may be an agent record too).
     pub agent_id: Option<String>,
+    /// The staff person the token belongs to, for staff roles.
+    pub staff_id: Option<String>,
+}
+
+impl Principal {
+    /// The person the token belongs to: its agent or its staff person.
+    pub fn person(&self) -> Option<&str> {
+        self.agent_id.as_deref().or(self.staff_id.as_deref())
+    }
 }
 
 /// Why a request was refused.
@@ -111,6 +121,7 @@ impl Auth {
             name: name.into(),
             role,
             agent_id,
+            staff_id: None,
             created_at_ms: crate::clock::now_ms(),
         };
         self.store.put_token(&hash_token(token), &record).await
@@ -156,6 +167,7 @@ impl Auth {
             name: record.name,
             role: record.role,
             agent_id: record.agent_id,
+            staff_id: record.staff_id,
         })
     }
 }

@@ -73,8 +73,11 @@ pub struct TokenRecord {
     pub name: String,
     /// What it may do.
     pub role: Role,
-    /// For agent tokens: the agent whose data it may see.
+    /// The agent the token belongs to (agent tokens: whose data it sees).
     pub agent_id: Option<String>,
+    /// The staff person the token belongs to (staff roles).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staff_id: Option<String>,
     /// When it was created (ms since epoch).
     pub created_at_ms: i64,
 }

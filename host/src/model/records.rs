@@ -34,9 +34,13 @@ pub struct Agent {
     /// The agent's team.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team_id: Option<String>,
-    /// The agent's supervisor (an agent id).
+    /// The agent's supervisor (a staff person's or an agent's id).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supervisor_id: Option<String>,
+    /// The agent's coach (a staff person's or an agent's id): a coach's
+    /// token sees the agents it coaches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coach_id: Option<String>,
     /// Vendor identities as `source:user-id` (`genesys:…`, `connect:…`,
     /// `twilio:WK…`); each belongs to one agent only.
     #[serde(default)]
@@ -103,7 +107,8 @@ pub struct Team {
     pub id: String,
     /// Display name.
     pub name: String,
-    /// The team's supervisor (an agent id).
+    /// The team's supervisor (a staff person's or an agent's id): a
+    /// supervisor's token sees the teams it leads.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supervisor_id: Option<String>,
     /// Targets.
@@ -133,6 +138,39 @@ impl Team {
                     format!("{v} is outside {lo}..{hi}"),
                 ));
             }
+        }
+        Ok(())
+    }
+}
+
+/// A staff person: a supervisor, coach, QA lead or operator. Tokens for
+/// staff roles may belong to one, which scopes what they see (the teams a
+/// supervisor leads, the agents a coach coaches).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Staff {
+    /// Sidecoach id (assigned by the server).
+    #[serde(default)]
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Email address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// What they do (`supervisor`, `coach`, `qa-lead`, `operator`…), for
+    /// people reading the list; access comes from their tokens' roles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// When the person was created (set by the server).
+    #[serde(default)]
+    pub created_at: TimestampMs,
+}
+
+impl Staff {
+    /// A staff person needs a name.
+    pub fn validate(&self) -> Result<(), super::Invalid> {
+        if self.name.trim().is_empty() {
+            return Err(super::Invalid::new("name", "must not be empty"));
         }
         Ok(())
     }

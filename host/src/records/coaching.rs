@@ -187,7 +187,7 @@ impl CoachingRecords {
     /// Check a session against the records it names.
     fn check_session(&self, s: &CoachingSession) -> Result<()> {
         self.agent_exists("agent_id", &s.agent_id)?;
-        self.agent_exists("coach_id", &s.coach_id)?;
+        self.person_exists("coach_id", &s.coach_id)?;
         if s.coach_id == s.agent_id {
             return Err(invalid("coach_id", "an agent cannot coach themselves"));
         }

@@ -10,7 +10,7 @@
 use crate::clock::now_ms;
 use crate::model::{
     Agent, AnswerValue, AuditEntry, DeadLetter, DeadLetterState, Evaluation, Feedback, Form,
-    Interaction, StoredForm, Team, TimestampMs,
+    Interaction, Staff, StoredForm, Team, TimestampMs,
 };
 use crate::store::{Collection, Query, Record, Store, WriteError};
 /// The listing and write types callers of the services see.
@@ -344,6 +344,20 @@ impl Base {
             .agents
             .get::<Agent>(id)?
             .ok_or_else(|| invalid(field, format!("unknown agent {id:?}")))
+    }
+
+    /// Refuse unless `id` names a person: an agent or a staff person
+    /// (supervisors, coaches and mentors may be either).
+    fn person_exists(&self, field: &str, id: &str) -> Result<()> {
+        if self.store.agents.get::<Agent>(id)?.is_some()
+            || self.store.staff.get::<Staff>(id)?.is_some()
+        {
+            return Ok(());
+        }
+        Err(invalid(
+            field,
+            format!("unknown person {id:?} (neither an agent nor a staff person)"),
+        ))
     }
 }
 

@@ -12,7 +12,10 @@ impl People {
             return Err(invalid("team_id", format!("unknown team {t:?}")));
         }
         if let Some(s) = &a.supervisor_id {
-            self.agent_exists("supervisor_id", s)?;
+            self.person_exists("supervisor_id", s)?;
+        }
+        if let Some(c) = &a.coach_id {
+            self.person_exists("coach_id", c)?;
         }
         Ok(())
     }
@@ -62,7 +65,7 @@ impl People {
             return Err(invalid("name", "must not be empty"));
         }
         if let Some(s) = &t.supervisor_id {
-            self.agent_exists("supervisor_id", s)?;
+            self.person_exists("supervisor_id", s)?;
         }
         Ok(t.targets_in_range()?)
     }
@@ -90,6 +93,34 @@ impl People {
         self.get(&self.store.teams, id)
     }
 
+    /// Create a staff person.
+    pub async fn create_staff(&self, mut p: Staff) -> Result<Staff> {
+        check_ulid_free(&p.id)?;
+        p.validate()?;
+        p.id = crate::model::new_id();
+        p.created_at = now_ms();
+        Ok(self.write(&self.store.staff, p).await?.1)
+    }
+
+    /// Replace a staff person's fields (id and creation time are kept).
+    pub async fn update_staff(&self, id: &str, mut p: Staff) -> Result<Staff> {
+        let old: Staff = self.get(&self.store.staff, id)?;
+        p.validate()?;
+        p.id = old.id;
+        p.created_at = old.created_at;
+        Ok(self.write(&self.store.staff, p).await?.1)
+    }
+
+    /// One staff person.
+    pub fn staff_person(&self, id: &str) -> Result<Staff> {
+        self.get(&self.store.staff, id)
+    }
+
+    /// A page of staff people.
+    pub fn staff(&self, f: Filter) -> Result<Page<Staff>> {
+        self.list(&self.store.staff, f)
+    }
+
     /// A page of teams.
     pub fn teams(&self, f: Filter) -> Result<Page<Team>> {
         self.list(&self.store.teams, f)
@@ -114,6 +145,7 @@ impl People {
             email: email.map(str::to_string),
             team_id: None,
             supervisor_id: None,
+            coach_id: None,
             identities: vec![identity.to_string()],
             created_at: now_ms(),
             merged_into: None,

@@ -893,6 +893,7 @@ mod tests {
             email: None,
             team_id: None,
             supervisor_id: None,
+            coach_id: None,
             identities: idents.iter().map(|s| s.to_string()).collect(),
             created_at: 1,
             merged_into: None,

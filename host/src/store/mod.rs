@@ -69,6 +69,8 @@ pub struct Store {
     pub agents: Collection,
     /// Teams and their targets.
     pub teams: Collection,
+    /// Staff people (supervisors, coaches, QA leads, operators).
+    pub staff: Collection,
     /// QA form versions.
     pub forms: Collection,
     /// Interactions.
@@ -107,6 +109,7 @@ macro_rules! for_each_record_tree {
         $m! {
             agents: crate::model::Agent,
             teams: crate::model::Team,
+            staff: crate::model::Staff,
             forms: crate::model::StoredForm,
             interactions: crate::model::Interaction,
             evaluations: crate::model::Evaluation,
@@ -163,6 +166,7 @@ impl Store {
             tokens: db.open_tree("tokens")?,
             agents: Collection::open(&db, "agents")?,
             teams: Collection::open(&db, "teams")?,
+            staff: Collection::open(&db, "staff")?,
             forms: Collection::open(&db, "forms")?,
             interactions: Collection::open(&db, "interactions")?,
             evaluations: Collection::open(&db, "evaluations")?,

@@ -8,8 +8,8 @@ use serde::de::DeserializeOwned;
 
 use crate::model::{
     Agent, Alert, AlertState, AuditEntry, CoachingSession, DeadLetter, DeadLetterState, Evaluation,
-    Feedback, Interaction, Recognition, RecognitionState, Shift, StaffingInterval, StoredForm,
-    Team,
+    Feedback, Interaction, Recognition, RecognitionState, Shift, Staff, StaffingInterval,
+    StoredForm, Team,
 };
 use crate::model::{Enrolment, MentorProfile, Pairing, PairingState, ProgressReport};
 
@@ -204,6 +204,7 @@ impl Record for Agent {
         [
             opt(Term::Team, &self.team_id),
             opt(Term::Supervisor, &self.supervisor_id),
+            opt(Term::Coach, &self.coach_id),
         ]
         .into_iter()
         .flatten()
@@ -232,6 +233,22 @@ impl Record for Team {
         opt(Term::Supervisor, &self.supervisor_id)
             .into_iter()
             .collect()
+    }
+}
+
+impl Record for Staff {
+    const KIND: &'static str = "staff";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn set_id(&mut self, id: String) {
+        self.id = id;
+    }
+    fn time(&self) -> i64 {
+        self.created_at
+    }
+    fn terms(&self) -> Vec<Term> {
+        Vec::new()
     }
 }
 
