@@ -19,6 +19,8 @@
 //! - `coaching`: scoring, flags and alerts, the live stream, recognition
 //!   and analytics;
 //! - `cli`: the `sidecoach plugin …` commands with the sample inputs;
+//! - `people`: tokens that belong to a person, scoped to a supervisor's
+//!   teams or a coach's agents; `/v1/me`; token list, revoke, expiry;
 //! - `records`: the coaching records API (filters, paging, agent scoping,
 //!   restart, tokens, backup and restore);
 //! - `lifecycle`: install, upgrade, roll back, disable, breaker, restart,
@@ -31,6 +33,7 @@ mod crash;
 mod integrity;
 mod lifecycle;
 mod mentoring;
+mod people;
 mod records;
 mod reference;
 mod sandbox;

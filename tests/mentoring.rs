@@ -62,6 +62,9 @@ struct Program {
     m2: String,
     m3: String,
     loner: String,
+    /// Sam, the team's supervisor (an agent record), and the team.
+    sup: String,
+    team: String,
 }
 
 async fn program() -> Program {
@@ -119,6 +122,8 @@ async fn program() -> Program {
         m2,
         m3,
         loner,
+        sup,
+        team,
     }
 }
 
@@ -169,6 +174,17 @@ async fn opted_in(p: &Program) -> Tokens {
     // Moe opts out again: never offered.
     let r = t_m3.delete("/v1/mentors/me").await;
     assert_eq!(r.status, 200, "{}", r.text);
+    // Mentors enrol too, acknowledging that supervisors may monitor
+    // mentoring: only then are they matched.
+    for t in [&t_m1, &t_m2] {
+        let r = t
+            .post(
+                "/v1/mentoring/enrol",
+                &json!({"monitoring_acknowledged": true}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
 
     // Protégés enrol themselves, acknowledging monitoring; Lee does not.
     let (t_p1, t_p2) = (
@@ -313,28 +329,16 @@ async fn the_match_offers_each_protege_a_shortlist_and_the_protege_chooses() {
 }
 
 #[tokio::test]
-async fn a_drop_in_needs_both_agents_acknowledgement_and_is_audited() {
+async fn a_drop_in_on_two_acknowledged_agents_is_allowed_and_audited() {
     let p = program().await;
     let t = opted_in(&p).await;
     let report = matched(&p).await;
     let pick = picked(&p, &t, &report).await;
-    let (api, t_m1) = (&p.api, &t.t_m1);
-    // A drop-in needs both agents' acknowledgement: Max has not enrolled.
-    let r = api
-        .post(
-            &format!("/v1/pairings/{pick}/drop-in"),
-            &json!({"note": "listening in"}),
-        )
-        .await;
-    assert_eq!(r.status, 409, "{}", r.text);
-    assert!(r.text.contains("acknowledged"), "{}", r.text);
-    let r = t_m1
-        .post(
-            "/v1/mentoring/enrol",
-            &json!({"monitoring_acknowledged": true}),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    let api = &p.api;
+    let _ = &t.t_m1;
+    // Both agents acknowledged monitoring when they enrolled (a mentor who
+    // did not is never matched: see
+    // `a_mentor_who_never_acknowledged_monitoring_is_not_matched`).
     let r = api
         .post(
             &format!("/v1/pairings/{pick}/drop-in"),
@@ -349,12 +353,231 @@ async fn a_drop_in_needs_both_agents_acknowledgement_and_is_audited() {
         .iter()
         .map(|a| a["action"].as_str().unwrap())
         .collect();
+    assert_eq!(actions, ["mentoring.drop-in"], "{}", audit.text);
+
+    // Sam, the team's supervisor, reads the drop-ins on his agents'
+    // pairings; a supervisor of another team does not.
+    let sam = token_as(&p.host, api, "supervisor", &p.sup).await;
+    let r = sam.get(&format!("/v1/audit?team={}", p.team)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(
-        actions,
-        ["mentoring.drop-in.refused", "mentoring.drop-in"],
+        r.json["items"][0]["action"], "mentoring.drop-in",
         "{}",
-        audit.text
+        r.text
     );
+    let r = sam.get(&format!("/v1/audit?agent={}", p.p1)).await;
+    assert_eq!(r.json["items"].as_array().unwrap().len(), 1, "{}", r.text);
+    let other_lead = api.post("/v1/agents", &json!({"name": "Otto"})).await.json["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let other_team = api
+        .post(
+            "/v1/teams",
+            &json!({"name": "Sales", "supervisor_id": other_lead}),
+        )
+        .await
+        .json["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let otto = token_as(&p.host, api, "supervisor", &other_lead).await;
+    let r = otto.get(&format!("/v1/audit?team={}", p.team)).await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    let r = otto.get(&format!("/v1/audit?team={other_team}")).await;
+    assert_eq!(r.json["items"], json!([]), "{}", r.text);
+    assert_eq!(otto.get("/v1/audit").await.status, 400);
+}
+
+async fn token_as(host: &Host, api: &Client, role: &str, agent: &str) -> Client {
+    let r = api
+        .post(
+            "/v1/tokens",
+            &json!({"name": format!("{role}-{agent}"), "role": role, "agent_id": agent}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    host.client(Some(r.json["token"].as_str().unwrap()))
+}
+
+#[tokio::test]
+async fn only_the_protege_chooses_and_a_mentor_without_the_monitoring_notice_is_not_matched() {
+    let p = program().await;
+    let t = opted_in(&p).await;
+    // Lou opts in as a mentor, strong where Pia is weak, but never
+    // acknowledges the monitoring notice: left out of the match, and said so.
+    let lou = agent(&p.api, "Lou", &p.team).await;
+    let t_lou = token_for(&p.host, &p.api, &lou).await;
+    let r = t_lou
+        .post(
+            "/v1/mentors",
+            &json!({"capacity": 3, "strengths": ["product-knowledge"], "style": "direct", "utc_offset_minutes": 0, "channels": ["chat"]}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let report = matched(&p).await;
+    assert_eq!(report["mentors_unacknowledged"], json!([lou]), "{report}");
+    assert!(
+        report["proteges"].to_string().find(lou.as_str()).is_none(),
+        "never offered: {report}"
+    );
+
+    // Nobody but the protégé accepts an offer, not even an admin or the
+    // team's supervisor.
+    let offer = shortlist(&report, &p.p1)[0]["pairing_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let sam = token_as(&p.host, &p.api, "supervisor", &p.sup).await;
+    for who in [&p.api, &sam] {
+        let r = who
+            .post(&format!("/v1/pairings/{offer}/accept"), &json!({}))
+            .await;
+        assert_eq!(r.status, 403, "{}", r.text);
+    }
+    let r = t
+        .t_p1
+        .post(&format!("/v1/pairings/{offer}/accept"), &json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+}
+
+#[tokio::test]
+async fn mentors_protégés_and_observers_act_on_what_they_take_part_in_and_nothing_else() {
+    let p = program().await;
+    let t = opted_in(&p).await;
+    let report = matched(&p).await;
+    let pick = picked(&p, &t, &report).await;
+    let (api, now) = (&p.api, p.now);
+    let t_m2 = token_for(&p.host, api, &p.m2).await;
+
+    // The mentor records the mentoring session themself (the pairing is
+    // found for them) and reads it; the protégé reads it too.
+    let r = t
+        .t_m1
+        .post(
+            "/v1/sessions",
+            &json!({"kind": "mentoring", "coach_id": p.m1, "agent_id": p.p1,
+                    "scheduled_at": now, "duration_minutes": 20}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.json["pairing_id"], pick.as_str(), "{}", r.text);
+    let session = r.json["id"].as_str().unwrap().to_string();
+    for who in [&t.t_m1, &t.t_p1] {
+        let r = who.get(&format!("/v1/sessions/{session}")).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+    let mine = t.t_m1.get(&format!("/v1/sessions?coach={}", p.m1)).await;
+    assert_eq!(
+        mine.json["items"][0]["id"],
+        session.as_str(),
+        "{}",
+        mine.text
+    );
+    // Not a one-to-one, not for someone who is not their protégé.
+    for body in [
+        json!({"kind": "one-to-one", "coach_id": p.m1, "agent_id": p.p1, "scheduled_at": now, "duration_minutes": 20}),
+        json!({"kind": "mentoring", "coach_id": p.m1, "agent_id": p.p2, "scheduled_at": now, "duration_minutes": 20}),
+    ] {
+        let r = t.t_m1.post("/v1/sessions", &body).await;
+        assert!(matches!(r.status.as_u16(), 403 | 422), "{}", r.text);
+    }
+    assert_eq!(
+        t_m2.get(&format!("/v1/sessions/{session}")).await.status,
+        404
+    );
+
+    // The protégé's mentoring view: the protégé and their mentor read it;
+    // another mentor does not.
+    for who in [&t.t_p1, &t.t_m1] {
+        let r = who.get(&format!("/v1/agents/{}/mentoring", p.p1)).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+    let r = t_m2.get(&format!("/v1/agents/{}/mentoring", p.p1)).await;
+    assert_eq!(r.status, 404, "{}", r.text);
+
+    // An observed session: the observer reads it and adds their own note;
+    // someone else neither reads nor notes it.
+    let t_lee = token_for(&p.host, api, &p.loner).await;
+    let r = api
+        .post(
+            "/v1/sessions",
+            &json!({"kind": "observed", "coach_id": p.sup, "agent_id": p.p2, "observers": [p.loner],
+                    "scheduled_at": now, "duration_minutes": 30,
+                    "action_items": [{"description": "shadow Lee on two calls", "owner_id": p.p1, "due": now, "status": "open"}]}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let observed = r.json["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        t_lee.get(&format!("/v1/sessions/{observed}")).await.status,
+        200
+    );
+    let r = t_lee
+        .put(
+            &format!("/v1/sessions/{observed}/observer-note"),
+            &json!({"note": "slow to confirm the account"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json["observer_notes"][0]["observer_id"], p.loner.as_str());
+    let r = t
+        .t_m1
+        .put(
+            &format!("/v1/sessions/{observed}/observer-note"),
+            &json!({"note": "me too"}),
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    let r = t_lee
+        .post(
+            &format!("/v1/sessions/{observed}/acknowledge"),
+            &json!({"comment": "not mine"}),
+        )
+        .await;
+    assert_eq!(r.status, 403, "only the coached agent: {}", r.text);
+
+    // Pia owns an action item on Pat's session: she moves it and gets her
+    // item back, not Pat's session; a non-owner gets 404 as GET answers.
+    let r = t
+        .t_p1
+        .post(
+            &format!("/v1/sessions/{observed}/action-items/0"),
+            &json!({"status": "done"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json["item"]["status"], "done", "{}", r.text);
+    assert!(
+        r.json.get("behaviours").is_none() && r.json.get("agent_id").is_none(),
+        "{}",
+        r.text
+    );
+    assert_eq!(
+        t.t_p1.get(&format!("/v1/sessions/{observed}")).await.status,
+        404
+    );
+    let r = t_m2
+        .post(
+            &format!("/v1/sessions/{observed}/action-items/0"),
+            &json!({"status": "open"}),
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.text);
+
+    // The mentor ending the pairing is told it ended, without the
+    // protégé's needs or new shortlist.
+    let r = t
+        .t_m1
+        .post(
+            &format!("/v1/pairings/{pick}/end"),
+            &json!({"reason": "moving teams"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json["pairing"]["state"], "ended", "{}", r.text);
+    assert!(r.json.get("proteges").is_none(), "{}", r.text);
 }
 
 #[tokio::test]

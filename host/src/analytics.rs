@@ -30,7 +30,7 @@ pub fn week_start(t: TimestampMs) -> TimestampMs {
 
 /// Who a report is about.
 #[derive(Clone, Debug)]
-pub enum Scope {
+pub enum Cohort {
     /// One agent.
     Agent(String),
     /// One team.
@@ -39,13 +39,13 @@ pub enum Scope {
     All,
 }
 
-impl Scope {
+impl Cohort {
     /// Its records in `[from, to)`.
     fn window(&self, from: i64, to: i64) -> Filter {
         match self {
-            Scope::Agent(a) => Filter::term(Term::Agent(a.clone())),
-            Scope::Team(t) => Filter::term(Term::Team(t.clone())),
-            Scope::All => Filter::default(),
+            Cohort::Agent(a) => Filter::term(Term::Agent(a.clone())),
+            Cohort::Team(t) => Filter::term(Term::Team(t.clone())),
+            Cohort::All => Filter::default(),
         }
         .between(from, to)
     }
@@ -67,7 +67,7 @@ impl Analytics {
     /// Every evaluation in scope and window.
     fn evaluations(
         &self,
-        scope: &Scope,
+        scope: &Cohort,
         from: i64,
         to: i64,
     ) -> Result<Vec<Evaluation>, RecordError> {
@@ -77,7 +77,7 @@ impl Analytics {
     }
 
     /// Every feedback in scope and window.
-    fn feedback(&self, scope: &Scope, from: i64, to: i64) -> Result<Vec<Feedback>, RecordError> {
+    fn feedback(&self, scope: &Cohort, from: i64, to: i64) -> Result<Vec<Feedback>, RecordError> {
         every(scope.window(from, to), |f| {
             self.records.contacts.feedback_list(f)
         })
@@ -85,17 +85,17 @@ impl Analytics {
 
     /// Weekly QA (mean score = IQS, fails) and CSAT (mean on 1..5) for an
     /// agent or a team over `[from, to)`.
-    pub fn trends(&self, scope: Scope, from: i64, to: i64) -> Result<TrendReport, RecordError> {
+    pub fn trends(&self, scope: Cohort, from: i64, to: i64) -> Result<TrendReport, RecordError> {
         let (scope_name, id) = match &scope {
-            Scope::Agent(a) => {
+            Cohort::Agent(a) => {
                 self.records.people.agent(a)?;
                 ("agent", a.clone())
             }
-            Scope::Team(t) => {
+            Cohort::Team(t) => {
                 self.records.people.team(t)?;
                 ("team", t.clone())
             }
-            Scope::All => ("all", String::new()),
+            Cohort::All => ("all", String::new()),
         };
         let mut qa: BTreeMap<i64, (Vec<f64>, usize)> = BTreeMap::new();
         let mut csat: BTreeMap<i64, Vec<f64>> = BTreeMap::new();
@@ -143,28 +143,29 @@ impl Analytics {
     }
 
     /// Dinged topics in `[from, to)` for a team (or everyone), with the
-    /// agents to focus on per topic.
+    /// agents to focus on per topic, counting only the agents `seen` sees.
     pub fn topics(
         &self,
         team: Option<String>,
         from: i64,
         to: i64,
         min_dings: Option<usize>,
+        seen: &crate::model::Scope,
     ) -> Result<TopicReport, RecordError> {
         let cfg = &self.config.analytics;
         let min_dings = min_dings.unwrap_or(cfg.focus_min_dings).max(1);
         let scope = match &team {
             Some(t) => {
                 self.records.people.team(t)?;
-                Scope::Team(t.clone())
+                Cohort::Team(t.clone())
             }
-            None => Scope::All,
+            None => Cohort::All,
         };
         // topic → agent → (feedback dings, qa dings)
         let mut dings: BTreeMap<String, HashMap<String, (usize, usize)>> = BTreeMap::new();
         for f in self.feedback(&scope, from, to)? {
             let Some(agent) = &f.agent_id else { continue };
-            if f.scale_max <= f.scale_min {
+            if f.scale_max <= f.scale_min || !seen.sees_agent(agent) {
                 continue;
             }
             let dinged = match f.kind {
@@ -186,6 +187,9 @@ impl Analytics {
         }
         let mut forms: HashMap<(String, u32), Option<Form>> = HashMap::new();
         for e in self.evaluations(&scope, from, to)? {
+            if !seen.sees_agent(&e.agent_id) {
+                continue;
+            }
             let form = forms
                 .entry((e.form_id.clone(), e.form_version))
                 .or_insert_with(|| {

@@ -1,14 +1,14 @@
 //! API tokens: hashing, bootstrap and authentication.
 //!
-//! Tokens are random 32-byte strings shown once; only their sha256 is
-//! stored. Routes name the roles they admit; the API layer asks
+//! Tokens are `sc_<id>_<secret>` with a 256-bit random secret, shown
+//! once; only a salted sha256 of the secret is stored, under the id. Routes name the roles they admit; the API layer asks
 //! [`Auth::authenticate`] for the caller's [`Principal`] and checks it with
 //! [`Principal::require`].
 
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
-use crate::model::{Role, TokenRecord};
+use crate::model::{Role, Scope, TokenInfo, TokenRecord};
 use crate::store::{Store, StoreError};
 
 /// Who is calling.
@@ -23,6 +23,11 @@ pub struct Principal {
     pub agent_id: Option<String>,
     /// The staff person the token belongs to, for staff roles.
     pub staff_id: Option<String>,
+    /// The token's id (as `GET /v1/tokens` lists it).
+    pub token_id: String,
+    /// What the caller may see; the API resolves it from the role and the
+    /// person before a handler runs (everything until then).
+    pub scope: Scope,
 }
 
 impl Principal {
@@ -68,23 +73,77 @@ impl Principal {
     }
 }
 
-/// sha256 of a token.
+/// sha256 of a whole token: the key earlier builds stored tokens under.
 pub fn hash_token(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
 
-/// A new random token (256 bits, URL-safe base64, prefixed `sc_`).
-pub fn generate_token() -> String {
-    let mut bytes = [0u8; 32];
+/// The salted hash of a token's secret.
+fn salted(salt: &[u8], secret: &str) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(salt);
+    h.update(secret.as_bytes());
+    h.finalize().into()
+}
+
+/// Equal without an early exit, so timing does not reveal how much of a
+/// hash matched.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
+}
+
+fn random<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
     getrandom::fill(&mut bytes).expect("the OS random source is available");
-    format!(
-        "sc_{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-    )
+    bytes
+}
+
+/// A new secret: 256 random bits, URL-safe base64.
+fn generate_secret() -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random::<32>())
+}
+
+/// A token of this build: `sc_<id>_<secret>`, split into id and secret.
+fn split_token(token: &str) -> Option<(&str, &str)> {
+    let rest = token.strip_prefix("sc_")?;
+    let (id, secret) = (rest.get(..26)?, rest.get(26..)?.strip_prefix('_')?);
+    (id.parse::<ulid::Ulid>().is_ok() && !secret.is_empty()).then_some((id, secret))
+}
+
+/// The key a token record is stored under: its id.
+fn id_key(id: &str) -> Vec<u8> {
+    format!("id:{id}").into_bytes()
+}
+
+/// The id a listing shows for a token stored by an earlier build (under
+/// its unsalted hash, with no id of its own): stable, from the key.
+fn legacy_id(key: &[u8]) -> String {
+    format!("legacy-{}", hex::encode(&key[..key.len().min(8)]))
 }
 
 /// The name of the token installed from `SIDECOACH_ADMIN_TOKEN`.
 const BOOTSTRAP: &str = "bootstrap";
+
+/// The key of the bootstrap token: its text is the operator's choice, so
+/// it carries no id; it is checked against this one record.
+const BOOTSTRAP_KEY: &[u8] = b"bootstrap";
+
+/// What a new token is.
+#[derive(Clone, Debug, Default)]
+pub struct NewToken {
+    /// A label for operators.
+    pub name: String,
+    /// Its role.
+    pub role: Option<Role>,
+    /// The agent it belongs to.
+    pub agent_id: Option<String>,
+    /// The staff person it belongs to.
+    pub staff_id: Option<String>,
+    /// When it stops working (ms since epoch).
+    pub expires_at: Option<i64>,
+    /// Who creates it.
+    pub created_by: Option<String>,
+}
 
 /// Token checks over the store.
 #[derive(Clone)]
@@ -98,55 +157,122 @@ impl Auth {
         Auth { store }
     }
 
-    /// Store a new token; returns the token text (shown once).
-    pub async fn create(
-        &self,
-        name: &str,
-        role: Role,
-        agent_id: Option<String>,
-    ) -> Result<String, StoreError> {
-        let token = generate_token();
-        self.put(&token, name, role, agent_id).await?;
-        Ok(token)
+    /// Store a new token; returns its text (shown once) and its record.
+    pub async fn create(&self, t: NewToken) -> Result<(String, TokenRecord), StoreError> {
+        let id = crate::model::new_id();
+        let secret = generate_secret();
+        let record = self.record(&id, &secret, t);
+        self.store.put_token(&id_key(&id), &record).await?;
+        Ok((format!("sc_{id}_{secret}"), record))
     }
 
-    async fn put(
-        &self,
-        token: &str,
-        name: &str,
-        role: Role,
-        agent_id: Option<String>,
-    ) -> Result<(), StoreError> {
-        let record = TokenRecord {
-            name: name.into(),
-            role,
-            agent_id,
-            staff_id: None,
+    fn record(&self, id: &str, secret: &str, t: NewToken) -> TokenRecord {
+        let salt = random::<16>();
+        TokenRecord {
+            id: id.to_string(),
+            name: t.name,
+            role: t.role.unwrap_or(Role::ReadOnly),
+            agent_id: t.agent_id,
+            staff_id: t.staff_id,
             created_at_ms: crate::clock::now_ms(),
-        };
-        self.store.put_token(&hash_token(token), &record).await
+            created_by: t.created_by,
+            expires_at: t.expires_at,
+            salt: Some(hex::encode(salt)),
+            hash: Some(hex::encode(salted(&salt, secret))),
+        }
     }
 
-    /// Install the configured admin token, if any. With none configured and
-    /// no admin token stored yet, create one and return it so the operator
-    /// can be shown it once.
+    /// Install the configured admin token, if any (replacing an earlier
+    /// one: rotating `SIDECOACH_ADMIN_TOKEN` after a leak revokes the
+    /// leaked token). With none configured and no admin token stored
+    /// yet, create one and return it so the operator is shown it once.
     pub async fn bootstrap(&self, admin_token: Option<&str>) -> Result<Option<String>, StoreError> {
         if let Some(token) = admin_token {
-            // A changed bootstrap token replaces the old one: rotating
-            // SIDECOACH_ADMIN_TOKEN after a leak must revoke the leaked token.
-            let hash = hash_token(token);
-            self.store
-                .remove_tokens_named(BOOTSTRAP, Some(&hash))
-                .await?;
-            if self.store.token(&hash)?.is_none() {
-                self.put(token, BOOTSTRAP, Role::Admin, None).await?;
+            for (key, rec) in self.store.tokens()? {
+                // Earlier builds stored it unsalted under its hash.
+                if rec.name == BOOTSTRAP && key != BOOTSTRAP_KEY {
+                    self.store.remove_token(&key).await?;
+                }
+            }
+            let current = self.store.token(BOOTSTRAP_KEY)?;
+            if current.as_ref().is_none_or(|r| !verifies(r, token)) {
+                let record = self.record(
+                    BOOTSTRAP,
+                    token,
+                    NewToken {
+                        name: BOOTSTRAP.into(),
+                        role: Some(Role::Admin),
+                        ..NewToken::default()
+                    },
+                );
+                self.store.put_token(BOOTSTRAP_KEY, &record).await?;
             }
             return Ok(None);
         }
-        if self.store.count_tokens(Role::Admin)? == 0 {
-            return Ok(Some(self.create("first-start", Role::Admin, None).await?));
+        let admins = self
+            .store
+            .tokens()?
+            .into_iter()
+            .filter(|(_, r)| r.role == Role::Admin)
+            .count();
+        if admins == 0 {
+            let (token, _) = self
+                .create(NewToken {
+                    name: "first-start".into(),
+                    role: Some(Role::Admin),
+                    ..NewToken::default()
+                })
+                .await?;
+            return Ok(Some(token));
         }
         Ok(None)
+    }
+
+    /// Every token (never its secret), oldest first.
+    pub fn list(&self) -> Result<Vec<TokenInfo>, StoreError> {
+        let now = crate::clock::now_ms();
+        let mut out: Vec<TokenInfo> = self
+            .store
+            .tokens()?
+            .into_iter()
+            .map(|(key, r)| TokenInfo {
+                id: if r.id.is_empty() {
+                    legacy_id(&key)
+                } else {
+                    r.id.clone()
+                },
+                legacy_hash: r.hash.is_none(),
+                expired: r.expires_at.is_some_and(|e| e <= now),
+                name: r.name,
+                role: r.role,
+                agent_id: r.agent_id,
+                staff_id: r.staff_id,
+                created_at: r.created_at_ms,
+                created_by: r.created_by,
+                expires_at: r.expires_at,
+            })
+            .collect();
+        out.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        Ok(out)
+    }
+
+    /// Remove the token listed as `id`; the next request with it is
+    /// refused. Returns what was removed, or `None` for no such token.
+    pub async fn revoke(&self, id: &str) -> Result<Option<TokenInfo>, StoreError> {
+        let Some(info) = self.list()?.into_iter().find(|t| t.id == id) else {
+            return Ok(None);
+        };
+        for (key, r) in self.store.tokens()? {
+            let listed = if r.id.is_empty() {
+                legacy_id(&key)
+            } else {
+                r.id.clone()
+            };
+            if listed == id {
+                self.store.remove_token(&key).await?;
+            }
+        }
+        Ok(Some(info))
     }
 
     /// The principal behind an `Authorization` header value.
@@ -160,24 +286,76 @@ impl Auth {
             ))?
             .trim();
         let record = self
-            .store
-            .token(&hash_token(token))?
+            .find(token)?
             .ok_or(AuthError::Unauthenticated("unknown token"))?;
+        if record
+            .expires_at
+            .is_some_and(|e| e <= crate::clock::now_ms())
+        {
+            return Err(AuthError::Unauthenticated(
+                "this token has expired: ask an admin for a new one",
+            ));
+        }
         Ok(Principal {
             name: record.name,
             role: record.role,
             agent_id: record.agent_id,
             staff_id: record.staff_id,
+            token_id: record.id,
+            scope: Scope::All,
         })
     }
+
+    /// The record a token's text verifies against, if any.
+    fn find(&self, token: &str) -> Result<Option<TokenRecord>, StoreError> {
+        if let Some((id, secret)) = split_token(token) {
+            return Ok(self
+                .store
+                .token(&id_key(id))?
+                .filter(|r| verifies(r, secret)));
+        }
+        if let Some(r) = self.store.token(BOOTSTRAP_KEY)?
+            && verifies(&r, token)
+        {
+            return Ok(Some(r));
+        }
+        // A token made by an earlier build, stored under its sha256.
+        Ok(self
+            .store
+            .token(&hash_token(token))?
+            .filter(|r| r.hash.is_none()))
+    }
+}
+
+/// Does `secret` match the record's salted hash?
+fn verifies(r: &TokenRecord, secret: &str) -> bool {
+    let (Some(salt), Some(hash)) = (&r.salt, &r.hash) else {
+        return false;
+    };
+    let (Ok(salt), Ok(hash)) = (hex::decode(salt), hex::decode(hash)) else {
+        return false;
+    };
+    same(&salted(&salt, secret), &hash)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn bearer(t: &str) -> String {
+        format!("Bearer {t}")
+    }
+
+    fn new(name: &str, role: Role) -> NewToken {
+        NewToken {
+            name: name.into(),
+            role: Some(role),
+            ..NewToken::default()
+        }
+    }
+
     #[tokio::test]
-    async fn tokens_are_stored_hashed_and_checked_by_role() {
+    async fn tokens_are_stored_salted_under_their_id_and_checked_by_role() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let auth = Auth::new(store.clone());
@@ -187,27 +365,105 @@ mod tests {
             .unwrap()
             .expect("a first admin token is created");
         assert!(auth.bootstrap(None).await.unwrap().is_none(), "only once");
-        let p = auth.authenticate(Some(&format!("Bearer {first}"))).unwrap();
+        let p = auth.authenticate(Some(&bearer(&first))).unwrap();
         assert_eq!(p.role, Role::Admin);
-        assert!(store.token(&hash_token(&first)).unwrap().is_some());
+        assert!(
+            store.token(&hash_token(&first)).unwrap().is_none(),
+            "not stored under its unsalted hash"
+        );
+        let (id, secret) = split_token(&first).unwrap();
+        let stored = store.token(&id_key(id)).unwrap().unwrap();
+        let raw = serde_json::to_string(&stored).unwrap();
+        assert!(!raw.contains(secret), "the secret is never stored");
+        assert_ne!(stored.hash, Some(hex::encode(hash_token(secret))));
 
-        let coach = auth.create("c", Role::Coach, None).await.unwrap();
-        let p = auth.authenticate(Some(&format!("Bearer {coach}"))).unwrap();
+        let (coach, _) = auth.create(new("c", Role::Coach)).await.unwrap();
+        let p = auth.authenticate(Some(&bearer(&coach))).unwrap();
         assert!(matches!(
             p.require(&[Role::Admin]),
             Err(AuthError::Forbidden { .. })
         ));
-        assert!(matches!(
-            auth.authenticate(None),
-            Err(AuthError::Unauthenticated(_))
-        ));
-        assert!(matches!(
-            auth.authenticate(Some("Bearer nope")),
-            Err(AuthError::Unauthenticated(_))
-        ));
-        assert!(matches!(
-            auth.authenticate(Some(&coach)),
-            Err(AuthError::Unauthenticated(_))
-        ));
+        for bad in [None, Some("Bearer nope"), Some(coach.as_str())] {
+            assert!(matches!(
+                auth.authenticate(bad),
+                Err(AuthError::Unauthenticated(_))
+            ));
+        }
+        // The right id with a wrong secret is refused.
+        let forged = format!(
+            "sc_{}_{}",
+            split_token(&coach).unwrap().0,
+            generate_secret()
+        );
+        assert!(auth.authenticate(Some(&bearer(&forged))).is_err());
+    }
+
+    #[tokio::test]
+    async fn a_revoked_or_expired_token_is_refused_on_its_next_request() {
+        let dir = tempfile::tempdir().unwrap();
+        let auth = Auth::new(Store::open(dir.path()).unwrap());
+        let (t, rec) = auth.create(new("ops", Role::ReadOnly)).await.unwrap();
+        assert!(auth.authenticate(Some(&bearer(&t))).is_ok());
+        let listed = auth.list().unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].id, rec.id);
+        assert!(!listed[0].legacy_hash && !listed[0].expired);
+        assert_eq!(auth.revoke(&rec.id).await.unwrap().unwrap().name, "ops");
+        assert!(auth.authenticate(Some(&bearer(&t))).is_err());
+        assert!(auth.revoke(&rec.id).await.unwrap().is_none());
+
+        let (old, _) = auth
+            .create(NewToken {
+                expires_at: Some(crate::clock::now_ms() - 1),
+                ..new("old", Role::Coach)
+            })
+            .await
+            .unwrap();
+        let err = auth.authenticate(Some(&bearer(&old))).unwrap_err();
+        assert!(err.to_string().contains("expired"), "{err}");
+        assert!(auth.list().unwrap()[0].expired);
+    }
+
+    #[tokio::test]
+    async fn a_token_an_earlier_build_stored_unsalted_still_works_and_is_listed_as_legacy() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let auth = Auth::new(store.clone());
+        let legacy = "sc_0123456789abcdefghijklmnopqrstuvwxyzABCDEFG";
+        let record = TokenRecord {
+            id: String::new(),
+            name: "old-adapter".into(),
+            role: Role::Integrator,
+            agent_id: None,
+            staff_id: None,
+            created_at_ms: 1,
+            created_by: None,
+            expires_at: None,
+            salt: None,
+            hash: None,
+        };
+        store.put_token(&hash_token(legacy), &record).await.unwrap();
+        assert_eq!(
+            auth.authenticate(Some(&bearer(legacy))).unwrap().role,
+            Role::Integrator
+        );
+        let listed = auth.list().unwrap();
+        assert!(listed[0].legacy_hash && listed[0].id.starts_with("legacy-"));
+        auth.revoke(&listed[0].id).await.unwrap().unwrap();
+        assert!(auth.authenticate(Some(&bearer(legacy))).is_err());
+    }
+
+    #[tokio::test]
+    async fn rotating_the_bootstrap_token_revokes_the_old_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let auth = Auth::new(Store::open(dir.path()).unwrap());
+        auth.bootstrap(Some("first-secret")).await.unwrap();
+        assert!(auth.authenticate(Some("Bearer first-secret")).is_ok());
+        auth.bootstrap(Some("first-secret")).await.unwrap();
+        assert_eq!(auth.list().unwrap().len(), 1, "restarting keeps one");
+        auth.bootstrap(Some("second-secret")).await.unwrap();
+        assert!(auth.authenticate(Some("Bearer first-secret")).is_err());
+        assert!(auth.authenticate(Some("Bearer second-secret")).is_ok());
+        assert_eq!(auth.list().unwrap().len(), 1);
     }
 }

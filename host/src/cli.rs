@@ -38,8 +38,8 @@ pub enum Command {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
-    /// Create an API token on a running host (admin token needed); the new
-    /// token is printed once.
+    /// API tokens on a running host (admin token needed): create one (it
+    /// is printed once), list them (never their secrets), revoke one.
     Token {
         /// Which token command.
         #[command(subcommand)]
@@ -150,9 +150,25 @@ pub enum TokenCommand {
         /// A label for the token.
         #[arg(long)]
         name: String,
-        /// For agent tokens: the agent id it speaks for.
+        /// The agent it belongs to: required for agent tokens; a
+        /// supervisor or coach who is an agent record may name theirs.
         #[arg(long)]
         agent: Option<String>,
+        /// The staff person it belongs to (supervisors see the teams they
+        /// lead, coaches the agents they coach).
+        #[arg(long)]
+        staff: Option<String>,
+        /// It stops working after this many days.
+        #[arg(long)]
+        expires_in_days: Option<u32>,
+    },
+    /// List every token: id, label, role, person, expiry (never secrets).
+    List,
+    /// Revoke a token by id (as `token list` shows it): refused from its
+    /// next request.
+    Revoke {
+        /// The token's id.
+        id: String,
     },
 }
 
@@ -279,16 +295,28 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let (url, token) = remote.resolve()?;
             plugin(command, &url, &token).await
         }
-        Command::Token {
-            command: TokenCommand::Create { role, name, agent },
-            remote,
-        } => {
+        Command::Token { command, remote } => {
             let (url, token) = remote.resolve()?;
-            let role: crate::model::Role = role.parse().map_err(|e: String| anyhow::anyhow!(e))?;
-            let body = serde_json::json!({ "name": name, "role": role, "agent_id": agent });
-            let req = reqwest::Client::new()
-                .post(format!("{url}/v1/tokens"))
-                .json(&body);
+            let client = reqwest::Client::new();
+            let req = match command {
+                TokenCommand::Create {
+                    role,
+                    name,
+                    agent,
+                    staff,
+                    expires_in_days,
+                } => {
+                    let role: crate::model::Role =
+                        role.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+                    let body = serde_json::json!({
+                        "name": name, "role": role, "agent_id": agent,
+                        "staff_id": staff, "expires_in_days": expires_in_days,
+                    });
+                    client.post(format!("{url}/v1/tokens")).json(&body)
+                }
+                TokenCommand::List => client.get(format!("{url}/v1/tokens")),
+                TokenCommand::Revoke { id } => client.delete(format!("{url}/v1/tokens/{id}")),
+            };
             send(req, &token, &url).await
         }
         Command::Export { data_dir, output } => {

@@ -35,6 +35,8 @@ pub struct LiveFilter {
     pub agent: Option<String>,
     /// Only these kinds (empty: all).
     pub kinds: Vec<LiveKind>,
+    /// Only events about agents this scope sees.
+    pub scope: crate::model::Scope,
 }
 
 impl LiveFilter {
@@ -49,6 +51,10 @@ impl LiveFilter {
                 .agent
                 .as_ref()
                 .is_none_or(|a| e.agent_id.as_ref() == Some(a))
+            && (self.scope.is_all()
+                || e.agent_id
+                    .as_deref()
+                    .is_some_and(|a| self.scope.sees_agent(a)))
     }
 }
 
@@ -195,6 +201,7 @@ mod tests {
             team: Some("t1".into()),
             agent: None,
             kinds: vec![LiveKind::Alert],
+            scope: Default::default(),
         });
         hub.publish(LiveKind::Alert, Some("a"), Some("t2"), &"other team");
         hub.publish(LiveKind::Feedback, Some("a"), Some("t1"), &"other kind");

@@ -239,6 +239,7 @@ impl Scoring {
                 to: req.to,
                 cursor: cursor.take(),
                 limit: Some(1000),
+                ..Filter::default()
             })?;
             let mut by_version: BTreeMap<u32, Vec<Evaluation>> = BTreeMap::new();
             for e in page.items {

@@ -16,17 +16,17 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures_util::Stream;
 use serde::Deserialize;
 
-use super::records::{ListParams, filter, own_agent, visible};
+use super::records::{ListParams, agent_in_scope, filter, own_agent, seen, within_scope};
 use super::{ApiError, ApiJson, ApiQuery, AppState, Caller, ErrorBody};
-use crate::analytics::Scope;
+use crate::analytics::Cohort;
 use crate::auth::Principal;
 use crate::clock::now_ms;
 use crate::live::{LiveFilter, Received};
 use crate::model::{
     AcknowledgeRecognition, Alert, CoachAlert, CoachingSession, DismissAlert, LiveKind,
-    Recognition, RescoreReport, RescoreRequest, Role, TopicReport, TrendReport,
+    Recognition, RescoreReport, RescoreRequest, Role, SessionKind, TopicReport, TrendReport,
 };
-use crate::records::{Filter, Page, Term};
+use crate::records::{Filter, Page, RecordError, Term};
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -135,12 +135,16 @@ fn alert_filter(who: &Principal, mut p: AlertParams) -> Result<Filter, ApiError>
             "`limit` must be within 1..=1000",
         ));
     }
+    if let Some(t) = &term {
+        within_scope(who, t)?;
+    }
     Ok(Filter {
         term,
         from: p.from,
         to,
         cursor: p.cursor,
         limit: p.limit,
+        scope: who.scope.clone(),
     })
 }
 
@@ -161,9 +165,12 @@ pub async fn get_alert(
     Caller(who): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Alert>, ApiError> {
-    let a = s.records.coaching.alert(&id)?;
-    visible(&who, Some(&a.agent_id), "alert", &id)?;
-    Ok(Json(a))
+    Ok(Json(seen(
+        &who,
+        s.records.coaching.alert(&id),
+        "alert",
+        &id,
+    )?))
 }
 
 /// `POST /v1/alerts/{id}/acknowledge`: the supervisor has seen it.
@@ -173,6 +180,7 @@ pub async fn acknowledge_alert(
     Caller(who): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Alert>, ApiError> {
+    seen(&who, s.records.coaching.alert(&id), "alert", &id)?;
     Ok(Json(s.pipeline.acknowledge_alert(&id, &who.name).await?))
 }
 
@@ -184,6 +192,7 @@ pub async fn dismiss_alert(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<DismissAlert>,
 ) -> Result<Json<Alert>, ApiError> {
+    seen(&who, s.records.coaching.alert(&id), "alert", &id)?;
     Ok(Json(
         s.pipeline.dismiss_alert(&id, &who.name, req.reason).await?,
     ))
@@ -197,6 +206,13 @@ pub async fn coach_alert(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<CoachAlert>,
 ) -> Result<Json<Alert>, ApiError> {
+    seen(&who, s.records.coaching.alert(&id), "alert", &id)?;
+    seen(
+        &who,
+        s.records.coaching.session(&req.session_id),
+        "session",
+        &req.session_id,
+    )?;
     Ok(Json(
         s.pipeline
             .coach_alert(&id, &who.name, &req.session_id)
@@ -229,6 +245,12 @@ pub async fn acknowledge_recognition(
     Path(id): Path<String>,
     body: Option<ApiJson<AcknowledgeRecognition>>,
 ) -> Result<Json<Recognition>, ApiError> {
+    seen(
+        &who,
+        s.records.coaching.recognition(&id),
+        "recognition",
+        &id,
+    )?;
     let req = body.map_or_else(AcknowledgeRecognition::default, |b| b.0);
     Ok(Json(
         s.pipeline
@@ -243,13 +265,44 @@ pub async fn acknowledge_recognition(
 #[utoipa::path(post, path = "/v1/sessions", tag = "sessions", request_body(content = CoachingSession, content_type = "application/json"), responses((status = 201, description = "created", body = CoachingSession)))]
 pub async fn create_session(
     State(s): State<AppState>,
-    ApiJson(body): ApiJson<CoachingSession>,
+    Caller(who): Caller,
+    ApiJson(mut body): ApiJson<CoachingSession>,
 ) -> Result<(StatusCode, Json<CoachingSession>), ApiError> {
+    if who.role == Role::Agent {
+        // A mentor records the sessions of their own pairing.
+        let me = own_agent(&who)?;
+        if body.kind != SessionKind::Mentoring || body.coach_id != me {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "an agent records only mentoring sessions they run as the mentor (`kind: mentoring`, `coach_id`: themself)",
+            ));
+        }
+        if body.pairing_id.is_none() {
+            body.pairing_id = s
+                .records
+                .mentoring
+                .current_pairing(me, &body.agent_id)?
+                .map(|p| p.id);
+        }
+        if body.pairing_id.is_none() {
+            return Err(RecordError::Invalid {
+                field: "agent_id".into(),
+                message: format!(
+                    "you have no accepted or active pairing with {:?} as its mentor",
+                    body.agent_id
+                ),
+            }
+            .into());
+        }
+    } else {
+        agent_in_scope(&who, "agent_id", &body.agent_id)?;
+    }
     let session = s.records.coaching.create_session(body).await?;
     Ok((StatusCode::CREATED, Json(session)))
 }
 
-/// `GET /v1/sessions?agent=&from=&to=`
+/// `GET /v1/sessions?agent=|coach=|observer=&from=&to=`
 #[utoipa::path(get, path = "/v1/sessions", tag = "sessions", params(super::records::ListParams), responses((status = 200, description = "ok, in scheduled order", body = Page<CoachingSession>)))]
 pub async fn list_sessions(
     State(s): State<AppState>,
@@ -259,7 +312,7 @@ pub async fn list_sessions(
     Ok(Json(s.records.coaching.sessions(filter(
         &who,
         q,
-        &["agent"],
+        &["agent", "coach", "observer"],
     )?)?))
 }
 
@@ -270,9 +323,12 @@ pub async fn get_session(
     Caller(who): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<CoachingSession>, ApiError> {
-    let r = s.records.coaching.session(&id)?;
-    visible(&who, Some(&r.agent_id), "session", &id)?;
-    Ok(Json(r))
+    Ok(Json(seen(
+        &who,
+        s.records.coaching.session(&id),
+        "session",
+        &id,
+    )?))
 }
 
 // ---- live stream ----------------------------------------------------------------
@@ -321,10 +377,17 @@ pub async fn stream(
         }
         agent = Some(own);
     }
+    if let Some(a) = &agent {
+        within_scope(&who, &Term::Agent(a.clone()))?;
+    }
+    if let Some(t) = &p.team {
+        within_scope(&who, &Term::Team(t.clone()))?;
+    }
     let sub = s.pipeline.hub.subscribe(LiveFilter {
         team: p.team,
         agent,
         kinds,
+        scope: who.scope.clone(),
     });
     let ready = SseEvent::default()
         .event("ready")
@@ -393,8 +456,8 @@ pub async fn trends(
     ApiQuery(p): ApiQuery<TrendParams>,
 ) -> Result<Json<TrendReport>, ApiError> {
     let scope = match (p.agent, p.team) {
-        (Some(a), None) => Scope::Agent(a),
-        (None, Some(t)) => Scope::Team(t),
+        (Some(a), None) => Cohort::Agent(a),
+        (None, Some(t)) => Cohort::Team(t),
         _ => {
             return Err(ApiError::bad_request(
                 "invalid_query",
@@ -404,7 +467,7 @@ pub async fn trends(
     };
     if who.role == Role::Agent {
         let own = own_agent(&who)?;
-        if !matches!(&scope, Scope::Agent(a) if a == own) {
+        if !matches!(&scope, Cohort::Agent(a) if a == own) {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "forbidden",
@@ -412,6 +475,14 @@ pub async fn trends(
             ));
         }
     }
+    within_scope(
+        &who,
+        &match &scope {
+            Cohort::Agent(a) => Term::Agent(a.clone()),
+            Cohort::Team(t) => Term::Team(t.clone()),
+            Cohort::All => Term::All,
+        },
+    )?;
     let (from, to) = window(p.from, p.to, 12 * 7)?;
     Ok(Json(s.analytics.trends(scope, from, to)?))
 }
@@ -437,10 +508,20 @@ pub struct TopicParams {
 #[utoipa::path(get, path = "/v1/analytics/topics", tag = "analytics", params(TopicParams), responses((status = 200, description = "ok", body = TopicReport)))]
 pub async fn topics(
     State(s): State<AppState>,
+    Caller(who): Caller,
     ApiQuery(p): ApiQuery<TopicParams>,
 ) -> Result<Json<TopicReport>, ApiError> {
+    if let Some(t) = &p.team {
+        within_scope(&who, &Term::Team(t.clone()))?;
+    }
     let (from, to) = window(p.from, p.to, 28)?;
-    Ok(Json(s.analytics.topics(p.team, from, to, p.min_dings)?))
+    Ok(Json(s.analytics.topics(
+        p.team,
+        from,
+        to,
+        p.min_dings,
+        &who.scope,
+    )?))
 }
 
 // ---- re-scoring -------------------------------------------------------------------
@@ -454,5 +535,12 @@ pub async fn rescore(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<RescoreRequest>,
 ) -> Result<Json<RescoreReport>, ApiError> {
+    if !who.scope.is_all() {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "re-scoring a form reaches every team's evaluations: use a center-wide token (one that belongs to no person)",
+        ));
+    }
     Ok(Json(s.pipeline.scoring.rescore(&id, req, &who.name).await?))
 }

@@ -10,31 +10,30 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use serde::de::DeserializeOwned;
 
-use super::ApiError;
+use super::{ApiError, AppState};
 use crate::auth::Principal;
 
-/// The authenticated caller of a `/v1` route. The route's access layer
-/// (see [`super::access`]) has already checked the role; handlers only
-/// narrow further (an agent token sees its own agent's records).
+/// The authenticated caller of a `/v1` route, with their scope resolved.
+/// The route's access layer (see [`super::access`]) has already checked
+/// the role; handlers narrow further through `Principal::scope` (another
+/// team's record answers 404).
 pub struct Caller(pub Principal);
 
-impl<S: Send + Sync> FromRequestParts<S> for Caller {
+impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, Self::Rejection> {
         // Every route that reads its caller is declared with roles, so its
         // access layer has put the principal here.
-        parts
-            .extensions
-            .remove::<Principal>()
-            .map(Caller)
-            .ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal_error",
-                    "this route reads its caller but was declared without roles",
-                )
-            })
+        let mut who = parts.extensions.remove::<Principal>().ok_or_else(|| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                "this route reads its caller but was declared without roles",
+            )
+        })?;
+        who.scope = s.records.people.scope(who.role, who.person())?;
+        Ok(Caller(who))
     }
 }
 

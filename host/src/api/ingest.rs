@@ -181,6 +181,7 @@ pub async fn list_dead_letters(
         to: p.to,
         cursor: p.cursor,
         limit: p.limit,
+        ..Filter::default()
     })?))
 }
 

@@ -10,13 +10,14 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 
-use super::records::{own_agent, visible};
+use super::records::{agent_in_scope, own_agent, seen};
 use super::{ApiError, ApiJson, ApiQuery, AppState, Caller, ErrorBody};
 use crate::auth::Principal;
 use crate::clock::now_ms;
 use crate::model::{
     AcknowledgeSession, ActionUpdate, CoachingSession, DropIn, EndPairing, Enrolment, MatchReport,
-    MatchRequest, MentorProfile, MentoringView, Overdue, Pairing, ProgressReport, Role, TopicNeed,
+    MatchRequest, MentorProfile, MentoringView, Overdue, Pairing, PairingState, ProgressReport,
+    Role, TopicNeed,
 };
 use crate::records::{Filter, Page, Term};
 
@@ -95,7 +96,7 @@ pub async fn needs(
     Caller(who): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<TopicNeed>>, ApiError> {
-    visible(&who, Some(&id), "agent", &id)?;
+    hidden_agent(&who, &id)?;
     let now = now_ms();
     Ok(Json(s.mentoring.needs(&id, now - 28 * DAY_MS, now + 1)?))
 }
@@ -107,9 +108,19 @@ pub async fn needs(
 #[utoipa::path(post, path = "/v1/mentoring/match", tag = "mentoring", request_body(content = MatchRequest, content_type = "application/json"), responses((status = 200, description = "the shortlists", body = MatchReport)))]
 pub async fn run_match(
     State(s): State<AppState>,
+    Caller(who): Caller,
     ApiJson(req): ApiJson<MatchRequest>,
 ) -> Result<Json<MatchReport>, ApiError> {
-    Ok(Json(s.mentoring.run_match(req, &Default::default()).await?))
+    // A scoped lead matches their own agents (mentors come from the whole
+    // center).
+    for (k, p) in req.proteges.iter().enumerate() {
+        agent_in_scope(&who, &format!("proteges[{k}]"), p)?;
+    }
+    Ok(Json(
+        s.mentoring
+            .run_match(req, &Default::default(), &who.scope)
+            .await?,
+    ))
 }
 
 /// `GET /v1/pairings` parameters.
@@ -158,18 +169,34 @@ pub async fn list_pairings(
             ));
         }
     }
+    if let Some(Term::Protege(a) | Term::Mentor(a)) = &term {
+        hidden_agent(&who, a)?;
+    }
     Ok(Json(s.records.mentoring.pairings(Filter {
         term,
         cursor: p.cursor,
         limit: p.limit,
+        scope: who.scope.clone(),
         ..Filter::default()
     })?))
 }
 
-fn in_pairing(who: &Principal, p: &Pairing) -> bool {
-    who.agent_id
-        .as_deref()
-        .is_some_and(|a| a == p.protege_id || a == p.mentor_id)
+/// 404 for an agent outside the caller's scope, as for one that does
+/// not exist.
+fn hidden_agent(who: &Principal, id: &str) -> Result<(), ApiError> {
+    if who.scope.sees_agent(id) {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("agent {id} not found"),
+    ))
+}
+
+/// A pairing the caller sees (either agent within their scope), or 404.
+fn pairing_seen(s: &AppState, who: &Principal, id: &str) -> Result<Pairing, ApiError> {
+    seen(who, s.records.mentoring.pairing(id), "pairing", id)
 }
 
 /// `POST /v1/pairings/{id}/accept`: the protégé picks this offer.
@@ -179,27 +206,32 @@ pub async fn accept(
     Caller(who): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Pairing>, ApiError> {
-    let p = s.records.mentoring.pairing(&id)?;
-    if who.role == Role::Agent && who.agent_id.as_deref() != Some(p.protege_id.as_str()) {
+    let p = pairing_seen(&s, &who, &id)?;
+    if who.agent_id.as_deref() != Some(p.protege_id.as_str()) {
         return Err(forbidden("only the protégé chooses among their offers"));
     }
     Ok(Json(s.mentoring.accept(&id).await?))
 }
 
 /// `POST /v1/pairings/{id}/end {"reason"}`: end it and re-match the protégé.
-#[utoipa::path(post, path = "/v1/pairings/{id}/end", tag = "mentoring", params(("id" = String, Path)), request_body(content = EndPairing, content_type = "application/json"), responses((status = 200, description = "ended, with the protégé's new offers", body = MatchReport)))]
+#[utoipa::path(post, path = "/v1/pairings/{id}/end", tag = "mentoring", params(("id" = String, Path)), request_body(content = EndPairing, content_type = "application/json"), responses((status = 200, description = "ended: the protégé's new offers, or to the mentor only the ended pairing", body = EndAnswer)))]
 pub async fn end(
     State(s): State<AppState>,
     Caller(who): Caller,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<EndPairing>,
-) -> Result<Json<MatchReport>, ApiError> {
-    let p = s.records.mentoring.pairing(&id)?;
-    if who.role == Role::Agent && !in_pairing(&who, &p) {
+) -> Result<Json<EndAnswer>, ApiError> {
+    let p = pairing_seen(&s, &who, &id)?;
+    if who.role == Role::Agent && !who.scope.is_one_of(&[&p.protege_id, &p.mentor_id]) {
         return Err(forbidden("an agent ends only their own pairings"));
     }
-    let (_, rematch) = s.mentoring.end(&id, &req.reason).await?;
-    Ok(Json(rematch))
+    let (ended, rematch) = s.mentoring.end(&id, &req.reason).await?;
+    // The protégé's new offers carry their needs: the mentor ending the
+    // pairing is told it ended, not the protégé's needs or shortlist.
+    if who.agent_id.as_deref() == Some(p.mentor_id.as_str()) {
+        return Ok(Json(EndAnswer::Ended { pairing: ended }));
+    }
+    Ok(Json(EndAnswer::Rematched(rematch)))
 }
 
 /// `POST /v1/pairings/{id}/drop-in`: a supervisor monitors a mentoring
@@ -211,6 +243,7 @@ pub async fn drop_in(
     Path(id): Path<String>,
     body: Option<ApiJson<DropIn>>,
 ) -> Result<Json<Pairing>, ApiError> {
+    pairing_seen(&s, &who, &id)?;
     let req = body.map_or_else(DropIn::default, |b| b.0);
     Ok(Json(s.mentoring.drop_in(&id, &who.name, req.note).await?))
 }
@@ -223,7 +256,7 @@ pub async fn file_report(
     Path(id): Path<String>,
     ApiJson(r): ApiJson<ProgressReport>,
 ) -> Result<(StatusCode, Json<ProgressReport>), ApiError> {
-    let p = s.records.mentoring.pairing(&id)?;
+    let p = pairing_seen(&s, &who, &id)?;
     if who.role == Role::Agent && who.agent_id.as_deref() != Some(p.mentor_id.as_str()) {
         return Err(forbidden(
             "only the pairing's mentor files its progress reports",
@@ -233,12 +266,38 @@ pub async fn file_report(
 }
 
 /// `GET /v1/agents/{id}/mentoring`: a protégé's pairings and mentors'
-/// reports beside their score trend, for their supervisor.
+/// reports beside their score trend, for their supervisor or coach, the
+/// protégé themself, and their current mentor.
 #[utoipa::path(get, path = "/v1/agents/{id}/mentoring", tag = "mentoring", params(("id" = String, Path)), responses((status = 200, description = "ok", body = MentoringView)))]
 pub async fn view(
     State(s): State<AppState>,
+    Caller(who): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<MentoringView>, ApiError> {
+    let mentor_of = |me: &str| -> Result<bool, ApiError> {
+        for state in [PairingState::Accepted, PairingState::Active] {
+            let current = s
+                .records
+                .mentoring
+                .pairings_in(Term::ProtegeState, &id, state)?;
+            if current.iter().any(|p| p.mentor_id == me) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    };
+    let allowed = who.scope.sees_agent(&id)
+        || match who.role {
+            Role::Agent => mentor_of(own_agent(&who)?)?,
+            _ => false,
+        };
+    if !allowed {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("agent {id} not found"),
+        ));
+    }
     Ok(Json(s.mentoring.view(&id)?))
 }
 
@@ -249,9 +308,12 @@ pub async fn view(
 #[utoipa::path(put, path = "/v1/sessions/{id}", tag = "sessions", params(("id" = String, Path)), request_body(content = CoachingSession, content_type = "application/json"), responses((status = 200, description = "updated", body = CoachingSession)))]
 pub async fn update_session(
     State(s): State<AppState>,
+    Caller(who): Caller,
     Path(id): Path<String>,
     ApiJson(session): ApiJson<CoachingSession>,
 ) -> Result<Json<CoachingSession>, ApiError> {
+    seen(&who, s.records.coaching.session(&id), "session", &id)?;
+    agent_in_scope(&who, "agent_id", &session.agent_id)?;
     Ok(Json(s.records.coaching.update_session(&id, session).await?))
 }
 
@@ -263,9 +325,11 @@ pub async fn acknowledge_session(
     Path(id): Path<String>,
     body: Option<ApiJson<AcknowledgeSession>>,
 ) -> Result<Json<CoachingSession>, ApiError> {
-    myself(&who, "acknowledging a session")?;
-    let session = s.records.coaching.session(&id)?;
-    visible(&who, Some(&session.agent_id), "session", &id)?;
+    let me = myself(&who, "acknowledging a session")?;
+    let session = seen(&who, s.records.coaching.session(&id), "session", &id)?;
+    if session.agent_id != me {
+        return Err(forbidden("only the coached agent acknowledges a session"));
+    }
     let req = body.map_or_else(AcknowledgeSession::default, |b| b.0);
     Ok(Json(
         s.records
@@ -273,6 +337,36 @@ pub async fn acknowledge_session(
             .acknowledge_session(&id, req.comment)
             .await?,
     ))
+}
+
+/// `PUT /v1/sessions/{id}/observer-note {"note"}`: an observer of the
+/// session writes their own note (an empty note removes it).
+#[utoipa::path(put, path = "/v1/sessions/{id}/observer-note", tag = "sessions", params(("id" = String, Path)), request_body(content = ObserverNoteBody, content_type = "application/json"), responses((status = 200, description = "noted", body = CoachingSession)))]
+pub async fn observer_note(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<ObserverNoteBody>,
+) -> Result<Json<CoachingSession>, ApiError> {
+    let me = myself(&who, "an observer's note")?;
+    let session = seen(&who, s.records.coaching.session(&id), "session", &id)?;
+    if !session.observers.contains(&me) {
+        return Err(forbidden("only the session's observers add observer notes"));
+    }
+    Ok(Json(
+        s.records
+            .coaching
+            .set_observer_note(&id, &me, &req.note)
+            .await?,
+    ))
+}
+
+/// `PUT /v1/sessions/{id}/observer-note`.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObserverNoteBody {
+    /// The area of improvement the observer names.
+    pub note: String,
 }
 
 /// `POST /v1/sessions/{id}/close`: the coach closes the session; a
@@ -283,32 +377,50 @@ pub async fn close_session(
     Caller(who): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<CoachingSession>, ApiError> {
+    seen(&who, s.records.coaching.session(&id), "session", &id)?;
     Ok(Json(s.pipeline.close_session(&id, &who.name).await?))
 }
 
 /// `POST /v1/sessions/{id}/action-items/{n} {"status"}`: the coach or the
 /// item's owner moves one action item.
-#[utoipa::path(post, path = "/v1/sessions/{id}/action-items/{n}", tag = "sessions", params(("id" = String, Path), ("n" = usize, Path)), request_body(content = ActionUpdate, content_type = "application/json"), responses((status = 200, description = "updated", body = CoachingSession)))]
+#[utoipa::path(post, path = "/v1/sessions/{id}/action-items/{n}", tag = "sessions", params(("id" = String, Path), ("n" = usize, Path)), request_body(content = ActionUpdate, content_type = "application/json"), responses((status = 200, description = "updated: the session, or to an item's owner who does not see the session only their item", body = ActionAnswer)))]
 pub async fn update_action(
     State(s): State<AppState>,
     Caller(who): Caller,
     Path((id, n)): Path<(String, usize)>,
     ApiJson(req): ApiJson<ActionUpdate>,
-) -> Result<Json<CoachingSession>, ApiError> {
+) -> Result<Json<ActionAnswer>, ApiError> {
     let session = s.records.coaching.session(&id)?;
-    if who.role == Role::Agent {
+    let sees = who.scope.sees(&session);
+    let owns = who.role == Role::Agent && {
         let own = own_agent(&who)?;
-        let owner = session.action_items.get(n).map(|i| i.owner_id.as_str());
-        if owner != Some(own) {
-            return Err(forbidden("an agent updates only action items they own"));
-        }
+        session.action_items.get(n).map(|i| i.owner_id.as_str()) == Some(own)
+    };
+    if !sees && !owns {
+        // As GET answers: the session's existence is not confirmed.
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("session {id} not found"),
+        ));
     }
-    Ok(Json(
-        s.records
-            .coaching
-            .set_action_status(&id, n, req.status)
-            .await?,
-    ))
+    if who.role == Role::Agent && !owns {
+        return Err(forbidden("an agent updates only action items they own"));
+    }
+    let updated = s
+        .records
+        .coaching
+        .set_action_status(&id, n, req.status)
+        .await?;
+    if sees {
+        return Ok(Json(ActionAnswer::Session(Box::new(updated))));
+    }
+    // The item's owner does not see the rest of someone else's session.
+    Ok(Json(ActionAnswer::Item(OwnActionItem {
+        session_id: updated.id,
+        index: n,
+        item: updated.action_items[n].clone(),
+    })))
 }
 
 /// `GET /v1/coaching/overdue` parameters.
@@ -316,17 +428,71 @@ pub async fn update_action(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct OverdueParams {
-    /// The coach.
-    coach: String,
+    /// The coach (default: the caller's own person).
+    coach: Option<String>,
 }
 
 /// `GET /v1/coaching/overdue?coach=`: a coach's overdue follow-ups and
-/// action items.
+/// action items (the caller's own when `coach` is left out).
 #[utoipa::path(get, path = "/v1/coaching/overdue", tag = "sessions", params(OverdueParams), responses((status = 200, description = "ok", body = Overdue)))]
 pub async fn overdue(
     State(s): State<AppState>,
+    Caller(who): Caller,
     ApiQuery(p): ApiQuery<OverdueParams>,
 ) -> Result<Json<Overdue>, ApiError> {
-    s.records.people.agent(&p.coach)?;
-    Ok(Json(s.records.coaching.overdue(&p.coach, now_ms())?))
+    let coach = match (p.coach, who.person()) {
+        (Some(c), _) => c,
+        (None, Some(me)) => me.to_string(),
+        (None, None) => {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                "`coach` is required: this token belongs to nobody",
+            ));
+        }
+    };
+    if !who.scope.is_all() && !who.scope.is_one_of(&[&coach]) && !who.scope.sees_agent(&coach) {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("coach {coach} not found"),
+        ));
+    }
+    s.records.people.person(&coach)?;
+    Ok(Json(s.records.coaching.overdue(&coach, now_ms())?))
+}
+
+/// The answer to `POST /v1/pairings/{id}/end`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum EndAnswer {
+    /// To a lead or the protégé: the protégé's new offers.
+    Rematched(MatchReport),
+    /// To the mentor: only the pairing that ended (the protégé's needs
+    /// and shortlist are not theirs to read).
+    Ended {
+        /// The ended pairing.
+        pairing: Pairing,
+    },
+}
+
+/// The answer to `POST /v1/sessions/{id}/action-items/{n}`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum ActionAnswer {
+    /// To whoever sees the session: the whole session.
+    Session(Box<CoachingSession>),
+    /// To an item's owner who does not see the session (an agent owning
+    /// an item on another agent's session): only their item.
+    Item(OwnActionItem),
+}
+
+/// One action item, for its owner.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct OwnActionItem {
+    /// The session it belongs to.
+    pub session_id: String,
+    /// Its index in the session's action plan.
+    pub index: usize,
+    /// The item.
+    pub item: crate::model::ActionItem,
 }

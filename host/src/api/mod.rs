@@ -13,6 +13,7 @@ mod extract;
 mod ingest;
 mod mentoring;
 mod ops;
+mod people;
 mod plugins;
 mod records;
 mod roles;
@@ -99,7 +100,14 @@ fn routes() -> (
         .route(Access::Roles(INGEST), routes!(records::put_feedback))
         .route(Access::Roles(READ), routes!(records::get_feedback))
         .route(Access::Roles(INGEST), routes!(records::update_feedback))
-        .route(Access::Roles(ADMIN), routes!(records::create_token))
+        .route(Access::Roles(ANYONE), routes!(people::me))
+        .route(Access::Roles(STAFF), routes!(people::list_staff))
+        .route(Access::Roles(ADMIN), routes!(people::create_staff))
+        .route(Access::Roles(STAFF), routes!(people::get_staff))
+        .route(Access::Roles(ADMIN), routes!(people::update_staff))
+        .route(Access::Roles(ADMIN), routes!(people::list_tokens))
+        .route(Access::Roles(ADMIN), routes!(people::create_token))
+        .route(Access::Roles(ADMIN), routes!(people::revoke_token))
         .route(Access::Roles(AUDIT), routes!(records::list_audit))
         .route(Access::Roles(SOURCES), routes!(ops::sources))
         .route(Access::Roles(ADMIN), routes!(ops::list_unreadable))
@@ -135,11 +143,15 @@ fn routes() -> (
             routes!(coaching::acknowledge_recognition),
         )
         .route(Access::Roles(READ), routes!(coaching::list_sessions))
-        .route(Access::Roles(COACHING), routes!(coaching::create_session))
+        .route(
+            Access::Roles(PARTICIPANT),
+            routes!(coaching::create_session),
+        )
         .route(Access::Roles(READ), routes!(coaching::get_session))
         .route(Access::Roles(COACHING), routes!(mentoring::update_session))
         .route(Access::Roles(SELF), routes!(mentoring::acknowledge_session))
         .route(Access::Roles(COACHING), routes!(mentoring::close_session))
+        .route(Access::Roles(SELF), routes!(mentoring::observer_note))
         .route(
             Access::Roles(PARTICIPANT),
             routes!(mentoring::update_action),
@@ -160,11 +172,11 @@ fn routes() -> (
         .route(Access::Roles(READ), routes!(mentoring::needs))
         .route(Access::Roles(COACHING), routes!(mentoring::run_match))
         .route(Access::Roles(READ), routes!(mentoring::list_pairings))
-        .route(Access::Roles(PARTICIPANT), routes!(mentoring::accept))
+        .route(Access::Roles(SELF), routes!(mentoring::accept))
         .route(Access::Roles(PARTICIPANT), routes!(mentoring::end))
         .route(Access::Roles(MANAGE), routes!(mentoring::drop_in))
         .route(Access::Roles(MENTOR), routes!(mentoring::file_report))
-        .route(Access::Roles(COACHING), routes!(mentoring::view))
+        .route(Access::Roles(PARTICIPANT), routes!(mentoring::view))
         .finish()
 }
 

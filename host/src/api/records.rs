@@ -1,5 +1,5 @@
 //! Coaching record routes under `/v1`: agents, teams, forms, interactions,
-//! evaluations, feedback; and API tokens.
+//! evaluations, feedback; the audit trail.
 //!
 //! Bodies are JSON (`Content-Type: application/json`, unknown fields
 //! refused); listings take `?agent=|team=|topic=…&from=&to=&cursor=&limit=`
@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::{ApiError, ApiJson, ApiQuery, AppState, Caller};
 use crate::auth::Principal;
 use crate::model::{
-    Agent, AuditEntry, Evaluation, Feedback, Form, Interaction, Role, StoredForm, Team,
+    About, Agent, AuditEntry, Evaluation, Feedback, Form, Interaction, Role, StoredForm, Team,
 };
 use crate::records::{Filter, Page, RecordError, Term, Upserted};
 
@@ -45,9 +45,9 @@ impl From<RecordError> for ApiError {
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Records of this agent.
-    agent: Option<String>,
+    pub(super) agent: Option<String>,
     /// Records of this team (the agent's team when stored).
-    team: Option<String>,
+    pub(super) team: Option<String>,
     /// Records with this topic.
     topic: Option<String>,
     /// Evaluations of, or versions of, this form.
@@ -58,8 +58,12 @@ pub struct ListParams {
     identity: Option<String>,
     /// Agents or teams under this supervisor.
     supervisor: Option<String>,
+    /// Sessions this person runs (coach or mentor).
+    coach: Option<String>,
+    /// Sessions this person observes.
+    observer: Option<String>,
     /// Audit entries of this action (e.g. `plugin.install`).
-    action: Option<String>,
+    pub(super) action: Option<String>,
     /// Audit entries about this target (e.g. a plugin id).
     target: Option<String>,
     /// Inclusive lower bound on the record time (ms since epoch).
@@ -87,6 +91,8 @@ pub(super) fn filter(
         ("interaction", p.interaction.map(Term::Interaction)),
         ("identity", p.identity.map(Term::Identity)),
         ("supervisor", p.supervisor.map(Term::Supervisor)),
+        ("coach", p.coach.map(Term::Coach)),
+        ("observer", p.observer.map(Term::Observer)),
         ("action", p.action.map(Term::Action)),
         ("target", p.target.map(Term::Target)),
     ]
@@ -121,12 +127,17 @@ pub(super) fn filter(
         let own = own_agent(who)?;
         match &term {
             None => term = Some(Term::Agent(own.to_string())),
-            Some(Term::Agent(a)) if a == own => {}
+            // Their own records, or sessions they run (as a mentor) or
+            // observe.
+            Some(Term::Agent(a) | Term::Coach(a) | Term::Observer(a)) if a == own => {}
             Some(_) => return Err(forbidden_other_agent()),
         }
         if !allowed.contains(&"agent") {
             return Err(forbidden_other_agent());
         }
+    }
+    if let Some(t) = &term {
+        within_scope(who, t)?;
     }
     Ok(Filter {
         term,
@@ -134,7 +145,35 @@ pub(super) fn filter(
         to: p.to,
         cursor: p.cursor,
         limit: p.limit,
+        scope: who.scope.clone(),
     })
+}
+
+/// Refuse a listing filter naming an agent, team or supervisor outside
+/// the caller's scope, as if it did not exist (404). Filters on other
+/// terms (a topic, a form) need no check: the listing itself keeps only
+/// the records the scope sees.
+pub(super) fn within_scope(who: &Principal, term: &Term) -> Result<(), ApiError> {
+    let scope = &who.scope;
+    let hidden = |kind: &str, id: &str| {
+        Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{kind} {id} not found"),
+        ))
+    };
+    match term {
+        Term::Agent(a) | Term::PendingAgent(a) if !scope.sees_agent(a) => hidden("agent", a),
+        Term::Team(t) | Term::TeamState(t, _) | Term::PendingTeam(t) if !scope.sees_team(t) => {
+            hidden("team", t)
+        }
+        Term::Supervisor(p) | Term::SupervisorState(p, _) | Term::PendingSupervisor(p)
+            if !scope.is_all() && !scope.is_one_of(&[p]) =>
+        {
+            hidden("supervisor", p)
+        }
+        _ => Ok(()),
+    }
 }
 
 pub(super) fn own_agent(who: &Principal) -> Result<&str, ApiError> {
@@ -155,22 +194,23 @@ fn forbidden_other_agent() -> ApiError {
     )
 }
 
-/// For agent tokens: the record must belong to the caller's agent. Answers
-/// 404 rather than 403 so ids of other agents' records are not confirmed.
-pub(super) fn visible(
+/// The record must be within the caller's scope (about an agent or team
+/// they see, or one they take part in). Answers 404 rather than 403 so
+/// ids of records outside the scope are not confirmed.
+pub(super) fn visible<R: About + ?Sized>(
     who: &Principal,
-    owner: Option<&str>,
+    record: &R,
     kind: &str,
     id: &str,
 ) -> Result<(), ApiError> {
-    if who.role == Role::Agent && owner != Some(own_agent(who)?) {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("{kind} {id} not found"),
-        ));
+    if who.scope.sees(record) {
+        return Ok(());
     }
-    Ok(())
+    Err(ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("{kind} {id} not found"),
+    ))
 }
 
 /// The result of a vendor-record write.
@@ -191,14 +231,72 @@ fn written<T>((outcome, record): (Upserted, T)) -> (StatusCode, Json<Written<T>>
     (status, Json(Written { outcome, record }))
 }
 
+/// A record read for `who`: 404 when it is outside their scope, exactly
+/// as when it does not exist.
+pub(super) fn seen<R: About>(
+    who: &Principal,
+    read: Result<R, RecordError>,
+    kind: &str,
+    id: &str,
+) -> Result<R, ApiError> {
+    let r = read?;
+    visible(who, &r, kind, id)?;
+    Ok(r)
+}
+
+/// A scoped caller writes only about agents they see: another agent is
+/// unknown to them (422 naming `field`, as for an agent that does not
+/// exist).
+pub(super) fn agent_in_scope(who: &Principal, field: &str, agent: &str) -> Result<(), ApiError> {
+    if who.scope.sees_agent(agent) {
+        return Ok(());
+    }
+    Err(ApiError::from(RecordError::Invalid {
+        field: field.into(),
+        message: format!("unknown agent {agent:?}"),
+    }))
+}
+
+/// A scoped caller places agents only in teams they see (`team_id`).
+fn team_in_scope(who: &Principal, team: Option<&str>) -> Result<(), ApiError> {
+    match team {
+        Some(t) if !who.scope.sees_team(t) => Err(ApiError::from(RecordError::Invalid {
+            field: "team_id".into(),
+            message: format!("unknown team {t:?}"),
+        })),
+        _ => Ok(()),
+    }
+}
+
+/// A scoped supervisor creates or keeps teams they lead: the team's
+/// supervisor is filled in as them, and naming another is refused.
+fn lead_in_scope(who: &Principal, t: &mut Team) -> Result<(), ApiError> {
+    let crate::model::Scope::Within { person, .. } = &who.scope else {
+        return Ok(());
+    };
+    match &t.supervisor_id {
+        None => t.supervisor_id = Some(person.clone()),
+        Some(s) if s == person => {}
+        Some(_) => {
+            return Err(ApiError::from(RecordError::Invalid {
+                field: "supervisor_id".into(),
+                message: "a supervisor's token creates and keeps teams it leads".into(),
+            }));
+        }
+    }
+    Ok(())
+}
+
 // ---- agents -------------------------------------------------------------------
 
 /// `POST /v1/agents`
 #[utoipa::path(post, path = "/v1/agents", tag = "agents", request_body(content = Agent, content_type = "application/json"), responses((status = 201, description = "created", body = Agent)))]
 pub async fn create_agent(
     State(s): State<AppState>,
+    Caller(who): Caller,
     ApiJson(a): ApiJson<Agent>,
 ) -> Result<(StatusCode, Json<Agent>), ApiError> {
+    team_in_scope(&who, a.team_id.as_deref())?;
     Ok((
         StatusCode::CREATED,
         Json(s.records.people.create_agent(a).await?),
@@ -226,14 +324,14 @@ pub async fn get_agent(
     Caller(who): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Agent>, ApiError> {
-    visible(&who, Some(&id), "agent", &id)?;
-    Ok(Json(s.records.people.agent(&id)?))
+    Ok(Json(seen(&who, s.records.people.agent(&id), "agent", &id)?))
 }
 
 /// `PUT /v1/agents/{id}`
 #[utoipa::path(put, path = "/v1/agents/{id}", tag = "agents", request_body(content = Agent, content_type = "application/json"), params(("id" = String, Path)), responses((status = 200, description = "ok", body = Agent)))]
 pub async fn update_agent(
     State(s): State<AppState>,
+    Caller(who): Caller,
     Path(id): Path<String>,
     ApiJson(a): ApiJson<Agent>,
 ) -> Result<Json<Agent>, ApiError> {
@@ -243,6 +341,8 @@ pub async fn update_agent(
             "`id` does not match the path",
         ));
     }
+    seen(&who, s.records.people.agent(&id), "agent", &id)?;
+    team_in_scope(&who, a.team_id.as_deref())?;
     Ok(Json(s.records.people.update_agent(&id, a).await?))
 }
 
@@ -252,8 +352,10 @@ pub async fn update_agent(
 #[utoipa::path(post, path = "/v1/teams", tag = "teams", request_body(content = Team, content_type = "application/json"), responses((status = 201, description = "created", body = Team)))]
 pub async fn create_team(
     State(s): State<AppState>,
-    ApiJson(t): ApiJson<Team>,
+    Caller(who): Caller,
+    ApiJson(mut t): ApiJson<Team>,
 ) -> Result<(StatusCode, Json<Team>), ApiError> {
+    lead_in_scope(&who, &mut t)?;
     Ok((
         StatusCode::CREATED,
         Json(s.records.people.create_team(t).await?),
@@ -268,7 +370,10 @@ pub async fn list_teams(
     ApiQuery(q): ApiQuery<ListParams>,
 ) -> Result<Json<Page<Team>>, ApiError> {
     let f = if who.role == Role::Agent {
-        Filter::default()
+        Filter {
+            scope: who.scope.clone(),
+            ..Filter::default()
+        }
     } else {
         filter(&who, q, &["supervisor"])?
     };
@@ -279,17 +384,19 @@ pub async fn list_teams(
 #[utoipa::path(get, path = "/v1/teams/{id}", tag = "teams", params(("id" = String, Path)), responses((status = 200, description = "ok", body = Team)))]
 pub async fn get_team(
     State(s): State<AppState>,
+    Caller(who): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Team>, ApiError> {
-    Ok(Json(s.records.people.team(&id)?))
+    Ok(Json(seen(&who, s.records.people.team(&id), "team", &id)?))
 }
 
 /// `PUT /v1/teams/{id}`
 #[utoipa::path(put, path = "/v1/teams/{id}", tag = "teams", request_body(content = Team, content_type = "application/json"), params(("id" = String, Path)), responses((status = 200, description = "ok", body = Team)))]
 pub async fn update_team(
     State(s): State<AppState>,
+    Caller(who): Caller,
     Path(id): Path<String>,
-    ApiJson(t): ApiJson<Team>,
+    ApiJson(mut t): ApiJson<Team>,
 ) -> Result<Json<Team>, ApiError> {
     if !t.id.is_empty() && t.id != id {
         return Err(ApiError::bad_request(
@@ -297,6 +404,8 @@ pub async fn update_team(
             "`id` does not match the path",
         ));
     }
+    seen(&who, s.records.people.team(&id), "team", &id)?;
+    lead_in_scope(&who, &mut t)?;
     Ok(Json(s.records.people.update_team(&id, t).await?))
 }
 
@@ -409,7 +518,7 @@ pub async fn get_interaction(
     Path(id): Path<String>,
 ) -> Result<Json<Interaction>, ApiError> {
     let r = s.records.contacts.interaction(&id)?;
-    visible(&who, r.agent_id.as_deref(), "interaction", &id)?;
+    visible(&who, &r, "interaction", &id)?;
     Ok(Json(r))
 }
 
@@ -417,8 +526,10 @@ pub async fn get_interaction(
 #[utoipa::path(post, path = "/v1/evaluations", tag = "evaluations", request_body(content = Evaluation, content_type = "application/json"), responses((status = 201, description = "created; 200 when updated or unchanged (a redelivery)", body = Written<Evaluation>)))]
 pub async fn put_evaluation(
     State(s): State<AppState>,
+    Caller(who): Caller,
     ApiJson(body): ApiJson<Evaluation>,
 ) -> Result<(StatusCode, Json<Written<Evaluation>>), ApiError> {
+    agent_in_scope(&who, "agent_id", &body.agent_id)?;
     Ok(written(s.pipeline.put_evaluation(body, None).await?))
 }
 
@@ -426,9 +537,14 @@ pub async fn put_evaluation(
 #[utoipa::path(put, path = "/v1/evaluations/{id}", tag = "evaluations", request_body(content = Evaluation, content_type = "application/json"), params(("id" = String, Path)), responses((status = 200, description = "ok", body = Written<Evaluation>)))]
 pub async fn update_evaluation(
     State(s): State<AppState>,
+    Caller(who): Caller,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<Evaluation>,
 ) -> Result<(StatusCode, Json<Written<Evaluation>>), ApiError> {
+    if !who.scope.is_all() {
+        seen(&who, s.records.contacts.evaluation(&id), "evaluation", &id)?;
+    }
+    agent_in_scope(&who, "agent_id", &body.agent_id)?;
     Ok(written(s.pipeline.put_evaluation(body, Some(&id)).await?))
 }
 
@@ -454,7 +570,7 @@ pub async fn get_evaluation(
     Path(id): Path<String>,
 ) -> Result<Json<Evaluation>, ApiError> {
     let r = s.records.contacts.evaluation(&id)?;
-    visible(&who, Some(&r.agent_id), "evaluation", &id)?;
+    visible(&who, &r, "evaluation", &id)?;
     Ok(Json(r))
 }
 
@@ -499,71 +615,30 @@ pub async fn get_feedback(
     Path(id): Path<String>,
 ) -> Result<Json<Feedback>, ApiError> {
     let r = s.records.contacts.feedback(&id)?;
-    visible(&who, r.agent_id.as_deref(), "feedback", &id)?;
+    visible(&who, &r, "feedback", &id)?;
     Ok(Json(r))
 }
 
 // ---- tokens -------------------------------------------------------------------
 
-/// A token request.
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewToken {
-    /// A label for operators.
-    name: String,
-    /// What it may do.
-    role: Role,
-    /// For agent tokens: the agent it speaks for.
-    #[serde(default)]
-    agent_id: Option<String>,
-}
-
-/// A created token: shown once, stored only as a hash.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct NewTokenCreated {
-    /// The bearer token.
-    token: String,
-    /// Its label.
-    name: String,
-    /// Its role.
-    role: Role,
-    /// Its agent, for agent tokens.
-    agent_id: Option<String>,
-}
-
-/// `POST /v1/tokens` (admin): create a token; the response is the only
-/// time it is shown.
-#[utoipa::path(post, path = "/v1/tokens", tag = "tokens", request_body(content = NewToken, content_type = "application/json"), responses((status = 201, description = "created; the token is shown only here", body = NewTokenCreated)))]
-pub async fn create_token(
-    State(s): State<AppState>,
-    Caller(who): Caller,
-    ApiJson(t): ApiJson<NewToken>,
-) -> Result<(StatusCode, Json<NewTokenCreated>), ApiError> {
-    let token = s
-        .tokens
-        .create(&who.name, &t.name, t.role, t.agent_id.as_deref())
-        .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(NewTokenCreated {
-            token,
-            name: t.name,
-            role: t.role,
-            agent_id: t.agent_id,
-        }),
-    ))
-}
-
-/// `GET /v1/audit?action=|target=&from=&to=`: who did what.
+/// `GET /v1/audit?action=|target=|agent=|team=&from=&to=`: who did what.
+/// Supervisors read the entries about their agents (drop-ins on their
+/// agents' pairings), one agent or team at a time.
 #[utoipa::path(get, path = "/v1/audit", tag = "audit", params(ListParams), responses((status = 200, description = "ok", body = Page<AuditEntry>)))]
 pub async fn list_audit(
     State(s): State<AppState>,
     Caller(who): Caller,
     ApiQuery(q): ApiQuery<ListParams>,
 ) -> Result<Json<Page<AuditEntry>>, ApiError> {
+    if who.role == Role::Supervisor && q.agent.is_none() && q.team.is_none() {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "a supervisor reads the audit about one of their agents or teams: give `agent` or `team`",
+        ));
+    }
     Ok(Json(s.records.audit.audit_log(filter(
         &who,
         q,
-        &["action", "target"],
+        &["action", "target", "agent", "team"],
     )?)?))
 }

@@ -40,8 +40,8 @@ pub const PLUGIN_READ: &[Role] = &[
 pub const PLUGIN_WRITE: &[Role] = &[Role::Admin, Role::Integrator];
 /// Creating tokens.
 pub const ADMIN: &[Role] = &[Role::Admin];
-/// Reading the audit trail.
-pub const AUDIT: &[Role] = &[Role::Admin, Role::ReadOnly];
+/// Reading the audit trail (supervisors: about their agents).
+pub const AUDIT: &[Role] = &[Role::Admin, Role::ReadOnly, Role::Supervisor];
 /// Reading the configured sources.
 pub const SOURCES: &[Role] = &[Role::Admin, Role::Integrator, Role::ReadOnly];
 /// Reading dead letters (they hold raw vendor payloads).
@@ -55,7 +55,9 @@ pub const PLANNING: &[Role] = &[Role::Admin, Role::Integrator, Role::Supervisor]
 /// What an agent does for themselves (opting in, enrolling, acknowledging):
 /// the handler takes the agent from the token.
 pub const SELF: &[Role] = &[Role::Agent];
-/// Acting on a pairing or an action item as a participant or a lead.
+/// Acting on a pairing, an action item, a mentoring session or a
+/// protégé's mentoring view as a participant (an agent: the handler checks
+/// they take part) or a lead.
 pub const PARTICIPANT: &[Role] = &[Role::Admin, Role::Supervisor, Role::Coach, Role::Agent];
 /// Filing a progress report: the mentor (an agent), or an admin.
 pub const MENTOR: &[Role] = &[Role::Admin, Role::Agent];

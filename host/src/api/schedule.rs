@@ -112,6 +112,7 @@ pub async fn list_shifts(
         to: p.to,
         cursor: p.cursor,
         limit: p.limit,
+        ..Filter::default()
     })?))
 }
 

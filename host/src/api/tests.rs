@@ -246,10 +246,18 @@ async fn app_with_roles() -> (axum::Router, tempfile::TempDir, Vec<(Role, String
     let mut tokens = vec![];
     for role in Role::ALL {
         let agent_id = (role == Role::Agent).then(|| agent.id.clone());
-        tokens.push((
-            role,
-            app.services.auth.create("t", role, agent_id).await.unwrap(),
-        ));
+        let (token, _) = app
+            .services
+            .auth
+            .create(crate::auth::NewToken {
+                name: "t".into(),
+                role: Some(role),
+                agent_id,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        tokens.push((role, token));
     }
     (router(app.services), dir, tokens, agent.id)
 }

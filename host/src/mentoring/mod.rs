@@ -16,13 +16,13 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::analytics::{Analytics, Scope};
+use crate::analytics::{Analytics, Cohort};
 use crate::clock::now_ms;
 use crate::config::Config;
 use crate::model::{
     AnswerValue, Enrolment, MatchProfile, MatchReport, MatchRequest, Mentor, MentorProfile,
     MentoringView, Offer, Pairing, PairingState, ProgressReport, Protege, ProtegeOffers,
-    RatingKind, TopicNeed,
+    RatingKind, Scope, TopicNeed,
 };
 use crate::records::{Filter, RecordError, Records, Term, every};
 use crate::runtime::Runtime;
@@ -160,10 +160,13 @@ impl Mentoring {
     /// and offer each protégé a shortlist; `commit` stores the offers
     /// (replacing the protégé's earlier open offers). `exclude` lists
     /// (protégé, mentor) pairs that may not be offered (an ended pairing).
+    /// Without named protégés, the candidates are the enrolled agents
+    /// `within` sees (mentors come from the whole center).
     pub async fn run_match(
         &self,
         req: MatchRequest,
         exclude: &HashSet<(String, String)>,
+        within: &Scope,
     ) -> Result<MatchReport, RecordError> {
         let to = now_ms();
         let from = req.from.unwrap_or(to - 28 * DAY_MS);
@@ -179,7 +182,10 @@ impl Mentoring {
                 .collect();
             let mut v = Vec::new();
             for e in self.records.mentoring.enrolments()? {
-                if !mentoring.contains(&e.agent_id) && !self.is_paired(&e.agent_id)? {
+                if !mentoring.contains(&e.agent_id)
+                    && within.sees_agent(&e.agent_id)
+                    && !self.is_paired(&e.agent_id)?
+                {
                     v.push(e);
                 }
             }
@@ -203,12 +209,21 @@ impl Mentoring {
             }
             v
         };
+        // Mentors are matched only once they acknowledged that supervisors
+        // may monitor mentoring, as protégés are: otherwise every drop-in
+        // on the pairing would be refused.
         let mut mentors: Vec<(MentorProfile, u32)> = Vec::new();
+        let mut unacknowledged = Vec::new();
         for m in self.records.mentoring.mentor_profiles()? {
-            if m.opted_out_at.is_none() {
-                let left = self.places_left(&m)?;
-                mentors.push((m, left));
+            if m.opted_out_at.is_some() {
+                continue;
             }
+            if !self.acknowledged_monitoring(&m.agent_id)? {
+                unacknowledged.push(m.agent_id);
+                continue;
+            }
+            let left = self.places_left(&m)?;
+            mentors.push((m, left));
         }
         let mut proteges = Vec::new();
         for e in &enrolments {
@@ -370,7 +385,18 @@ impl Mentoring {
             matcher_ms,
             solver_ms,
             committed: req.commit,
+            mentors_unacknowledged: unacknowledged,
         })
+    }
+
+    /// Has `agent` enrolled, acknowledging that supervisors may monitor
+    /// mentoring?
+    fn acknowledged_monitoring(&self, agent: &str) -> Result<bool, RecordError> {
+        Ok(self
+            .records
+            .mentoring
+            .enrolment(agent)?
+            .is_some_and(|e| e.monitoring_acknowledged))
     }
 
     /// The protégé picks an offered mentor: that pairing is accepted, their
@@ -394,6 +420,12 @@ impl Mentoring {
             return Err(RecordError::Conflict(format!(
                 "{} already has a mentor",
                 p.protege_id
+            )));
+        }
+        if !self.acknowledged_monitoring(&p.mentor_id)? {
+            return Err(RecordError::Conflict(format!(
+                "mentor {} has not acknowledged that supervisors may monitor mentoring (they enrol with monitoring_acknowledged); choose another offer",
+                p.mentor_id
             )));
         }
         let accepted = self.records.mentoring.stage_pairing_change(id, |x| {
@@ -446,6 +478,7 @@ impl Mentoring {
                         commit: true,
                     },
                     &exclude,
+                    &Scope::All,
                 )
                 .await?
             }
@@ -457,6 +490,7 @@ impl Mentoring {
                 matcher_ms: 0.0,
                 solver_ms: 0.0,
                 committed: false,
+                mentors_unacknowledged: Vec::new(),
             },
         };
         Ok((ended, rematch))
@@ -474,9 +508,20 @@ impl Mentoring {
         let p = match self.check_drop_in(id) {
             Ok(p) => p,
             Err(e) => {
+                let pair = self.records.mentoring.pairing(id).ok();
+                let agents: Vec<&str> = pair
+                    .as_ref()
+                    .map(|p| vec![p.mentor_id.as_str(), p.protege_id.as_str()])
+                    .unwrap_or_default();
                 self.records
                     .audit
-                    .audit(actor, "mentoring.drop-in.refused", id, Some(e.to_string()))
+                    .audit_about(
+                        actor,
+                        "mentoring.drop-in.refused",
+                        id,
+                        Some(e.to_string()),
+                        &agents,
+                    )
                     .await?;
                 return Err(e);
             }
@@ -489,7 +534,13 @@ impl Mentoring {
         );
         self.records
             .audit
-            .audit(actor, "mentoring.drop-in", id, Some(detail))
+            .audit_about(
+                actor,
+                "mentoring.drop-in",
+                id,
+                Some(detail),
+                &[&p.mentor_id, &p.protege_id],
+            )
             .await?;
         Ok(p)
     }
@@ -550,7 +601,7 @@ impl Mentoring {
             pairings,
             reports,
             trend: self.analytics.trends(
-                Scope::Agent(agent_id.to_string()),
+                Cohort::Agent(agent_id.to_string()),
                 to - 12 * 7 * DAY_MS,
                 to + 1,
             )?,

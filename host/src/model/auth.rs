@@ -66,9 +66,16 @@ impl FromStr for Role {
     }
 }
 
-/// A stored API token; the token itself is never stored, only its sha256.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+/// A stored API token. The token itself is never stored: a token made by
+/// this build is `sc_<id>_<secret>`, stored under its id with a random
+/// salt and the sha256 of salt and secret. Tokens made by earlier builds
+/// are stored under their unsalted sha256 (`salt` and `hash` absent) and
+/// still work until revoked.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TokenRecord {
+    /// Its id (a ULID; empty for a token made before ids existed).
+    #[serde(default)]
+    pub id: String,
     /// A label for operators ("bootstrap", "five9-adapter"…).
     pub name: String,
     /// What it may do.
@@ -80,4 +87,46 @@ pub struct TokenRecord {
     pub staff_id: Option<String>,
     /// When it was created (ms since epoch).
     pub created_at_ms: i64,
+    /// Who created it (the creating token's label).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    /// When it stops working (ms since epoch); never when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+    /// Hex salt (tokens made by this build).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub salt: Option<String>,
+    /// Hex sha256 of salt and secret (tokens made by this build).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash: Option<String>,
+}
+
+/// A token as listed: everything but its secret.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TokenInfo {
+    /// Its id: `DELETE /v1/tokens/{id}` revokes it.
+    pub id: String,
+    /// Its label.
+    pub name: String,
+    /// Its role.
+    pub role: Role,
+    /// The agent it belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<String>,
+    /// The staff person it belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staff_id: Option<String>,
+    /// When it was created (ms since epoch).
+    pub created_at: i64,
+    /// Who created it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    /// When it stops working (ms since epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+    /// It has expired (it no longer authenticates).
+    pub expired: bool,
+    /// Stored by an earlier build as an unsalted hash: revoke it and issue
+    /// a new one.
+    pub legacy_hash: bool,
 }

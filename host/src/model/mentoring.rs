@@ -129,6 +129,10 @@ pub struct MatchReport {
     pub solver_ms: f64,
     /// Whether the offers were stored.
     pub committed: bool,
+    /// Mentors who opted in but were left out: they have not enrolled
+    /// acknowledging that supervisors may monitor mentoring.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentors_unacknowledged: Vec<String>,
 }
 
 /// `POST /v1/pairings/{id}/end`.

@@ -5,6 +5,7 @@
 //! `json-adapter` plugin accepts, so a payload exported from Sidecoach can be
 //! fed back through it unchanged.
 
+pub mod access;
 pub mod analytics;
 pub mod auth;
 pub mod event;
@@ -15,6 +16,7 @@ pub mod plugin;
 pub mod records;
 pub mod scoring;
 
+pub use access::{About, Person, PersonKind, Scope};
 pub use analytics::*;
 pub use auth::*;
 pub use event::*;

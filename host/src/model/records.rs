@@ -968,4 +968,11 @@ pub struct AuditEntry {
     /// Details.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// The agents the action was about (a drop-in's mentor and protégé):
+    /// their supervisors read these entries.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub agents: Vec<String>,
+    /// Those agents' teams at the time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub teams: Vec<String>,
 }

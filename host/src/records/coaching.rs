@@ -471,6 +471,36 @@ impl CoachingRecords {
         Ok(stored)
     }
 
+    /// An observer's own note on a session they observe (replacing their
+    /// earlier note; an empty note removes it).
+    pub async fn set_observer_note(
+        &self,
+        id: &str,
+        observer_id: &str,
+        note: &str,
+    ) -> Result<CoachingSession> {
+        let stored = {
+            let _guard = self.transitions.lock().unwrap_or_else(|p| p.into_inner());
+            let mut s = self.session(id)?;
+            if !s.observers.iter().any(|o| o == observer_id) {
+                return Err(RecordError::Conflict(format!(
+                    "{observer_id} does not observe session {id}"
+                )));
+            }
+            s.observer_notes.retain(|n| n.observer_id != observer_id);
+            let note = note.trim();
+            if !note.is_empty() {
+                s.observer_notes.push(crate::model::ObserverNote {
+                    observer_id: observer_id.to_string(),
+                    note: note.to_string(),
+                });
+            }
+            self.store.sessions.upsert(s)?.1
+        };
+        self.flush().await?;
+        Ok(stored)
+    }
+
     /// Set one action item's status (its owner or the coach).
     pub async fn set_action_status(
         &self,

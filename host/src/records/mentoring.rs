@@ -114,6 +114,20 @@ impl MentoringRecords {
         every(Filter::term(term), |f| self.list(&self.store.pairings, f))
     }
 
+    /// The accepted or active pairing of `mentor` with `protege`, if any.
+    pub fn current_pairing(&self, mentor: &str, protege: &str) -> Result<Option<Pairing>> {
+        for state in [PairingState::Active, PairingState::Accepted] {
+            if let Some(p) = self
+                .pairings_in(Term::ProtegeState, protege, state)?
+                .into_iter()
+                .find(|p| p.mentor_id == mentor)
+            {
+                return Ok(Some(p));
+            }
+        }
+        Ok(None)
+    }
+
     /// A page of pairings (`term` = protege, mentor or state).
     pub fn pairings(&self, f: Filter) -> Result<Page<Pairing>> {
         self.list(&self.store.pairings, f)

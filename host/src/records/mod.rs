@@ -9,8 +9,8 @@
 
 use crate::clock::now_ms;
 use crate::model::{
-    Agent, AnswerValue, AuditEntry, DeadLetter, DeadLetterState, Evaluation, Feedback, Form,
-    Interaction, Staff, StoredForm, Team, TimestampMs,
+    About, Agent, AnswerValue, AuditEntry, DeadLetter, DeadLetterState, Evaluation, Feedback, Form,
+    Interaction, Scope, Staff, StoredForm, Team, TimestampMs,
 };
 use crate::store::{Collection, Query, Record, Store, WriteError};
 /// The listing and write types callers of the services see.
@@ -101,6 +101,8 @@ pub struct Filter {
     pub cursor: Option<String>,
     /// Page size (1..=1000, default 100).
     pub limit: Option<usize>,
+    /// Who is asking: only records this scope sees are listed.
+    pub scope: Scope,
 }
 
 impl Filter {
@@ -317,7 +319,7 @@ impl Base {
         })
     }
 
-    fn list<R: Record>(&self, c: &Collection, f: Filter) -> Result<Page<R>> {
+    fn list<R: Record + About>(&self, c: &Collection, f: Filter) -> Result<Page<R>> {
         if let (Some(from), Some(to)) = (f.from, f.to)
             && to <= from
         {
@@ -330,13 +332,22 @@ impl Base {
             cursor: f.cursor,
             limit: f.limit.unwrap_or(100),
         };
-        c.list(&q).map_err(|e| match e {
-            StoreError::BadCursor => invalid(
-                "cursor",
-                "is not a cursor this server issued for this listing",
-            ),
-            e => e.into(),
-        })
+        let scope = f.scope;
+        let mut page = c
+            .list_where(&q, |r: &R| scope.sees(r))
+            .map_err(|e| match e {
+                StoreError::BadCursor => invalid(
+                    "cursor",
+                    "is not a cursor this server issued for this listing",
+                ),
+                e => e.into(),
+            })?;
+        if !scope.is_all() {
+            // An unreadable record's owner is unknown: a scoped caller is
+            // not told its id.
+            page.unreadable.clear();
+        }
+        Ok(page)
     }
 
     fn agent_exists(&self, field: &str, id: &str) -> Result<Agent> {

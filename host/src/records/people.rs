@@ -1,7 +1,10 @@
 //! People: agents (with their vendor identities, each owned by one
 //! agent), teams and their targets, identity resolution and merges.
 
+use std::collections::BTreeSet;
+
 use super::*;
+use crate::model::{Person, PersonKind, Role, Scope};
 
 impl People {
     fn check_agent(&self, a: &Agent) -> Result<()> {
@@ -111,6 +114,28 @@ impl People {
         Ok(self.write(&self.store.staff, p).await?.1)
     }
 
+    /// A person by id: an agent or a staff person, with their name.
+    pub fn person(&self, id: &str) -> Result<Person> {
+        if let Some(a) = self.store.agents.get::<Agent>(id)? {
+            return Ok(Person {
+                id: a.id,
+                name: a.name,
+                kind: PersonKind::Agent,
+            });
+        }
+        if let Some(p) = self.store.staff.get::<Staff>(id)? {
+            return Ok(Person {
+                id: p.id,
+                name: p.name,
+                kind: PersonKind::Staff,
+            });
+        }
+        Err(RecordError::NotFound {
+            kind: "person",
+            id: id.to_string(),
+        })
+    }
+
     /// One staff person.
     pub fn staff_person(&self, id: &str) -> Result<Staff> {
         self.get(&self.store.staff, id)
@@ -119,6 +144,53 @@ impl People {
     /// A page of staff people.
     pub fn staff(&self, f: Filter) -> Result<Page<Staff>> {
         self.list(&self.store.staff, f)
+    }
+
+    /// What a token of `role` belonging to `person` (an agent or a staff
+    /// person; none for a center-wide token) may see. Admins, read-only
+    /// and integrator tokens, and staff tokens belonging to nobody, see
+    /// everything; an agent sees themselves and their team; a supervisor
+    /// or coach sees the teams they lead, those teams' agents, and the
+    /// agents they supervise or coach directly (with those agents' teams).
+    pub fn scope(&self, role: Role, person: Option<&str>) -> Result<Scope> {
+        let Some(person) = person else {
+            return Ok(Scope::All);
+        };
+        let mut teams = BTreeSet::new();
+        let mut agents = BTreeSet::new();
+        match role {
+            Role::Admin | Role::ReadOnly | Role::Integrator => return Ok(Scope::All),
+            Role::Agent => {}
+            Role::Supervisor | Role::Coach => {
+                let led: Vec<Team> = every(Filter::term(Term::Supervisor(person.into())), |f| {
+                    self.list(&self.store.teams, f)
+                })?;
+                for t in led {
+                    let members: Vec<Agent> = every(Filter::term(Term::Team(t.id.clone())), |f| {
+                        self.list(&self.store.agents, f)
+                    })?;
+                    agents.extend(members.into_iter().map(|a| a.id));
+                    teams.insert(t.id);
+                }
+                for term in [Term::Supervisor(person.into()), Term::Coach(person.into())] {
+                    let direct: Vec<Agent> =
+                        every(Filter::term(term), |f| self.list(&self.store.agents, f))?;
+                    for a in direct {
+                        teams.extend(a.team_id);
+                        agents.insert(a.id);
+                    }
+                }
+            }
+        }
+        if let Some(me) = self.store.agents.get::<Agent>(person)? {
+            teams.extend(me.team_id);
+            agents.insert(me.id);
+        }
+        Ok(Scope::Within {
+            person: person.into(),
+            teams,
+            agents,
+        })
     }
 
     /// A page of teams.

@@ -119,6 +119,9 @@ fn encode_readable<R: Record>(r: &R) -> Result<Vec<u8>, WriteError> {
     }
 }
 
+/// How many index entries a scoped listing reads per item it may return.
+pub const SCAN_PER_ITEM: usize = 50;
+
 /// A listing query.
 #[derive(Clone, Debug, Default)]
 pub struct Query {
@@ -435,6 +438,19 @@ impl Collection {
 
     /// A page of records, in time order (then id).
     pub fn list<R: Record>(&self, q: &Query) -> Result<Page<R>, StoreError> {
+        self.list_where(q, |_: &R| true)
+    }
+
+    /// A page of the records `keep` admits (a caller's scope). At most
+    /// [`SCAN_PER_ITEM`] index entries per requested item are read, so a
+    /// narrow scope over a large kind answers a short page with a cursor
+    /// rather than scanning everything; an empty page with a cursor means
+    /// "nothing yet, keep going".
+    pub fn list_where<R: Record>(
+        &self,
+        q: &Query,
+        keep: impl Fn(&R) -> bool,
+    ) -> Result<Page<R>, StoreError> {
         let prefix = term_prefix(q.term.as_ref().unwrap_or(&Term::All));
         let mut start = prefix.clone();
         start.extend_from_slice(&time_key(q.from.unwrap_or(i64::MIN)));
@@ -457,15 +473,18 @@ impl Collection {
         let mut unreadable = Vec::new();
         let mut last_key = None;
         let mut more = false;
+        let mut scanned = 0usize;
         for kv in self.idx.range(start..end) {
             let (k, _) = kv?;
-            if items.len() + unreadable.len() == limit {
+            if items.len() + unreadable.len() == limit || scanned == limit * SCAN_PER_ITEM {
                 more = true;
                 break;
             }
+            scanned += 1;
             let id = String::from_utf8_lossy(&k[prefix.len() + 9..]).into_owned();
             match self.get::<R>(&id) {
-                Ok(Some(r)) => items.push(r),
+                Ok(Some(r)) if keep(&r) => items.push(r),
+                Ok(Some(_)) => {}
                 Ok(None) => {}
                 // One unreadable record never fails a listing: it is
                 // skipped and reported (and logged) for an admin to fix.

@@ -19,7 +19,7 @@ use serde::de::DeserializeOwned;
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
-use crate::model::{PluginRecord, PluginVersion, Role, TokenRecord};
+use crate::model::{PluginRecord, PluginVersion, TokenRecord};
 pub use collection::{Collection, Page, Query, Unreadable, Upserted, WriteError};
 pub use schema::{Record, Term, alert_state, pairing_state};
 
@@ -378,46 +378,39 @@ impl Store {
 
     // ---- tokens ------------------------------------------------------------
 
-    /// Store a token record under the token's sha256; durable when this returns.
-    pub async fn put_token(&self, token_sha256: &[u8; 32], record: &TokenRecord) -> Result<()> {
-        self.tokens.insert(token_sha256, encode(record))?;
+    /// Store a token record under `key` (its id, or a legacy token's
+    /// sha256); durable when this returns.
+    pub async fn put_token(&self, key: &[u8], record: &TokenRecord) -> Result<()> {
+        self.tokens.insert(key, encode(record))?;
         self.flush().await
     }
 
-    /// The record for a token hash.
-    pub fn token(&self, token_sha256: &[u8; 32]) -> Result<Option<TokenRecord>> {
+    /// The token record stored under `key`.
+    pub fn token(&self, key: &[u8]) -> Result<Option<TokenRecord>> {
         self.tokens
-            .get(token_sha256)?
+            .get(key)?
             .map(|v| decode("token", &v))
             .transpose()
     }
 
-    /// Remove every token labelled `name` except the one hashed `keep`;
-    /// durable when this returns.
-    pub async fn remove_tokens_named(&self, name: &str, keep: Option<&[u8; 32]>) -> Result<usize> {
-        let mut removed = 0;
-        for kv in self.tokens.iter() {
-            let (k, v) = kv?;
-            let rec: TokenRecord = decode("token", &v)?;
-            if rec.name == name && keep.is_none_or(|keep| k.as_ref() != keep.as_slice()) {
-                self.tokens.remove(k)?;
-                removed += 1;
-            }
-        }
-        if removed > 0 {
+    /// Every token record with its key.
+    pub fn tokens(&self) -> Result<Vec<(Vec<u8>, TokenRecord)>> {
+        self.tokens
+            .iter()
+            .map(|kv| {
+                let (k, v) = kv?;
+                Ok((k.to_vec(), decode("token", &v)?))
+            })
+            .collect()
+    }
+
+    /// Remove the token stored under `key`; durable when this returns.
+    pub async fn remove_token(&self, key: &[u8]) -> Result<bool> {
+        let removed = self.tokens.remove(key)?.is_some();
+        if removed {
             self.flush().await?;
         }
         Ok(removed)
-    }
-
-    /// How many tokens hold `role`.
-    pub fn count_tokens(&self, role: Role) -> Result<usize> {
-        let mut n = 0;
-        for kv in self.tokens.iter() {
-            let rec: TokenRecord = decode("token", &kv?.1)?;
-            n += usize::from(rec.role == role);
-        }
-        Ok(n)
     }
 }
 

@@ -361,10 +361,13 @@ impl Record for AuditEntry {
         self.at
     }
     fn terms(&self) -> Vec<Term> {
-        vec![
+        let mut terms = vec![
             Term::Action(self.action.clone()),
             Term::Target(self.target.clone()),
-        ]
+        ];
+        terms.extend(self.agents.iter().cloned().map(Term::Agent));
+        terms.extend(self.teams.iter().cloned().map(Term::Team));
+        terms
     }
 }
 
