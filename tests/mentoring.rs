@@ -273,14 +273,15 @@ async fn matched(p: &Program) -> Value {
 async fn picked(p: &Program, t: &Tokens, report: &Value) -> String {
     let (t_p1, t_p2) = (&t.t_p1, &t.t_p2);
     let s1 = shortlist(report, &p.p1);
-    // Pia picks Max; her other offer ends; Pat cannot take Pia's offer.
+    // Pia picks Max; her other offer ends; Pat cannot take Pia's offer
+    // (nor see it: another agent's pairing answers 404).
     let pick = s1[0]["pairing_id"].as_str().unwrap().to_string();
     let other = s1[1]["pairing_id"].as_str().unwrap().to_string();
     assert_eq!(
         t_p2.post(&format!("/v1/pairings/{pick}/accept"), &json!({}))
             .await
             .status,
-        403
+        404
     );
     let r = t_p1
         .post(&format!("/v1/pairings/{pick}/accept"), &json!({}))

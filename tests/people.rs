@@ -178,7 +178,7 @@ async fn a_supervisor_token_belongs_to_a_person_and_sees_only_the_teams_they_lea
         )
         .await;
     assert_eq!(r.status, 422, "{}", r.text);
-    assert_eq!(r.json["details"]["field"], "agent_id");
+    assert_eq!(r.json["error"]["details"]["field"], "agent_id");
     let r = sup
         .post(
             "/v1/sessions",
@@ -286,7 +286,7 @@ async fn a_coach_token_sees_the_agents_they_coach_and_an_agent_can_be_a_supervis
     ] {
         let r = c.api.post("/v1/tokens", &body).await;
         assert_eq!(r.status, 422, "{}", r.text);
-        assert_eq!(r.json["details"]["field"], field, "{}", r.text);
+        assert_eq!(r.json["error"]["details"]["field"], field, "{}", r.text);
     }
 }
 

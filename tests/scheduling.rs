@@ -259,10 +259,17 @@ async fn the_demo_loads_scores_flags_and_plans_mentoring_over_its_forecast() {
         r.text
     );
 
-    // Its mentoring program: two mentors (3 places each), six protégés.
+    // Its mentoring program: two mentors (3 places each), five protégés,
+    // and a mentor who never acknowledged monitoring, left out.
     let r = api.post("/v1/mentoring/match", &json!({})).await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(r.json["matched"], 6, "{}", r.text);
+    assert_eq!(r.json["matched"], 5, "{}", r.text);
+    assert_eq!(
+        r.json["mentors_unacknowledged"].as_array().unwrap().len(),
+        1,
+        "{}",
+        r.text
+    );
     let lists = r.json["proteges"].as_array().unwrap();
     assert!(
         lists

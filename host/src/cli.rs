@@ -366,6 +366,36 @@ async fn serve_demo(config: Config) -> anyhow::Result<()> {
     serve_with(config, true).await
 }
 
+/// The demo's personas and three things to try with them.
+fn print_demo_guide(url: &str, personas: &[crate::demo::Persona]) {
+    println!("demo personas (new tokens at every demo start; the last start's are revoked):");
+    for p in personas {
+        println!("  {:<10} {:<14} {}", p.persona, p.name, p.token);
+    }
+    let token = |which: &str| {
+        personas
+            .iter()
+            .find(|p| p.persona == which)
+            .map_or("", |p| p.token.as_str())
+    };
+    let (sup, protege) = (token("supervisor"), token("protégé"));
+    println!("things to try:");
+    println!("  1. the supervisor's overdue alerts, their team's only:");
+    println!("     curl -H 'Authorization: Bearer {sup}' '{url}/v1/alerts?overdue=true'");
+    println!(
+        "  2. match protégés with mentors (Hugo Silva opted in as a mentor but never acknowledged monitoring: see mentors_unacknowledged):"
+    );
+    println!(
+        "     curl -X POST -H 'Authorization: Bearer {sup}' -H 'Content-Type: application/json' -d '{{\"commit\": true}}' {url}/v1/mentoring/match"
+    );
+    println!("  3. as the protégé, see your offers, then accept one (only you can):");
+    println!("     curl -H 'Authorization: Bearer {protege}' {url}/v1/pairings");
+    println!(
+        "     curl -X POST -H 'Authorization: Bearer {protege}' {url}/v1/pairings/PAIRING_ID/accept"
+    );
+    println!("  who a token is and what it sees: curl -H 'Authorization: Bearer …' {url}/v1/me");
+}
+
 async fn serve_with(config: Config, demo: bool) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -381,6 +411,12 @@ async fn serve_with(config: Config, demo: bool) -> anyhow::Result<()> {
     if let Some(token) = &app.first_admin_token {
         println!("first start: created an admin API token (shown once, stored hashed):\n  {token}");
     }
+    let addr = listener.local_addr()?;
+    if demo {
+        let personas =
+            crate::demo::personas(&app.services.tokens, &app.services.records).await?;
+        print_demo_guide(&format!("http://{addr}"), &personas);
+    }
     let plugins: Vec<_> = app
         .services
         .plugins
@@ -390,7 +426,6 @@ async fn serve_with(config: Config, demo: bool) -> anyhow::Result<()> {
         .collect();
     println!("plugins: {}", plugins.join(", "));
     // Printed last: scripts and tests wait for this line.
-    let addr = listener.local_addr()?;
     println!(
         "sidecoach listening on http://{addr} (data in {})",
         data_dir.display()

@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use crate::config::Config;
 use crate::ingest::{Delivery, Ingest, IngestError};
 use crate::records::{Filter, Records};
+use crate::tokens::Tokens;
 
 /// The demo sources (`examples/demo.toml`), as TOML.
 pub const CONFIG: &str = include_str!("../../examples/demo.toml");
@@ -99,20 +100,25 @@ pub const DEMO_FORM: &str = "demo-voice-qa";
 /// identities, so the vendor data lands on them) and the QA form the demo
 /// reviews use. Durable on return.
 pub async fn prepare(records: &Records) -> anyhow::Result<()> {
-    use crate::model::{Agent, Form, Targets, Team};
+    use crate::model::{Agent, Form, Staff, Targets, Team};
+    let staff = |name: &str, email: &str, title: &str| Staff {
+        id: String::new(),
+        name: name.into(),
+        email: Some(email.into()),
+        title: Some(title.into()),
+        created_at: 0,
+    };
     let supervisor = records
         .people
-        .create_agent(Agent {
-            id: String::new(),
-            name: "Morgan Reyes".into(),
-            email: Some("morgan.reyes@example.com".into()),
-            team_id: None,
-            supervisor_id: None,
-            coach_id: None,
-            identities: Vec::new(),
-            created_at: 0,
-            merged_into: None,
-        })
+        .create_staff(staff(
+            SUPERVISOR,
+            "morgan.reyes@example.com",
+            "supervisor",
+        ))
+        .await?;
+    let coach = records
+        .people
+        .create_staff(staff(COACH, "jordan.lee@example.com", "coach"))
         .await?;
     let team = records
         .people
@@ -140,7 +146,8 @@ pub async fn prepare(records: &Records) -> anyhow::Result<()> {
                 email: None,
                 team_id: Some(team.id.clone()),
                 supervisor_id: Some(supervisor.id.clone()),
-                coach_id: None,
+                // Jordan coaches the second half of the team.
+                coach_id: (a >= AGENTS.len() / 2).then(|| coach.id.clone()),
                 identities: vec![format!("amazon-connect:{}", demo_agent_uuid(a))],
                 created_at: 0,
                 merged_into: None,
@@ -175,10 +182,28 @@ pub async fn prepare(records: &Records) -> anyhow::Result<()> {
 /// The demo's mentoring program, as its agents would set it up themselves:
 /// the first two opt in as mentors (strong on product knowledge and empathy),
 /// the rest enrol as protégés, each acknowledging that supervisors may
-/// monitor mentoring.
+/// monitor mentoring; the last opts in as a mentor too but never
+/// acknowledges the notice, so matching leaves them out and says so.
 async fn mentoring(records: &Records, agents: &[String]) -> anyhow::Result<()> {
     use crate::model::{Channel, Enrolment, MentorProfile};
     for (a, id) in agents.iter().enumerate() {
+        if a == UNACKNOWLEDGED_MENTOR {
+            records
+                .mentoring
+                .put_mentor_profile(MentorProfile {
+                    agent_id: id.clone(),
+                    capacity: 2,
+                    strengths: vec!["product-knowledge".into()],
+                    style: Some("direct".into()),
+                    home_based: false,
+                    utc_offset_minutes: Some(0),
+                    channels: vec![Channel::Chat],
+                    opted_in_at: 0,
+                    opted_out_at: None,
+                })
+                .await?;
+            continue;
+        }
         let style = if a % 2 == 0 { "direct" } else { "supportive" };
         let channels = if a % 3 == 0 {
             vec![Channel::Chat, Channel::Voice]
@@ -373,6 +398,17 @@ pub fn zendesk_signature(secret: &str, timestamp: &str, body: &[u8]) -> String {
 fn form_urlencoded_pairs(body: &[u8]) -> Vec<(String, String)> {
     serde_urlencoded::from_bytes::<Vec<(String, String)>>(body).unwrap_or_default()
 }
+
+/// The demo team's supervisor and coach (staff people).
+const SUPERVISOR: &str = "Morgan Reyes";
+const COACH: &str = "Jordan Lee";
+/// The agents the persona tokens belong to (indexes into [`AGENTS`]): a
+/// mentor, a protégé, and an agent Jordan coaches.
+const MENTOR: usize = 0;
+const PROTEGE: usize = 2;
+const COACHED_AGENT: usize = 5;
+/// The mentor who never acknowledged the monitoring notice.
+const UNACKNOWLEDGED_MENTOR: usize = 7;
 
 const AGENTS: &[(&str, &str)] = &[
     ("ana.lima", "Ana Lima"),
@@ -605,6 +641,71 @@ pub fn deliveries(now_ms: i64, config: &Config) -> anyhow::Result<Vec<(String, D
         .push(("x-zendesk-webhook-signature-timestamp".into(), ts));
     d.headers.push(("x-zendesk-webhook-signature".into(), sig));
     out.push((source, d));
+    Ok(out)
+}
+
+/// A persona token the demo hands out.
+pub struct Persona {
+    /// What they are: `supervisor`, `coach`, `agent`, `mentor`, `protégé`.
+    pub persona: &'static str,
+    /// Their name.
+    pub name: String,
+    /// Their bearer token.
+    pub token: String,
+}
+
+/// Fresh persona tokens for the demo people (each start revokes the ones
+/// the previous start printed): the supervisor and the coach (staff
+/// people, scoped to their team and their agents), an agent the coach
+/// coaches, a mentor and a protégé.
+pub async fn personas(tokens: &Tokens, records: &Records) -> anyhow::Result<Vec<Persona>> {
+    use crate::auth::NewToken;
+    use crate::model::Role;
+    const ACTOR: &str = "demo";
+    for t in tokens.list()? {
+        if t.name.starts_with("demo-") {
+            tokens.revoke(ACTOR, &t.id).await?;
+        }
+    }
+    let staff = crate::records::every(Filter::default(), |f| records.people.staff(f))?;
+    let agents = crate::records::every(Filter::default(), |f| records.people.agents(f))?;
+    let staff_id = |name: &str| staff.iter().find(|p| p.name == name).map(|p| p.id.clone());
+    let agent_id = |a: usize| {
+        agents
+            .iter()
+            .find(|x| x.name == AGENTS[a].1)
+            .map(|x| x.id.clone())
+    };
+    let wanted = [
+        ("supervisor", Role::Supervisor, SUPERVISOR, None, staff_id(SUPERVISOR)),
+        ("coach", Role::Coach, COACH, None, staff_id(COACH)),
+        ("agent", Role::Agent, AGENTS[COACHED_AGENT].1, agent_id(COACHED_AGENT), None),
+        ("mentor", Role::Agent, AGENTS[MENTOR].1, agent_id(MENTOR), None),
+        ("protégé", Role::Agent, AGENTS[PROTEGE].1, agent_id(PROTEGE), None),
+    ];
+    let mut out = Vec::new();
+    for (persona, role, name, agent_id, staff_id) in wanted {
+        if agent_id.is_none() && staff_id.is_none() {
+            anyhow::bail!("the demo person {name} is missing from this data directory");
+        }
+        let (token, _) = tokens
+            .create(
+                ACTOR,
+                NewToken {
+                    name: format!("demo-{persona}"),
+                    role: Some(role),
+                    agent_id,
+                    staff_id,
+                    ..NewToken::default()
+                },
+            )
+            .await?;
+        out.push(Persona {
+            persona,
+            name: name.into(),
+            token,
+        });
+    }
     Ok(out)
 }
 
