@@ -413,8 +413,7 @@ async fn serve_with(config: Config, demo: bool) -> anyhow::Result<()> {
     }
     let addr = listener.local_addr()?;
     if demo {
-        let personas =
-            crate::demo::personas(&app.services.tokens, &app.services.records).await?;
+        let personas = crate::demo::personas(&app.services.tokens, &app.services.records).await?;
         print_demo_guide(&format!("http://{addr}"), &personas);
     }
     let plugins: Vec<_> = app

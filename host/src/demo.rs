@@ -110,11 +110,7 @@ pub async fn prepare(records: &Records) -> anyhow::Result<()> {
     };
     let supervisor = records
         .people
-        .create_staff(staff(
-            SUPERVISOR,
-            "morgan.reyes@example.com",
-            "supervisor",
-        ))
+        .create_staff(staff(SUPERVISOR, "morgan.reyes@example.com", "supervisor"))
         .await?;
     let coach = records
         .people
@@ -677,11 +673,35 @@ pub async fn personas(tokens: &Tokens, records: &Records) -> anyhow::Result<Vec<
             .map(|x| x.id.clone())
     };
     let wanted = [
-        ("supervisor", Role::Supervisor, SUPERVISOR, None, staff_id(SUPERVISOR)),
+        (
+            "supervisor",
+            Role::Supervisor,
+            SUPERVISOR,
+            None,
+            staff_id(SUPERVISOR),
+        ),
         ("coach", Role::Coach, COACH, None, staff_id(COACH)),
-        ("agent", Role::Agent, AGENTS[COACHED_AGENT].1, agent_id(COACHED_AGENT), None),
-        ("mentor", Role::Agent, AGENTS[MENTOR].1, agent_id(MENTOR), None),
-        ("protégé", Role::Agent, AGENTS[PROTEGE].1, agent_id(PROTEGE), None),
+        (
+            "agent",
+            Role::Agent,
+            AGENTS[COACHED_AGENT].1,
+            agent_id(COACHED_AGENT),
+            None,
+        ),
+        (
+            "mentor",
+            Role::Agent,
+            AGENTS[MENTOR].1,
+            agent_id(MENTOR),
+            None,
+        ),
+        (
+            "protégé",
+            Role::Agent,
+            AGENTS[PROTEGE].1,
+            agent_id(PROTEGE),
+            None,
+        ),
     ];
     let mut out = Vec::new();
     for (persona, role, name, agent_id, staff_id) in wanted {

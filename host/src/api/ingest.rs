@@ -247,6 +247,7 @@ pub struct IdentityPage {
 #[utoipa::path(get, path = "/v1/identities", tag = "agents", params(IdentityParams), responses((status = 200, description = "ok", body = IdentityPage)))]
 pub async fn list_identities(
     State(s): State<AppState>,
+    Caller(who): Caller,
     ApiQuery(p): ApiQuery<IdentityParams>,
 ) -> Result<Json<IdentityPage>, ApiError> {
     let (items, next_cursor) = s.records.people.identities(
@@ -254,6 +255,7 @@ pub async fn list_identities(
         Filter {
             cursor: p.cursor,
             limit: p.limit,
+            scope: who.scope,
             ..Filter::default()
         },
     )?;
@@ -277,6 +279,16 @@ pub async fn merge_agents(
     Path(id): Path<String>,
     ApiJson(m): ApiJson<MergeRequest>,
 ) -> Result<Json<MergeReport>, ApiError> {
+    // A scoped lead merges only agents they see.
+    for a in [&id, &m.from] {
+        if !who.scope.sees_agent(a) {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("agent {a} not found"),
+            ));
+        }
+    }
     Ok(Json(
         s.records
             .people

@@ -843,3 +843,210 @@ async fn an_unreadable_record_never_fails_a_listing_and_an_admin_repairs_or_remo
     assert!(actions.contains(&"record.repair_unreadable"), "{audit}");
     assert!(actions.contains(&"record.remove_unreadable"), "{audit}");
 }
+
+/// A center of two teams for the scope walk: Care (led by Sam, a staff
+/// person) and Sales (led by Oli), each with one agent and one record of
+/// every kind the API reads by id. Returns the router, Sam's token, and
+/// `(template, inside id, outside id)` for every id a route reads.
+async fn two_teams() -> (
+    axum::Router,
+    tempfile::TempDir,
+    String,
+    Vec<(&'static str, String, String)>,
+) {
+    use crate::model::{CoachingSession, Evaluation, Feedback, Interaction, Staff};
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::from_toml(
+        "[[flags.rules]]\nid = \"low-csat\"\non = \"feedback\"\ncsat_at_most = 2\n",
+    )
+    .unwrap();
+    config.data_dir = dir.path().join("data");
+    config.admin_token = Some(TOKEN.into());
+    config.runtime.cache_dir = Some(shared_compile_cache());
+    let app = App::open(config).await.expect("app opens");
+    let s = &app.services;
+    let person = |name: &str| Staff {
+        id: String::new(),
+        name: name.into(),
+        email: None,
+        title: Some("supervisor".into()),
+        created_at: 0,
+    };
+    let sam = s.records.people.create_staff(person("Sam")).await.unwrap();
+    let oli = s.records.people.create_staff(person("Oli")).await.unwrap();
+    let now = crate::clock::now_ms();
+    let mut ids: Vec<Vec<String>> = vec![];
+    for (lead, n) in [(&sam, 0), (&oli, 1)] {
+        let team = s
+            .records
+            .people
+            .create_team(
+                serde_json::from_value(
+                    serde_json::json!({"name": format!("T{n}"), "supervisor_id": lead.id}),
+                )
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        let agent = s
+            .records
+            .people
+            .create_agent(
+                serde_json::from_value(
+                    serde_json::json!({"name": format!("A{n}"), "team_id": team.id}),
+                )
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        let interaction: Interaction = serde_json::from_value(serde_json::json!({
+            "source": "t", "external_id": format!("i{n}"), "channel": "voice", "agent_id": agent.id,
+            "started_at": now - 60_000, "topics": ["billing"]}))
+        .unwrap();
+        let interaction = s
+            .pipeline
+            .put_interaction(interaction, None)
+            .await
+            .unwrap()
+            .1;
+        if n == 0 {
+            let form = serde_json::from_value(serde_json::json!({"id": "qa", "version": 1, "name": "QA", "sections": [{"id": "s", "name": "All", "weight": 1, "criteria": [
+                {"id": "know", "label": "Knowledge", "weight": 1, "scale_min": 1, "scale_max": 5}]}],
+                "settings": {"weighting": "question", "na_policy": "exclude", "na_redistribution": "proportional",
+                             "auto_fail": "zero-score", "normalization": "min-max", "pass_mark": 70}})).unwrap();
+            s.records.contacts.create_form(form).await.unwrap();
+        }
+        let evaluation: Evaluation = serde_json::from_value(serde_json::json!({
+            "source": "qa", "external_id": format!("e{n}"), "form_id": "qa", "agent_id": agent.id,
+            "evaluated_at": now - 60_000, "answers": [{"criterion_id": "know", "value": 4}]}))
+        .unwrap();
+        let evaluation = s.pipeline.put_evaluation(evaluation, None).await.unwrap().1;
+        let feedback: Feedback = serde_json::from_value(serde_json::json!({
+            "source": "survey", "external_id": format!("f{n}"), "kind": "csat", "value": 1,
+            "scale_min": 1, "scale_max": 5, "agent_id": agent.id}))
+        .unwrap();
+        let feedback = s.pipeline.put_feedback(feedback, None).await.unwrap().1;
+        let alert = s
+            .records
+            .coaching
+            .alerts(crate::records::Filter::term(crate::records::Term::Agent(
+                agent.id.clone(),
+            )))
+            .unwrap()
+            .items
+            .remove(0);
+        let session: CoachingSession = serde_json::from_value(serde_json::json!({
+            "kind": "one-to-one", "coach_id": lead.id, "agent_id": agent.id,
+            "scheduled_at": now, "duration_minutes": 30}))
+        .unwrap();
+        let session = s.records.coaching.create_session(session).await.unwrap();
+        ids.push(vec![
+            team.id,
+            agent.id,
+            interaction.id,
+            evaluation.id,
+            feedback.id,
+            alert.id,
+            session.id,
+        ]);
+    }
+    let (token, _) = s
+        .auth
+        .create(crate::auth::NewToken {
+            name: "sam".into(),
+            role: Some(Role::Supervisor),
+            staff_id: Some(sam.id.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let pair = |k: usize| (ids[0][k].clone(), ids[1][k].clone());
+    let mut samples = vec![];
+    for (template, k) in [
+        ("/v1/teams/{id}", 0),
+        ("/v1/agents/{id}", 1),
+        ("/v1/agents/{id}/needs", 1),
+        ("/v1/agents/{id}/mentoring", 1),
+        ("/v1/interactions/{id}", 2),
+        ("/v1/evaluations/{id}", 3),
+        ("/v1/feedback/{id}", 4),
+        ("/v1/alerts/{id}", 5),
+        ("/v1/sessions/{id}", 6),
+    ] {
+        let (inside, outside) = pair(k);
+        samples.push((template, inside, outside));
+    }
+    (router(app.services), dir, token, samples)
+}
+
+#[tokio::test]
+async fn every_route_answers_a_scoped_supervisor_404_for_another_teams_records_and_lists_only_their_own()
+ {
+    let (r, _dir, sam, samples) = two_teams().await;
+    let outside: Vec<&str> = samples.iter().map(|(_, _, o)| o.as_str()).collect();
+    for route in super::access_table() {
+        if route.method != axum::http::Method::GET
+            || !route.access.roles().contains(&Role::Supervisor)
+            || route.path == "/v1/stream"
+        {
+            continue;
+        }
+        if route.path.contains("{id}") {
+            // Every record a supervisor reads by id is walked from inside
+            // and outside their team: a new route cannot skip the check.
+            let Some((_, inside, out)) = samples.iter().find(|(t, _, _)| *t == route.path) else {
+                if route.path.starts_with("/v1/plugins/")
+                    || route.path.starts_with("/v1/forms/")
+                    || route.path.starts_with("/v1/staff/")
+                    || route.path.starts_with("/v1/dead-letters/")
+                {
+                    continue; // Reference data and operations, not people's records.
+                }
+                panic!(
+                    "GET {} reads a record by id but has no scope sample",
+                    route.path
+                );
+            };
+            let (status, body) = call(&r, get(&route.path.replace("{id}", out), Some(&sam))).await;
+            assert_eq!(
+                status,
+                StatusCode::NOT_FOUND,
+                "GET {} outside: {body}",
+                route.path
+            );
+            assert_eq!(body["error"]["code"], "not_found");
+            let (status, body) =
+                call(&r, get(&route.path.replace("{id}", inside), Some(&sam))).await;
+            assert_eq!(status, StatusCode::OK, "GET {} inside: {body}", route.path);
+            continue;
+        }
+        // Listings and reports: nothing of the other team's in the answer.
+        let path = sample_path(&route);
+        let (status, body) = call(&r, get(&path, Some(&sam))).await;
+        assert!(
+            status.is_success() || status.is_client_error(),
+            "GET {path}: {status} {body}"
+        );
+        let text = body.to_string();
+        for o in &outside {
+            assert!(
+                !text.contains(o),
+                "GET {path} shows {o} from another team: {text}"
+            );
+        }
+        // And the listing filters naming the other team's agent or team.
+        for (filter, k) in [("agent", 1usize), ("team", 0)] {
+            let q = if path.contains('?') { '&' } else { '?' };
+            let (status, body) = call(
+                &r,
+                get(&format!("{path}{q}{filter}={}", samples[k].2), Some(&sam)),
+            )
+            .await;
+            let text = body.to_string();
+            assert!(
+                !status.is_success() || outside.iter().all(|o| !text.contains(o)),
+                "GET {path} {filter}=outside: {status} {text}"
+            );
+        }
+    }
+}

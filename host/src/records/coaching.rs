@@ -332,11 +332,17 @@ impl CoachingRecords {
     /// pairing makes it active. Durable on return.
     pub async fn create_session(&self, mut s: CoachingSession) -> Result<CoachingSession> {
         super::check_ulid_free(&s.id)?;
-        if s.figures.is_some() || s.closed_at.is_some() || s.followed_up_at.is_some() {
-            return Err(invalid(
-                "figures",
-                "figures, closed_at and followed_up_at are set by the server; leave them out",
-            ));
+        for (field, set) in [
+            ("figures", s.figures.is_some()),
+            ("closed_at", s.closed_at.is_some()),
+            ("followed_up_at", s.followed_up_at.is_some()),
+        ] {
+            if set {
+                return Err(invalid(
+                    field,
+                    "is set by the server (figures when recorded, closure and follow-up as they happen); leave it out",
+                ));
+            }
         }
         // The acknowledgement is the agent's own act (through their own
         // token): nobody records it on their behalf.

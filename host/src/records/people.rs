@@ -280,6 +280,7 @@ impl People {
         if let Some(identity) = identity {
             return Ok((
                 self.agent_by_identity(identity)?
+                    .filter(|a| f.scope.sees(a))
                     .map(|a| map(&a, Some(identity)))
                     .unwrap_or_default(),
                 None,

@@ -473,14 +473,12 @@ impl Collection {
         let mut unreadable = Vec::new();
         let mut last_key = None;
         let mut more = false;
-        let mut scanned = 0usize;
-        for kv in self.idx.range(start..end) {
+        for (scanned, kv) in self.idx.range(start..end).enumerate() {
             let (k, _) = kv?;
             if items.len() + unreadable.len() == limit || scanned == limit * SCAN_PER_ITEM {
                 more = true;
                 break;
             }
-            scanned += 1;
             let id = String::from_utf8_lossy(&k[prefix.len() + 9..]).into_owned();
             match self.get::<R>(&id) {
                 Ok(Some(r)) if keep(&r) => items.push(r),
