@@ -349,3 +349,74 @@ async fn tokens_are_listed_without_secrets_revoked_at_once_and_expire() {
         .await;
     assert_eq!(r.status, 422, "{}", r.text);
 }
+
+#[tokio::test]
+async fn the_demo_prints_persona_tokens_that_work_and_three_things_to_try() {
+    let host = Host::demo();
+    let persona = |which: &str| -> Client {
+        let line = host
+            .banner
+            .iter()
+            .find(|l| l.trim_start().starts_with(which))
+            .unwrap_or_else(|| panic!("no {which} persona in {:#?}", host.banner));
+        let token = line.split_whitespace().last().unwrap();
+        assert!(token.starts_with("sc_"), "{line}");
+        host.client(Some(token))
+    };
+    assert!(
+        host.banner.iter().any(|l| l.starts_with("things to try")),
+        "{:#?}",
+        host.banner
+    );
+    let (sup, protege) = (persona("supervisor"), persona("protégé"));
+
+    // Every demo agent has a team; Morgan's token sees the eight demo
+    // agents of Customer Care only.
+    let all = host.admin().get("/v1/agents?limit=100").await;
+    assert!(
+        all.json["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["team_id"].is_string()),
+        "{}",
+        all.text
+    );
+    let mine = sup.get("/v1/agents?limit=100").await;
+    assert_eq!(
+        mine.json["items"].as_array().unwrap().len(),
+        8,
+        "{}",
+        mine.text
+    );
+    assert_eq!(
+        sup.get("/v1/me").await.json["person"]["name"],
+        "Morgan Reyes"
+    );
+    let r = sup.get("/v1/alerts?overdue=true").await;
+    assert_eq!(r.status, 200, "{}", r.text);
+
+    // The match leaves out the mentor who never acknowledged monitoring.
+    let r = sup
+        .post("/v1/mentoring/match", &json!({"commit": true}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        r.json["mentors_unacknowledged"].as_array().unwrap().len(),
+        1,
+        "{}",
+        r.text
+    );
+
+    // The protégé sees their offers and accepts one; the supervisor cannot.
+    let offers = protege.get("/v1/pairings").await;
+    let offer = offers.json["items"][0]["id"].as_str().unwrap().to_string();
+    let r = sup
+        .post(&format!("/v1/pairings/{offer}/accept"), &json!({}))
+        .await;
+    assert_eq!(r.status, 403, "{}", r.text);
+    let r = protege
+        .post(&format!("/v1/pairings/{offer}/accept"), &json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+}

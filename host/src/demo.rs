@@ -758,7 +758,45 @@ pub async fn load(ingest: &Ingest, records: &Records) -> anyhow::Result<Option<S
         summary.alerts += report.alerts.len();
         summary.recognitions += report.recognitions;
     }
+    vendor_samples_team(records).await?;
     Ok(Some(summary))
+}
+
+/// The published fixtures name agents of their own (`Agent, "Dave"`,
+/// Zendesk's `135`): the agents they created join a team of their own,
+/// "Vendor samples", under a second supervisor, so every demo agent has a
+/// team and Morgan's team holds the eight demo agents only. Their names
+/// stay as the vendors sent them.
+async fn vendor_samples_team(records: &Records) -> anyhow::Result<()> {
+    use crate::model::{Staff, Team};
+    let lead = records
+        .people
+        .create_staff(Staff {
+            id: String::new(),
+            name: "Riley Chen".into(),
+            email: Some("riley.chen@example.com".into()),
+            title: Some("supervisor".into()),
+            created_at: 0,
+        })
+        .await?;
+    let team = records
+        .people
+        .create_team(Team {
+            id: String::new(),
+            name: "Vendor samples".into(),
+            supervisor_id: Some(lead.id.clone()),
+            targets: Default::default(),
+            created_at: 0,
+        })
+        .await?;
+    let agents = crate::records::every(Filter::default(), |f| records.people.agents(f))?;
+    for mut a in agents.into_iter().filter(|a| a.team_id.is_none()) {
+        a.team_id = Some(team.id.clone());
+        a.supervisor_id = Some(lead.id.clone());
+        let id = a.id.clone();
+        records.people.update_agent(&id, a).await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
