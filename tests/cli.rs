@@ -1,5 +1,5 @@
 //! The `sidecoach plugin …` commands against a running host, with the sample
-//! inputs in `examples/data/`.
+//! inputs in `examples/data/`, and `sidecoach token …`.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -166,4 +166,73 @@ fn the_cli_installs_lists_and_rolls_back_plugins_on_a_running_host() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("401"));
+}
+
+/// Run `sidecoach token ARGS…` against `host` as the admin.
+fn token_cmd(host: &Host, args: &[&str]) -> (bool, Value, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_sidecoach"))
+        .arg("token")
+        .args(args)
+        .env("SIDECOACH_URL", &host.url)
+        .env("SIDECOACH_TOKEN", ADMIN)
+        .output()
+        .expect("run sidecoach");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (
+        out.status.success(),
+        serde_json::from_str(&stdout).unwrap_or(Value::Null),
+        format!("{stdout}{stderr}"),
+    )
+}
+
+#[tokio::test]
+async fn the_cli_creates_lists_and_revokes_tokens_for_staff_people() {
+    let host = Host::start();
+    let api = host.admin();
+    let cora = api
+        .post(
+            "/v1/staff",
+            &serde_json::json!({"name": "Cora", "title": "coach"}),
+        )
+        .await;
+    assert_eq!(cora.status, 201, "{}", cora.text);
+    let cora = cora.json["id"].as_str().unwrap().to_string();
+    let (ok, created, text) = token_cmd(
+        &host,
+        &[
+            "create",
+            "--role",
+            "coach",
+            "--name",
+            "cora",
+            "--staff",
+            &cora,
+            "--expires-in-days",
+            "30",
+        ],
+    );
+    assert!(ok, "{text}");
+    let secret = created["token"].as_str().unwrap();
+    let me = host.client(Some(secret)).get("/v1/me").await;
+    assert_eq!(me.json["person"]["name"], "Cora", "{}", me.text);
+
+    let (ok, list, text) = token_cmd(&host, &["list"]);
+    assert!(ok, "{text}");
+    assert!(!text.contains(secret), "never the secret: {text}");
+    let listed = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "cora")
+        .unwrap_or_else(|| panic!("{text}"));
+    assert_eq!(listed["staff_id"], cora.as_str());
+    assert!(listed["expires_at"].is_i64(), "{text}");
+
+    let id = created["id"].as_str().unwrap();
+    let (ok, _, text) = token_cmd(&host, &["revoke", id]);
+    assert!(ok, "{text}");
+    assert_eq!(host.client(Some(secret)).get("/v1/me").await.status, 401);
+    let (ok, _, text) = token_cmd(&host, &["revoke", id]);
+    assert!(!ok, "a second revoke is refused: {text}");
 }
