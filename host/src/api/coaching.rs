@@ -16,6 +16,7 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures_util::Stream;
 use serde::Deserialize;
 
+use super::practice::{all_seen_by, seen_by};
 use super::records::{ListParams, filter, own_agent, visible};
 use super::{ApiError, ApiJson, ApiQuery, AppState, Caller, ErrorBody};
 use crate::analytics::Scope;
@@ -239,28 +240,35 @@ pub async fn acknowledge_recognition(
 
 // ---- sessions -------------------------------------------------------------------
 
-/// `POST /v1/sessions`: record a coaching session.
+/// `POST /v1/sessions`: record a coaching session. Its `rapport_notes`
+/// only from a token belonging to its coach.
 #[utoipa::path(post, path = "/v1/sessions", tag = "sessions", request_body(content = CoachingSession, content_type = "application/json"), responses((status = 201, description = "created", body = CoachingSession)))]
 pub async fn create_session(
     State(s): State<AppState>,
+    Caller(who): Caller,
     ApiJson(body): ApiJson<CoachingSession>,
 ) -> Result<(StatusCode, Json<CoachingSession>), ApiError> {
-    let session = s.records.coaching.create_session(body).await?;
-    Ok((StatusCode::CREATED, Json(session)))
+    let session = s
+        .records
+        .coaching
+        .create_session_by(body, who.person())
+        .await?;
+    Ok((StatusCode::CREATED, Json(seen_by(&who, session))))
 }
 
-/// `GET /v1/sessions?agent=&from=&to=`
+/// `GET /v1/sessions?agent=|strategy=&from=&to=`
 #[utoipa::path(get, path = "/v1/sessions", tag = "sessions", params(super::records::ListParams), responses((status = 200, description = "ok, in scheduled order", body = Page<CoachingSession>)))]
 pub async fn list_sessions(
     State(s): State<AppState>,
     Caller(who): Caller,
     ApiQuery(q): ApiQuery<ListParams>,
 ) -> Result<Json<Page<CoachingSession>>, ApiError> {
-    Ok(Json(s.records.coaching.sessions(filter(
-        &who,
-        q,
-        &["agent"],
-    )?)?))
+    let mut page = s
+        .records
+        .coaching
+        .sessions(filter(&who, q, &["agent", "strategy"])?)?;
+    page.items = all_seen_by(&who, page.items);
+    Ok(Json(page))
 }
 
 /// `GET /v1/sessions/{id}`
@@ -272,7 +280,7 @@ pub async fn get_session(
 ) -> Result<Json<CoachingSession>, ApiError> {
     let r = s.records.coaching.session(&id)?;
     visible(&who, Some(&r.agent_id), "session", &id)?;
-    Ok(Json(r))
+    Ok(Json(seen_by(&who, r)))
 }
 
 // ---- live stream ----------------------------------------------------------------

@@ -10,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 
+use super::practice::{all_seen_by, seen_by};
 use super::records::{own_agent, visible};
 use super::{ApiError, ApiJson, ApiQuery, AppState, Caller, ErrorBody};
 use crate::auth::Principal;
@@ -249,10 +250,16 @@ pub async fn view(
 #[utoipa::path(put, path = "/v1/sessions/{id}", tag = "sessions", params(("id" = String, Path)), request_body(content = CoachingSession, content_type = "application/json"), responses((status = 200, description = "updated", body = CoachingSession)))]
 pub async fn update_session(
     State(s): State<AppState>,
+    Caller(who): Caller,
     Path(id): Path<String>,
     ApiJson(session): ApiJson<CoachingSession>,
 ) -> Result<Json<CoachingSession>, ApiError> {
-    Ok(Json(s.records.coaching.update_session(&id, session).await?))
+    let updated = s
+        .records
+        .coaching
+        .update_session(&id, session, who.person())
+        .await?;
+    Ok(Json(seen_by(&who, updated)))
 }
 
 /// `POST /v1/sessions/{id}/acknowledge {"comment"}`: the coached agent.
@@ -267,12 +274,12 @@ pub async fn acknowledge_session(
     let session = s.records.coaching.session(&id)?;
     visible(&who, Some(&session.agent_id), "session", &id)?;
     let req = body.map_or_else(AcknowledgeSession::default, |b| b.0);
-    Ok(Json(
-        s.records
-            .coaching
-            .acknowledge_session(&id, req.comment)
-            .await?,
-    ))
+    let acknowledged = s
+        .records
+        .coaching
+        .acknowledge_session(&id, req.comment)
+        .await?;
+    Ok(Json(seen_by(&who, acknowledged)))
 }
 
 /// `POST /v1/sessions/{id}/close`: the coach closes the session; a
@@ -283,7 +290,8 @@ pub async fn close_session(
     Caller(who): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<CoachingSession>, ApiError> {
-    Ok(Json(s.pipeline.close_session(&id, &who.name).await?))
+    let closed = s.pipeline.close_session(&id, &who.name).await?;
+    Ok(Json(seen_by(&who, closed)))
 }
 
 /// `POST /v1/sessions/{id}/action-items/{n} {"status"}`: the coach or the
@@ -303,12 +311,12 @@ pub async fn update_action(
             return Err(forbidden("an agent updates only action items they own"));
         }
     }
-    Ok(Json(
-        s.records
-            .coaching
-            .set_action_status(&id, n, req.status)
-            .await?,
-    ))
+    let updated = s
+        .records
+        .coaching
+        .set_action_status(&id, n, req.status)
+        .await?;
+    Ok(Json(seen_by(&who, updated)))
 }
 
 /// `GET /v1/coaching/overdue` parameters.
@@ -325,8 +333,11 @@ pub struct OverdueParams {
 #[utoipa::path(get, path = "/v1/coaching/overdue", tag = "sessions", params(OverdueParams), responses((status = 200, description = "ok", body = Overdue)))]
 pub async fn overdue(
     State(s): State<AppState>,
+    Caller(who): Caller,
     ApiQuery(p): ApiQuery<OverdueParams>,
 ) -> Result<Json<Overdue>, ApiError> {
     s.records.people.agent(&p.coach)?;
-    Ok(Json(s.records.coaching.overdue(&p.coach, now_ms())?))
+    let mut overdue = s.records.coaching.overdue(&p.coach, now_ms())?;
+    overdue.follow_ups = all_seen_by(&who, overdue.follow_ups);
+    Ok(Json(overdue))
 }

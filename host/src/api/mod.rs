@@ -14,6 +14,7 @@ mod ingest;
 mod mentoring;
 mod ops;
 mod plugins;
+mod practice;
 mod records;
 mod roles;
 mod schedule;
@@ -145,6 +146,8 @@ fn routes() -> (
             routes!(mentoring::update_action),
         )
         .route(Access::Roles(COACHING), routes!(mentoring::overdue))
+        .route(Access::Roles(READ), routes!(practice::cadence))
+        .route(Access::Roles(STAFF), routes!(practice::effectiveness))
         .route(Access::Roles(READ), routes!(coaching::stream))
         .route(Access::Roles(READ), routes!(coaching::trends))
         .route(Access::Roles(STAFF), routes!(coaching::topics))
