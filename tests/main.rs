@@ -24,7 +24,9 @@
 //! - `records`: the coaching records API (filters, paging, agent scoping,
 //!   restart, tokens, backup and restore);
 //! - `lifecycle`: install, upgrade, roll back, disable, breaker, restart,
-//!   compile cache, back-pressure, graceful shutdown.
+//!   compile cache, back-pressure, graceful shutdown;
+//! - `practice`: the weekly coaching cadence, coaching effectiveness over
+//!   real sessions, evaluations and feedback, and private rapport notes.
 
 mod adapters;
 mod cli;
@@ -34,6 +36,7 @@ mod integrity;
 mod lifecycle;
 mod mentoring;
 mod people;
+mod practice;
 mod records;
 mod reference;
 mod sandbox;

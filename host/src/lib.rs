@@ -21,6 +21,9 @@
 //!   [`flags`] (config rules and flagger plugins → alerts), recognitions —
 //!   then the [`live`] feed once durable.
 //! - [`analytics`]: QA/CSAT trends, dinged topics and focus agents.
+//! - [`practice`]: the coaching practice — the weekly cadence (coached,
+//!   due, overdue) and coaching effectiveness (QA and CSAT after a session
+//!   against before, per coach, kind, strategy and topic).
 //! - [`mentoring`]: needs, matcher plugin + optimal assignment with
 //!   shortlists, pairings, monitoring consent, progress reports.
 //! - [`scheduling`]: Erlang C/A staffing, the slot planner that places
@@ -51,6 +54,7 @@ pub mod model;
 pub mod operations;
 pub mod pipeline;
 pub mod plugins;
+pub mod practice;
 pub mod records;
 pub mod runtime;
 pub mod scheduling;
@@ -89,6 +93,8 @@ pub struct Services {
     pub pipeline: pipeline::Pipeline,
     /// Trends and topic focus.
     pub analytics: analytics::Analytics,
+    /// The coaching practice: weekly cadence and coaching effectiveness.
+    pub practice: practice::Practice,
     /// Staffing figures and the session planner.
     pub scheduling: scheduling::service::Scheduling,
     /// The mentoring program.
@@ -141,6 +147,7 @@ impl App {
             metrics.clone(),
         );
         let analytics = analytics::Analytics::new(records.clone(), config.clone());
+        let practice = practice::Practice::new(records.clone(), config.clone());
         let scheduling = scheduling::service::Scheduling::new(records.clone(), config.clone());
         let mentoring = mentoring::Mentoring::new(
             runtime.clone(),
@@ -156,6 +163,7 @@ impl App {
             ingest,
             pipeline,
             analytics,
+            practice,
             scheduling,
             mentoring,
             ops: operations::Operations::new(store, runtime, metrics, config),

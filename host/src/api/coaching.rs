@@ -16,6 +16,7 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures_util::Stream;
 use serde::Deserialize;
 
+use super::practice::{all_seen_by, seen_by};
 use super::records::{ListParams, agent_in_scope, filter, own_agent, seen, within_scope};
 use super::{ApiError, ApiJson, ApiQuery, AppState, Caller, ErrorBody};
 use crate::analytics::Cohort;
@@ -261,7 +262,8 @@ pub async fn acknowledge_recognition(
 
 // ---- sessions -------------------------------------------------------------------
 
-/// `POST /v1/sessions`: record a coaching session.
+/// `POST /v1/sessions`: record a coaching session. Its `rapport_notes`
+/// only from a token belonging to its coach.
 #[utoipa::path(post, path = "/v1/sessions", tag = "sessions", request_body(content = CoachingSession, content_type = "application/json"), responses((status = 201, description = "created", body = CoachingSession)))]
 pub async fn create_session(
     State(s): State<AppState>,
@@ -298,22 +300,28 @@ pub async fn create_session(
     } else {
         agent_in_scope(&who, "agent_id", &body.agent_id)?;
     }
-    let session = s.records.coaching.create_session(body).await?;
-    Ok((StatusCode::CREATED, Json(session)))
+    let session = s
+        .records
+        .coaching
+        .create_session_by(body, who.person())
+        .await?;
+    Ok((StatusCode::CREATED, Json(seen_by(&who, session))))
 }
 
-/// `GET /v1/sessions?agent=|coach=|observer=&from=&to=`
+/// `GET /v1/sessions?agent=|coach=|observer=|strategy=&from=&to=`
 #[utoipa::path(get, path = "/v1/sessions", tag = "sessions", params(super::records::ListParams), responses((status = 200, description = "ok, in scheduled order", body = Page<CoachingSession>)))]
 pub async fn list_sessions(
     State(s): State<AppState>,
     Caller(who): Caller,
     ApiQuery(q): ApiQuery<ListParams>,
 ) -> Result<Json<Page<CoachingSession>>, ApiError> {
-    Ok(Json(s.records.coaching.sessions(filter(
+    let mut page = s.records.coaching.sessions(filter(
         &who,
         q,
-        &["agent", "coach", "observer"],
-    )?)?))
+        &["agent", "coach", "observer", "strategy"],
+    )?)?;
+    page.items = all_seen_by(&who, page.items);
+    Ok(Json(page))
 }
 
 /// `GET /v1/sessions/{id}`
@@ -323,12 +331,8 @@ pub async fn get_session(
     Caller(who): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<CoachingSession>, ApiError> {
-    Ok(Json(seen(
-        &who,
-        s.records.coaching.session(&id),
-        "session",
-        &id,
-    )?))
+    let r = seen(&who, s.records.coaching.session(&id), "session", &id)?;
+    Ok(Json(seen_by(&who, r)))
 }
 
 // ---- live stream ----------------------------------------------------------------

@@ -10,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 
+use super::practice::{all_seen_by, seen_by};
 use super::records::{agent_in_scope, own_agent, seen};
 use super::{ApiError, ApiJson, ApiQuery, AppState, Caller, ErrorBody};
 use crate::auth::Principal;
@@ -314,7 +315,12 @@ pub async fn update_session(
 ) -> Result<Json<CoachingSession>, ApiError> {
     seen(&who, s.records.coaching.session(&id), "session", &id)?;
     agent_in_scope(&who, "agent_id", &session.agent_id)?;
-    Ok(Json(s.records.coaching.update_session(&id, session).await?))
+    let updated = s
+        .records
+        .coaching
+        .update_session(&id, session, who.person())
+        .await?;
+    Ok(Json(seen_by(&who, updated)))
 }
 
 /// `POST /v1/sessions/{id}/acknowledge {"comment"}`: the coached agent.
@@ -331,12 +337,12 @@ pub async fn acknowledge_session(
         return Err(forbidden("only the coached agent acknowledges a session"));
     }
     let req = body.map_or_else(AcknowledgeSession::default, |b| b.0);
-    Ok(Json(
-        s.records
-            .coaching
-            .acknowledge_session(&id, req.comment)
-            .await?,
-    ))
+    let acknowledged = s
+        .records
+        .coaching
+        .acknowledge_session(&id, req.comment)
+        .await?;
+    Ok(Json(seen_by(&who, acknowledged)))
 }
 
 /// `PUT /v1/sessions/{id}/observer-note {"note"}`: an observer of the
@@ -378,7 +384,8 @@ pub async fn close_session(
     Path(id): Path<String>,
 ) -> Result<Json<CoachingSession>, ApiError> {
     seen(&who, s.records.coaching.session(&id), "session", &id)?;
-    Ok(Json(s.pipeline.close_session(&id, &who.name).await?))
+    let closed = s.pipeline.close_session(&id, &who.name).await?;
+    Ok(Json(seen_by(&who, closed)))
 }
 
 /// `POST /v1/sessions/{id}/action-items/{n} {"status"}`: the coach or the
@@ -413,7 +420,9 @@ pub async fn update_action(
         .set_action_status(&id, n, req.status)
         .await?;
     if sees {
-        return Ok(Json(ActionAnswer::Session(Box::new(updated))));
+        return Ok(Json(ActionAnswer::Session(Box::new(seen_by(
+            &who, updated,
+        )))));
     }
     // The item's owner does not see the rest of someone else's session.
     Ok(Json(ActionAnswer::Item(OwnActionItem {
@@ -458,7 +467,9 @@ pub async fn overdue(
         ));
     }
     s.records.people.person(&coach)?;
-    Ok(Json(s.records.coaching.overdue(&coach, now_ms())?))
+    let mut overdue = s.records.coaching.overdue(&coach, now_ms())?;
+    overdue.follow_ups = all_seen_by(&who, overdue.follow_ups);
+    Ok(Json(overdue))
 }
 
 /// The answer to `POST /v1/pairings/{id}/end`.

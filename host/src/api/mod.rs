@@ -15,6 +15,7 @@ mod mentoring;
 mod ops;
 mod people;
 mod plugins;
+mod practice;
 mod records;
 mod roles;
 mod schedule;
@@ -157,6 +158,8 @@ fn routes() -> (
             routes!(mentoring::update_action),
         )
         .route(Access::Roles(COACHING), routes!(mentoring::overdue))
+        .route(Access::Roles(READ), routes!(practice::cadence))
+        .route(Access::Roles(STAFF), routes!(practice::effectiveness))
         .route(Access::Roles(READ), routes!(coaching::stream))
         .route(Access::Roles(READ), routes!(coaching::trends))
         .route(Access::Roles(STAFF), routes!(coaching::topics))

@@ -16,7 +16,8 @@ use serde::{Deserialize, Serialize};
 use super::{ApiError, ApiJson, ApiQuery, AppState, Caller};
 use crate::auth::Principal;
 use crate::model::{
-    About, Agent, AuditEntry, Evaluation, Feedback, Form, Interaction, Role, StoredForm, Team,
+    About, Agent, AuditEntry, Evaluation, Feedback, Form, Interaction, Role, SessionStrategy,
+    StoredForm, Team,
 };
 use crate::records::{Filter, Page, RecordError, Term, Upserted};
 
@@ -66,6 +67,9 @@ pub struct ListParams {
     pub(super) action: Option<String>,
     /// Audit entries about this target (e.g. a plugin id).
     target: Option<String>,
+    /// Sessions of this coaching strategy (`awareness`, `training`,
+    /// `role-play`, `recognition`).
+    strategy: Option<String>,
     /// Inclusive lower bound on the record time (ms since epoch).
     from: Option<i64>,
     /// Exclusive upper bound on the record time (ms since epoch).
@@ -83,6 +87,15 @@ pub(super) fn filter(
     p: ListParams,
     allowed: &[&'static str],
 ) -> Result<Filter, ApiError> {
+    if let Some(st) = &p.strategy
+        && !SessionStrategy::ALL.iter().any(|x| x.as_str() == st)
+    {
+        let names: Vec<_> = SessionStrategy::ALL.iter().map(|x| x.as_str()).collect();
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            format!("strategy {st:?} is not one of {}", names.join(", ")),
+        ));
+    }
     let given: Vec<(&'static str, Term)> = [
         ("agent", p.agent.map(Term::Agent)),
         ("team", p.team.map(Term::Team)),
@@ -95,6 +108,7 @@ pub(super) fn filter(
         ("observer", p.observer.map(Term::Observer)),
         ("action", p.action.map(Term::Action)),
         ("target", p.target.map(Term::Target)),
+        ("strategy", p.strategy.map(Term::Strategy)),
     ]
     .into_iter()
     .filter_map(|(k, v)| v.map(|v| (k, v)))

@@ -13,6 +13,7 @@ pub mod invalid;
 pub mod matching;
 pub mod mentoring;
 pub mod plugin;
+pub mod practice;
 pub mod records;
 pub mod scoring;
 
@@ -24,5 +25,6 @@ pub use invalid::Invalid;
 pub use matching::*;
 pub use mentoring::*;
 pub use plugin::*;
+pub use practice::*;
 pub use records::*;
 pub use scoring::*;

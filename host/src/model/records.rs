@@ -591,6 +591,75 @@ pub enum SessionKind {
     Recognition,
 }
 
+/// How a session coaches: the moves the practice names — raise awareness,
+/// give quick training, role-play a skill, or recognise good work.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum SessionStrategy {
+    /// Raise awareness: show the agent the figures and the calls behind them.
+    Awareness,
+    /// Quick training on a skill or a product.
+    Training,
+    /// Role-play the skill with the coach.
+    RolePlay,
+    /// Recognise good work.
+    Recognition,
+}
+
+impl SessionStrategy {
+    /// Every strategy.
+    pub const ALL: [SessionStrategy; 4] = [
+        SessionStrategy::Awareness,
+        SessionStrategy::Training,
+        SessionStrategy::RolePlay,
+        SessionStrategy::Recognition,
+    ];
+
+    /// Its name in JSON, queries and index terms.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionStrategy::Awareness => "awareness",
+            SessionStrategy::Training => "training",
+            SessionStrategy::RolePlay => "role-play",
+            SessionStrategy::Recognition => "recognition",
+        }
+    }
+}
+
+impl SessionKind {
+    /// Every kind.
+    pub const ALL: [SessionKind; 5] = [
+        SessionKind::OneToOne,
+        SessionKind::MicroCoaching,
+        SessionKind::Mentoring,
+        SessionKind::Observed,
+        SessionKind::Recognition,
+    ];
+
+    /// Its name in JSON and queries.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::OneToOne => "one-to-one",
+            SessionKind::MicroCoaching => "micro-coaching",
+            SessionKind::Mentoring => "mentoring",
+            SessionKind::Observed => "observed",
+            SessionKind::Recognition => "recognition",
+        }
+    }
+}
+
 /// Where an action item stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
@@ -639,7 +708,7 @@ pub struct CoachingSession {
     pub id: String,
     /// Kind.
     pub kind: SessionKind,
-    /// The coach (or mentor).
+    /// The coach (or mentor): a staff person's or an agent's id.
     pub coach_id: String,
     /// The coached agent.
     pub agent_id: String,
@@ -659,6 +728,18 @@ pub struct CoachingSession {
     /// Alerts handled.
     #[serde(default)]
     pub alert_ids: Vec<String>,
+    /// How the session coaches (awareness, training, role play,
+    /// recognition); a recognition session can only recognise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strategy: Option<SessionStrategy>,
+    /// The coach's own notes on their rapport with the agent (what
+    /// motivates them, what to ask about next time). Private to the
+    /// session's coach: only a token belonging to `coach_id` writes them or
+    /// sees them; every other caller (the agent, observers, other coaches,
+    /// supervisors, admins) gets the session without them, and a change by
+    /// another caller keeps them as they were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rapport_notes: Option<String>,
     /// Targets reviewed, with the agent's figures at the time.
     #[serde(default)]
     pub targets_reviewed: Vec<String>,
@@ -699,6 +780,23 @@ pub struct CoachingSession {
     /// When the coach closed it (set by the server).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed_at: Option<TimestampMs>,
+}
+
+impl CoachingSession {
+    /// Whether `person` (a token's agent or staff person) is this
+    /// session's coach: the one who reads and writes its rapport notes.
+    pub fn is_coach(&self, person: Option<&str>) -> bool {
+        person == Some(self.coach_id.as_str())
+    }
+
+    /// The session as `viewer` (a token's person, if any) may see it: the
+    /// rapport notes only for its coach.
+    pub fn seen_by(mut self, viewer: Option<&str>) -> CoachingSession {
+        if !self.is_coach(viewer) {
+            self.rapport_notes = None;
+        }
+        self
+    }
 }
 
 /// An agent's recent figures beside their team's targets.

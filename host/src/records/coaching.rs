@@ -5,12 +5,26 @@ use super::{CoachingRecords, Filter, RecordError, Result, every, invalid};
 use crate::clock::now_ms;
 use crate::model::{
     ActionStatus, AgentFigures, Alert, AlertState, CoachingSession, Evaluation, Feedback,
-    Interaction, PairingState, RatingKind, Recognition, RecognitionState, SessionKind, TimestampMs,
+    Interaction, PairingState, RatingKind, Recognition, RecognitionState, SessionKind,
+    SessionStrategy, TimestampMs,
 };
 use crate::store::{Page, Term};
 
 /// The longest session anyone plans, in minutes.
 const MAX_SESSION_MINUTES: u32 = 8 * 60;
+
+/// Trimmed text, or nothing when blank.
+fn tidy(text: Option<String>) -> Option<String> {
+    text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
+}
+
+/// Rapport notes written by anyone but the session's coach.
+fn rapport_not_yours() -> RecordError {
+    invalid(
+        "rapport_notes",
+        "rapport notes are the session's coach's own: only a token belonging to `coach_id` writes them; leave them out",
+    )
+}
 
 /// Now plus `hours`.
 pub fn deadline(from: TimestampMs, hours: u32) -> TimestampMs {
@@ -223,6 +237,15 @@ impl CoachingRecords {
                 ));
             }
         }
+        if s.kind == SessionKind::Recognition
+            && s.strategy
+                .is_some_and(|st| st != SessionStrategy::Recognition)
+        {
+            return Err(invalid(
+                "strategy",
+                "a recognition session recognises good work: its strategy is `recognition` (or none)",
+            ));
+        }
         if s.kind == SessionKind::Observed && s.observers.is_empty() {
             return Err(invalid(
                 "observers",
@@ -326,12 +349,29 @@ impl CoachingRecords {
         self.check_session(s)
     }
 
-    /// Record a coaching session, with the agent's current figures against
-    /// the team's targets pulled in. A session that `follows_up` another
-    /// marks that follow-up done; a mentoring session on an accepted
-    /// pairing makes it active. Durable on return.
-    pub async fn create_session(&self, mut s: CoachingSession) -> Result<CoachingSession> {
+    /// Record a coaching session on nobody's behalf in particular (the
+    /// planner's sessions): as [`CoachingRecords::create_session_by`] with no
+    /// author, so it carries no rapport notes.
+    pub async fn create_session(&self, s: CoachingSession) -> Result<CoachingSession> {
+        self.create_session_by(s, None).await
+    }
+
+    /// Record a coaching session written by `author` (the caller's person),
+    /// with the agent's current figures against the team's targets pulled
+    /// in. Rapport notes are the coach's own: refused unless `author` is
+    /// the session's coach. A session that `follows_up` another marks that
+    /// follow-up done; a mentoring session on an accepted pairing makes it
+    /// active. Durable on return.
+    pub async fn create_session_by(
+        &self,
+        mut s: CoachingSession,
+        author: Option<&str>,
+    ) -> Result<CoachingSession> {
         super::check_ulid_free(&s.id)?;
+        s.rapport_notes = tidy(s.rapport_notes.take());
+        if s.rapport_notes.is_some() && !s.is_coach(author) {
+            return Err(rapport_not_yours());
+        }
         for (field, set) in [
             ("figures", s.figures.is_some()),
             ("closed_at", s.closed_at.is_some()),
@@ -413,12 +453,15 @@ impl CoachingRecords {
     }
 
     /// Replace a session's content (targets, behaviours, root causes,
-    /// action plan, notes, links, follow-up, time). Who and what kind stay.
-    /// Durable on return.
+    /// action plan, notes, links, follow-up, time, strategy) on behalf of
+    /// `editor` (the caller's person). Who and what kind stay. The rapport
+    /// notes change only when `editor` is the session's coach; anyone
+    /// else's change keeps them (and may not set them). Durable on return.
     pub async fn update_session(
         &self,
         id: &str,
         mut s: CoachingSession,
+        editor: Option<&str>,
     ) -> Result<CoachingSession> {
         let stored = {
             let _guard = self.transitions.lock().unwrap_or_else(|p| p.into_inner());
@@ -439,6 +482,13 @@ impl CoachingRecords {
             }
             if old.closed_at.is_some() {
                 return Err(RecordError::Conflict(format!("session {id} is closed")));
+            }
+            s.rapport_notes = tidy(s.rapport_notes.take());
+            if !old.is_coach(editor) {
+                if s.rapport_notes.is_some() {
+                    return Err(rapport_not_yours());
+                }
+                s.rapport_notes = old.rapport_notes.clone();
             }
             s.id = old.id.clone();
             s.figures = old.figures;

@@ -580,6 +580,8 @@ fn as_session(s: &SessionToPlan, at: i64) -> CoachingSession {
         pairing_id: None,
         figures: None,
         closed_at: None,
+        strategy: None,
+        rapport_notes: None,
     }
 }
 

@@ -69,6 +69,8 @@ pub enum Term {
     Coach(String),
     /// Sessions a person observes.
     Observer(String),
+    /// Sessions of a coaching strategy (`role-play`…).
+    Strategy(String),
     /// Pairings and reports of a protégé.
     Protege(String),
     /// Pairings of a mentor.
@@ -125,6 +127,7 @@ impl Term {
             Term::State(_) => "state",
             Term::Coach(_) => "coach",
             Term::Observer(_) => "observer",
+            Term::Strategy(_) => "strategy",
             Term::Protege(_) => "protege",
             Term::Mentor(_) => "mentor",
             Term::Queue(_) => "queue",
@@ -163,6 +166,7 @@ impl Term {
             | Term::State(v)
             | Term::Coach(v)
             | Term::Observer(v)
+            | Term::Strategy(v)
             | Term::Protege(v)
             | Term::Mentor(v)
             | Term::Queue(v)
@@ -501,6 +505,7 @@ impl Record for CoachingSession {
         ];
         t.extend(self.observers.iter().map(|o| Term::Observer(o.clone())));
         t.extend(self.alert_ids.iter().map(|a| Term::Alert(a.clone())));
+        t.extend(self.strategy.map(|s| Term::Strategy(s.as_str().into())));
         t
     }
 }
