@@ -1,6 +1,8 @@
 //! Staffing forecasts, shifts and the session planner through the real
 //! host: a WFM export in, Erlang figures and a service-level-safe plan out,
-//! committed as coaching sessions.
+//! committed as coaching sessions (a mentoring session on its pairing);
+//! and the answers that used to be silent or wrong: a window outside the
+//! forecast, shrinkage rounding, the occupancy cap, hourly exports.
 
 use serde_json::{Value, json};
 
@@ -58,9 +60,13 @@ async fn a_forecast_and_shifts_plan_sessions_off_peak_and_commit_them() {
         ))
         .await;
     assert_eq!(s.status, 200, "{}", s.text);
-    let peak = &s.json[0];
+    assert_eq!(s.json["next_cursor"], Value::Null, "{}", s.text);
+    assert_eq!(s.json["note"], Value::Null, "{}", s.text);
+    let peak = &s.json["items"][0];
     assert_eq!(peak["traffic_erlangs"], 10.0);
     assert_eq!(peak["required_on_phones"], 14);
+    assert_eq!(peak["required_by"], "service_level");
+    assert_eq!(peak["required_for_occupancy"], 12);
     assert_eq!(peak["required_scheduled"], 20);
     assert_eq!(peak["surplus"], 0);
     assert_eq!(peak["at_scheduled"]["agents"], 14);
@@ -278,4 +284,330 @@ async fn the_demo_loads_scores_flags_and_plans_mentoring_over_its_forecast() {
         "{}",
         r.text
     );
+}
+
+async fn token_for(api: &Client, host: &Host, agent: &str) -> Client {
+    let r = api
+        .post(
+            "/v1/tokens",
+            &json!({"name": format!("agent-{agent}"), "role": "agent", "agent_id": agent}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    host.client(Some(r.json["token"].as_str().unwrap()))
+}
+
+/// Billing's forecast for 2026-11-23 09:00–11:00 (quiet half-hours, 20
+/// scheduled) and `agents` on shift that day 08:00–17:00.
+async fn quiet_morning(api: &Client, agents: &[&str]) {
+    let csv = "queue,starts_at,length_minutes,offered,aht_seconds,scheduled_agents\n\
+               Billing,2026-11-23T09:00:00Z,30,40,180,20\n\
+               Billing,2026-11-23T09:30:00Z,30,40,180,20\n\
+               Billing,2026-11-23T10:00:00Z,30,40,180,20\n\
+               Billing,2026-11-23T10:30:00Z,30,40,180,20\n";
+    let r = api
+        .post_raw("/v1/staffing", "text/csv", &[], csv.as_bytes())
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let shifts: Vec<Value> = agents
+        .iter()
+        .map(|id| json!({"agent_id": id, "queue": "Billing", "start": DAY + 8 * H, "end": DAY + 17 * H}))
+        .collect();
+    let r = api.post("/v1/shifts", &json!(shifts)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+}
+
+#[tokio::test]
+async fn a_planned_mentoring_session_names_its_pairing_and_committing_it_activates_the_pairing() {
+    let host = Host::start();
+    let api = host.admin();
+    let (max, pia) = (agent(&api, "Max").await, agent(&api, "Pia").await);
+    let (t_max, t_pia) = (
+        token_for(&api, &host, &max).await,
+        token_for(&api, &host, &pia).await,
+    );
+    // Max opts in as a mentor; both acknowledge the monitoring notice.
+    let r = t_max
+        .post(
+            "/v1/mentors",
+            &json!({"capacity": 2, "strengths": ["billing"], "style": "direct", "utc_offset_minutes": 0, "channels": ["chat"]}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    for t in [&t_max, &t_pia] {
+        let r = t
+            .post(
+                "/v1/mentoring/enrol",
+                &json!({"monitoring_acknowledged": true, "style": "direct", "utc_offset_minutes": 0, "channels": ["chat"]}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+    // Mentors list like every other listing.
+    let mentors = api.get("/v1/mentors").await;
+    assert_eq!(mentors.status, 200, "{}", mentors.text);
+    assert_eq!(mentors.json["items"][0]["agent_id"], max.as_str());
+    assert_eq!(mentors.json["next_cursor"], Value::Null, "{}", mentors.text);
+    let paged = api.get("/v1/mentors?limit=1&cursor=nonsense").await;
+    assert_eq!(paged.status, 422, "{}", paged.text);
+
+    let r = api
+        .post(
+            "/v1/mentoring/match",
+            &json!({"proteges": [pia], "commit": true}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let pairing = r.json["proteges"][0]["shortlist"][0]["pairing_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{}", r.text))
+        .to_string();
+    let r = t_pia
+        .post(&format!("/v1/pairings/{pairing}/accept"), &json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+
+    quiet_morning(&api, &[&max, &pia]).await;
+    let plan = |commit: bool| {
+        json!({"commit": commit, "sessions": [
+            {"id": "m", "kind": "mentoring", "coach_id": max, "agent_id": pia, "pairing_id": pairing,
+             "duration_minutes": 15, "window": {"start": DAY + 9 * H, "end": DAY + 11 * H}}]})
+    };
+    let dry = api.post("/v1/schedule/plan", &plan(false)).await;
+    assert_eq!(
+        dry.status, 200,
+        "pairing_id is part of a plan: {}",
+        dry.text
+    );
+    assert_eq!(dry.json["placed"][0]["pairing_id"], pairing.as_str());
+    let state = || async {
+        api.get(&format!("/v1/pairings?protege={pia}")).await.json["items"][0]["state"].clone()
+    };
+    assert_eq!(state().await, "accepted");
+
+    let done = api.post("/v1/schedule/plan", &plan(true)).await;
+    assert_eq!(done.status, 200, "{}", done.text);
+    let created = &done.json["created"][0];
+    assert_eq!(created["pairing_id"], pairing.as_str(), "{}", done.text);
+    let session = api
+        .get(&format!(
+            "/v1/sessions/{}",
+            created["session_id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(session.json["pairing_id"], pairing.as_str());
+    assert_eq!(
+        state().await,
+        "active",
+        "recorded like POST /v1/sessions with pairing_id"
+    );
+
+    // A pairing that is not the session's is refused by name.
+    let mut other = plan(false);
+    other["sessions"][0]["coach_id"] = json!(pia);
+    other["sessions"][0]["agent_id"] = json!(max);
+    let r = api.post("/v1/schedule/plan", &other).await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert_eq!(
+        r.json["error"]["details"]["field"], "sessions[0].pairing_id",
+        "{}",
+        r.text
+    );
+}
+
+#[tokio::test]
+async fn a_window_outside_the_forecast_leaves_sessions_unplaced_and_empty_staffing_says_why() {
+    let host = Host::start();
+    let api = host.admin();
+    let (ann, bo) = (agent(&api, "Ann").await, agent(&api, "Bo").await);
+    quiet_morning(&api, &[&ann, &bo]).await;
+    // A week later both are on shift, but no forecast is loaded yet.
+    let week = 7 * 24 * H;
+    let shifts: Vec<Value> = [&ann, &bo]
+        .iter()
+        .map(|id| json!({"agent_id": id, "queue": "Billing", "start": DAY + week + 8 * H, "end": DAY + week + 17 * H}))
+        .collect();
+    assert_eq!(api.post("/v1/shifts", &json!(shifts)).await.status, 200);
+
+    let r = api
+        .post(
+            "/v1/schedule/plan",
+            &json!({"sessions": [{"id": "m", "kind": "mentoring", "coach_id": ann, "agent_id": bo,
+                    "duration_minutes": 15, "window": {"start": DAY + week + 9 * H, "end": DAY + week + 11 * H}}]}),
+        )
+        .await;
+    assert_eq!(
+        r.status, 200,
+        "no 422 naming agents[0].queue, a field never sent: {}",
+        r.text
+    );
+    let u = &r.json["unplaced"][0];
+    assert_eq!(u["reason"], "no_forecast", "{}", r.text);
+    let message = u["message"].as_str().unwrap();
+    assert!(
+        message.contains("no forecast for queue Billing"),
+        "{message}"
+    );
+    assert!(
+        message.ends_with(&format!(
+            "the stored forecast of queue Billing spans [{}, {})",
+            DAY + 9 * H,
+            DAY + 11 * H
+        )),
+        "{message}"
+    );
+
+    // The staffing listing for that week is empty, and says why.
+    let s = api
+        .get(&format!(
+            "/v1/staffing?queue=Billing&from={}&to={}",
+            DAY + week,
+            DAY + 2 * week
+        ))
+        .await;
+    assert_eq!(s.status, 200, "{}", s.text);
+    assert_eq!(s.json["items"], json!([]));
+    assert_eq!(
+        s.json["stored_range"],
+        json!({"start": DAY + 9 * H, "end": DAY + 11 * H})
+    );
+    assert_eq!(
+        s.json["window"],
+        json!({"start": DAY + week, "end": DAY + 2 * week})
+    );
+    let note = s.json["note"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{}", s.text));
+    assert!(
+        note.contains("the stored forecast of queue Billing spans"),
+        "{note}"
+    );
+    let none = api.get("/v1/staffing?queue=Sales").await;
+    assert_eq!(none.json["items"], json!([]));
+    assert!(
+        none.json["note"]
+            .as_str()
+            .is_some_and(|n| n.ends_with("no forecast is stored for queue Sales")),
+        "{}",
+        none.text
+    );
+}
+
+#[tokio::test]
+async fn taking_one_of_eleven_agents_off_at_30_percent_shrinkage_is_explained_in_the_plan() {
+    let host = Host::start();
+    let api = host.admin();
+    let (ann, bo) = (agent(&api, "Ann").await, agent(&api, "Bo").await);
+    let csv = "queue,starts_at,length_minutes,offered,aht_seconds,scheduled_agents\n\
+               Billing,2026-11-23T09:00:00Z,30,40,180,11\n";
+    let r = api
+        .post_raw("/v1/staffing", "text/csv", &[], csv.as_bytes())
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let shifts =
+        json!([{"agent_id": ann, "queue": "Billing", "start": DAY + 8 * H, "end": DAY + 17 * H}]);
+    assert_eq!(api.post("/v1/shifts", &shifts).await.status, 200);
+    // Ann (on the phones) with a supervisor who is not: one agent off.
+    let r = api
+        .post(
+            "/v1/schedule/plan",
+            &json!({"sessions": [{"id": "o", "kind": "one-to-one", "coach_id": bo, "agent_id": ann,
+                    "duration_minutes": 30, "window": {"start": DAY + 9 * H, "end": DAY + 9 * H + H / 2}}]}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let i = &r.json["intervals"][0];
+    assert_eq!(i["scheduled_agents"], 11, "{}", r.text);
+    assert_eq!(i["agents_offline"], 1);
+    assert_eq!(i["agents_on_phones_before"], 7);
+    assert_eq!(i["agents_on_phones"], 7);
+    assert_eq!(i["service_level_before"], i["service_level_after"]);
+    assert_eq!(i["required_on_phones"], 7);
+    assert_eq!(i["required_by"], "service_level");
+    let note = i["note"].as_str().unwrap_or_else(|| panic!("{}", r.text));
+    assert!(
+        note.starts_with("⌊11 × 0.7⌋ = 7 on the phones before, ⌊10 × 0.7⌋ = 7 after"),
+        "{note}"
+    );
+    assert!(note.contains("30% shrinkage"), "{note}");
+}
+
+#[tokio::test]
+async fn hourly_exports_are_accepted_and_a_5000_call_interval_is_capped_at_85_percent_occupancy() {
+    let host = Host::start();
+    let api = host.admin();
+    // An hourly WFM export for Billing, and a 5,000-call half-hour (500
+    // Erlangs, which Erlang C alone staffs at 98% occupancy) on Mass.
+    let csv = "queue,starts_at,length_minutes,offered,aht_seconds,scheduled_agents\n\
+               Billing,2026-11-23T09:00:00Z,60,200,180,30\n\
+               Billing,2026-11-23T10:00:00Z,60,120,180,30\n\
+               Mass,2026-11-23T09:00:00Z,30,5000,180,600\n";
+    let r = api
+        .post_raw("/v1/staffing", "text/csv", &[], csv.as_bytes())
+        .await;
+    assert_eq!(
+        r.status, 200,
+        "60-minute intervals are accepted: {}",
+        r.text
+    );
+    assert_eq!(r.json["created"], 3);
+
+    let window = format!("from={}&to={}", DAY, DAY + 24 * H);
+    let hourly = api
+        .get(&format!("/v1/staffing?queue=Billing&{window}"))
+        .await;
+    assert_eq!(
+        hourly.json["items"][0]["length_minutes"], 60,
+        "{}",
+        hourly.text
+    );
+    assert_eq!(hourly.json["items"][0]["traffic_erlangs"], 10.0);
+
+    let mass = api.get(&format!("/v1/staffing?queue=Mass&{window}")).await;
+    assert_eq!(mass.json["max_occupancy"], 0.85, "{}", mass.text);
+    let big = &mass.json["items"][0];
+    assert_eq!(big["traffic_erlangs"], 500.0);
+    assert_eq!(big["required_on_phones"], 589, "{}", mass.text);
+    assert_eq!(big["required_by"], "max_occupancy");
+    let erlang = big["required_for_service_level"].as_u64().unwrap();
+    assert!(
+        500.0 / erlang as f64 > 0.97,
+        "Erlang C alone: {erlang} agents"
+    );
+    // A request may set its own cap.
+    let loose = api
+        .get(&format!("/v1/staffing?queue=Mass&{window}&max_occupancy=1"))
+        .await;
+    assert_eq!(
+        loose.json["items"][0]["required_by"], "service_level",
+        "{}",
+        loose.text
+    );
+    assert_eq!(loose.json["items"][0]["required_on_phones"], erlang);
+    let bad = api
+        .get(&format!("/v1/staffing?queue=Mass&{window}&max_occupancy=2"))
+        .await;
+    assert_eq!(bad.status, 422, "{}", bad.text);
+
+    // A session planned against the hourly forecast.
+    let (ann, sam) = (agent(&api, "Ann").await, agent(&api, "Sam").await);
+    let shifts =
+        json!([{"agent_id": ann, "queue": "Billing", "start": DAY + 8 * H, "end": DAY + 17 * H}]);
+    assert_eq!(api.post("/v1/shifts", &shifts).await.status, 200);
+    let r = api
+        .post(
+            "/v1/schedule/plan",
+            &json!({"max_occupancy": 0.8, "sessions": [{"id": "o", "kind": "one-to-one", "coach_id": sam, "agent_id": ann,
+                    "duration_minutes": 30, "window": {"start": DAY + 9 * H, "end": DAY + 11 * H}}]}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json["max_occupancy"], 0.8);
+    assert_eq!(
+        r.json["placed"][0]["start"],
+        DAY + 10 * H,
+        "the quieter hour: {}",
+        r.text
+    );
+    assert_eq!(r.json["intervals"][0]["length_minutes"], 60);
 }

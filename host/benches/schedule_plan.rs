@@ -181,6 +181,7 @@ fn center(days: i64, sessions: usize, model: StaffingModel) -> PlanRequest {
         requests.push(SessionRequest {
             id: format!("session-{s:04}"),
             kind: Some(kind.into()),
+            pairing_id: None,
             participants,
             duration_minutes: minutes,
             window,
@@ -195,6 +196,8 @@ fn center(days: i64, sessions: usize, model: StaffingModel) -> PlanRequest {
         },
         shrinkage: SHRINKAGE,
         model,
+        // No occupancy cap: the figures stay comparable with earlier runs.
+        max_occupancy: None,
         agents: agents_by_queue
             .iter()
             .enumerate()

@@ -86,7 +86,16 @@ pub struct SchedulingConfig {
     /// Erlang C (default) or Erlang A with a mean patience:
     /// `{ kind = "erlang-a", patience_seconds = 120 }`.
     pub model: crate::scheduling::StaffingModel,
+    /// The highest occupancy an interval may be staffed at, in (0, 1]:
+    /// agents required are at least `⌈traffic / max_occupancy⌉`, whatever
+    /// the service-level target alone would need (Erlang C runs a
+    /// 5,000-call half-hour at 98%). A request may override it.
+    pub max_occupancy: f64,
 }
+
+/// `[scheduling] max_occupancy` by default: the cap common WFM practice
+/// staffs to.
+pub const DEFAULT_MAX_OCCUPANCY: f64 = 0.85;
 
 impl Default for SchedulingConfig {
     fn default() -> Self {
@@ -95,6 +104,7 @@ impl Default for SchedulingConfig {
             answer_seconds: 20.0,
             shrinkage: 0.3,
             model: crate::scheduling::StaffingModel::default(),
+            max_occupancy: DEFAULT_MAX_OCCUPANCY,
         }
     }
 }
@@ -378,6 +388,11 @@ impl Config {
         if !(0.0..1.0).contains(&sched.shrinkage) {
             anyhow::bail!("invalid config: scheduling.shrinkage must be within 0..1 (e.g. 0.3)");
         }
+        if !(sched.max_occupancy > 0.0 && sched.max_occupancy <= 1.0) {
+            anyhow::bail!(
+                "invalid config: scheduling.max_occupancy must be above 0 and at most 1 (e.g. 0.85)"
+            );
+        }
         let a = &self.analytics;
         if !(0.0..=1.0).contains(&a.ding_fraction) {
             anyhow::bail!("invalid config: analytics.ding_fraction must be within 0..1");
@@ -480,6 +495,22 @@ mod tests {
             let err =
                 Config::from_toml(&format!("[[flags.rules]]\nid = \"r\"\n{toml}\n")).unwrap_err();
             assert!(format!("{err:#}").contains(names), "{toml}: {err:#}");
+        }
+    }
+
+    #[test]
+    fn max_occupancy_defaults_to_85_percent_and_must_be_a_share() {
+        let c = Config::from_toml("").unwrap();
+        assert_eq!(c.scheduling.max_occupancy, 0.85);
+        let c = Config::from_toml("[scheduling]\nmax_occupancy = 0.9\n").unwrap();
+        assert_eq!(c.scheduling.max_occupancy, 0.9);
+        for bad in ["0", "1.2", "-0.5"] {
+            let err =
+                Config::from_toml(&format!("[scheduling]\nmax_occupancy = {bad}\n")).unwrap_err();
+            assert!(
+                format!("{err:#}").contains("scheduling.max_occupancy"),
+                "{bad}: {err:#}"
+            );
         }
     }
 

@@ -68,10 +68,29 @@ pub async fn opt_out(
     Ok(Json(ended))
 }
 
-/// `GET /v1/mentors`: every mentor profile (opted in or out).
-#[utoipa::path(get, path = "/v1/mentors", tag = "mentoring", responses((status = 200, description = "ok", body = Vec<MentorProfile>)))]
-pub async fn list_mentors(State(s): State<AppState>) -> Result<Json<Vec<MentorProfile>>, ApiError> {
-    Ok(Json(s.records.mentoring.mentor_profiles()?))
+/// `GET /v1/mentors` parameters.
+#[derive(Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct MentorParams {
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+    /// Page size, 1..=1000 (default 100).
+    limit: Option<usize>,
+}
+
+/// `GET /v1/mentors`: a page of mentor profiles (opted in or out), in
+/// opt-in order, shaped like every listing.
+#[utoipa::path(get, path = "/v1/mentors", tag = "mentoring", params(MentorParams), responses((status = 200, description = "ok", body = Page<MentorProfile>)))]
+pub async fn list_mentors(
+    State(s): State<AppState>,
+    ApiQuery(p): ApiQuery<MentorParams>,
+) -> Result<Json<Page<MentorProfile>>, ApiError> {
+    Ok(Json(s.records.mentoring.mentors(Filter {
+        cursor: p.cursor,
+        limit: p.limit,
+        ..Filter::default()
+    })?))
 }
 
 /// `POST /v1/mentoring/enrol`: the calling agent enrols, acknowledging that

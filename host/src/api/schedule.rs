@@ -1,5 +1,6 @@
-//! Scheduling routes: staffing forecasts (JSON or a WFM CSV export) with
-//! their Erlang figures, agents' shifts, and the session planner.
+//! Scheduling routes: staffing forecasts (JSON or a WFM CSV export, 15-,
+//! 30- or 60-minute intervals) with their Erlang figures as a listing page
+//! that says why when it is empty, agents' shifts, and the session planner.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -12,7 +13,8 @@ use super::{ApiError, ApiJson, ApiQuery, AppState, Caller};
 use crate::clock::now_ms;
 use crate::model::{Shift, StaffingInterval};
 use crate::records::{Filter, Page, Term, WriteCounts};
-use crate::scheduling::service::{PlanReport, PlanSessions, StaffingView, parse_staffing_csv};
+use crate::scheduling::TimeRange;
+use crate::scheduling::service::{PlanReport, PlanSessions, StaffingPage, parse_staffing_csv};
 
 /// `POST /v1/staffing`: a forecast as a JSON array of intervals, or a WFM
 /// export as `text/csv`. All rows are checked before any is stored.
@@ -47,16 +49,26 @@ pub struct StaffingParams {
     from: Option<i64>,
     /// To (ms); default a week after `from`.
     to: Option<i64>,
+    /// The highest occupancy to staff to, in (0, 1]; default `[scheduling]
+    /// max_occupancy` (0.85).
+    max_occupancy: Option<f64>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+    /// Page size, 1..=1000 (default 100).
+    limit: Option<usize>,
 }
 
-/// `GET /v1/staffing?queue=&from=&to=`: each interval with its traffic,
-/// the agents required for the target (on the phones and scheduled), the
-/// predicted service level with the agents scheduled, and the surplus.
-#[utoipa::path(get, path = "/v1/staffing", tag = "scheduling", params(StaffingParams), responses((status = 200, description = "ok", body = Vec<StaffingView>)))]
+/// `GET /v1/staffing?queue=&from=&to=`: a page of intervals, each with its
+/// traffic, the agents required on the phones (for the service-level
+/// target and for the occupancy cap, and which set it) and scheduled, the
+/// predicted service level with the agents scheduled, and the surplus. An
+/// empty page has a `note` naming the window asked and the range the
+/// queue's stored forecast spans (`stored_range`), or that none is stored.
+#[utoipa::path(get, path = "/v1/staffing", tag = "scheduling", params(StaffingParams), responses((status = 200, description = "ok", body = StaffingPage)))]
 pub async fn get_staffing(
     State(s): State<AppState>,
     ApiQuery(p): ApiQuery<StaffingParams>,
-) -> Result<Json<Vec<StaffingView>>, ApiError> {
+) -> Result<Json<StaffingPage>, ApiError> {
     let from = p.from.unwrap_or_else(now_ms);
     let to = p.to.unwrap_or(from + 7 * 86_400_000);
     if to <= from {
@@ -65,7 +77,25 @@ pub async fn get_staffing(
             "`to` must be after `from`",
         ));
     }
-    Ok(Json(s.scheduling.staffing(&p.queue, from, to)?))
+    if let Some(limit) = p.limit
+        && !(1..=1000).contains(&limit)
+    {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "`limit` must be within 1..=1000",
+        ));
+    }
+    let window = TimeRange {
+        start: from,
+        end: to,
+    };
+    Ok(Json(s.scheduling.staffing(
+        &p.queue,
+        window,
+        p.cursor,
+        p.limit,
+        p.max_occupancy,
+    )?))
 }
 
 /// `POST /v1/shifts`: agents' shifts (a roster), as a JSON array.
@@ -117,9 +147,13 @@ pub async fn list_shifts(
 }
 
 /// `POST /v1/schedule/plan`: place sessions where the interval's surplus
-/// covers everyone taken off the phones, inside their shifts, staggered,
-/// quietest first; report each touched interval's predicted service level
-/// before and after. `commit` creates the placed sessions.
+/// (within the service-level target and the occupancy cap) covers everyone
+/// taken off the phones, inside their shifts, staggered, quietest first;
+/// report each touched interval's predicted service level before and after,
+/// the agents on the phones and required, and a note where shrinkage
+/// rounding hides agents taken offline. Sessions outside the forecast come
+/// back unplaced (`no_forecast`) with what is stored. `commit` creates the
+/// placed sessions (a mentoring session with `pairing_id` activates it).
 #[utoipa::path(post, path = "/v1/schedule/plan", tag = "scheduling", request_body(content = PlanSessions, content_type = "application/json"), responses((status = 200, description = "the plan (and, with commit, the sessions created)", body = PlanReport)))]
 pub async fn plan(
     State(s): State<AppState>,

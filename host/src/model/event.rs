@@ -338,7 +338,7 @@ pub struct StaffingEvent {
     pub queue: String,
     /// The interval's start.
     pub starts_at: TimestampMs,
-    /// The interval's length in minutes.
+    /// The interval's length in minutes: 15, 30 or 60.
     pub length_minutes: u32,
     /// Contacts offered.
     pub offered: f64,

@@ -901,6 +901,10 @@ pub struct Pairing {
     pub ended_reason: Option<String>,
 }
 
+/// Forecast interval lengths accepted, minutes: the 15- and 30-minute
+/// intervals of most WFM tools and the hourly ones of their exports.
+pub const INTERVAL_LENGTHS: [u32; 3] = [15, 30, 60];
+
 /// A staffing forecast interval, stored.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -913,7 +917,7 @@ pub struct StaffingInterval {
     pub queue: String,
     /// Interval start.
     pub starts_at: TimestampMs,
-    /// 15 or 30.
+    /// 15, 30 or 60 ([`INTERVAL_LENGTHS`]).
     pub length_minutes: u32,
     /// Contacts offered.
     pub offered: f64,

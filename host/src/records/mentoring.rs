@@ -45,6 +45,11 @@ impl MentoringRecords {
         self.get(&self.store.mentors, agent_id)
     }
 
+    /// A page of mentor profiles, opted in or out.
+    pub fn mentors(&self, f: Filter) -> Result<Page<MentorProfile>> {
+        self.list(&self.store.mentors, f)
+    }
+
     /// Every mentor profile, opted in or out.
     pub fn mentor_profiles(&self) -> Result<Vec<MentorProfile>> {
         every(Filter::default(), |f| self.list(&self.store.mentors, f))

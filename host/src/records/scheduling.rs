@@ -1,7 +1,7 @@
 //! Staffing forecasts and shifts: what the slot planner plans over.
 
 use super::{Filter, Result, SchedulingRecords, every, invalid};
-use crate::model::{Shift, StaffingInterval};
+use crate::model::{INTERVAL_LENGTHS, Shift, StaffingInterval};
 use crate::store::{Page, Term, Upserted};
 
 /// How many records a batch write created, changed and found unchanged.
@@ -32,11 +32,11 @@ fn check_staffing(s: &StaffingInterval, at: &str) -> Result<()> {
     if s.queue.trim().is_empty() {
         return Err(invalid(format!("{at}queue"), "must not be empty"));
     }
-    if s.length_minutes != 15 && s.length_minutes != 30 {
+    if !INTERVAL_LENGTHS.contains(&s.length_minutes) {
         return Err(invalid(
             format!("{at}length_minutes"),
             format!(
-                "{} is not an interval length; use 15 or 30",
+                "{} is not an interval length; use 15, 30 or 60",
                 s.length_minutes
             ),
         ));
@@ -116,6 +116,25 @@ impl SchedulingRecords {
             Filter::term(Term::Queue(queue.to_string())).between(from, to),
             |f| self.staffing(f),
         )
+    }
+
+    /// The range `queue`'s stored forecast spans: the first interval's start
+    /// and the last one's end (gaps included); `None` when nothing is
+    /// stored for it. Two index reads, from either end.
+    pub fn forecast_range(&self, queue: &str) -> Result<Option<(i64, i64)>> {
+        let term = Term::Queue(queue.to_string());
+        let first = self.staffing(Filter {
+            limit: Some(1),
+            ..Filter::term(term.clone())
+        })?;
+        let Some(first) = first.items.into_iter().next() else {
+            return Ok(None);
+        };
+        let last: StaffingInterval = self.store.staffing.last(&term)?.unwrap_or(first.clone());
+        Ok(Some((
+            first.starts_at,
+            last.starts_at + i64::from(last.length_minutes) * 60_000,
+        )))
     }
 
     /// Store shifts (a roster): all checked first. Durable on return.

@@ -507,6 +507,125 @@ pub fn on_phones(scheduled: u32, shrinkage: f64) -> Result<u32> {
     Ok((f64::from(scheduled) * (1.0 - shrinkage) + SHRINKAGE_EPSILON).floor() as u32)
 }
 
+/// Removed before ceiling `traffic / max_occupancy`, so `8.5 / 0.85` is 10
+/// agents, not 11 from rounding in the last bit.
+const OCCUPANCY_EPSILON: f64 = 1e-9;
+
+fn check_max_occupancy(max_occupancy: f64) -> Result<()> {
+    if max_occupancy > 0.0 && max_occupancy <= 1.0 {
+        Ok(())
+    } else {
+        Err(invalid("max_occupancy", "in (0, 1]", max_occupancy))
+    }
+}
+
+/// The fewest agents on the phones that keep occupancy at or below
+/// `max_occupancy`, in `(0, 1]`: `⌈A / max_occupancy⌉`.
+///
+/// This caps the offered traffic per agent, `A / N`. Under Erlang A the
+/// predicted occupancy (carried traffic per agent) is a little lower, as
+/// callers who give up are never handled, so the cap is then slightly
+/// conservative. It exists because Erlang C alone staffs very large
+/// queues close to 100% occupancy: pooling makes the service level
+/// cheap, but agents cannot take call after call with no breath between.
+///
+/// ```
+/// use sidecoach::scheduling::erlang::{IntervalLoad, agents_for_occupancy};
+///
+/// // 5,000 calls in 30 minutes, 180 s each: 500 Erlangs; at most 85% busy.
+/// let load = IntervalLoad::new(5000.0, 180.0, 1800.0)?;
+/// assert_eq!(agents_for_occupancy(&load, 0.85)?, 589);
+/// # Ok::<(), sidecoach::scheduling::erlang::ErlangError>(())
+/// ```
+pub fn agents_for_occupancy(load: &IntervalLoad, max_occupancy: f64) -> Result<u32> {
+    load.validate()?;
+    check_max_occupancy(max_occupancy)?;
+    // `A` is at most MAX_ERLANGS, so the count fits a u32 easily.
+    Ok((load.erlangs() / max_occupancy - OCCUPANCY_EPSILON)
+        .ceil()
+        .max(0.0) as u32)
+}
+
+/// Which constraint set an interval's requirement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RequiredBy {
+    /// The service-level target (Erlang C or A) needs at least as many
+    /// agents as the occupancy cap.
+    ServiceLevel,
+    /// The occupancy cap needs more agents than the service-level target.
+    MaxOccupancy,
+}
+
+/// The agents one interval needs on the phones, and which constraint set
+/// the number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Requirement {
+    /// Agents required on the phones: the larger of the two below.
+    pub agents: u32,
+    /// The fewest agents whose predicted service level meets the target.
+    pub for_service_level: u32,
+    /// The fewest agents that keep occupancy within the cap (0 without one).
+    pub for_occupancy: u32,
+    /// The constraint that set `agents` (the service level on a tie).
+    pub required_by: RequiredBy,
+}
+
+impl Requirement {
+    /// `required = max(for_service_level, for_occupancy)`.
+    pub fn of(for_service_level: u32, for_occupancy: u32) -> Requirement {
+        Requirement {
+            agents: for_service_level.max(for_occupancy),
+            for_service_level,
+            for_occupancy,
+            required_by: if for_occupancy > for_service_level {
+                RequiredBy::MaxOccupancy
+            } else {
+                RequiredBy::ServiceLevel
+            },
+        }
+    }
+}
+
+impl StaffingModel {
+    /// The agents `load` needs on the phones: enough for `target` under
+    /// this model and, with `max_occupancy`, at least
+    /// [`agents_for_occupancy`].
+    ///
+    /// ```
+    /// use sidecoach::scheduling::erlang::{
+    ///     IntervalLoad, RequiredBy, ServiceTarget, StaffingModel,
+    /// };
+    ///
+    /// let target = ServiceTarget::new(0.8, 20.0)?;
+    /// let model = StaffingModel::default();
+    /// // 10 Erlangs: 80/20 needs 14 agents, 71% busy; the cap does not bind.
+    /// let small = IntervalLoad::new(100.0, 180.0, 1800.0)?;
+    /// let r = model.requirement(&small, &target, Some(0.85))?;
+    /// assert_eq!((r.agents, r.required_by), (14, RequiredBy::ServiceLevel));
+    /// // 500 Erlangs: 80/20 alone would run agents at 98%; the cap sets it.
+    /// let large = IntervalLoad::new(5000.0, 180.0, 1800.0)?;
+    /// let r = model.requirement(&large, &target, Some(0.85))?;
+    /// assert_eq!((r.agents, r.required_by), (589, RequiredBy::MaxOccupancy));
+    /// # Ok::<(), sidecoach::scheduling::erlang::ErlangError>(())
+    /// ```
+    pub fn requirement(
+        &self,
+        load: &IntervalLoad,
+        target: &ServiceTarget,
+        max_occupancy: Option<f64>,
+    ) -> Result<Requirement> {
+        let for_occupancy = match max_occupancy {
+            Some(cap) => agents_for_occupancy(load, cap)?,
+            None => 0,
+        };
+        Ok(Requirement::of(
+            self.agents_required(load, target)?,
+            for_occupancy,
+        ))
+    }
+}
+
 /// The raw Erlang A probabilities, before a service-level convention.
 struct ErlangAParts {
     /// P(all agents busy on arrival).
@@ -1247,5 +1366,51 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn a_five_thousand_call_interval_is_staffed_to_the_occupancy_cap_not_to_98_percent() {
+        // 5,000 calls in 30 minutes at 180 s: 500 Erlangs.
+        let load = IntervalLoad::new(5000.0, 180.0, 1800.0).unwrap();
+        let target = ServiceTarget::new(0.8, 20.0).unwrap();
+        let model = StaffingModel::default();
+        // Erlang C alone: a few agents above the traffic, nearly all busy.
+        let erlang = model.agents_required(&load, &target).unwrap();
+        let busy = erlang_c(&load, erlang, 20.0).unwrap().occupancy;
+        assert!(busy > 0.97, "{erlang} agents, occupancy {busy}");
+        // With an 85% cap: ⌈500 / 0.85⌉ = 589, and the cap set it.
+        let r = model.requirement(&load, &target, Some(0.85)).unwrap();
+        assert_eq!(r.for_service_level, erlang);
+        assert_eq!(r.for_occupancy, 589);
+        assert_eq!((r.agents, r.required_by), (589, RequiredBy::MaxOccupancy));
+        let at_cap = erlang_c(&load, r.agents, 20.0).unwrap();
+        assert!(at_cap.occupancy <= 0.85, "{at_cap:?}");
+        assert!(erlang_c(&load, r.agents - 1, 20.0).unwrap().occupancy > 0.85);
+    }
+
+    #[test]
+    fn the_occupancy_cap_binds_only_when_it_needs_more_agents() {
+        let target = ServiceTarget::new(0.8, 20.0).unwrap();
+        let model = StaffingModel::default();
+        let r = model
+            .requirement(&worked_example(), &target, Some(0.85))
+            .unwrap();
+        // 10 Erlangs: ⌈10 / 0.85⌉ = 12 < 14 for 80/20.
+        assert_eq!(
+            (r.agents, r.for_occupancy, r.required_by),
+            (14, 12, RequiredBy::ServiceLevel)
+        );
+        let none = model.requirement(&worked_example(), &target, None).unwrap();
+        assert_eq!((none.agents, none.for_occupancy), (14, 0));
+        // Exact quotients are not pushed up by rounding in the last bit:
+        // 7.7 / 0.7 is 11.000000000000002 in f64.
+        let load = IntervalLoad::new(77.0, 180.0, 1800.0).unwrap();
+        assert_eq!(agents_for_occupancy(&load, 0.7).unwrap(), 11);
+        let idle = IntervalLoad::new(0.0, 180.0, 1800.0).unwrap();
+        assert_eq!(agents_for_occupancy(&idle, 0.85).unwrap(), 0);
+        for bad in [0.0, -0.5, 1.01, f64::NAN] {
+            let e = agents_for_occupancy(&load, bad).unwrap_err();
+            assert_eq!(e.parameter(), Some("max_occupancy"), "{bad}");
+        }
     }
 }

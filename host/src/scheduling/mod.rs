@@ -6,7 +6,7 @@
 //! feeds them from the records.
 //!
 //! - [`erlang`]: service level, ASA and occupancy for a staffing level;
-//!   agents required for a target; shrinkage.
+//!   agents required for a target and an occupancy cap; shrinkage.
 //! - [`planner`]: the slot planner.
 //! - [`service`]: the one part with I/O — stored forecasts and shifts in,
 //!   staffing figures and plans out, placed sessions committed.
@@ -19,8 +19,9 @@ pub mod planner;
 pub mod service;
 
 pub use erlang::{
-    AbandonedInSl, ErlangError, IntervalLoad, ServiceTarget, StaffingModel, StaffingPrediction,
-    agents_required, erlang_a, erlang_c, on_phones, scheduled_for, traffic_erlangs,
+    AbandonedInSl, ErlangError, IntervalLoad, RequiredBy, Requirement, ServiceTarget,
+    StaffingModel, StaffingPrediction, agents_for_occupancy, agents_required, erlang_a, erlang_c,
+    on_phones, scheduled_for, traffic_erlangs,
 };
 pub use planner::{
     AgentShifts, ForecastInterval, IntervalImpact, IntervalRef, PlacedSession, Plan, PlanError,

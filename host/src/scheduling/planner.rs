@@ -9,14 +9,26 @@
 //!   interval, `⌊(scheduled − k) × (1 − shrinkage)⌋` remain on the phones
 //!   (see [`on_phones`]).
 //! - **Surplus.** An interval's surplus is the largest `k` for which the
-//!   model still predicts a service level at or above the target (0 when
-//!   even `k = 0` misses it). Predictions are cached per (interval, `k`),
-//!   so each interval's Erlang arithmetic runs at most once per `k`.
+//!   model still predicts a service level at or above the target and, with
+//!   `max_occupancy`, at least `⌈traffic / max_occupancy⌉` agents stay on
+//!   the phones (0 when even `k = 0` misses either). Predictions are cached
+//!   per (interval, `k`), so each interval's Erlang arithmetic runs at most
+//!   once per `k`.
+//! - **Rounding, explained.** Shrinkage is counted in whole agents, rounded
+//!   down, so taking one agent of 11 off at 30% shrinkage leaves
+//!   `⌊10 × 0.7⌋ = ⌊11 × 0.7⌋ = 7` on the phones and the service level
+//!   unchanged. Each touched interval reports the agents on the phones
+//!   before and after and the agents required, with a `note` whenever
+//!   rounding hides some of the agents taken offline.
 //! - **Who goes offline.** A participant listed in `agents` is on the phones
 //!   of their queue; a participant who is not (a supervisor coaching) takes
 //!   nobody off the phones and has no shift to respect, but is still never
 //!   in two sessions at once. A mentoring session of two agents takes two
 //!   off the phones, an observed one with an observer three.
+//! - **No forecast.** A participant whose queue has no forecast intervals
+//!   in the session's window (or none at all) leaves the session unplaced
+//!   with `no_forecast`, never an error: the window is the caller's, the
+//!   forecast's range is not.
 //! - **Where a session may go.** A start that is the start of a forecast
 //!   interval of every on-phone participant's queue, inside the window with
 //!   the whole duration, inside every on-phone participant's shift for the
@@ -48,13 +60,15 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::erlang::{
-    ErlangError, IntervalLoad, ServiceTarget, StaffingModel, StaffingPrediction, on_phones,
+    ErlangError, IntervalLoad, RequiredBy, ServiceTarget, StaffingModel, StaffingPrediction,
+    agents_for_occupancy, on_phones,
 };
 
 const MINUTE_MS: i64 = 60_000;
 
-/// Interval lengths the planner accepts, minutes.
-pub const INTERVAL_LENGTHS: [u32; 2] = [15, 30];
+/// Interval lengths the planner accepts, minutes: those a stored forecast
+/// may have.
+pub use crate::model::INTERVAL_LENGTHS;
 
 /// A half-open time range `[start, end)`, milliseconds since the Unix
 /// epoch, UTC.
@@ -75,7 +89,7 @@ pub struct ForecastInterval {
     pub queue: String,
     /// Start, milliseconds since the Unix epoch, UTC.
     pub starts_at: i64,
-    /// Length: 15 or 30 minutes.
+    /// Length: 15, 30 or 60 minutes.
     pub length_minutes: u32,
     /// Contacts forecast to arrive in the interval.
     pub offered: f64,
@@ -108,6 +122,10 @@ pub struct SessionRequest {
     /// goes offline is decided by `participants`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
+    /// The mentor pairing a mentoring session belongs to: echoed back, not
+    /// interpreted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pairing_id: Option<String>,
     /// Everyone in the session. Those listed in `agents` are taken off the
     /// phones of their queue; others (a supervisor) only must not be
     /// double-booked.
@@ -133,6 +151,11 @@ pub struct PlanRequest {
     /// The queueing model; default Erlang C.
     #[serde(default)]
     pub model: StaffingModel,
+    /// The highest occupancy an interval may run at, in `(0, 1]`: every
+    /// interval keeps at least `⌈traffic / max_occupancy⌉` agents on the
+    /// phones. Default: no cap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_occupancy: Option<f64>,
     /// Agents on the phones, with their queues and shifts.
     pub agents: Vec<AgentShifts>,
     /// Sessions to place.
@@ -160,6 +183,9 @@ pub struct PlacedSession {
     /// Its kind, as given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
+    /// Its pairing, as given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pairing_id: Option<String>,
     /// Start, milliseconds since the Unix epoch, UTC (an interval start).
     pub start: i64,
     /// End: start plus duration.
@@ -181,7 +207,8 @@ pub enum UnplacedReason {
     /// No stretch of the duration inside the window where every on-phone
     /// participant is on shift.
     NoShiftOverlap,
-    /// Shifts overlap, but no interval-aligned start there has forecast
+    /// A participant's queue has no forecast intervals in the window, or
+    /// shifts overlap but no interval-aligned start there has forecast
     /// intervals covering the session for every participant's queue.
     NoForecast,
     /// Every possible start would take a covered interval below target (or,
@@ -217,12 +244,26 @@ pub struct IntervalImpact {
     pub length_minutes: u32,
     /// Agents scheduled, from the forecast.
     pub scheduled_agents: u32,
-    /// The most agents it can lose and still meet the target.
+    /// The most agents it can lose and still meet the target (and keep
+    /// occupancy within the cap).
     pub surplus: u32,
     /// Agents the plan takes offline.
     pub agents_offline: u32,
-    /// Agents left on the phones after shrinkage.
+    /// Agents on the phones with nobody offline: `⌊scheduled × (1 −
+    /// shrinkage)⌋`.
+    pub agents_on_phones_before: u32,
+    /// Agents left on the phones after shrinkage: `⌊(scheduled − offline) ×
+    /// (1 − shrinkage)⌋`. Shrinkage is counted in whole agents, so this can
+    /// fall by fewer than `agents_offline` (see `note`).
     pub agents_on_phones: u32,
+    /// Agents the interval needs on the phones (absent when no staffing
+    /// reaches the target).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required_on_phones: Option<u32>,
+    /// Which constraint set `required_on_phones`: the service-level target
+    /// or the occupancy cap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required_by: Option<RequiredBy>,
     /// Predicted service level with nobody offline.
     pub service_level_before: f64,
     /// Predicted service level with the plan's sessions.
@@ -234,10 +275,16 @@ pub struct IntervalImpact {
     /// Predicted average speed of answer with the plan's sessions, seconds
     /// (`None`: the queue is overloaded).
     pub asa_seconds_after: Option<f64>,
-    /// Whether `service_level_after` meets the target.
+    /// Whether `service_level_after` meets the target and, with
+    /// `max_occupancy`, `agents_on_phones` keeps occupancy within the cap.
     pub meets_target: bool,
     /// The sessions that take agents from it, in input order.
     pub sessions: Vec<String>,
+    /// Why the agents on the phones fell by fewer than the agents taken
+    /// offline, when shrinkage rounding hides some of them, e.g. `⌊11 × 0.7⌋
+    /// = 7 on the phones before, ⌊10 × 0.7⌋ = 7 after: …`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// The planner's answer.
@@ -290,6 +337,51 @@ fn erlang_field(prefix: &str, e: &ErlangError) -> PlanError {
     }
 }
 
+/// `x` with at most four decimals and no trailing zeros: `0.7`, not
+/// `0.7000` or `0.30000000000000004`.
+fn decimal(x: f64) -> String {
+    let text = format!("{x:.4}");
+    let text = text.trim_end_matches('0');
+    text.trim_end_matches('.').to_string()
+}
+
+/// Why `offline` agents taken from `scheduled` cost fewer than `offline`
+/// on the phones (`on_phones` before and after): shrinkage is counted in
+/// whole agents, rounded down. `None` when nothing is hidden.
+fn rounding_note(
+    scheduled: u32,
+    offline: u32,
+    (before, after): (u32, u32),
+    shrinkage: f64,
+) -> Option<String> {
+    let lost = before.saturating_sub(after);
+    if offline == 0 || lost >= offline {
+        return None;
+    }
+    let keep = decimal(1.0 - shrinkage);
+    let left = scheduled.saturating_sub(offline);
+    let figures = format!(
+        "⌊{scheduled} × {keep}⌋ = {before} on the phones before, ⌊{left} × {keep}⌋ = {after} after"
+    );
+    let why = format!(
+        "{}% shrinkage is counted in whole agents, rounded down",
+        decimal(shrinkage * 100.0)
+    );
+    let agents = |n: u32| if n == 1 { "agent" } else { "agents" };
+    Some(if lost == 0 {
+        format!(
+            "{figures}: taking {offline} of {scheduled} scheduled {} offline leaves as many on \
+             the phones, so the predicted service level does not change ({why})",
+            agents(scheduled)
+        )
+    } else {
+        format!(
+            "{figures}: taking {offline} scheduled {} offline costs {lost} on the phones ({why})",
+            agents(offline)
+        )
+    })
+}
+
 /// Sort ranges and join those that touch or overlap.
 fn merge(mut ranges: Vec<(i64, i64)>) -> Vec<(i64, i64)> {
     ranges.sort_unstable();
@@ -331,6 +423,9 @@ struct Slot {
     input: usize,
     load: IntervalLoad,
     scheduled: u32,
+    /// The fewest agents on the phones within `max_occupancy` (0 without
+    /// a cap).
+    occupancy_floor: u32,
     /// `predictions[k]`: the model's prediction with `k` agents offline,
     /// filled in order on first use.
     predictions: Vec<StaffingPrediction>,
@@ -449,10 +544,12 @@ struct Planner<'a> {
 ///     target: ServiceTarget { level: 0.8, answer_seconds: 20.0 },
 ///     shrinkage: 0.0,
 ///     model: Default::default(),
+///     max_occupancy: Some(0.85),
 ///     agents: vec![agent("ana"), agent("ben")],
 ///     sessions: vec![SessionRequest {
 ///         id: "mentoring-1".into(),
 ///         kind: Some("mentoring".into()),
+///         pairing_id: None,
 ///         participants: vec!["ana".into(), "ben".into()],
 ///         duration_minutes: 15,
 ///         window: TimeRange { start: 0, end: 2 * HALF_HOUR },
@@ -545,6 +642,7 @@ pub fn plan(request: &PlanRequest) -> Result<Plan> {
             plan.placed.push(PlacedSession {
                 id: session.id.clone(),
                 kind: session.kind.clone(),
+                pairing_id: session.pairing_id.clone(),
                 start,
                 end: start + i64::from(session.duration_minutes) * MINUTE_MS,
                 intervals,
@@ -636,6 +734,14 @@ impl<'a> Planner<'a> {
             .model
             .validate()
             .map_err(|e| erlang_field("model.", &e))?;
+        if let Some(cap) = request.max_occupancy
+            && !(cap > 0.0 && cap <= 1.0)
+        {
+            return Err(invalid(
+                "max_occupancy",
+                format!("must be in (0, 1] (got {cap})"),
+            ));
+        }
 
         let mut queues: Vec<Queue<'a>> = Vec::new();
         let mut queue_ids: HashMap<&'a str, usize> = HashMap::new();
@@ -648,7 +754,7 @@ impl<'a> Planner<'a> {
             if !INTERVAL_LENGTHS.contains(&interval.length_minutes) {
                 return Err(invalid(
                     field("length_minutes"),
-                    format!("must be 15 or 30 (got {})", interval.length_minutes),
+                    format!("must be 15, 30 or 60 (got {})", interval.length_minutes),
                 ));
             }
             let length_ms = i64::from(interval.length_minutes) * MINUTE_MS;
@@ -660,6 +766,11 @@ impl<'a> Planner<'a> {
             .map_err(|e| erlang_field(&format!("intervals[{i}]."), &e))?;
             let Some(end) = interval.starts_at.checked_add(length_ms) else {
                 return Err(invalid(field("starts_at"), "is out of range"));
+            };
+            let occupancy_floor = match request.max_occupancy {
+                Some(cap) => agents_for_occupancy(&load, cap)
+                    .map_err(|e| erlang_field(&format!("intervals[{i}]."), &e))?,
+                None => 0,
             };
             let next = queues.len();
             let queue = *queue_ids.entry(&interval.queue).or_insert(next);
@@ -678,6 +789,7 @@ impl<'a> Planner<'a> {
                 input: i,
                 load,
                 scheduled: interval.scheduled_agents,
+                occupancy_floor,
                 predictions: Vec::new(),
                 surplus: None,
                 offline: 0,
@@ -719,12 +831,20 @@ impl<'a> Planner<'a> {
                     "must not be empty",
                 ));
             }
-            let Some(&queue) = queue_ids.get(agent.queue.as_str()) else {
-                return Err(invalid(
-                    format!("agents[{i}].queue"),
-                    format!("unknown queue {:?}: no forecast intervals", agent.queue),
-                ));
-            };
+            if agent.queue.is_empty() {
+                return Err(invalid(format!("agents[{i}].queue"), "must not be empty"));
+            }
+            // A queue without forecast intervals is kept, empty: its agents'
+            // sessions are unplaced with `no_forecast`.
+            let next = queues.len();
+            let queue = *queue_ids.entry(&agent.queue).or_insert(next);
+            if queue == next {
+                queues.push(Queue {
+                    name: &agent.queue,
+                    slots: Vec::new(),
+                    by_start: HashMap::new(),
+                });
+            }
             for (j, shift) in agent.shifts.iter().enumerate() {
                 if shift.end <= shift.start {
                     return Err(invalid(
@@ -788,9 +908,13 @@ impl<'a> Planner<'a> {
             return Ok(surplus);
         }
         let level = self.request.target.level;
-        let scheduled = self.slots[slot].scheduled;
+        let (scheduled, floor) = (self.slots[slot].scheduled, self.slots[slot].occupancy_floor);
         let mut surplus = 0;
-        while surplus < scheduled && self.prediction(slot, surplus + 1)?.service_level >= level {
+        while surplus < scheduled {
+            let next = self.prediction(slot, surplus + 1)?;
+            if next.service_level < level || next.agents < floor {
+                break;
+            }
             surplus += 1;
         }
         self.slots[slot].surplus = Some(surplus);
@@ -820,6 +944,39 @@ impl<'a> Planner<'a> {
                 ),
             });
         };
+
+        // Every on-phone participant's queue needs forecast intervals in
+        // the window.
+        let (window_start, window_end) = (session.window.start, session.window.end);
+        let mut uncovered: Vec<&str> = Vec::new();
+        for (_, agent) in &on_phones {
+            let queue = &self.queues[agent.queue];
+            let first_ending_after = queue
+                .slots
+                .partition_point(|&s| self.slots[s].end <= window_start);
+            let in_window = queue
+                .slots
+                .get(first_ending_after)
+                .is_some_and(|&s| self.slots[s].start < window_end);
+            if !in_window && !uncovered.contains(&queue.name) {
+                uncovered.push(queue.name);
+            }
+        }
+        if !uncovered.is_empty() {
+            return Err(Refusal {
+                reason: UnplacedReason::NoForecast,
+                message: format!(
+                    "no forecast for {} {} in the session's window [{window_start}, \
+                     {window_end}): nothing to check the service level against",
+                    if uncovered.len() == 1 {
+                        "queue"
+                    } else {
+                        "queues"
+                    },
+                    uncovered.join(" and "),
+                ),
+            });
+        }
 
         // Where everyone on the phones is on shift, inside the window.
         let mut shared = vec![(session.window.start, session.window.end)];
@@ -1050,7 +1207,7 @@ impl<'a> Planner<'a> {
             let (a, b) = (&self.slots[a], &self.slots[b]);
             (self.queues[a.queue].name, a.start).cmp(&(self.queues[b.queue].name, b.start))
         });
-        let level = self.request.target.level;
+        let request = self.request;
         let mut out = Vec::with_capacity(touched.len());
         for slot in touched {
             let before = self.prediction(slot, 0)?;
@@ -1058,26 +1215,45 @@ impl<'a> Planner<'a> {
             let s = &self.slots[slot];
             let after = self.prediction(slot, s.offline)?;
             let s = &self.slots[slot];
+            let required =
+                match request
+                    .model
+                    .requirement(&s.load, &request.target, request.max_occupancy)
+                {
+                    Ok(r) => Some(r),
+                    Err(ErlangError::TargetUnreachable { .. }) => None,
+                    Err(e) => return Err(erlang_field("model.", &e)),
+                };
             let mut sessions = s.sessions.clone();
             sessions.sort_unstable();
             out.push(IntervalImpact {
                 queue: self.queues[s.queue].name.to_owned(),
                 starts_at: s.start,
-                length_minutes: self.request.intervals[s.input].length_minutes,
+                length_minutes: request.intervals[s.input].length_minutes,
                 scheduled_agents: s.scheduled,
                 surplus,
                 agents_offline: s.offline,
+                agents_on_phones_before: before.agents,
                 agents_on_phones: after.agents,
+                required_on_phones: required.map(|r| r.agents),
+                required_by: required.map(|r| r.required_by),
                 service_level_before: before.service_level,
                 service_level_after: after.service_level,
                 service_level_drop: before.service_level - after.service_level,
                 occupancy_after: after.occupancy,
                 asa_seconds_after: after.asa_seconds,
-                meets_target: after.service_level >= level,
+                meets_target: after.service_level >= request.target.level
+                    && after.agents >= s.occupancy_floor,
                 sessions: sessions
                     .into_iter()
-                    .map(|i| self.request.sessions[i].id.clone())
+                    .map(|i| request.sessions[i].id.clone())
                     .collect(),
+                note: rounding_note(
+                    s.scheduled,
+                    s.offline,
+                    (before.agents, after.agents),
+                    request.shrinkage,
+                ),
             });
         }
         Ok(out)
@@ -1143,6 +1319,7 @@ mod tests {
         SessionRequest {
             id: id.into(),
             kind: None,
+            pairing_id: None,
             participants: participants.iter().map(|p| p.to_string()).collect(),
             duration_minutes: minutes,
             window: TimeRange {
@@ -1165,6 +1342,7 @@ mod tests {
             },
             shrinkage: 0.0,
             model: StaffingModel::default(),
+            max_occupancy: None,
             agents,
             sessions,
             override_target: false,
@@ -1577,6 +1755,145 @@ mod tests {
         assert!(abandoning.intervals[0].meets_target);
     }
 
+    #[test]
+    fn an_agent_whose_queue_has_no_forecast_in_the_window_is_unplaced_not_refused() {
+        // Nothing at all for the agent's queue: once a 422 naming
+        // `agents[0].queue`, a field the caller of the API never sent.
+        let plan = plan(&request(
+            forecast("q", &[QUIET; 2]),
+            vec![agent("a0", "nowhere", 0, 2), agent("a1", "q", 0, 2)],
+            vec![
+                session("s", &["a0"], 30, 0, 2),
+                session("t", &["a1"], 30, 0, 2),
+            ],
+        ))
+        .unwrap();
+        let u = unplaced(&plan, "s");
+        assert_eq!(u.reason, UnplacedReason::NoForecast);
+        assert!(
+            u.message
+                .starts_with("no forecast for queue nowhere in the session's window"),
+            "{}",
+            u.message
+        );
+        // The other session is planned as ever.
+        assert_eq!(slot_of(placed(&plan, "t").start), 0);
+    }
+
+    #[test]
+    fn hourly_intervals_are_planned_like_half_hours() {
+        let intervals = [(200.0, 28), (80.0, 28)]
+            .into_iter()
+            .enumerate()
+            .map(|(i, (offered, scheduled_agents))| ForecastInterval {
+                queue: "q".into(),
+                starts_at: T0 + i as i64 * 60 * MINUTE_MS,
+                length_minutes: 60,
+                offered,
+                aht_seconds: 180.0,
+                scheduled_agents,
+            })
+            .collect();
+        let plan = plan(&request(
+            intervals,
+            team(1, 4),
+            vec![session("s", &["a0"], 15, 0, 4)],
+        ))
+        .unwrap();
+        let s = placed(&plan, "s");
+        // The quiet hour, from its start; the whole hour counts as lost.
+        assert_eq!(s.start, T0 + 60 * MINUTE_MS);
+        assert_eq!(plan.intervals[0].length_minutes, 60);
+        assert_eq!(plan.intervals[0].agents_offline, 1);
+    }
+
+    #[test]
+    fn one_agent_of_eleven_at_30_percent_shrinkage_is_explained_not_just_free() {
+        // ⌊11 × 0.7⌋ = ⌊10 × 0.7⌋ = 7: the service level cannot move.
+        let plan = plan(&PlanRequest {
+            shrinkage: 0.3,
+            ..request(
+                forecast("q", &[(40.0, 11)]),
+                team(1, 1),
+                vec![session("s", &["a0"], 30, 0, 1)],
+            )
+        })
+        .unwrap();
+        let i = &plan.intervals[0];
+        assert_eq!((i.scheduled_agents, i.agents_offline), (11, 1), "{plan:#?}");
+        assert_eq!((i.agents_on_phones_before, i.agents_on_phones), (7, 7));
+        assert_eq!(i.service_level_before, i.service_level_after);
+        assert_eq!(i.required_on_phones, Some(7));
+        assert_eq!(i.required_by, Some(RequiredBy::ServiceLevel));
+        assert_eq!(
+            i.note.as_deref(),
+            Some(
+                "⌊11 × 0.7⌋ = 7 on the phones before, ⌊10 × 0.7⌋ = 7 after: taking 1 of 11 \
+                 scheduled agents offline leaves as many on the phones, so the predicted \
+                 service level does not change (30% shrinkage is counted in whole agents, \
+                 rounded down)"
+            )
+        );
+        // Without shrinkage every agent offline counts: nothing to explain.
+        let plain = super::plan(&request(
+            forecast("q", &[(40.0, 11)]),
+            team(1, 1),
+            vec![session("s", &["a0"], 30, 0, 1)],
+        ))
+        .unwrap();
+        assert_eq!(plain.intervals[0].agents_on_phones, 10);
+        assert_eq!(plain.intervals[0].note, None);
+    }
+
+    #[test]
+    fn rounding_that_hides_part_of_the_agents_offline_is_named() {
+        // ⌊12 × 0.7⌋ = 8, ⌊10 × 0.7⌋ = 7: two offline cost one.
+        let note = rounding_note(12, 2, (8, 7), 0.3).unwrap();
+        assert_eq!(
+            note,
+            "⌊12 × 0.7⌋ = 8 on the phones before, ⌊10 × 0.7⌋ = 7 after: taking 2 scheduled \
+             agents offline costs 1 on the phones (30% shrinkage is counted in whole agents, \
+             rounded down)"
+        );
+        assert_eq!(rounding_note(10, 1, (7, 6), 0.3), None);
+        assert_eq!(rounding_note(10, 0, (7, 7), 0.3), None);
+        assert_eq!(decimal(1.0 - 0.7), "0.3");
+        assert_eq!(decimal(0.25 * 100.0), "25");
+    }
+
+    #[test]
+    fn the_occupancy_cap_keeps_agents_on_the_phones_that_the_service_level_would_spare() {
+        // 10 Erlangs on 16: the 80/20 target spares two, but at most 70%
+        // busy needs ⌈10 / 0.7⌉ = 15 on the phones, so only one may go.
+        let sessions = vec![
+            session("s0", &["a0"], 30, 0, 1),
+            session("s1", &["a1"], 30, 0, 1),
+        ];
+        let uncapped = plan(&request(
+            forecast("q", &[TWO_SPARE]),
+            team(2, 1),
+            sessions.clone(),
+        ))
+        .unwrap();
+        assert_eq!(uncapped.placed.len(), 2);
+        assert_eq!(uncapped.intervals[0].required_on_phones, Some(14));
+
+        let capped = plan(&PlanRequest {
+            max_occupancy: Some(0.7),
+            ..request(forecast("q", &[TWO_SPARE]), team(2, 1), sessions)
+        })
+        .unwrap();
+        assert_eq!(capped.placed.len(), 1, "{capped:#?}");
+        assert_eq!(unplaced(&capped, "s1").reason, UnplacedReason::NoSurplus);
+        let i = &capped.intervals[0];
+        assert_eq!((i.surplus, i.agents_on_phones), (1, 15));
+        assert_eq!(i.required_on_phones, Some(15));
+        assert_eq!(i.required_by, Some(RequiredBy::MaxOccupancy));
+        assert!(i.meets_target && i.occupancy_after <= 0.7, "{i:?}");
+        let json = serde_json::to_value(i).unwrap();
+        assert_eq!(json["required_by"], "max_occupancy");
+    }
+
     /// A busy week-like scenario from a fixed-seed generator.
     fn scenario(seed: u64) -> PlanRequest {
         let mut state = seed;
@@ -1693,7 +2010,7 @@ mod tests {
         r.sessions[0].participants.push("a0".into());
         assert_eq!(field(r), "sessions[0].participants[1]");
         let mut r = good();
-        r.agents[0].queue = "nowhere".into();
+        r.agents[0].queue = String::new();
         assert_eq!(field(r), "agents[0].queue");
         let mut r = good();
         r.agents.push(r.agents[0].clone());
@@ -1722,6 +2039,9 @@ mod tests {
         let mut r = good();
         r.shrinkage = 1.0;
         assert_eq!(field(r), "shrinkage");
+        let mut r = good();
+        r.max_occupancy = Some(1.5);
+        assert_eq!(field(r), "max_occupancy");
         let mut r = good();
         r.target.level = 0.0;
         assert_eq!(field(r), "target.level");

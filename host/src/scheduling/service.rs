@@ -7,18 +7,27 @@
 //! to whole agents; intervals without it cannot host a session), each
 //! participant who has a roster as an agent with their shifts — minus the
 //! time already booked in stored sessions, so nobody is double-booked —
-//! and the target, shrinkage and model of `[scheduling]`. Sessions already
-//! stored also take their participants off the phones: each interval's
-//! scheduled agents are reduced by the rostered participants of sessions
-//! overlapping it.
+//! and the target, shrinkage, model and occupancy cap of `[scheduling]`
+//! (the cap overridable per request). Sessions already stored also take
+//! their participants off the phones: each interval's scheduled agents are
+//! reduced by the rostered participants of sessions overlapping it.
+//!
+//! Nothing comes back empty or unplaced without saying why: an empty
+//! staffing page names the window asked and the range the queue's stored
+//! forecast spans (or that none is stored), and a session unplaced for want
+//! of a forecast says the same of its queue. A planned mentoring session
+//! may name its pairing; committing it creates the session through the
+//! one path `POST /v1/sessions` takes, which activates the pairing.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::erlang::{IntervalLoad, ServiceTarget, StaffingModel, StaffingPrediction};
-use super::planner::{AgentShifts, ForecastInterval, Plan, PlanRequest, SessionRequest, TimeRange};
+use super::erlang::{IntervalLoad, RequiredBy, ServiceTarget, StaffingModel, StaffingPrediction};
+use super::planner::{
+    AgentShifts, ForecastInterval, Plan, PlanRequest, SessionRequest, TimeRange, UnplacedReason,
+};
 use crate::config::Config;
 use crate::model::{CoachingSession, SessionKind, StaffingInterval};
 use crate::records::{Filter, RecordError, Records, Term, every};
@@ -31,9 +40,17 @@ pub struct StaffingView {
     pub interval: StaffingInterval,
     /// Offered × AHT / interval length.
     pub traffic_erlangs: f64,
-    /// Agents needed on the phones for the target.
+    /// Agents needed on the phones: the larger of
+    /// `required_for_service_level` and `required_for_occupancy`.
     pub required_on_phones: u32,
-    /// Agents to schedule for that, after shrinkage.
+    /// Which of the two set `required_on_phones`.
+    pub required_by: RequiredBy,
+    /// The fewest agents whose predicted service level meets the target.
+    pub required_for_service_level: u32,
+    /// The fewest agents that keep occupancy within `max_occupancy`:
+    /// `⌈traffic_erlangs / max_occupancy⌉`.
+    pub required_for_occupancy: u32,
+    /// Agents to schedule for `required_on_phones`, after shrinkage.
     pub required_scheduled: u32,
     /// The prediction with the scheduled agents (after shrinkage), when
     /// the forecast says how many are scheduled.
@@ -42,6 +59,33 @@ pub struct StaffingView {
     /// Scheduled minus required (negative: understaffed).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub surplus: Option<i64>,
+}
+
+/// `GET /v1/staffing`: a page of intervals with their figures, and why it
+/// is empty when it is.
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct StaffingPage {
+    /// The intervals, in time order.
+    pub items: Vec<StaffingView>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+    /// Ids of stored intervals in range that cannot be read (see `Page`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unreadable: Vec<String>,
+    /// The window asked (`from`, `to`, or their defaults: now and a week
+    /// on).
+    pub window: TimeRange,
+    /// The occupancy cap the requirements were computed with.
+    pub max_occupancy: f64,
+    /// Why there are no items: the window asked beside the stored
+    /// forecast's range, or that no forecast is stored for the queue.
+    /// Absent when there are items.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// With an empty page, the range the queue's stored forecast spans
+    /// (first interval's start to last interval's end), if any is stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stored_range: Option<TimeRange>,
 }
 
 /// A session to plan, as the coaching workflow knows it.
@@ -59,6 +103,12 @@ pub struct SessionToPlan {
     /// Observer agents (a packet).
     #[serde(default)]
     pub observers: Vec<String>,
+    /// The accepted or active pairing a mentoring session belongs to
+    /// (coach the mentor, agent the protégé), checked as `POST
+    /// /v1/sessions` checks it. The committed session carries it, and
+    /// makes an accepted pairing active.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pairing_id: Option<String>,
     /// Length in minutes.
     pub duration_minutes: u32,
     /// When it may take place.
@@ -75,6 +125,10 @@ pub struct PlanSessions {
     /// shows the cost).
     #[serde(default)]
     pub override_target: bool,
+    /// The highest occupancy an interval may be left at, in (0, 1];
+    /// default `[scheduling] max_occupancy`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_occupancy: Option<f64>,
     /// Create the placed sessions.
     #[serde(default)]
     pub commit: bool,
@@ -87,6 +141,9 @@ pub struct CreatedSession {
     pub request_id: String,
     /// The coaching session.
     pub session_id: String,
+    /// The pairing it belongs to (now active).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pairing_id: Option<String>,
 }
 
 /// The plan, with what it was planned against.
@@ -101,6 +158,8 @@ pub struct PlanReport {
     pub shrinkage: f64,
     /// The staffing model.
     pub model: StaffingModel,
+    /// The occupancy cap kept.
+    pub max_occupancy: f64,
     /// Sessions created (with `commit`).
     pub created: Vec<CreatedSession>,
 }
@@ -132,8 +191,25 @@ impl Scheduling {
         }
     }
 
-    /// The figures of one stored interval.
-    pub fn view(&self, interval: StaffingInterval) -> Result<StaffingView, RecordError> {
+    /// The occupancy cap: the request's, else `[scheduling]`'s.
+    fn max_occupancy(&self, asked: Option<f64>) -> Result<f64, RecordError> {
+        match asked {
+            Some(cap) if !(cap > 0.0 && cap <= 1.0) => Err(field_error(
+                "max_occupancy",
+                format!("must be above 0 and at most 1, e.g. 0.85 (got {cap})"),
+            )),
+            Some(cap) => Ok(cap),
+            None => Ok(self.config.scheduling.max_occupancy),
+        }
+    }
+
+    /// The figures of one stored interval, its requirement capped at
+    /// `max_occupancy`.
+    pub fn view(
+        &self,
+        interval: StaffingInterval,
+        max_occupancy: f64,
+    ) -> Result<StaffingView, RecordError> {
         let cfg = &self.config.scheduling;
         let load = IntervalLoad::new(
             interval.offered,
@@ -141,10 +217,11 @@ impl Scheduling {
             f64::from(interval.length_minutes) * 60.0,
         )
         .map_err(|e| field_error("interval", e))?;
-        let required = cfg
+        let requirement = cfg
             .model
-            .agents_required(&load, &self.target())
+            .requirement(&load, &self.target(), Some(max_occupancy))
             .map_err(|e| field_error("interval", e))?;
+        let required = requirement.agents;
         let required_scheduled = super::erlang::scheduled_for(required, cfg.shrinkage)
             .map_err(|e| field_error("scheduling.shrinkage", e))?;
         let (at_scheduled, surplus) = match interval.scheduled_agents {
@@ -166,6 +243,9 @@ impl Scheduling {
         Ok(StaffingView {
             traffic_erlangs: load.erlangs(),
             required_on_phones: required,
+            required_by: requirement.required_by,
+            required_for_service_level: requirement.for_service_level,
+            required_for_occupancy: requirement.for_occupancy,
             required_scheduled,
             at_scheduled,
             surplus,
@@ -173,25 +253,58 @@ impl Scheduling {
         })
     }
 
-    /// Every stored interval of `queue` in `[from, to)` with its figures.
+    /// A page of `queue`'s stored intervals starting in `window`, with
+    /// their figures (`max_occupancy`: the request's cap, else the
+    /// configured one). An empty page says why.
     pub fn staffing(
         &self,
         queue: &str,
-        from: i64,
-        to: i64,
-    ) -> Result<Vec<StaffingView>, RecordError> {
-        self.records
-            .scheduling
-            .staffing_between(queue, from, to)?
+        window: TimeRange,
+        cursor: Option<String>,
+        limit: Option<usize>,
+        max_occupancy: Option<f64>,
+    ) -> Result<StaffingPage, RecordError> {
+        let max_occupancy = self.max_occupancy(max_occupancy)?;
+        let first_page = cursor.is_none();
+        let page = self.records.scheduling.staffing(Filter {
+            term: Some(Term::Queue(queue.to_string())),
+            from: Some(window.start),
+            to: Some(window.end),
+            cursor,
+            limit,
+        })?;
+        let items = page
+            .items
             .into_iter()
-            .map(|i| self.view(i))
-            .collect()
+            .map(|i| self.view(i, max_occupancy))
+            .collect::<Result<Vec<_>, _>>()?;
+        let (mut note, mut stored_range) = (None, None);
+        if items.is_empty() && first_page {
+            let range = self.records.scheduling.forecast_range(queue)?;
+            stored_range = range.map(|(start, end)| TimeRange { start, end });
+            note = Some(format!(
+                "no forecast intervals of queue {queue} start in the window asked [{}, {}); {}",
+                window.start,
+                window.end,
+                stored_forecast(queue, range)
+            ));
+        }
+        Ok(StaffingPage {
+            items,
+            next_cursor: page.next_cursor,
+            unreadable: page.unreadable,
+            window,
+            max_occupancy,
+            note,
+            stored_range,
+        })
     }
 
     /// Plan `req` over the stored forecast and shifts; with `commit`,
     /// create the placed sessions. Durable on return.
     pub async fn plan(&self, req: PlanSessions, actor: &str) -> Result<PlanReport, RecordError> {
         let cfg = &self.config.scheduling;
+        let max_occupancy = self.max_occupancy(req.max_occupancy)?;
         if req.sessions.is_empty() {
             return Err(field_error(
                 "sessions",
@@ -285,21 +398,25 @@ impl Scheduling {
         }
 
         // The forecast of those queues, less agents already in sessions.
+        // (An interval starting up to an hour before `from`, the longest
+        // interval, may still run.)
         let queues: BTreeSet<String> = queue_of.values().cloned().collect();
         let mut intervals = Vec::new();
+        let mut unstaffed: Vec<(String, i64, i64)> = Vec::new();
         for queue in &queues {
             for i in self
                 .records
                 .scheduling
                 .staffing_between(queue, from - 3_600_000, to)?
             {
-                let Some(n) = i.scheduled_agents else {
-                    continue;
-                };
                 let (start, end) = (
                     i.starts_at,
                     i.starts_at + i64::from(i.length_minutes) * 60_000,
                 );
+                let Some(n) = i.scheduled_agents else {
+                    unstaffed.push((queue.clone(), start, end));
+                    continue;
+                };
                 let away = booked
                     .iter()
                     .filter(|s| {
@@ -326,6 +443,7 @@ impl Scheduling {
             target: self.target(),
             shrinkage: cfg.shrinkage,
             model: cfg.model,
+            max_occupancy: Some(max_occupancy),
             agents,
             sessions: req
                 .sessions
@@ -333,6 +451,7 @@ impl Scheduling {
                 .map(|s| SessionRequest {
                     id: s.id.clone(),
                     kind: Some(kind_name(s.kind).to_string()),
+                    pairing_id: s.pairing_id.clone(),
                     participants: participants_of(s),
                     duration_minutes: s.duration_minutes,
                     window: s.window,
@@ -340,15 +459,55 @@ impl Scheduling {
                 .collect(),
             override_target: req.override_target,
         };
-        let plan = super::planner::plan(&request).map_err(|e| match e {
+        let mut plan = super::planner::plan(&request).map_err(|e| match e {
             super::planner::PlanError::Invalid { field, message } => {
                 RecordError::Invalid { field, message }
             }
         })?;
+        // A session unplaced for want of a forecast: say what is stored.
+        let by_id: BTreeMap<&str, &SessionToPlan> =
+            req.sessions.iter().map(|s| (s.id.as_str(), s)).collect();
+        for u in &mut plan.unplaced {
+            if u.reason != UnplacedReason::NoForecast {
+                continue;
+            }
+            let s = by_id[u.id.as_str()];
+            let mut hints = Vec::new();
+            for queue in participants_of(s)
+                .iter()
+                .filter_map(|p| queue_of.get(p))
+                .collect::<BTreeSet<_>>()
+            {
+                let overlaps = |start: i64, end: i64| start < s.window.end && end > s.window.start;
+                let usable = request.intervals.iter().any(|i| {
+                    &i.queue == queue
+                        && overlaps(
+                            i.starts_at,
+                            i.starts_at + i64::from(i.length_minutes) * 60_000,
+                        )
+                });
+                if usable {
+                    continue;
+                }
+                let without = unstaffed
+                    .iter()
+                    .filter(|(q, start, end)| q == queue && overlaps(*start, *end))
+                    .count();
+                hints.push(if without > 0 {
+                    format!(
+                        "queue {queue}'s {without} forecast intervals in the window give no \
+                         scheduled_agents"
+                    )
+                } else {
+                    stored_forecast(queue, self.records.scheduling.forecast_range(queue)?)
+                });
+            }
+            if !hints.is_empty() {
+                u.message = format!("{}; {}", u.message, hints.join("; "));
+            }
+        }
         let mut created = Vec::new();
         if req.commit {
-            let by_id: BTreeMap<&str, &SessionToPlan> =
-                req.sessions.iter().map(|s| (s.id.as_str(), s)).collect();
             for placed in &plan.placed {
                 let s = by_id[placed.id.as_str()];
                 let stored = self
@@ -359,6 +518,7 @@ impl Scheduling {
                 created.push(CreatedSession {
                     request_id: placed.id.clone(),
                     session_id: stored.id,
+                    pairing_id: stored.pairing_id,
                 });
             }
             if !created.is_empty() {
@@ -378,6 +538,7 @@ impl Scheduling {
             target: self.target(),
             shrinkage: cfg.shrinkage,
             model: cfg.model,
+            max_occupancy,
             created,
         })
     }
@@ -386,6 +547,17 @@ impl Scheduling {
         every(Filter::default().between(from, to), |f| {
             self.records.coaching.sessions(f)
         })
+    }
+}
+
+/// What is stored of `queue`'s forecast, for a caller whose window found
+/// none of it.
+fn stored_forecast(queue: &str, range: Option<(i64, i64)>) -> String {
+    match range {
+        Some((start, end)) => {
+            format!("the stored forecast of queue {queue} spans [{start}, {end})")
+        }
+        None => format!("no forecast is stored for queue {queue}"),
     }
 }
 
@@ -577,7 +749,7 @@ fn as_session(s: &SessionToPlan, at: i64) -> CoachingSession {
         follow_up_at: None,
         follows_up: None,
         followed_up_at: None,
-        pairing_id: None,
+        pairing_id: s.pairing_id.clone(),
         figures: None,
         closed_at: None,
         strategy: None,
@@ -620,6 +792,345 @@ fn subtract(range: (i64, i64), holes: &[(i64, i64)]) -> Vec<(i64, i64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Agent, Pairing, PairingState, Shift};
+    use serde_json::json;
+
+    /// Monday 2026-11-23 00:00 UTC.
+    const DAY: i64 = 1_795_392_000_000;
+    const H: i64 = 3_600_000;
+
+    /// The service over a fresh store: mentor Max and protégé Pia on the
+    /// Billing queue 08:00–17:00, and Billing's forecast for 09:00–12:00
+    /// (quiet half-hours, plenty to spare).
+    struct Fixture {
+        scheduling: Scheduling,
+        records: Records,
+        mentor: String,
+        protege: String,
+        _dir: tempfile::TempDir,
+    }
+
+    async fn fixture() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let records = Records::new(crate::store::Store::open(dir.path()).unwrap());
+        let scheduling = Scheduling::new(records.clone(), Arc::new(Config::default()));
+        let agent = |name: &str| serde_json::from_value::<Agent>(json!({ "name": name })).unwrap();
+        let mentor = records.people.create_agent(agent("Max")).await.unwrap().id;
+        let protege = records.people.create_agent(agent("Pia")).await.unwrap().id;
+        let forecast = (0..6)
+            .map(|k| StaffingInterval {
+                id: String::new(),
+                queue: "Billing".into(),
+                starts_at: DAY + 9 * H + k * H / 2,
+                length_minutes: 30,
+                offered: 40.0,
+                aht_seconds: 180.0,
+                scheduled_agents: Some(20.0),
+            })
+            .collect();
+        records.scheduling.put_staffing(forecast).await.unwrap();
+        let shift = |agent_id: &String| Shift {
+            id: String::new(),
+            agent_id: agent_id.clone(),
+            queue: "Billing".into(),
+            start: DAY + 8 * H,
+            end: DAY + 17 * H,
+        };
+        records
+            .scheduling
+            .put_shifts(vec![shift(&mentor), shift(&protege)])
+            .await
+            .unwrap();
+        Fixture {
+            scheduling,
+            records,
+            mentor,
+            protege,
+            _dir: dir,
+        }
+    }
+
+    fn mentoring(f: &Fixture, pairing_id: Option<&str>, window: TimeRange) -> SessionToPlan {
+        SessionToPlan {
+            id: "m".into(),
+            kind: SessionKind::Mentoring,
+            coach_id: f.mentor.clone(),
+            agent_id: f.protege.clone(),
+            observers: Vec::new(),
+            pairing_id: pairing_id.map(str::to_string),
+            duration_minutes: 15,
+            window,
+        }
+    }
+
+    fn plan_of(sessions: Vec<SessionToPlan>, commit: bool) -> PlanSessions {
+        PlanSessions {
+            sessions,
+            override_target: false,
+            max_occupancy: None,
+            commit,
+        }
+    }
+
+    const MORNING: TimeRange = TimeRange {
+        start: DAY + 9 * H,
+        end: DAY + 12 * H,
+    };
+
+    #[tokio::test]
+    async fn a_planned_mentoring_session_carries_its_pairing_and_committing_it_activates_it() {
+        let f = fixture().await;
+        let pairing: Pairing = serde_json::from_value(json!({
+            "id": "", "mentor_id": f.mentor, "protege_id": f.protege, "score": 1.0,
+            "matcher": "test@1", "state": "accepted", "updated_at": DAY
+        }))
+        .unwrap();
+        let pairing = f.records.mentoring.stage_pairing(pairing).unwrap().id;
+
+        let dry = f
+            .scheduling
+            .plan(
+                plan_of(vec![mentoring(&f, Some(&pairing), MORNING)], false),
+                "test",
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            dry.plan.placed[0].pairing_id.as_deref(),
+            Some(pairing.as_str())
+        );
+        let state = |f: &Fixture| f.records.mentoring.pairing(&pairing).unwrap().state;
+        assert_eq!(
+            state(&f),
+            PairingState::Accepted,
+            "a dry run changes nothing"
+        );
+
+        let done = f
+            .scheduling
+            .plan(
+                plan_of(vec![mentoring(&f, Some(&pairing), MORNING)], true),
+                "test",
+            )
+            .await
+            .unwrap();
+        let created = &done.created[0];
+        assert_eq!(created.pairing_id.as_deref(), Some(pairing.as_str()));
+        let session = f.records.coaching.session(&created.session_id).unwrap();
+        assert_eq!(session.pairing_id.as_deref(), Some(pairing.as_str()));
+        assert_eq!(state(&f), PairingState::Active);
+    }
+
+    #[tokio::test]
+    async fn a_pairing_the_session_does_not_belong_to_is_refused_naming_the_field() {
+        let f = fixture().await;
+        let mut wrong = mentoring(&f, Some("no-such-pairing"), MORNING);
+        let e = f
+            .scheduling
+            .plan(plan_of(vec![wrong.clone()], false), "test")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, RecordError::Invalid { field, .. } if field == "sessions[0].pairing_id"),
+            "{e:?}"
+        );
+        // A pairing belongs to mentoring sessions only.
+        wrong.kind = SessionKind::OneToOne;
+        let pairing: Pairing = serde_json::from_value(json!({
+            "id": "", "mentor_id": f.mentor, "protege_id": f.protege, "score": 1.0,
+            "matcher": "test@1", "state": "active", "updated_at": DAY
+        }))
+        .unwrap();
+        wrong.pairing_id = Some(f.records.mentoring.stage_pairing(pairing).unwrap().id);
+        let e = f
+            .scheduling
+            .plan(plan_of(vec![wrong], false), "test")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, RecordError::Invalid { field, .. } if field == "sessions[0].pairing_id"),
+            "{e:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_window_outside_the_forecast_leaves_the_session_unplaced_with_the_stored_range() {
+        let f = fixture().await;
+        // The next day: on shift, but no forecast.
+        let tomorrow = TimeRange {
+            start: DAY + 24 * H + 9 * H,
+            end: DAY + 24 * H + 12 * H,
+        };
+        f.records
+            .scheduling
+            .put_shifts(
+                [&f.mentor, &f.protege]
+                    .into_iter()
+                    .map(|a| Shift {
+                        id: String::new(),
+                        agent_id: a.clone(),
+                        queue: "Billing".into(),
+                        start: tomorrow.start,
+                        end: tomorrow.end,
+                    })
+                    .collect(),
+            )
+            .await
+            .unwrap();
+        let report = f
+            .scheduling
+            .plan(plan_of(vec![mentoring(&f, None, tomorrow)], false), "test")
+            .await
+            .expect("a window outside the forecast is no error");
+        let u = &report.plan.unplaced[0];
+        assert_eq!(u.reason, UnplacedReason::NoForecast);
+        let stored = format!(
+            "the stored forecast of queue Billing spans [{}, {})",
+            DAY + 9 * H,
+            DAY + 12 * H
+        );
+        assert!(
+            u.message.contains("no forecast for queue Billing"),
+            "{}",
+            u.message
+        );
+        assert!(u.message.ends_with(&stored), "{}", u.message);
+    }
+
+    #[tokio::test]
+    async fn an_empty_staffing_page_names_the_window_and_the_stored_range() {
+        let f = fixture().await;
+        let next_week = TimeRange {
+            start: DAY + 7 * 24 * H,
+            end: DAY + 14 * 24 * H,
+        };
+        let page = f
+            .scheduling
+            .staffing("Billing", next_week, None, None, None)
+            .unwrap();
+        assert!(page.items.is_empty());
+        assert_eq!(
+            page.stored_range,
+            Some(TimeRange {
+                start: DAY + 9 * H,
+                end: DAY + 12 * H
+            })
+        );
+        let note = page.note.unwrap();
+        assert!(
+            note.contains(&format!("[{}, {})", next_week.start, next_week.end)),
+            "{note}"
+        );
+        assert!(
+            note.contains("the stored forecast of queue Billing spans"),
+            "{note}"
+        );
+
+        let none = f
+            .scheduling
+            .staffing("Sales", next_week, None, None, None)
+            .unwrap();
+        assert_eq!(none.stored_range, None);
+        assert!(
+            none.note
+                .unwrap()
+                .ends_with("no forecast is stored for queue Sales"),
+        );
+
+        // A page with intervals has nothing to explain.
+        let today = TimeRange {
+            start: DAY,
+            end: DAY + 24 * H,
+        };
+        let page = f
+            .scheduling
+            .staffing("Billing", today, None, Some(4), None)
+            .unwrap();
+        assert_eq!(page.items.len(), 4);
+        assert!(page.note.is_none() && page.next_cursor.is_some());
+        let rest = f
+            .scheduling
+            .staffing("Billing", today, page.next_cursor, Some(4), None)
+            .unwrap();
+        assert_eq!((rest.items.len(), rest.note), (2, None));
+    }
+
+    #[tokio::test]
+    async fn a_five_thousand_call_interval_requires_agents_for_85_percent_occupancy() {
+        let f = fixture().await;
+        let huge = StaffingInterval {
+            id: String::new(),
+            queue: "Billing".into(),
+            starts_at: DAY + 13 * H,
+            length_minutes: 30,
+            offered: 5000.0,
+            aht_seconds: 180.0,
+            scheduled_agents: Some(600.0),
+        };
+        let view = f.scheduling.view(huge.clone(), 0.85).unwrap();
+        assert_eq!(view.traffic_erlangs, 500.0);
+        assert_eq!(view.required_by, RequiredBy::MaxOccupancy);
+        assert_eq!(view.required_for_occupancy, 589);
+        assert_eq!(view.required_on_phones, 589);
+        assert!(view.required_for_service_level < 589);
+        // Erlang C alone would staff it at over 97% occupancy.
+        assert!(500.0 / f64::from(view.required_for_service_level) > 0.97);
+        // A per-request cap overrides the configured one; a bad one is named.
+        let loose = f.scheduling.view(huge, 1.0).unwrap();
+        assert_eq!(loose.required_by, RequiredBy::ServiceLevel);
+        let e = f
+            .scheduling
+            .staffing("Billing", MORNING, None, None, Some(1.5))
+            .unwrap_err();
+        assert!(
+            matches!(&e, RecordError::Invalid { field, .. } if field == "max_occupancy"),
+            "{e:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn hourly_forecasts_are_stored_from_json_and_csv_and_other_lengths_refused() {
+        let f = fixture().await;
+        let hour = |k: i64| StaffingInterval {
+            id: String::new(),
+            queue: "Sales".into(),
+            starts_at: DAY + 9 * H + k * H,
+            length_minutes: 60,
+            offered: 80.0,
+            aht_seconds: 180.0,
+            scheduled_agents: Some(20.0),
+        };
+        let stored = f
+            .records
+            .scheduling
+            .put_staffing(vec![hour(0), hour(1)])
+            .await
+            .unwrap();
+        assert_eq!(stored.created, 2);
+        let csv = parse_staffing_csv(
+            "queue,starts_at,length_minutes,offered,aht_seconds\nSales,2026-11-23T11:00Z,60,80,180\n",
+        )
+        .unwrap();
+        assert_eq!(
+            f.records
+                .scheduling
+                .put_staffing(csv)
+                .await
+                .unwrap()
+                .created,
+            1
+        );
+        let bad = f
+            .records
+            .scheduling
+            .put_staffing(vec![StaffingInterval {
+                length_minutes: 45,
+                ..hour(5)
+            }])
+            .await
+            .unwrap_err();
+        assert!(bad.to_string().contains("use 15, 30 or 60"), "{bad}");
+    }
 
     #[test]
     fn times_parse_as_ms_or_iso_8601_with_a_zone() {
