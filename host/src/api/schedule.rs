@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use serde::Deserialize;
 
 use super::extract::json_body;
+use super::records::{agent_in_scope, within_scope};
 use super::{ApiError, ApiJson, ApiQuery, AppState, Caller};
 use crate::clock::now_ms;
 use crate::model::{Shift, StaffingInterval};
@@ -102,8 +103,13 @@ pub async fn get_staffing(
 #[utoipa::path(post, path = "/v1/shifts", tag = "scheduling", request_body(content = Vec<Shift>, content_type = "application/json"), responses((status = 200, description = "stored", body = WriteCounts)))]
 pub async fn put_shifts(
     State(s): State<AppState>,
+    Caller(who): Caller,
     ApiJson(shifts): ApiJson<Vec<Shift>>,
 ) -> Result<Json<WriteCounts>, ApiError> {
+    // A scoped supervisor loads the roster of the agents they see.
+    for (k, shift) in shifts.iter().enumerate() {
+        agent_in_scope(&who, &format!("[{k}].agent_id"), &shift.agent_id)?;
+    }
     Ok(Json(s.records.scheduling.put_shifts(shifts).await?))
 }
 
@@ -123,6 +129,7 @@ pub struct ShiftParams {
 #[utoipa::path(get, path = "/v1/shifts", tag = "scheduling", params(super::records::ListParams), responses((status = 200, description = "ok", body = Page<Shift>)))]
 pub async fn list_shifts(
     State(s): State<AppState>,
+    Caller(who): Caller,
     ApiQuery(p): ApiQuery<ShiftParams>,
 ) -> Result<Json<Page<Shift>>, ApiError> {
     let term = match (p.agent, p.queue) {
@@ -136,13 +143,16 @@ pub async fn list_shifts(
             ));
         }
     };
+    if let Some(t) = &term {
+        within_scope(&who, t)?;
+    }
     Ok(Json(s.records.scheduling.shifts(Filter {
         term,
         from: p.from,
         to: p.to,
         cursor: p.cursor,
         limit: p.limit,
-        ..Filter::default()
+        scope: who.scope,
     })?))
 }
 
@@ -160,6 +170,10 @@ pub async fn plan(
     Caller(who): Caller,
     ApiJson(req): ApiJson<PlanSessions>,
 ) -> Result<(StatusCode, Json<PlanReport>), ApiError> {
+    // A scoped lead plans sessions for the agents they see.
+    for (k, session) in req.sessions.iter().enumerate() {
+        agent_in_scope(&who, &format!("sessions[{k}].agent_id"), &session.agent_id)?;
+    }
     let report = s.scheduling.plan(req, &who.name).await?;
     Ok((StatusCode::OK, Json(report)))
 }

@@ -272,6 +272,7 @@ impl Scheduling {
             to: Some(window.end),
             cursor,
             limit,
+            ..Filter::default()
         })?;
         let items = page
             .items
