@@ -362,6 +362,7 @@ async fn set_up(dir: &Path, n: usize) -> (Runtime, Runtime, Records, Setup) {
             email: Some(format!("agent{i:02}@example.com")),
             team_id: None,
             supervisor_id: None,
+            coach_id: None,
             identities: vec![format!("bench:agent-{i:02}")],
             created_at: 0,
             merged_into: None,
