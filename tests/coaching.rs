@@ -574,3 +574,72 @@ async fn a_custom_scorer_rescores_history_with_a_diff_then_commits_it() {
     assert_eq!(r.status, 422, "{}", r.text);
     assert_eq!(r.json["error"]["details"]["field"], "scorer", "{}", r.text);
 }
+
+#[tokio::test]
+async fn feedback_posted_through_the_api_on_a_known_contact_reaches_the_team_stream_with_its_alert()
+{
+    let host = Host::with_config(&config_with(
+        r#"
+        [[flags.rules]]
+        id = "low-csat-product-knowledge"
+        on = "feedback"
+        csat_at_most = 2
+        topic = "product-knowledge"
+        "#,
+    ));
+    let api = host.admin();
+    let (sup, team, agent) = team_with_agent(&api, "zendesk:135").await;
+    let mut live = api.stream(&format!("/v1/stream?team={team}")).await;
+    live.until("ready", WAIT).await;
+
+    // A contact handled by the agent on product knowledge, then a CSAT 1
+    // posted by hand naming the contact by the vendor's id, in ISO time.
+    let contact = created(
+        &api,
+        "/v1/interactions",
+        json!({"source": "genesys", "external_id": "c-77", "agent_id": agent, "channel": "voice",
+               "direction": "inbound", "started_at": "2026-12-07T09:00:00Z",
+               "topics": ["product-knowledge"]}),
+    )
+    .await;
+    let feedback = created(
+        &api,
+        "/v1/feedback",
+        json!({"source": "survey", "external_id": "s-77", "kind": "csat", "value": 1,
+               "scale_min": 1, "scale_max": 5, "interaction_ref": "c-77"}),
+    )
+    .await;
+    assert_eq!(feedback["interaction_id"], contact["id"], "{feedback}");
+    assert_eq!(feedback["agent_id"], agent.as_str(), "{feedback}");
+    assert_eq!(feedback["team_id"], team.as_str(), "{feedback}");
+
+    // On the team's stream: the feedback, then its alert, with names.
+    let event = live.until("feedback", WAIT).await;
+    assert_eq!(event["record"]["id"], feedback["id"], "{event}");
+    assert_eq!(event["team_id"], team.as_str());
+    assert_eq!(event["agent_name"], "Ada Agent", "{event}");
+    assert!(event["record"]["received_at_iso"].is_string(), "{event}");
+    let event = live.until("alert", WAIT).await;
+    let alert = &event["record"];
+    assert_eq!(alert["rule_id"], "low-csat-product-knowledge", "{event}");
+    assert_eq!(alert["feedback_id"], feedback["id"]);
+    assert_eq!(alert["topic"], "product-knowledge");
+    assert_eq!(alert["supervisor_id"], sup.as_str());
+    assert_eq!(alert["supervisor_name"], "Sam Supervisor", "{event}");
+    assert_eq!(alert["agent_name"], "Ada Agent");
+    assert_eq!(alert["team_name"], "Billing");
+
+    // In the team's trend, and in the topic report with the agent's name.
+    let trend = api.get(&format!("/v1/analytics/trends?team={team}")).await;
+    assert_eq!(trend.json["csat"]["count"], 1, "{}", trend.text);
+    let topics = api
+        .get(&format!("/v1/analytics/topics?team={team}&min_dings=1"))
+        .await;
+    let topic = &topics.json["topics"][0];
+    assert_eq!(topic["topic"], "product-knowledge", "{}", topics.text);
+    assert_eq!(
+        topic["agents"][0]["agent_name"], "Ada Agent",
+        "{}",
+        topics.text
+    );
+}

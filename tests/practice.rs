@@ -341,7 +341,7 @@ async fn the_weekly_cadence_shows_who_is_coached_due_or_overdue_per_team_and_per
     assert_eq!(c["week_end"], week + 7 * DAY);
     assert_eq!(
         c["counts"],
-        json!({"agents": 3, "coached": 1, "due": 1, "overdue": 1})
+        json!({"agents": 3, "coached_agents": 1, "due_agents": 1, "overdue_agents": 1})
     );
     let lines: Vec<(&str, &str, u64)> = c["agents"]
         .as_array()
@@ -374,7 +374,7 @@ async fn the_weekly_cadence_shows_who_is_coached_due_or_overdue_per_team_and_per
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(
         r.json["counts"],
-        json!({"agents": 2, "coached": 1, "due": 0, "overdue": 1})
+        json!({"agents": 2, "coached_agents": 1, "due_agents": 0, "overdue_agents": 1})
     );
 
     // An agent token reads its own line and nobody else's.

@@ -167,6 +167,10 @@ pub fn rule_matches(rule: &FlagRule, subject: &Subject, form: Option<&Form>) -> 
                 }
                 why.push(format!("rating {}% of the scale (≤ {}%)", fmt(v), fmt(max)));
             }
+            // The feedback's topics include its contact's: the records
+            // service copies them when it links the feedback to a stored
+            // interaction (`Contacts::link_contact`), for ingest and the
+            // API alike, so flagger plugins see them too.
             if let Some(t) = &rule.topic {
                 if !f.topics.iter().any(|x| x == t) {
                     return None;

@@ -4,9 +4,10 @@
 //!
 //! Flow: [`Ingest::deliver`] looks up `[sources.NAME]`, hands the adapter the
 //! whole request and the source's config, then for each normalized event
-//! resolves the vendor user id to an agent (created on first sight), links
-//! feedback and evaluations to the interaction they name, and stages the
-//! write. Interactions merge field by field with what is stored (a Contact
+//! resolves the vendor user id to an agent (created on first sight) and
+//! stages the write; the records service links feedback and evaluations to
+//! the interaction they name (`Contacts::link_contact`, the same path the
+//! records API takes). Interactions merge field by field with what is stored (a Contact
 //! Lens analysis adds sentiment to the CTR's durations) and an older vendor
 //! update never overwrites a newer one. Everything staged is flushed once
 //! before the report is returned, so an acknowledged delivery is durable.
@@ -870,8 +871,6 @@ impl Ingest {
                 message: format!("evaluation {} names no agent", e.external_id),
             });
         };
-        let (interaction_id, interaction_ref) =
-            self.link(source, e.interaction_external_id.as_deref())?;
         let evaluator = match e.evaluator_vendor_id.as_deref() {
             Some(v) => self
                 .records
@@ -887,8 +886,9 @@ impl Ingest {
             external_id: e.external_id,
             form_id: e.form_id,
             form_version: e.form_version.unwrap_or(0),
-            interaction_id,
-            interaction_ref,
+            // The records service links it to its contact.
+            interaction_id: None,
+            interaction_ref: e.interaction_external_id,
             agent_id,
             team_id: None,
             evaluator,
@@ -913,18 +913,9 @@ impl Ingest {
         f: FeedbackEvent,
         report: &mut IngestReport,
     ) -> Result<(Stored, Option<Feedback>), RecordError> {
-        let agent = self.agent_id(namespace, f.agent_vendor_id.as_deref(), None, report)?;
-        let (interaction_id, interaction_ref) =
-            self.link(source, f.interaction_external_id.as_deref())?;
-        // Feedback on a known contact without a named agent is the
-        // contact's agent's feedback.
-        let agent_id = match agent {
-            Some((id, _)) => Some(id),
-            None => match &interaction_id {
-                Some(i) => self.records.contacts.interaction(i)?.agent_id,
-                None => None,
-            },
-        };
+        let agent_id = self
+            .agent_id(namespace, f.agent_vendor_id.as_deref(), None, report)?
+            .map(|(id, _)| id);
         let feedback = Feedback {
             id: String::new(),
             source: source.to_string(),
@@ -933,8 +924,11 @@ impl Ingest {
             value: f.value,
             scale_min: f.scale_min,
             scale_max: f.scale_max,
-            interaction_id,
-            interaction_ref,
+            // The records service links it to its contact and, when the
+            // vendor names no agent, takes the contact's agent (and team)
+            // and topics: the same path as `POST /v1/feedback`.
+            interaction_id: None,
+            interaction_ref: f.interaction_external_id,
             agent_id,
             team_id: None,
             topics: f.topics,
@@ -973,28 +967,6 @@ impl Ingest {
             segment,
             interaction,
         }))
-    }
-
-    /// The stored interaction a vendor id names, or the id kept as a
-    /// reference until that interaction arrives.
-    fn link(
-        &self,
-        source: &str,
-        external: Option<&str>,
-    ) -> Result<(Option<String>, Option<String>), RecordError> {
-        let Some(ext) = external.map(str::trim).filter(|e| !e.is_empty()) else {
-            return Ok((None, None));
-        };
-        Ok(
-            match self
-                .records
-                .contacts
-                .interaction_for_external(source, ext)?
-            {
-                Some(i) => (Some(i.id), None),
-                None => (None, Some(ext.to_string())),
-            },
-        )
     }
 }
 

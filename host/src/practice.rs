@@ -175,9 +175,9 @@ pub fn cadence_counts(lines: &[CadenceLine]) -> CadenceCounts {
     let n = |st| lines.iter().filter(|l| l.status == st).count();
     CadenceCounts {
         agents: lines.len(),
-        coached: n(CadenceStatus::Coached),
-        due: n(CadenceStatus::Due),
-        overdue: n(CadenceStatus::Overdue),
+        coached_agents: n(CadenceStatus::Coached),
+        due_agents: n(CadenceStatus::Due),
+        overdue_agents: n(CadenceStatus::Overdue),
     }
 }
 
@@ -718,9 +718,9 @@ mod tests {
             cadence_counts(&lines),
             CadenceCounts {
                 agents: 3,
-                coached: 1,
-                due: 1,
-                overdue: 1
+                coached_agents: 1,
+                due_agents: 1,
+                overdue_agents: 1
             }
         );
     }

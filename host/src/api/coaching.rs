@@ -397,13 +397,18 @@ pub async fn stream(
         .event("ready")
         .json_data(serde_json::json!({ "seq": s.pipeline.hub.last_seq() }))
         .expect("json serialises");
-    let events = futures_util::stream::unfold(sub, |mut sub| async move {
+    // Events are shaped as every answer is (`_iso` and `_name` siblings).
+    let events = futures_util::stream::unfold((sub, s.clone()), |(mut sub, s)| async move {
         let event = match sub.next().await {
-            Received::Event(e) => SseEvent::default()
-                .event(e.kind.as_str())
-                .id(e.seq.to_string())
-                .json_data(&*e)
-                .expect("json serialises"),
+            Received::Event(e) => {
+                let mut data = serde_json::to_value(&*e).expect("json serialises");
+                super::present(&s, &mut data);
+                SseEvent::default()
+                    .event(e.kind.as_str())
+                    .id(e.seq.to_string())
+                    .json_data(data)
+                    .expect("json serialises")
+            }
             Received::Lagged { missed } => SseEvent::default()
                 .event("resync")
                 .json_data(serde_json::json!({
@@ -413,7 +418,7 @@ pub async fn stream(
                 .expect("json serialises"),
             Received::Closed => return None,
         };
-        Some((Ok(event), sub))
+        Some((Ok(event), (sub, s)))
     });
     let stream = futures_util::StreamExt::chain(
         futures_util::stream::once(async move { Ok(ready) }),

@@ -2,7 +2,8 @@
 //! [`Caller`] (the principal the route's access check admitted),
 //! [`ApiJson`] (a JSON body: 415 for another content type, 400 naming the
 //! field that does not fit) and [`ApiQuery`] (a query string, unknown
-//! parameters refused with 400 `invalid_query`).
+//! parameters refused with 400 `invalid_query`). Both take every time as
+//! epoch ms or RFC 3339 (see [`super::shape`]).
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequest, Request};
@@ -83,7 +84,9 @@ pub(super) async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Resul
 }
 
 /// Parse a JSON body: 415 for another content type, 400 for bad JSON or
-/// fields that do not fit (the message names the field).
+/// fields that do not fit (the message and `details.field` name the
+/// field); times as epoch ms or RFC 3339, and what answers add beside
+/// times and ids taken off (see [`super::shape::read_body`]).
 pub(super) fn json_body<T: DeserializeOwned>(
     headers: &HeaderMap,
     body: &[u8],
@@ -99,25 +102,20 @@ pub(super) fn json_body<T: DeserializeOwned>(
             format!("expected Content-Type: application/json, got {ct:?}"),
         ));
     }
-    serde_json::from_slice(body).map_err(|e| {
-        let code = if e.is_syntax() || e.is_eof() {
-            "invalid_json"
-        } else {
-            "invalid_body"
-        };
-        ApiError::bad_request(code, format!("request body: {e}"))
-    })
+    super::shape::read_body(body)
 }
 
 /// A query string parsed into `T` (declare `#[serde(deny_unknown_fields)]`
-/// on `T` so unknown parameters are refused).
+/// on `T` so unknown parameters are refused); time parameters (`from`,
+/// `to`…) as epoch ms or RFC 3339.
 pub struct ApiQuery<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        serde_urlencoded::from_str(parts.uri.query().unwrap_or(""))
+        let query = super::shape::shape().query(parts.uri.query().unwrap_or(""))?;
+        serde_urlencoded::from_str(&query)
             .map(ApiQuery)
             .map_err(|e| ApiError::bad_request("invalid_query", format!("query string: {e}")))
     }

@@ -19,6 +19,7 @@ mod practice;
 mod records;
 mod roles;
 mod schedule;
+mod shape;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -27,6 +28,7 @@ use axum::routing::get;
 pub use access::{Access, AccessTable, RouteAccess};
 pub use error::{ApiError, ErrorBody};
 pub use extract::{ApiJson, ApiQuery, Caller};
+pub use shape::{iso_sibling, present};
 
 use access::Routes;
 
@@ -37,7 +39,7 @@ pub type AppState = crate::Services;
 /// from the handlers' `#[utoipa::path]` annotations by the router below.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    info(title = "Sidecoach API", description = "Contact-center coaching sidecar: records, plugins, operations."),
+    info(title = "Sidecoach API", description = "Contact-center coaching sidecar: records, plugins, operations.\n\nTimes: every time field is a `TimestampMs`. Requests take epoch milliseconds or RFC 3339 / ISO 8601 with a zone (\"2026-12-07T09:00:00Z\", \"2026-12-07T10:00:00+01:00\") in bodies and query parameters; answers keep the epoch milliseconds and add `<field>_iso` in UTC (`created_at_iso`; `installed_at_ms` → `installed_at_iso`).\n\nNames: beside every id of a person or team in an answer, its current name (`agent_name`, `team_name`, `coach_name`, `mentor_name`, `protege_name`, `supervisor_name`, `owner_name`, `observer_name`; `observer_names`, `focus_names` beside lists), looked up when answering; null when the id names nobody. Requests may send these answer-only fields back; they are dropped (an `_iso` sibling must agree with its field)."),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth)
 )]
@@ -58,15 +60,11 @@ impl utoipa::Modify for BearerAuth {
 
 /// The routes, each with who may call it (declared here, once), their
 /// OpenAPI document and the access table, all from the same declarations.
-fn routes() -> (
-    axum::Router<AppState>,
-    utoipa::openapi::OpenApi,
-    AccessTable,
-) {
+fn routes() -> (axum::Router<AppState>, serde_json::Value, AccessTable) {
     use roles::*;
     use utoipa::OpenApi as _;
     use utoipa_axum::routes;
-    Routes::new(ApiDoc::openapi())
+    let (router, doc, table) = Routes::new(ApiDoc::openapi())
         .route(Access::Open, routes!(ops::healthz))
         .route(Access::Open, routes!(ops::readyz))
         .route(Access::Open, routes!(ops::metrics))
@@ -180,11 +178,13 @@ fn routes() -> (
         .route(Access::Roles(MANAGE), routes!(mentoring::drop_in))
         .route(Access::Roles(MENTOR), routes!(mentoring::file_report))
         .route(Access::Roles(PARTICIPANT), routes!(mentoring::view))
-        .finish()
+        .finish();
+    (router, shape::document(doc), table)
 }
 
-/// The OpenAPI document, generated from the handlers' annotations and types.
-pub fn openapi() -> utoipa::openapi::OpenApi {
+/// The OpenAPI document, generated from the handlers' annotations and types
+/// (as JSON: [`shape`] writes the API's time and name conventions into it).
+pub fn openapi() -> serde_json::Value {
     routes().1
 }
 
@@ -207,6 +207,10 @@ pub fn router(state: AppState) -> Router {
         }),
     )
     .fallback(ops::not_found)
+    .layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        shape::answers,
+    ))
     .layer(axum::middleware::map_response(error::json_rejections))
     .layer(DefaultBodyLimit::max(max_body))
     .layer(axum::Extension(state.auth.clone()))

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::records::{ListParams, filter};
 use super::{ApiError, ApiJson, ApiQuery, AppState, Caller};
 use crate::auth::NewToken as TokenRequest;
-use crate::model::{Person, Role, Scope, Staff, TokenInfo};
+use crate::model::{Person, Role, Scope, Staff, TimestampMs, TokenInfo};
 use crate::records::{Page, RecordError};
 
 const DAY_MS: i64 = 86_400_000;
@@ -118,9 +118,9 @@ pub struct NewToken {
     /// the agents they coach.
     #[serde(default)]
     staff_id: Option<String>,
-    /// When it stops working (ms since epoch).
+    /// When it stops working (ms since epoch or RFC 3339).
     #[serde(default)]
-    expires_at: Option<i64>,
+    expires_at: Option<TimestampMs>,
     /// Or: how many days it works for.
     #[serde(default)]
     expires_in_days: Option<u32>,
@@ -145,7 +145,7 @@ pub struct NewTokenCreated {
     staff_id: Option<String>,
     /// When it stops working (ms since epoch).
     #[serde(skip_serializing_if = "Option::is_none")]
-    expires_at: Option<i64>,
+    expires_at: Option<TimestampMs>,
 }
 
 /// `POST /v1/tokens` (admin): create a token; the response is the only

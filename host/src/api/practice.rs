@@ -596,7 +596,7 @@ mod tests {
         assert_eq!(c["kinds"], json!(["one-to-one", "observed"]));
         assert_eq!(
             c["counts"],
-            json!({"agents": 3, "coached": 1, "due": 1, "overdue": 1})
+            json!({"agents": 3, "coached_agents": 1, "due_agents": 1, "overdue_agents": 1})
         );
         let lines: Vec<(&str, &str)> = c["agents"]
             .as_array()
@@ -632,7 +632,7 @@ mod tests {
         .await;
         assert_eq!(
             c["counts"],
-            json!({"agents": 2, "coached": 1, "due": 1, "overdue": 0}),
+            json!({"agents": 2, "coached_agents": 1, "due_agents": 1, "overdue_agents": 0}),
             "{c}"
         );
         let (_, mine) = call(
@@ -657,7 +657,7 @@ mod tests {
             None,
         )
         .await;
-        assert_eq!(c["counts"]["coached"], 2, "{c}");
+        assert_eq!(c["counts"]["coached_agents"], 2, "{c}");
 
         // An agent sees its own line only.
         let (status, own) = call(

@@ -1050,3 +1050,373 @@ async fn every_route_answers_a_scoped_supervisor_404_for_another_teams_records_a
         }
     }
 }
+
+// ---- feedback keeps its context; one API shape (issue 16, items 4 and 6) --------
+
+/// An app with one topic flag rule (CSAT ≤ 2 on product knowledge), and
+/// its services for what the API does not create (staff, profiles).
+async fn app_with_topic_rule() -> (axum::Router, tempfile::TempDir, crate::Services) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::from_toml(
+        "[[flags.rules]]\nid = \"low-csat-product-knowledge\"\non = \"feedback\"\ncsat_at_most = 2\ntopic = \"product-knowledge\"\n",
+    )
+    .unwrap();
+    config.data_dir = dir.path().join("data");
+    config.admin_token = Some(TOKEN.into());
+    config.runtime.cache_dir = Some(shared_compile_cache());
+    let app = App::open(config).await.expect("app opens");
+    let services = app.services.clone();
+    (router(app.services), dir, services)
+}
+
+/// A JSON request with the admin token.
+fn send(method: &str, path: &str, body: Value) -> Request<Body> {
+    request(
+        method,
+        path,
+        Some(TOKEN),
+        "application/json",
+        serde_json::to_vec(&body).unwrap(),
+    )
+}
+
+/// `POST`, expecting 201; the record written.
+async fn made(r: &axum::Router, path: &str, body: Value) -> Value {
+    let (status, out) = call(r, send("POST", path, body)).await;
+    assert_eq!(status, StatusCode::CREATED, "POST {path}: {out}");
+    out.get("record").cloned().unwrap_or(out)
+}
+
+/// A supervisor (Sam), their team (Billing) and an agent in it (Ada).
+async fn sam_billing_ada(r: &axum::Router) -> (String, String, String) {
+    let id = |v: Value| v["id"].as_str().unwrap().to_string();
+    let sam = id(made(
+        r,
+        "/v1/agents",
+        serde_json::json!({"name": "Sam Supervisor"}),
+    )
+    .await);
+    let team = id(made(
+        r,
+        "/v1/teams",
+        serde_json::json!({"name": "Billing", "supervisor_id": sam}),
+    )
+    .await);
+    let ada = id(made(
+        r,
+        "/v1/agents",
+        serde_json::json!({"name": "Ada Agent", "team_id": team}),
+    )
+    .await);
+    (sam, team, ada)
+}
+
+#[tokio::test]
+async fn feedback_posted_on_a_known_contact_takes_its_agent_team_and_topics_and_raises_the_topic_alert()
+ {
+    use serde_json::json;
+    let (r, _dir, _) = app_with_topic_rule().await;
+    let (_, team, ada) = sam_billing_ada(&r).await;
+    let contact = made(
+        &r,
+        "/v1/interactions",
+        json!({"source": "genesys", "external_id": "c-1", "agent_id": ada, "channel": "voice",
+               "direction": "inbound", "topics": ["product-knowledge"]}),
+    )
+    .await;
+    let csat_1 = |external_id: &str| {
+        json!({"source": "survey", "external_id": external_id, "kind": "csat", "value": 1,
+               "scale_min": 1, "scale_max": 5})
+    };
+
+    // By the contact's id: the agent, team and topic are the contact's.
+    let mut body = csat_1("s-1");
+    body["interaction_id"] = contact["id"].clone();
+    let fb = made(&r, "/v1/feedback", body).await;
+    assert_eq!(fb["agent_id"], ada.as_str(), "{fb}");
+    assert_eq!(fb["team_id"], team.as_str(), "{fb}");
+    assert_eq!(fb["topics"], json!(["product-knowledge"]), "{fb}");
+
+    // …so the topic rule raises its alert for CSAT 1.
+    let (_, alerts) = call(&r, get(&format!("/v1/alerts?agent={ada}"), Some(TOKEN))).await;
+    let alerts = alerts["items"].as_array().unwrap().clone();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0]["rule_id"], "low-csat-product-knowledge");
+    assert_eq!(alerts[0]["feedback_id"], fb["id"]);
+    assert_eq!(alerts[0]["interaction_id"], contact["id"]);
+    assert_eq!(alerts[0]["team_id"], team.as_str());
+
+    // By the vendor's id of the contact (any source's): linked the same way.
+    let mut body = csat_1("s-2");
+    body["interaction_ref"] = json!("c-1");
+    let fb2 = made(&r, "/v1/feedback", body).await;
+    assert_eq!(fb2["interaction_id"], contact["id"], "{fb2}");
+    assert!(fb2.get("interaction_ref").is_none(), "{fb2}");
+    assert_eq!(fb2["agent_id"], ada.as_str(), "{fb2}");
+
+    // Both count in the team's trend and its topic listing.
+    let (_, trend) = call(
+        &r,
+        get(&format!("/v1/analytics/trends?team={team}"), Some(TOKEN)),
+    )
+    .await;
+    assert_eq!(trend["csat"]["count"], 2, "{trend}");
+    let (_, on_topic) = call(&r, get("/v1/feedback?topic=product-knowledge", Some(TOKEN))).await;
+    assert_eq!(on_topic["items"].as_array().unwrap().len(), 2, "{on_topic}");
+
+    // An unknown contact given by id is refused, naming the field…
+    let mut body = csat_1("s-3");
+    body["interaction_id"] = json!("01NOSUCHCONTACT");
+    let (status, err) = call(&r, send("POST", "/v1/feedback", body)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(err["error"]["details"]["field"], "interaction_id", "{err}");
+    // …and an id and a vendor id naming different contacts too.
+    let mut body = csat_1("s-3");
+    body["interaction_id"] = contact["id"].clone();
+    body["interaction_ref"] = json!("c-other");
+    let (status, err) = call(&r, send("POST", "/v1/feedback", body)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(err["error"]["details"]["field"], "interaction_ref", "{err}");
+    // A vendor id no stored contact has yet is kept, as ingest keeps it.
+    let mut body = csat_1("s-4");
+    body["interaction_ref"] = json!("c-later");
+    let fb4 = made(&r, "/v1/feedback", body).await;
+    assert_eq!(fb4["interaction_ref"], "c-later", "{fb4}");
+    assert!(fb4.get("agent_id").is_none(), "{fb4}");
+}
+
+#[tokio::test]
+async fn times_are_taken_as_rfc_3339_or_epoch_ms_and_answered_with_both() {
+    use serde_json::json;
+    let (r, _dir) = app().await;
+    let contact = made(
+        &r,
+        "/v1/interactions",
+        json!({"source": "genesys", "external_id": "c-iso", "channel": "voice", "direction": "inbound",
+               "started_at": "2026-12-07T10:00:00+01:00", "ended_at": 1_796_634_060_000_i64}),
+    )
+    .await;
+    assert_eq!(contact["started_at"], 1_796_634_000_000_i64, "{contact}");
+    assert_eq!(contact["started_at_iso"], "2026-12-07T09:00:00Z");
+    assert_eq!(contact["ended_at_iso"], "2026-12-07T09:01:00Z");
+    assert!(contact["received_at_iso"].is_string(), "{contact}");
+
+    // Query parameters likewise (`+` spelled %2B in a query).
+    for q in [
+        "from=2026-12-07T00:00:00Z&to=2026-12-08T00:00:00Z",
+        "from=2026-12-07T01:00:00%2B01:00&to=1796688000000",
+    ] {
+        let (status, page) = call(&r, get(&format!("/v1/interactions?{q}"), Some(TOKEN))).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert_eq!(page["items"].as_array().unwrap().len(), 1, "{q}: {page}");
+        assert_eq!(page["items"][0]["started_at_iso"], "2026-12-07T09:00:00Z");
+    }
+    let (_, none) = call(
+        &r,
+        get("/v1/interactions?from=2026-12-08T00:00:00Z", Some(TOKEN)),
+    )
+    .await;
+    assert_eq!(none["items"], json!([]), "{none}");
+
+    // A bad time names its field and both forms, in a body…
+    let (status, err) = call(
+        &r,
+        send(
+            "POST",
+            "/v1/interactions",
+            json!({"source": "genesys", "external_id": "c-bad", "channel": "voice",
+                   "direction": "inbound", "started_at": "next tuesday"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
+    let message = err["error"]["message"].as_str().unwrap();
+    assert!(message.contains("`started_at`"), "{message}");
+    assert!(message.contains("epoch milliseconds"), "{message}");
+    assert!(message.contains("RFC 3339"), "{message}");
+    assert_eq!(err["error"]["details"]["field"], "started_at");
+    // …and in a query.
+    let (status, err) = call(&r, get("/v1/alerts?from=yesterday", Some(TOKEN))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
+    assert_eq!(err["error"]["code"], "invalid_query");
+    assert_eq!(err["error"]["details"]["field"], "from");
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("RFC 3339"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn alerts_sessions_and_topics_carry_names_beside_ids_and_read_records_write_back_as_read() {
+    use serde_json::json;
+    let (r, _dir, services) = app_with_topic_rule().await;
+    let (sam, team, ada) = sam_billing_ada(&r).await;
+    let ola = made(
+        &r,
+        "/v1/agents",
+        json!({"name": "Ola Observer", "team_id": team}),
+    )
+    .await;
+    // A staff person coaches: names are looked up among staff too.
+    let coach = services
+        .records
+        .people
+        .create_staff(serde_json::from_value(json!({"name": "Cleo Coach"})).unwrap())
+        .await
+        .unwrap();
+
+    // The agent as read, with its team's and supervisor's names…
+    let (_, agent) = call(&r, get(&format!("/v1/agents/{ada}"), Some(TOKEN))).await;
+    assert_eq!(agent["team_name"], "Billing", "{agent}");
+    assert!(agent["created_at_iso"].is_string(), "{agent}");
+    // …writes back as read.
+    let (status, again) = call(&r, send("PUT", &format!("/v1/agents/{ada}"), agent.clone())).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["created_at"], agent["created_at"]);
+
+    // A session: coach, agent, observer and action-item owner named.
+    let session = made(
+        &r,
+        "/v1/sessions",
+        json!({"kind": "observed", "coach_id": coach.id, "agent_id": ada, "observers": [ola["id"]],
+               "scheduled_at": "2026-12-07T09:00:00Z", "duration_minutes": 30,
+               "action_items": [{"description": "Recap the refund policy", "owner_id": ada,
+                                 "due": "2026-12-14T09:00:00Z", "status": "open"}]}),
+    )
+    .await;
+    assert_eq!(session["coach_name"], "Cleo Coach", "{session}");
+    assert_eq!(session["agent_name"], "Ada Agent");
+    assert_eq!(session["observer_names"], json!(["Ola Observer"]));
+    assert_eq!(session["scheduled_at"], 1_796_634_000_000_i64);
+    assert_eq!(session["scheduled_at_iso"], "2026-12-07T09:00:00Z");
+    assert_eq!(session["action_items"][0]["owner_name"], "Ada Agent");
+    assert_eq!(
+        session["action_items"][0]["due_iso"],
+        "2026-12-14T09:00:00Z"
+    );
+    let id = session["id"].as_str().unwrap();
+    let (status, again) = call(
+        &r,
+        send("PUT", &format!("/v1/sessions/{id}"), session.clone()),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "a session writes back as read: {again}"
+    );
+    assert_eq!(again["scheduled_at"], session["scheduled_at"]);
+    // A sibling that disagrees with its field is refused, by name.
+    let mut moved = session.clone();
+    moved["scheduled_at_iso"] = json!("2026-12-08T09:00:00Z");
+    let (status, err) = call(&r, send("PUT", &format!("/v1/sessions/{id}"), moved)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
+    assert_eq!(err["error"]["details"]["field"], "scheduled_at_iso");
+
+    // An alert names the agent, team and supervisor.
+    let contact = made(
+        &r,
+        "/v1/interactions",
+        json!({"source": "genesys", "external_id": "c-1", "agent_id": ada, "channel": "voice",
+               "direction": "inbound", "topics": ["product-knowledge"]}),
+    )
+    .await;
+    made(
+        &r,
+        "/v1/feedback",
+        json!({"source": "survey", "external_id": "s-1", "kind": "csat", "value": 1, "scale_min": 1,
+               "scale_max": 5, "interaction_id": contact["id"]}),
+    )
+    .await;
+    let (_, alerts) = call(&r, get(&format!("/v1/alerts?team={team}"), Some(TOKEN))).await;
+    let alert = &alerts["items"][0];
+    assert_eq!(alert["agent_name"], "Ada Agent", "{alerts}");
+    assert_eq!(alert["team_name"], "Billing");
+    assert_eq!(alert["supervisor_id"], sam.as_str());
+    assert_eq!(alert["supervisor_name"], "Sam Supervisor");
+    assert!(alert["coach_by_iso"].is_string(), "{alert}");
+
+    // The topic report names the agents dinged and the ones to focus on.
+    let (_, topics) = call(
+        &r,
+        get(
+            &format!("/v1/analytics/topics?team={team}&min_dings=1"),
+            Some(TOKEN),
+        ),
+    )
+    .await;
+    assert_eq!(topics["team_name"], "Billing", "{topics}");
+    let topic = &topics["topics"][0];
+    assert_eq!(topic["topic"], "product-knowledge", "{topics}");
+    assert_eq!(topic["agents"][0]["agent_name"], "Ada Agent");
+    assert_eq!(topic["focus_names"], json!(["Ada Agent"]));
+    assert!(topics["from_iso"].is_string(), "{topics}");
+}
+
+#[tokio::test]
+async fn a_mentor_match_shortlist_names_the_protege_and_each_mentor() {
+    use serde_json::json;
+    let (r, _dir, services) = app_with_topic_rule().await;
+    let (_, team, pia) = sam_billing_ada(&r).await;
+    let max = made(
+        &r,
+        "/v1/agents",
+        json!({"name": "Max Mentor", "team_id": team}),
+    )
+    .await;
+    let max = max["id"].as_str().unwrap().to_string();
+    let mentoring = &services.records.mentoring;
+    for agent in [&pia, &max] {
+        mentoring
+            .enrol(
+                serde_json::from_value(
+                    json!({"agent_id": agent, "monitoring_acknowledged": true, "style": "direct",
+                       "utc_offset_minutes": 0, "channels": ["chat"]}),
+                )
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+    }
+    mentoring
+        .put_mentor_profile(
+            serde_json::from_value(
+                json!({"agent_id": max, "capacity": 1, "strengths": ["product-knowledge"],
+                       "style": "direct", "utc_offset_minutes": 0, "channels": ["chat"]}),
+            )
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    made(
+        &r,
+        "/v1/interactions",
+        json!({"source": "genesys", "external_id": "c-1", "agent_id": pia, "channel": "voice",
+               "direction": "inbound", "topics": ["product-knowledge"]}),
+    )
+    .await;
+    made(
+        &r,
+        "/v1/feedback",
+        json!({"source": "survey", "external_id": "s-1", "kind": "csat", "value": 1, "scale_min": 1,
+               "scale_max": 5, "interaction_ref": "c-1"}),
+    )
+    .await;
+    let (status, report) = call(
+        &r,
+        send("POST", "/v1/mentoring/match", json!({"proteges": [pia]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let protege = &report["proteges"][0];
+    assert_eq!(protege["protege_name"], "Ada Agent", "{report}");
+    assert_eq!(
+        protege["shortlist"][0]["mentor_id"],
+        max.as_str(),
+        "{report}"
+    );
+    assert_eq!(protege["shortlist"][0]["mentor_name"], "Max Mentor");
+}

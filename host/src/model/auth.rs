@@ -5,6 +5,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use super::TimestampMs;
+
 /// What a token may do. Routes name the roles they admit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
@@ -117,13 +119,13 @@ pub struct TokenInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub staff_id: Option<String>,
     /// When it was created (ms since epoch).
-    pub created_at: i64,
+    pub created_at: TimestampMs,
     /// Who created it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// When it stops working (ms since epoch).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expires_at: Option<i64>,
+    pub expires_at: Option<TimestampMs>,
     /// It has expired (it no longer authenticates).
     pub expired: bool,
     /// Stored by an earlier build as an unsalted hash: revoke it and issue

@@ -2,7 +2,14 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Milliseconds since the Unix epoch, UTC.
+/// Milliseconds since the Unix epoch, UTC: every time in the model.
+///
+/// Type every time field with this alias, never a bare `i64`: in the
+/// OpenAPI document each field of this type is a reference to one
+/// `TimestampMs` schema, and that is how the API finds the time fields,
+/// to accept them as RFC 3339 in requests and to add their `_iso` sibling
+/// to answers (`api::shape`; its tests refuse an integer that reads as a
+/// time but is not typed so).
 pub type TimestampMs = i64;
 
 /// The medium of an interaction.

@@ -70,7 +70,7 @@ pub struct MatchRequest {
     pub proteges: Vec<String>,
     /// Needs from QA and feedback since (ms); default 28 days back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<i64>,
+    pub from: Option<TimestampMs>,
     /// Store the shortlists as offered pairings.
     #[serde(default)]
     pub commit: bool,

@@ -324,7 +324,7 @@ pub fn parse_semver(v: &str) -> Option<(u64, u64, u64)> {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TripInfo {
     /// When (ms since epoch).
-    pub at_ms: i64,
+    pub at_ms: super::TimestampMs,
     /// Consecutive failures that tripped it.
     pub failures: u32,
     /// The last failure.
@@ -339,7 +339,7 @@ pub struct PluginVersion {
     /// What `describe()` returned at install.
     pub info: PluginInfo,
     /// When it was installed (ms since epoch).
-    pub installed_at_ms: i64,
+    pub installed_at_ms: super::TimestampMs,
     /// Size of the component in bytes.
     pub size_bytes: u64,
 }

@@ -64,12 +64,12 @@ pub struct CadenceLine {
 pub struct CadenceCounts {
     /// Agents listed.
     pub agents: usize,
-    /// Coached this week.
-    pub coached: usize,
-    /// Due this week.
-    pub due: usize,
-    /// Overdue: no session this week nor the previous one.
-    pub overdue: usize,
+    /// Agents coached this week.
+    pub coached_agents: usize,
+    /// Agents due this week.
+    pub due_agents: usize,
+    /// Agents overdue: no session this week nor the previous one.
+    pub overdue_agents: usize,
 }
 
 /// `GET /v1/coaching/cadence`: the weekly coaching cadence of a team's

@@ -354,10 +354,10 @@ pub struct RescoreRequest {
     pub version: Option<String>,
     /// Evaluations submitted at or after this time (ms).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<i64>,
+    pub from: Option<super::TimestampMs>,
     /// …and before this time (ms).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<i64>,
+    pub to: Option<super::TimestampMs>,
     /// Store the new scorecards (default: only report the diff).
     #[serde(default)]
     pub commit: bool,

@@ -170,14 +170,7 @@ impl Contacts {
     ) -> Result<(Upserted, Evaluation)> {
         Self::check_source(&e.source, &e.external_id)?;
         e.team_id = self.agent_exists("agent_id", &e.agent_id)?.team_id;
-        if let Some(i) = &e.interaction_id
-            && self.store.interactions.get::<Interaction>(i)?.is_none()
-        {
-            return Err(invalid(
-                "interaction_id",
-                format!("unknown interaction {i:?}"),
-            ));
-        }
+        self.link_contact(&e.source, &mut e.interaction_id, &mut e.interaction_ref)?;
         if e.scorecard.is_some() || e.score_error.is_some() {
             return Err(invalid(
                 if e.scorecard.is_some() {
@@ -283,18 +276,26 @@ impl Contacts {
                 ),
             ));
         }
+        // Feedback on a known contact is feedback on that contact: its
+        // agent's when the rating names none, and on its topics as well as
+        // the rating's own (so topic rules, topic analytics and `?topic=`
+        // see them).
+        if let Some(contact) =
+            self.link_contact(&f.source, &mut f.interaction_id, &mut f.interaction_ref)?
+        {
+            if f.agent_id.is_none() {
+                f.agent_id = contact.agent_id;
+            }
+            for topic in contact.topics {
+                if !f.topics.contains(&topic) {
+                    f.topics.push(topic);
+                }
+            }
+        }
         f.team_id = match &f.agent_id {
             Some(a) => self.agent_exists("agent_id", a)?.team_id,
             None => None,
         };
-        if let Some(i) = &f.interaction_id
-            && self.store.interactions.get::<Interaction>(i)?.is_none()
-        {
-            return Err(invalid(
-                "interaction_id",
-                format!("unknown interaction {i:?}"),
-            ));
-        }
         let existing = self.resolve::<Feedback>(
             &self.store.feedback,
             &f.source,
@@ -316,6 +317,69 @@ impl Contacts {
     /// A page of feedback.
     pub fn feedback_list(&self, f: Filter) -> Result<Page<Feedback>> {
         self.list(&self.store.feedback, f)
+    }
+
+    /// Link a feedback or evaluation to the contact it is about, the one way
+    /// both vendor ingest and the records API do it: `interaction_id` must
+    /// name a stored interaction; `interaction_ref`, the vendor's id of the
+    /// contact, names the stored interaction with that external id (this
+    /// source's first, then any source's) and becomes its `interaction_id`,
+    /// or is kept as it is when no stored interaction has it yet (a survey
+    /// may arrive before the call record). Given both, they must name the
+    /// same contact. Returns the stored contact, when there is one.
+    pub fn link_contact(
+        &self,
+        source: &str,
+        interaction_id: &mut Option<String>,
+        interaction_ref: &mut Option<String>,
+    ) -> Result<Option<Interaction>> {
+        let by_id = match interaction_id.as_deref() {
+            Some(i) => Some(
+                readable(self.store.interactions.get::<Interaction>(i))?.ok_or_else(|| {
+                    invalid("interaction_id", format!("unknown interaction {i:?}"))
+                })?,
+            ),
+            None => None,
+        };
+        let ext = interaction_ref
+            .as_deref()
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(str::to_string);
+        let Some(ext) = ext else {
+            *interaction_ref = None;
+            return Ok(by_id);
+        };
+        let by_ref = self.interaction_for_external(source, &ext)?;
+        match (by_id, by_ref) {
+            (Some(i), Some(r)) if i.id == r.id => {
+                *interaction_ref = None;
+                Ok(Some(i))
+            }
+            (Some(i), other) => Err(invalid(
+                "interaction_ref",
+                match other {
+                    Some(r) => format!(
+                        "{ext:?} names interaction {}, but interaction_id is {}",
+                        r.id, i.id
+                    ),
+                    None => format!(
+                        "{ext:?} names no stored interaction, but interaction_id is {} \
+                         (external id {:?}); give one of them",
+                        i.id, i.external_id
+                    ),
+                },
+            )),
+            (None, Some(r)) => {
+                *interaction_id = Some(r.id.clone());
+                *interaction_ref = None;
+                Ok(Some(r))
+            }
+            (None, None) => {
+                *interaction_ref = Some(ext);
+                Ok(None)
+            }
+        }
     }
 
     /// The stored interaction a vendor id names: this source's first, then
