@@ -420,3 +420,36 @@ async fn the_demo_prints_persona_tokens_that_work_and_three_things_to_try() {
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
 }
+
+#[tokio::test]
+async fn a_supervisors_live_stream_carries_their_teams_events_only() {
+    let c = center().await;
+    let sup = token(
+        &c.host,
+        &c.api,
+        json!({"name": "sam", "role": "supervisor", "staff_id": c.sam}),
+    )
+    .await;
+    let mut stream = sup.stream("/v1/stream?kinds=feedback").await;
+    stream
+        .until("ready", std::time::Duration::from_secs(10))
+        .await;
+    // Bea's feedback (another team) first, then Ana's: Sam gets Ana's.
+    for (n, who) in [(1, &c.bea), (2, &c.ana)] {
+        let r = c
+            .api
+            .post(
+                "/v1/feedback",
+                &json!({"source": "survey", "external_id": format!("s{n}"), "kind": "csat",
+                        "value": 4, "scale_min": 1, "scale_max": 5, "agent_id": who}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+    }
+    let event = stream
+        .until("feedback", std::time::Duration::from_secs(10))
+        .await;
+    assert_eq!(event["agent_id"], c.ana.as_str(), "{event}");
+    let r = sup.get(&format!("/v1/stream?agent={}", c.bea)).await;
+    assert_eq!(r.status, 404, "{}", r.text);
+}

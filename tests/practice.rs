@@ -429,3 +429,50 @@ async fn rapport_notes_are_refused_from_anyone_but_the_coach_and_never_shown_to_
     let r = api.get(&format!("/v1/sessions/{id}")).await;
     assert!(r.json.get("rapport_notes").is_none(), "{}", r.text);
 }
+
+#[tokio::test]
+async fn a_staff_coach_writes_and_reads_their_rapport_notes_and_their_cadence_through_their_own_token()
+ {
+    let host = Host::start();
+    let api = host.admin();
+    let team = id_of(&api, "/v1/teams", json!({"name": "Care"})).await;
+    let jo = id_of(&api, "/v1/staff", json!({"name": "Jo", "title": "coach"})).await;
+    let ada = id_of(
+        &api,
+        "/v1/agents",
+        json!({"name": "Ada", "team_id": team, "coach_id": jo}),
+    )
+    .await;
+    let r = api
+        .post(
+            "/v1/tokens",
+            &json!({"name": "jo", "role": "coach", "staff_id": jo}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let coach = host.client(Some(r.json["token"].as_str().unwrap()));
+    let notes = "Training for a marathon; ask how it went.";
+    let s = created(
+        &coach,
+        "/v1/sessions",
+        json!({"kind": "one-to-one", "coach_id": jo, "agent_id": ada, "strategy": "awareness",
+               "scheduled_at": sidecoach::clock::now_ms() - 60_000, "duration_minutes": 25,
+               "rapport_notes": notes}),
+    )
+    .await;
+    let id = s["id"].as_str().unwrap();
+    assert_eq!(s["rapport_notes"], notes, "the coach sees their own notes");
+    let mine = coach.get(&format!("/v1/sessions/{id}")).await;
+    assert_eq!(mine.json["rapport_notes"], notes, "{}", mine.text);
+    let admin_view = api.get(&format!("/v1/sessions/{id}")).await;
+    assert!(
+        admin_view.json.get("rapport_notes").is_none(),
+        "{}",
+        admin_view.text
+    );
+    // Their cadence defaults to their own agents: Ada, coached this week.
+    let c = coach.get("/v1/coaching/cadence").await;
+    assert_eq!(c.status, 200, "{}", c.text);
+    assert_eq!(c.json["agents"][0]["agent_id"], ada.as_str(), "{}", c.text);
+    assert_eq!(c.json["agents"][0]["status"], "coached", "{}", c.text);
+}
