@@ -432,3 +432,30 @@ async fn a_slow_install_does_not_hold_up_other_plugins_control_paths() {
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(probe_says(&api).await, "probe-v1");
 }
+
+#[tokio::test]
+async fn plugin_uploads_have_their_own_size_limit_apart_from_the_api_body_limit() {
+    // A plugin the host has not installed yet (the reference ones are).
+    let artifact = &hostile::HOSTILE_LOOP;
+    let (manifest, wasm) = (artifact.manifest, artifact.wasm);
+    // An API body limit far below the component's size: the upload still
+    // goes through, under its own (larger) limit; other bodies do not.
+    let small = 4096;
+    assert!(wasm.len() > small, "the component is {} bytes", wasm.len());
+    let host = Host::with_config(&format!("max_body_bytes = {small}\n"));
+    let api = host.admin();
+    let r = api.install(manifest, wasm).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let big_name = "x".repeat(small + 1);
+    let r = api
+        .post("/v1/agents", &serde_json::json!({"name": big_name}))
+        .await;
+    assert_eq!(r.status, 413, "{}", r.text);
+    assert_eq!(r.code(), "payload_too_large");
+
+    // And a plugin limit below the component refuses it, naming the limit.
+    let host = Host::with_config(&format!("max_plugin_bytes = {}\n", wasm.len() / 2));
+    let r = host.admin().install(manifest, wasm).await;
+    assert_eq!(r.status, 413, "{}", r.text);
+    assert!(r.message().contains("max_plugin_bytes"), "{}", r.text);
+}

@@ -19,6 +19,9 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:7878";
 pub const DEFAULT_DATA_DIR: &str = "sidecoach-data";
 /// Default request body limit (bytes) for the HTTP API.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 16 << 20;
+/// Default largest plugin upload (manifest and component): room for a
+/// Python component (componentize-py's are about 18 MB).
+pub const DEFAULT_MAX_PLUGIN_BYTES: usize = 64 << 20;
 
 /// The whole configuration.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -31,8 +34,11 @@ pub struct Config {
     /// An admin token to install at start (stored hashed); prefer the
     /// `SIDECOACH_ADMIN_TOKEN` environment variable to writing it here.
     pub admin_token: Option<String>,
-    /// Largest request body the API accepts, in bytes.
+    /// Largest request body the API accepts, in bytes (plugin uploads
+    /// have their own limit).
     pub max_body_bytes: usize,
+    /// Largest plugin upload (`POST /v1/plugins`), in bytes.
+    pub max_plugin_bytes: usize,
     /// Engine-wide runtime settings.
     pub runtime: RuntimeConfig,
     /// Default per-plugin limits; manifests and `[plugins.ID.limits]` override.
@@ -235,6 +241,7 @@ impl Default for Config {
             data_dir: PathBuf::from(DEFAULT_DATA_DIR),
             admin_token: None,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_plugin_bytes: DEFAULT_MAX_PLUGIN_BYTES,
             runtime: RuntimeConfig::default(),
             limits: Limits::default(),
             plugins: BTreeMap::new(),

@@ -136,6 +136,11 @@ impl Operations {
         self.config.max_body_bytes
     }
 
+    /// The largest plugin upload accepted.
+    pub fn max_plugin_bytes(&self) -> usize {
+        self.config.max_plugin_bytes
+    }
+
     /// How often an idle live stream sends a keep-alive.
     pub fn stream_keep_alive(&self) -> std::time::Duration {
         std::time::Duration::from_secs(self.config.live.keep_alive_seconds.max(1))

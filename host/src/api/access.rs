@@ -103,6 +103,18 @@ impl Routes {
         self
     }
 
+    /// Serve a handler whose body has its own limit, enforced by the
+    /// handler itself (plugin uploads: `max_plugin_bytes`, not the API's
+    /// `max_body_bytes`).
+    pub(super) fn route_own_body_limit(
+        self,
+        access: Access,
+        (schemas, paths, method_router): UtoipaMethodRouter<AppState>,
+    ) -> Routes {
+        let unlimited = method_router.layer(axum::extract::DefaultBodyLimit::disable());
+        self.route(access, (schemas, paths, unlimited))
+    }
+
     /// The router, its OpenAPI document and its access table.
     pub(super) fn finish(
         self,

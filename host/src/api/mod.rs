@@ -69,7 +69,7 @@ fn routes() -> (axum::Router<AppState>, serde_json::Value, AccessTable) {
         .route(Access::Open, routes!(ops::readyz))
         .route(Access::Open, routes!(ops::metrics))
         .route(Access::Roles(PLUGIN_READ), routes!(plugins::list))
-        .route(Access::Roles(PLUGIN_WRITE), routes!(plugins::install))
+        .route_own_body_limit(Access::Roles(PLUGIN_WRITE), routes!(plugins::install))
         .route(Access::Roles(PLUGIN_READ), routes!(plugins::inspect))
         .route(Access::Roles(PLUGIN_WRITE), routes!(plugins::enable))
         .route(Access::Roles(PLUGIN_WRITE), routes!(plugins::disable))

@@ -62,16 +62,34 @@ pub async fn install(
         };
         ApiError::new(status, code, e.body_text())
     };
-    while let Some(field) = form.next_field().await.map_err(bad_part)? {
-        match field.name() {
+    // Uploads have their own limit (a Python component is ~18 MB), read
+    // a chunk at a time so a larger one is refused without being held.
+    let limit = s.ops.max_plugin_bytes();
+    let mut read = 0usize;
+    while let Some(mut field) = form.next_field().await.map_err(bad_part)? {
+        let name = field.name().map(str::to_string);
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(bad_part)? {
+            read += chunk.len();
+            if read > limit {
+                return Err(ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    format!(
+                        "the plugin upload is larger than max_plugin_bytes ({limit} bytes); raise it in the host's config"
+                    ),
+                ));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        match name.as_deref() {
             Some("manifest") => {
-                let bytes = field.bytes().await.map_err(bad_part)?;
-                let text = String::from_utf8(bytes.to_vec()).map_err(|_| {
+                let text = String::from_utf8(bytes).map_err(|_| {
                     ApiError::bad_request("invalid_manifest", "the manifest part is not UTF-8")
                 })?;
                 manifest = Some(text);
             }
-            Some("component") => component = Some(field.bytes().await.map_err(bad_part)?),
+            Some("component") => component = Some(axum::body::Bytes::from(bytes)),
             other => {
                 return Err(ApiError::bad_request(
                     "unknown_part",
