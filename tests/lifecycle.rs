@@ -434,7 +434,7 @@ async fn a_slow_install_does_not_hold_up_other_plugins_control_paths() {
 }
 
 #[tokio::test]
-async fn plugin_uploads_have_their_own_size_limit_apart_from_the_api_body_limit() {
+async fn plugin_uploads_have_their_own_size_limit_and_the_answer_reports_the_compile() {
     // A plugin the host has not installed yet (the reference ones are).
     let artifact = &hostile::HOSTILE_LOOP;
     let (manifest, wasm) = (artifact.manifest, artifact.wasm);
@@ -446,6 +446,12 @@ async fn plugin_uploads_have_their_own_size_limit_apart_from_the_api_body_limit(
     let api = host.admin();
     let r = api.install(manifest, wasm).await;
     assert_eq!(r.status, 201, "{}", r.text);
+    assert!(
+        r.json["compile"]["ms"].as_f64().unwrap() > 0.0,
+        "{}",
+        r.text
+    );
+    assert!(r.json["compile"]["from_cache"].is_boolean(), "{}", r.text);
     let big_name = "x".repeat(small + 1);
     let r = api
         .post("/v1/agents", &serde_json::json!({"name": big_name}))

@@ -133,6 +133,19 @@ pub struct Installed {
     pub action: &'static str,
     /// The plugin afterwards.
     pub status: PluginStatus,
+    /// How long compiling (or loading from the compile cache) and
+    /// pre-instantiating took; absent when nothing changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compile: Option<CompileReport>,
+}
+
+/// What preparing an installed component cost.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct CompileReport {
+    /// Milliseconds to compile (or load from the cache) and pre-instantiate.
+    pub ms: f64,
+    /// Loaded from the compile cache rather than compiled.
+    pub from_cache: bool,
 }
 
 struct Entry {

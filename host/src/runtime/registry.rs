@@ -60,18 +60,18 @@ impl Runtime {
                 id: id.into(),
                 reason: format!("component {sha} is missing from the store"),
             })?;
-        let loaded = self.prepare(&v.manifest, &sha, wasm).await?;
+        let (loaded, _) = self.prepare(&v.manifest, &sha, wasm).await?;
         Ok((loaded, v))
     }
 
     /// Resolve limits and grants for a manifest, compile (or load from the
-    /// cache) and pre-instantiate.
+    /// cache) and pre-instantiate; says which of the two it was.
     pub(super) async fn prepare(
         &self,
         manifest: &Manifest,
         sha: &str,
         wasm: Vec<u8>,
-    ) -> Result<Arc<LoadedPlugin>, RuntimeError> {
+    ) -> Result<(Arc<LoadedPlugin>, Compiled), RuntimeError> {
         let id = manifest.id.clone();
         let settings = self.config.plugin(&id);
         let grants = EffectiveGrants::resolve(&manifest.capabilities, &settings.grants).map_err(
@@ -125,7 +125,7 @@ impl Runtime {
                 Compiled::Fresh => "fresh",
                 Compiled::Cached => "cache",
             });
-            LoadedPlugin::prepare(
+            let loaded = LoadedPlugin::prepare(
                 &engine,
                 &id,
                 &version,
@@ -136,14 +136,14 @@ impl Runtime {
                 limits,
                 grants,
                 config,
-            )
+            )?;
+            Ok((Arc::new(loaded), how))
         })
         .await
         .map_err(|e| RuntimeError::Engine {
             id: manifest.id.clone(),
             message: format!("compile task failed: {e}"),
         })?
-        .map(Arc::new)
     }
 
     // ---- lifecycle ---------------------------------------------------------
@@ -196,7 +196,12 @@ impl Runtime {
         }
 
         let size_bytes = wasm.len() as u64;
-        let loaded = self.prepare(&manifest, &sha, wasm.clone()).await?;
+        let started = std::time::Instant::now();
+        let (loaded, how) = self.prepare(&manifest, &sha, wasm.clone()).await?;
+        let compile = CompileReport {
+            ms: started.elapsed().as_secs_f64() * 1e3,
+            from_cache: matches!(how, Compiled::Cached),
+        };
         let info = self
             .execute(&loaded, &loaded.slots, &installer, (), describe)
             .await
@@ -253,6 +258,7 @@ impl Runtime {
         Ok(Installed {
             action,
             status: self.status(&id)?,
+            compile: Some(compile),
         })
     }
 
@@ -288,6 +294,7 @@ impl Runtime {
                 return Ok(Some(Installed {
                     action: "unchanged",
                     status: self.status(id)?,
+                    compile: None,
                 }));
             }
             if !same && !builtin {
