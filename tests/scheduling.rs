@@ -612,3 +612,32 @@ async fn hourly_exports_are_accepted_and_a_5000_call_interval_is_capped_at_85_pe
     );
     assert_eq!(r.json["intervals"][0]["length_minutes"], 60);
 }
+
+#[tokio::test]
+async fn forecast_intervals_past_the_documented_ceilings_are_refused_before_any_work() {
+    let host = Host::start();
+    let api = host.admin();
+    let interval = |offered: f64, aht: f64, scheduled: f64| {
+        json!([{"queue": "Big", "starts_at": DAY, "length_minutes": 30,
+                "offered": offered, "aht_seconds": aht, "scheduled_agents": scheduled}])
+    };
+    // The held-out reproductions: a million agents, 1e308, a huge queue.
+    for (body, field) in [
+        (interval(100.0, 300.0, 1_000_000.0), "[0].scheduled_agents"),
+        (interval(100.0, 300.0, 1e308), "[0].scheduled_agents"),
+        (interval(2_000_000.0, 300.0, 10.0), "[0].offered"),
+        (interval(100.0, 1e9, 10.0), "[0].aht_seconds"),
+        // 600,000 calls of 10 minutes in half an hour: 200,000 Erlangs.
+        (interval(600_000.0, 600.0, 10.0), "[0].offered"),
+    ] {
+        let r = api.post("/v1/staffing", &body).await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert_eq!(r.json["error"]["details"]["field"], field, "{}", r.text);
+    }
+    // The largest realistic load fits: 30,000 scheduled, 15,000 Erlangs.
+    let r = api
+        .post("/v1/staffing", &interval(90_000.0, 300.0, 30_000.0))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(api.get("/healthz").await.status, 200);
+}

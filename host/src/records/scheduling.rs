@@ -28,6 +28,18 @@ impl WriteCounts {
 /// The longest shift accepted, in hours.
 const MAX_SHIFT_HOURS: i64 = 24;
 
+/// Ceilings on a forecast interval, checked before anything is stored, so
+/// no interval can drive the Erlang tables or the planner into unbounded
+/// work. They are far above any contact center's interval: the largest
+/// realistic load seen (30,000 agents scheduled, 15,000 Erlangs) fits.
+pub const MAX_OFFERED: f64 = 1_000_000.0;
+/// Longest average handle time, in seconds (a day).
+pub const MAX_AHT_SECONDS: f64 = 86_400.0;
+/// Most agents scheduled in one interval of one queue.
+pub const MAX_SCHEDULED_AGENTS: f64 = 50_000.0;
+/// Most traffic in one interval (offered × AHT ÷ interval length), Erlangs.
+pub const MAX_ERLANGS: f64 = 50_000.0;
+
 fn check_staffing(s: &StaffingInterval, at: &str) -> Result<()> {
     if s.queue.trim().is_empty() {
         return Err(invalid(format!("{at}queue"), "must not be empty"));
@@ -64,6 +76,31 @@ fn check_staffing(s: &StaffingInterval, at: &str) -> Result<()> {
         return Err(invalid(
             format!("{at}scheduled_agents"),
             "must be a number of agents, 0 or more",
+        ));
+    }
+    for (field, value, max) in [
+        ("offered", s.offered, MAX_OFFERED),
+        ("aht_seconds", s.aht_seconds, MAX_AHT_SECONDS),
+        (
+            "scheduled_agents",
+            s.scheduled_agents.unwrap_or(0.0),
+            MAX_SCHEDULED_AGENTS,
+        ),
+    ] {
+        if value > max {
+            return Err(invalid(
+                format!("{at}{field}"),
+                format!("{value} is above the ceiling of {max}"),
+            ));
+        }
+    }
+    let erlangs = s.offered * s.aht_seconds / (f64::from(s.length_minutes) * 60.0);
+    if erlangs > MAX_ERLANGS {
+        return Err(invalid(
+            format!("{at}offered"),
+            format!(
+                "{erlangs:.0} Erlangs of traffic (offered × aht_seconds ÷ interval) is above the ceiling of {MAX_ERLANGS}"
+            ),
         ));
     }
     Ok(())
