@@ -336,7 +336,7 @@ async fn configured_sources_report_whether_their_adapter_is_ready_and_hide_secre
         r.text
     );
     let by = |n: &str| {
-        r.json
+        r.json["items"]
             .as_array()
             .unwrap()
             .iter()

@@ -29,10 +29,10 @@ pub struct Readiness {
 }
 
 /// A configured source as operators see it (secret values hidden).
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(Clone, Serialize, utoipa::ToSchema)]
 pub struct SourceStatus {
     /// The source name (`POST /v1/ingest/{name}`).
-    name: String,
+    pub name: String,
     /// Its adapter plugin id.
     adapter: String,
     /// Whether that adapter is installed, is an adapter, and is callable.

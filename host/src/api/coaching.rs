@@ -17,7 +17,9 @@ use futures_util::Stream;
 use serde::Deserialize;
 
 use super::practice::{all_seen_by, seen_by};
-use super::records::{ListParams, agent_in_scope, filter, own_agent, seen, within_scope};
+use super::records::{
+    ListParams, agent_in_scope, filter, own_agent, page_limit, seen, within_scope,
+};
 use super::{ApiError, ApiJson, ApiQuery, AppState, Caller, ErrorBody};
 use crate::analytics::Cohort;
 use crate::auth::Principal;
@@ -128,14 +130,7 @@ fn alert_filter(who: &Principal, mut p: AlertParams) -> Result<Filter, ApiError>
         (false, None, Some((_, s))) => Some(Term::Supervisor(s)),
         (false, None, None) => None,
     };
-    if let Some(limit) = p.limit
-        && !(1..=1000).contains(&limit)
-    {
-        return Err(ApiError::bad_request(
-            "invalid_query",
-            "`limit` must be within 1..=1000",
-        ));
-    }
+    page_limit(p.limit)?;
     if let Some(t) = &term {
         within_scope(who, t)?;
     }

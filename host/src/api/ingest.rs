@@ -7,6 +7,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use super::records::page_limit;
 use super::{ApiError, ApiJson, ApiQuery, AppState, Caller, ErrorBody};
 use crate::ingest::{Delivery, IngestError, IngestReport, ReplayResult, ReplaySummary};
 use crate::model::{DeadLetter, ReplayCorrection};
@@ -169,12 +170,7 @@ pub async fn list_dead_letters(
         (None, Some(st)) => Some(Term::State(st)),
         (None, None) => None,
     };
-    if p.limit.is_some_and(|l| l == 0 || l > 1000) {
-        return Err(ApiError::bad_request(
-            "invalid_query",
-            "`limit` must be 1..=1000",
-        ));
-    }
+    page_limit(p.limit)?;
     Ok(Json(s.records.dead_letters.dead_letters(Filter {
         term,
         from: p.from,
@@ -254,7 +250,7 @@ pub async fn list_identities(
         p.identity.as_deref(),
         Filter {
             cursor: p.cursor,
-            limit: p.limit,
+            limit: page_limit(p.limit)?,
             scope: who.scope,
             ..Filter::default()
         },

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 
 use super::practice::{all_seen_by, seen_by};
-use super::records::{agent_in_scope, own_agent, seen};
+use super::records::{agent_in_scope, own_agent, page_limit, seen};
 use super::{ApiError, ApiJson, ApiQuery, AppState, Caller, ErrorBody};
 use crate::auth::Principal;
 use crate::clock::now_ms;
@@ -88,7 +88,7 @@ pub async fn list_mentors(
 ) -> Result<Json<Page<MentorProfile>>, ApiError> {
     Ok(Json(s.records.mentoring.mentors(Filter {
         cursor: p.cursor,
-        limit: p.limit,
+        limit: page_limit(p.limit)?,
         ..Filter::default()
     })?))
 }
@@ -195,7 +195,7 @@ pub async fn list_pairings(
     Ok(Json(s.records.mentoring.pairings(Filter {
         term,
         cursor: p.cursor,
-        limit: p.limit,
+        limit: page_limit(p.limit)?,
         scope: who.scope.clone(),
         ..Filter::default()
     })?))

@@ -9,7 +9,9 @@ use serde_json::json;
 use crate::operations::SourceStatus;
 use crate::records::Unreadable;
 
-use super::{ApiError, ApiJson, AppState, Caller};
+use super::records::{PageParams, page_of};
+use super::{ApiError, ApiJson, ApiQuery, AppState, Caller};
+use crate::records::Page;
 
 /// `GET /healthz`: the process is up.
 #[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "the process is up")))]
@@ -50,28 +52,27 @@ pub async fn not_found() -> ApiError {
 
 /// `GET /v1/sources`: the configured vendor sources and whether each one's
 /// adapter is installed and callable.
-#[utoipa::path(get, path = "/v1/sources", tag = "operations", responses((status = 200, description = "ok", body = Vec<SourceStatus>)))]
-pub async fn sources(State(state): State<AppState>) -> Json<Vec<SourceStatus>> {
-    Json(state.ops.sources())
-}
-
-/// Stored records that do not read as their kind.
-#[derive(serde::Serialize, utoipa::ToSchema)]
-pub struct UnreadableList {
-    /// Each with its kind, id, why it does not read, and the stored text.
-    pub items: Vec<Unreadable>,
+#[utoipa::path(get, path = "/v1/sources", tag = "operations", params(PageParams), responses((status = 200, description = "ok, by name", body = Page<SourceStatus>)))]
+pub async fn sources(
+    State(state): State<AppState>,
+    ApiQuery(p): ApiQuery<PageParams>,
+) -> Result<Json<Page<SourceStatus>>, ApiError> {
+    Ok(Json(page_of(state.ops.sources(), |s| s.name.clone(), p)?))
 }
 
 /// `GET /v1/admin/unreadable`: every stored record that does not read as
 /// its kind (written by an older build: this one refuses such writes).
 /// Listings skip them and name them in their `unreadable` field.
-#[utoipa::path(get, path = "/v1/admin/unreadable", tag = "operations", responses((status = 200, description = "ok", body = UnreadableList)))]
+#[utoipa::path(get, path = "/v1/admin/unreadable", tag = "operations", params(PageParams), responses((status = 200, description = "ok", body = Page<Unreadable>)))]
 pub async fn list_unreadable(
     State(state): State<AppState>,
-) -> Result<Json<UnreadableList>, ApiError> {
-    Ok(Json(UnreadableList {
-        items: state.records.unreadable()?,
-    }))
+    ApiQuery(p): ApiQuery<PageParams>,
+) -> Result<Json<Page<Unreadable>>, ApiError> {
+    Ok(Json(page_of(
+        state.records.unreadable()?,
+        |u| format!("{}/{}", u.kind, u.id),
+        p,
+    )?))
 }
 
 /// `PUT /v1/admin/unreadable/{kind}/{id}`: replace an unreadable record

@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
-use super::records::{ListParams, filter};
+use super::records::{ListParams, PageParams, filter, page_of};
 use super::{ApiError, ApiJson, ApiQuery, AppState, Caller};
 use crate::auth::NewToken as TokenRequest;
 use crate::model::{Person, Role, Scope, Staff, TimestampMs, TokenInfo};
@@ -203,14 +203,14 @@ pub async fn create_token(
     ))
 }
 
-/// `GET /v1/tokens` (admin): every token, never its secret.
-#[utoipa::path(get, path = "/v1/tokens", tag = "tokens", responses((status = 200, description = "ok, oldest first", body = Page<TokenInfo>)))]
-pub async fn list_tokens(State(s): State<AppState>) -> Result<Json<Page<TokenInfo>>, ApiError> {
-    Ok(Json(Page {
-        items: s.tokens.list()?,
-        next_cursor: None,
-        unreadable: Vec::new(),
-    }))
+/// `GET /v1/tokens?cursor=&limit=` (admin): every token, oldest first,
+/// never its secret.
+#[utoipa::path(get, path = "/v1/tokens", tag = "tokens", params(PageParams), responses((status = 200, description = "ok, oldest first", body = Page<TokenInfo>)))]
+pub async fn list_tokens(
+    State(s): State<AppState>,
+    ApiQuery(p): ApiQuery<PageParams>,
+) -> Result<Json<Page<TokenInfo>>, ApiError> {
+    Ok(Json(page_of(s.tokens.list()?, |t| t.id.clone(), p)?))
 }
 
 /// `DELETE /v1/tokens/{id}` (admin): revoke a token; its next request is

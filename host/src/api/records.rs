@@ -128,14 +128,7 @@ pub(super) fn filter(
             "give at most one of the filters at a time",
         ));
     }
-    if let Some(limit) = p.limit
-        && !(1..=1000).contains(&limit)
-    {
-        return Err(ApiError::bad_request(
-            "invalid_query",
-            "`limit` must be within 1..=1000",
-        ));
-    }
+    page_limit(p.limit)?;
     let mut term = given.into_iter().next().map(|(_, term)| term);
     if who.role == Role::Agent {
         let own = own_agent(who)?;
@@ -160,6 +153,57 @@ pub(super) fn filter(
         cursor: p.cursor,
         limit: p.limit,
         scope: who.scope.clone(),
+    })
+}
+
+/// A listing's page size: 1..=1000 on every listing (default 100 when
+/// absent), else 400 `invalid_query`.
+pub(super) fn page_limit(limit: Option<usize>) -> Result<Option<usize>, ApiError> {
+    match limit {
+        Some(l) if !(1..=1000).contains(&l) => Err(ApiError::bad_request(
+            "invalid_query",
+            "`limit` must be within 1..=1000",
+        )),
+        _ => Ok(limit),
+    }
+}
+
+/// Paging parameters of a listing built in memory (tokens, unreadable
+/// records): the same `cursor` and `limit` rules as every other listing.
+#[derive(Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+    /// Page size, 1..=1000 (default 100).
+    limit: Option<usize>,
+}
+
+/// One page of `all` (in its order), continuing after the item whose
+/// `key` is the cursor.
+pub(super) fn page_of<T: Clone>(
+    all: Vec<T>,
+    key: impl Fn(&T) -> String,
+    p: PageParams,
+) -> Result<Page<T>, ApiError> {
+    let limit = page_limit(p.limit)?.unwrap_or(100);
+    let start = match &p.cursor {
+        None => 0,
+        Some(c) => {
+            all.iter().position(|t| key(t) == *c).ok_or_else(|| {
+                ApiError::bad_request("invalid_query", "`cursor` is not one this listing gave")
+            })? + 1
+        }
+    };
+    let items: Vec<T> = all.iter().skip(start).take(limit).cloned().collect();
+    let next_cursor = (start + items.len() < all.len())
+        .then(|| items.last().map(&key))
+        .flatten();
+    Ok(Page {
+        items,
+        next_cursor,
+        unreadable: Vec::new(),
     })
 }
 

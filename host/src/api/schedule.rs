@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use serde::Deserialize;
 
 use super::extract::json_body;
-use super::records::{agent_in_scope, within_scope};
+use super::records::{agent_in_scope, page_limit, within_scope};
 use super::{ApiError, ApiJson, ApiQuery, AppState, Caller};
 use crate::clock::now_ms;
 use crate::model::{Shift, StaffingInterval};
@@ -78,14 +78,7 @@ pub async fn get_staffing(
             "`to` must be after `from`",
         ));
     }
-    if let Some(limit) = p.limit
-        && !(1..=1000).contains(&limit)
-    {
-        return Err(ApiError::bad_request(
-            "invalid_query",
-            "`limit` must be within 1..=1000",
-        ));
-    }
+    page_limit(p.limit)?;
     let window = TimeRange {
         start: from,
         end: to,
@@ -151,7 +144,7 @@ pub async fn list_shifts(
         from: p.from,
         to: p.to,
         cursor: p.cursor,
-        limit: p.limit,
+        limit: page_limit(p.limit)?,
         scope: who.scope,
     })?))
 }

@@ -1420,3 +1420,32 @@ async fn a_mentor_match_shortlist_names_the_protege_and_each_mentor() {
     );
     assert_eq!(protege["shortlist"][0]["mentor_name"], "Max Mentor");
 }
+
+#[tokio::test]
+async fn every_listing_refuses_a_page_size_outside_1_to_1000() {
+    let (r, _dir) = app().await;
+    let mut walked = 0;
+    for route in super::access_table() {
+        if route.method != axum::http::Method::GET
+            || route.path.contains('{')
+            || !route.access.roles().contains(&Role::Admin)
+            || route.path == "/v1/stream"
+        {
+            continue;
+        }
+        let base = sample_path(&route);
+        let q = if base.contains('?') { '&' } else { '?' };
+        let (status, page) = call(&r, get(&base, Some(TOKEN))).await;
+        if !(status.is_success() && page.get("items").is_some()) {
+            continue; // not a listing
+        }
+        walked += 1;
+        for limit in ["0", "1001", "1e9"] {
+            let path = format!("{base}{q}limit={limit}");
+            let (status, body) = call(&r, get(&path, Some(TOKEN))).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "GET {path}: {body}");
+            assert_eq!(body["error"]["code"], "invalid_query", "GET {path}: {body}");
+        }
+    }
+    assert!(walked >= 15, "only {walked} listings walked");
+}
