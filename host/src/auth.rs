@@ -319,11 +319,17 @@ impl Auth {
         {
             return Ok(Some(r));
         }
-        // A token made by an earlier build, stored under its sha256.
+        // A token made by an earlier build, stored under its sha256: it
+        // goes by the id a listing shows for it.
+        let key = hash_token(token);
         Ok(self
             .store
-            .token(&hash_token(token))?
-            .filter(|r| r.hash.is_none()))
+            .token(&key)?
+            .filter(|r| r.hash.is_none())
+            .map(|r| TokenRecord {
+                id: legacy_id(&key),
+                ..r
+            }))
     }
 }
 
@@ -443,12 +449,11 @@ mod tests {
             hash: None,
         };
         store.put_token(&hash_token(legacy), &record).await.unwrap();
-        assert_eq!(
-            auth.authenticate(Some(&bearer(legacy))).unwrap().role,
-            Role::Integrator
-        );
+        let who = auth.authenticate(Some(&bearer(legacy))).unwrap();
+        assert_eq!(who.role, Role::Integrator);
         let listed = auth.list().unwrap();
         assert!(listed[0].legacy_hash && listed[0].id.starts_with("legacy-"));
+        assert_eq!(who.token_id, listed[0].id, "it goes by its listed id");
         auth.revoke(&listed[0].id).await.unwrap().unwrap();
         assert!(auth.authenticate(Some(&bearer(legacy))).is_err());
     }
