@@ -28,6 +28,7 @@ use super::erlang::{IntervalLoad, RequiredBy, ServiceTarget, StaffingModel, Staf
 use super::planner::{
     AgentShifts, ForecastInterval, Plan, PlanRequest, SessionRequest, TimeRange, UnplacedReason,
 };
+use crate::clock::parse_time;
 use crate::config::Config;
 use crate::model::{CoachingSession, SessionKind, StaffingInterval};
 use crate::records::{Filter, RecordError, Records, Term, every};
@@ -560,61 +561,6 @@ fn stored_forecast(queue: &str, range: Option<(i64, i64)>) -> String {
         }
         None => format!("no forecast is stored for queue {queue}"),
     }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// A time as ms since the epoch, or ISO 8601 `YYYY-MM-DDTHH:MM[:SS]` with
-/// `Z` or `±HH:MM`.
-pub fn parse_time(s: &str) -> Option<i64> {
-    let s = s.trim();
-    if let Ok(ms) = s.parse::<i64>() {
-        return Some(ms);
-    }
-    let b = s.as_bytes();
-    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
-    if b.len() < 16
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || !matches!(b[10], b'T' | b' ')
-        || b[13] != b':'
-    {
-        return None;
-    }
-    let (y, mo, d, h, mi) = (
-        num(0..4)?,
-        num(5..7)?,
-        num(8..10)?,
-        num(11..13)?,
-        num(14..16)?,
-    );
-    let mut rest = &s[16..];
-    let mut sec = 0;
-    if let Some(r) = rest.strip_prefix(':') {
-        sec = r.get(0..2)?.parse::<i64>().ok()?;
-        rest = &r[2..];
-    }
-    let offset_min = match rest {
-        "Z" | "z" => 0,
-        r if (r.starts_with('+') || r.starts_with('-')) && r.len() == 6 && &r[3..4] == ":" => {
-            let sign = if r.starts_with('-') { -1 } else { 1 };
-            sign * (r[1..3].parse::<i64>().ok()? * 60 + r[4..6].parse::<i64>().ok()?)
-        }
-        _ => return None,
-    };
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 59 {
-        return None;
-    }
-    let days = days_from_civil(y, mo, d);
-    Some(((days * 24 + h) * 60 + mi - offset_min) * 60_000 + sec * 1000)
 }
 
 /// A WFM export as CSV: a header naming `queue`, `starts_at` (ms or ISO
