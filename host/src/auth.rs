@@ -235,22 +235,7 @@ impl Auth {
             .store
             .tokens()?
             .into_iter()
-            .map(|(key, r)| TokenInfo {
-                id: if r.id.is_empty() {
-                    legacy_id(&key)
-                } else {
-                    r.id.clone()
-                },
-                legacy_hash: r.hash.is_none(),
-                expired: r.expires_at.is_some_and(|e| e <= now),
-                name: r.name,
-                role: r.role,
-                agent_id: r.agent_id,
-                staff_id: r.staff_id,
-                created_at: r.created_at_ms,
-                created_by: r.created_by,
-                expires_at: r.expires_at,
-            })
+            .map(|(key, r)| info(&key, r, now))
             .collect();
         out.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
         Ok(out)
@@ -259,20 +244,15 @@ impl Auth {
     /// Remove the token listed as `id`; the next request with it is
     /// refused. Returns what was removed, or `None` for no such token.
     pub async fn revoke(&self, id: &str) -> Result<Option<TokenInfo>, StoreError> {
-        let Some(info) = self.list()?.into_iter().find(|t| t.id == id) else {
-            return Ok(None);
-        };
+        let now = crate::clock::now_ms();
         for (key, r) in self.store.tokens()? {
-            let listed = if r.id.is_empty() {
-                legacy_id(&key)
-            } else {
-                r.id.clone()
-            };
-            if listed == id {
+            let t = info(&key, r, now);
+            if t.id == id {
                 self.store.remove_token(&key).await?;
+                return Ok(Some(t));
             }
         }
-        Ok(Some(info))
+        Ok(None)
     }
 
     /// The principal behind an `Authorization` header value.
@@ -330,6 +310,27 @@ impl Auth {
                 id: legacy_id(&key),
                 ..r
             }))
+    }
+}
+
+/// A stored token as listed: its id (or the legacy id of one stored by an
+/// earlier build under its hash), never its salt or hash.
+fn info(key: &[u8], r: TokenRecord, now: i64) -> TokenInfo {
+    TokenInfo {
+        id: if r.id.is_empty() {
+            legacy_id(key)
+        } else {
+            r.id
+        },
+        legacy_hash: r.hash.is_none(),
+        expired: r.expires_at.is_some_and(|e| e <= now),
+        name: r.name,
+        role: r.role,
+        agent_id: r.agent_id,
+        staff_id: r.staff_id,
+        created_at: r.created_at_ms,
+        created_by: r.created_by,
+        expires_at: r.expires_at,
     }
 }
 

@@ -11,14 +11,13 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 
 use super::practice::{all_seen_by, seen_by};
-use super::records::{agent_in_scope, own_agent, page_limit, seen};
+use super::records::{agent_in_scope, coach_in_scope, own_agent, page_limit, seen, within_scope};
 use super::{ApiError, ApiJson, ApiQuery, AppState, Caller, ErrorBody};
 use crate::auth::Principal;
 use crate::clock::now_ms;
 use crate::model::{
     AcknowledgeSession, ActionUpdate, CoachingSession, DropIn, EndPairing, Enrolment, MatchReport,
-    MatchRequest, MentorProfile, MentoringView, Overdue, Pairing, PairingState, ProgressReport,
-    Role, TopicNeed,
+    MatchRequest, MentorProfile, MentoringView, Overdue, Pairing, ProgressReport, Role, TopicNeed,
 };
 use crate::records::{Filter, Page, Term};
 
@@ -116,7 +115,7 @@ pub async fn needs(
     Caller(who): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<TopicNeed>>, ApiError> {
-    hidden_agent(&who, &id)?;
+    within_scope(&who, &Term::Agent(id.clone()))?;
     let now = now_ms();
     Ok(Json(s.mentoring.needs(&id, now - 28 * DAY_MS, now + 1)?))
 }
@@ -190,7 +189,7 @@ pub async fn list_pairings(
         }
     }
     if let Some(Term::Protege(a) | Term::Mentor(a)) = &term {
-        hidden_agent(&who, a)?;
+        within_scope(&who, &Term::Agent(a.clone()))?;
     }
     Ok(Json(s.records.mentoring.pairings(Filter {
         term,
@@ -199,19 +198,6 @@ pub async fn list_pairings(
         scope: who.scope.clone(),
         ..Filter::default()
     })?))
-}
-
-/// 404 for an agent outside the caller's scope, as for one that does
-/// not exist.
-fn hidden_agent(who: &Principal, id: &str) -> Result<(), ApiError> {
-    if who.scope.sees_agent(id) {
-        return Ok(());
-    }
-    Err(ApiError::new(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        format!("agent {id} not found"),
-    ))
 }
 
 /// A pairing the caller sees (either agent within their scope), or 404.
@@ -294,21 +280,13 @@ pub async fn view(
     Caller(who): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<MentoringView>, ApiError> {
-    let mentor_of = |me: &str| -> Result<bool, ApiError> {
-        for state in [PairingState::Accepted, PairingState::Active] {
-            let current = s
-                .records
-                .mentoring
-                .pairings_in(Term::ProtegeState, &id, state)?;
-            if current.iter().any(|p| p.mentor_id == me) {
-                return Ok(true);
-            }
-        }
-        Ok(false)
-    };
     let allowed = who.scope.sees_agent(&id)
         || match who.role {
-            Role::Agent => mentor_of(own_agent(&who)?)?,
+            Role::Agent => s
+                .records
+                .mentoring
+                .current_pairing(own_agent(&who)?, &id)?
+                .is_some(),
             _ => false,
         };
     if !allowed {
@@ -478,13 +456,7 @@ pub async fn overdue(
             ));
         }
     };
-    if !who.scope.is_all() && !who.scope.is_one_of(&[&coach]) && !who.scope.sees_agent(&coach) {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("coach {coach} not found"),
-        ));
-    }
+    coach_in_scope(&who, &coach)?;
     s.records.people.person(&coach)?;
     let mut overdue = s.records.coaching.overdue(&coach, now_ms())?;
     overdue.follow_ups = all_seen_by(&who, overdue.follow_ups);

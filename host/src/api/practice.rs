@@ -15,7 +15,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 
-use super::records::{own_agent, within_scope};
+use super::records::{coach_in_scope, own_agent, within_scope};
 use super::{ApiError, ApiQuery, AppState, Caller};
 use crate::auth::Principal;
 use crate::clock::now_ms;
@@ -217,16 +217,8 @@ fn within(who: &Principal, about: &Who) -> Result<(), ApiError> {
     match about {
         Who::Team(t) => within_scope(who, &Term::Team(t.clone())),
         Who::Agent(a) => within_scope(who, &Term::Agent(a.clone())),
-        Who::Coach(c)
-            if !who.scope.is_all() && !who.scope.is_one_of(&[c]) && !who.scope.sees_agent(c) =>
-        {
-            Err(ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                format!("coach {c} not found"),
-            ))
-        }
-        Who::Coach(_) | Who::All => Ok(()),
+        Who::Coach(c) => coach_in_scope(who, c),
+        Who::All => Ok(()),
     }
 }
 

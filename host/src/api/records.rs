@@ -234,6 +234,21 @@ pub(super) fn within_scope(who: &Principal, term: &Term) -> Result<(), ApiError>
     }
 }
 
+/// A coach named in a query (`?coach=`) must be the caller themself or a
+/// person within their scope (a lead who is an agent); 404 otherwise.
+pub(super) fn coach_in_scope(who: &Principal, coach: &str) -> Result<(), ApiError> {
+    // `sees_agent` is true for everything in an unscoped token and for the
+    // scope's own person.
+    if who.scope.sees_agent(coach) {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("coach {coach} not found"),
+    ))
+}
+
 pub(super) fn own_agent(who: &Principal) -> Result<&str, ApiError> {
     who.agent_id.as_deref().ok_or_else(|| {
         ApiError::new(
@@ -250,25 +265,6 @@ fn forbidden_other_agent() -> ApiError {
         "forbidden",
         "an agent token sees only its own agent's records",
     )
-}
-
-/// The record must be within the caller's scope (about an agent or team
-/// they see, or one they take part in). Answers 404 rather than 403 so
-/// ids of records outside the scope are not confirmed.
-pub(super) fn visible<R: About + ?Sized>(
-    who: &Principal,
-    record: &R,
-    kind: &str,
-    id: &str,
-) -> Result<(), ApiError> {
-    if who.scope.sees(record) {
-        return Ok(());
-    }
-    Err(ApiError::new(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        format!("{kind} {id} not found"),
-    ))
 }
 
 /// The result of a vendor-record write.
@@ -289,8 +285,10 @@ fn written<T>((outcome, record): (Upserted, T)) -> (StatusCode, Json<Written<T>>
     (status, Json(Written { outcome, record }))
 }
 
-/// A record read for `who`: 404 when it is outside their scope, exactly
-/// as when it does not exist.
+/// A record read for `who`, which must be within their scope (about an
+/// agent or team they see, or one they take part in): 404 otherwise,
+/// exactly as when it does not exist, so ids outside the scope are not
+/// confirmed.
 pub(super) fn seen<R: About>(
     who: &Principal,
     read: Result<R, RecordError>,
@@ -298,8 +296,14 @@ pub(super) fn seen<R: About>(
     id: &str,
 ) -> Result<R, ApiError> {
     let r = read?;
-    visible(who, &r, kind, id)?;
-    Ok(r)
+    if who.scope.sees(&r) {
+        return Ok(r);
+    }
+    Err(ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("{kind} {id} not found"),
+    ))
 }
 
 /// A scoped caller writes only about agents they see: another agent is
@@ -575,9 +579,12 @@ pub async fn get_interaction(
     Caller(who): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Interaction>, ApiError> {
-    let r = s.records.contacts.interaction(&id)?;
-    visible(&who, &r, "interaction", &id)?;
-    Ok(Json(r))
+    Ok(Json(seen(
+        &who,
+        s.records.contacts.interaction(&id),
+        "interaction",
+        &id,
+    )?))
 }
 
 /// `POST /v1/evaluations`
@@ -627,9 +634,12 @@ pub async fn get_evaluation(
     Caller(who): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Evaluation>, ApiError> {
-    let r = s.records.contacts.evaluation(&id)?;
-    visible(&who, &r, "evaluation", &id)?;
-    Ok(Json(r))
+    Ok(Json(seen(
+        &who,
+        s.records.contacts.evaluation(&id),
+        "evaluation",
+        &id,
+    )?))
 }
 
 /// `POST /v1/feedback`
@@ -672,9 +682,12 @@ pub async fn get_feedback(
     Caller(who): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Feedback>, ApiError> {
-    let r = s.records.contacts.feedback(&id)?;
-    visible(&who, &r, "feedback", &id)?;
-    Ok(Json(r))
+    Ok(Json(seen(
+        &who,
+        s.records.contacts.feedback(&id),
+        "feedback",
+        &id,
+    )?))
 }
 
 // ---- tokens -------------------------------------------------------------------

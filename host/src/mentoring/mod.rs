@@ -554,12 +554,7 @@ impl Mentoring {
             )));
         }
         for (who, agent) in [("mentor", &p.mentor_id), ("protégé", &p.protege_id)] {
-            let acknowledged = self
-                .records
-                .mentoring
-                .enrolment(agent)?
-                .is_some_and(|e| e.monitoring_acknowledged);
-            if !acknowledged {
+            if !self.acknowledged_monitoring(agent)? {
                 return Err(RecordError::Conflict(format!(
                     "drop-in refused: the {who} {agent} has not acknowledged that supervisors may monitor mentoring (they enrol with monitoring_acknowledged)"
                 )));

@@ -360,15 +360,13 @@ impl Base {
     /// Refuse unless `id` names a person: an agent or a staff person
     /// (supervisors, coaches and mentors may be either).
     fn person_exists(&self, field: &str, id: &str) -> Result<()> {
-        if self.store.agents.get::<Agent>(id)?.is_some()
-            || self.store.staff.get::<Staff>(id)?.is_some()
-        {
-            return Ok(());
+        match self.people().person(id) {
+            Err(RecordError::NotFound { .. }) => Err(invalid(
+                field,
+                format!("unknown person {id:?} (neither an agent nor a staff person)"),
+            )),
+            other => other.map(drop),
         }
-        Err(invalid(
-            field,
-            format!("unknown person {id:?} (neither an agent nor a staff person)"),
-        ))
     }
 }
 
