@@ -150,7 +150,7 @@ fn run() -> Result<(), Failure> {
         rerun_if_changed(&guest.manifest);
     }
 
-    // Library crates the guests share (no plugin.toml, e.g. adapter-kit).
+    // Library crates the guests share (no plugin.toml, e.g. guest (sidecoach-guest)).
     for lib in shared_libraries(&plugins_dir)? {
         rerun_if_changed(&lib.join("src"));
         rerun_if_changed(&lib.join("Cargo.toml"));

@@ -240,14 +240,16 @@ impl<'a> Obj<'a> {
         match self.get(key) {
             None => Ok(None),
             Some((path, value)) => match value.as_f64() {
-                Some(n) if n >= 0.0 && n * factor <= adapter_kit::time::MAX_DURATION_MS as f64 => {
+                Some(n)
+                    if n >= 0.0 && n * factor <= sidecoach_guest::time::MAX_DURATION_MS as f64 =>
+                {
                     Ok(Some((n * factor).round() as u64))
                 }
                 _ => Err(invalid(
                     path,
                     format!(
                         "must be a non-negative number of {unit} (at most {} ms), got {}",
-                        adapter_kit::time::MAX_DURATION_MS,
+                        sidecoach_guest::time::MAX_DURATION_MS,
                         describe(value)
                     ),
                 )),
@@ -273,8 +275,8 @@ impl<'a> Obj<'a> {
         };
         let parsed = match value {
             Value::String(s) if s.trim().is_empty() => return Ok(None),
-            Value::String(s) => adapter_kit::time::parse_any_ms(s),
-            Value::Number(n) => n.as_f64().and_then(adapter_kit::time::epoch_number_ms),
+            Value::String(s) => sidecoach_guest::time::parse_any_ms(s),
+            Value::Number(n) => n.as_f64().and_then(sidecoach_guest::time::epoch_number_ms),
             _ => None,
         };
         parsed.map(Some).ok_or_else(|| {

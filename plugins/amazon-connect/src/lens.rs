@@ -263,7 +263,7 @@ fn topics(top: &Obj<'_>) -> Result<Vec<String>> {
                 format!("a category must be a string, got {}", describe(item)),
             ));
         };
-        if let Some(slug) = adapter_kit::topic_slug(name)
+        if let Some(slug) = sidecoach_guest::topic_slug(name)
             && !out.contains(&slug)
         {
             out.push(slug);

@@ -81,7 +81,7 @@ mod realtime;
 use bindings::sidecoach::plugin::host::log;
 use bindings::sidecoach::plugin::types::{InboundRequest, IngestOutput, LogLevel, PluginError};
 
-adapter_kit::export_adapter! {
+sidecoach_guest::export_adapter! {
     /// The exported component.
     AmazonConnect {
         id: "amazon-connect",
@@ -123,7 +123,7 @@ pub mod native {
 
     /// What [`ingest`](super::ingest) returns, without logging.
     pub fn ingest(request: &InboundRequest) -> Result<IngestOutput, PluginError> {
-        let media_type = adapter_kit::media_type(&request.headers);
+        let media_type = sidecoach_guest::media_type(&request.headers);
         crate::payload::parse_request(media_type.as_deref(), &request.url, &request.body)
     }
 }

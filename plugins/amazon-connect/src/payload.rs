@@ -40,7 +40,7 @@ impl Context {
             .split_once('?')
             .map(|(_, q)| q.split('#').next().unwrap_or_default())
             .unwrap_or_default();
-        let pairs = adapter_kit::form_pairs(query.as_bytes());
+        let pairs = sidecoach_guest::form_pairs(query.as_bytes());
         let first = |names: &[&str]| {
             pairs
                 .iter()

@@ -162,7 +162,7 @@ fn categories(c: &Obj<'_>, s: &mut Segment) -> Result<()> {
                     format!("a category must be a string, got {}", describe(item)),
                 ));
             };
-            if let Some(slug) = adapter_kit::topic_slug(name)
+            if let Some(slug) = sidecoach_guest::topic_slug(name)
                 && !s.categories.contains(&slug)
             {
                 s.categories.push(slug);

@@ -11,14 +11,14 @@
 //! | every `f64` is finite | NaN and infinities do not survive JSON and poison averages |
 //! | sentiment within −5..+5; feedback `scale-min < scale-max` and the value on the scale | the WIT contract; the host refuses the event otherwise |
 //! | vendor percentages are not negative (a bonus may pass 100) | a score from a mis-read field |
-//! | timestamps within years 0000..=9999 (`adapter_kit::time::MIN_MS..=MAX_MS`); an interaction does not end before it starts | what ISO 8601 can write; a reversed span is a mis-read field |
-//! | durations at most `adapter_kit::time::MAX_DURATION_MS` (2^53 − ε) | a saturated `as u64` of a huge number |
+//! | timestamps within years 0000..=9999 (`sidecoach_guest::time::MIN_MS..=MAX_MS`); an interaction does not end before it starts | what ISO 8601 can write; a reversed span is a mis-read field |
+//! | durations at most `sidecoach_guest::time::MAX_DURATION_MS` (2^53 − ε) | a saturated `as u64` of a huge number |
 //! | staffing intervals of 1..=1440 minutes, non-negative volumes | a day at most; counts are not negative |
 //! | rejected indexes are distinct, ascending and within the payload (fewer than its non-blank bytes); every error has a message | the host reports them to the operator by index |
 
 use std::fmt::Display;
 
-pub use adapter_kit::time::{MAX_DURATION_MS, MAX_MS, MIN_MS};
+pub use sidecoach_guest::time::{MAX_DURATION_MS, MAX_MS, MIN_MS};
 
 /// One broken property: a stable `kind` (which field, which rule) for
 /// de-duplicating findings and a `detail` with the offending value.

@@ -9,7 +9,7 @@
 
 use crate::check::Violation;
 use crate::mutate::Shape;
-use adapter_kit::signature::{base64, hmac_sha1, hmac_sha256, sha256_hex};
+use sidecoach_guest::signature::{base64, hmac_sha1, hmac_sha256, sha256_hex};
 
 /// The vendor fixtures, relative to this file.
 macro_rules! fixture {

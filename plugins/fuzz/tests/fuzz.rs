@@ -17,7 +17,7 @@ const INPUTS: u64 = 500;
 /// Before the fixes each was accepted into an event that broke a property
 /// or panicked; now each is refused, whole or as a rejected record.
 const FINDINGS: &[(&str, usize, &[u8])] = &[
-    // Epoch numbers past the year 9999 (adapter_kit::time).
+    // Epoch numbers past the year 9999 (sidecoach_guest::time).
     ("amazon-connect", 6, br#"{"evaluationId":"f","metadata":{"evaluationDefinitionId":"e","evaluationSubmitTimestamp":8e19}}"#),
     ("amazon-connect", 0, br#"{"Agent":{},"ContactId":"3","DisconnectTimestamp":615449465726261}"#),
     ("amazon-connect", 2, br#"{"contactId":"1","eventType":"CONNECTED_TO_AGENT","initiationTimestamp":582888704165452}"#),

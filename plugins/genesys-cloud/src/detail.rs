@@ -104,7 +104,7 @@ pub fn event(body: &Rec<'_>, leg: Leg) -> Result<Vec<Event>> {
                 let start = i64::try_from(connected)
                     .ok()
                     .and_then(|d| end.checked_sub(d))
-                    .and_then(adapter_kit::time::in_range)
+                    .and_then(sidecoach_guest::time::in_range)
                     .ok_or_else(|| {
                         let field = body.at("interactingDurationMs");
                         invalid(

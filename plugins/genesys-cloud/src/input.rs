@@ -1,13 +1,13 @@
-//! Reading a request: the shared JSON reader ([`adapter_kit::json`]: content
+//! Reading a request: the shared JSON reader ([`sidecoach_guest::json`]: content
 //! type, JSON documents or JSON lines, [`Rec`] with errors naming the dotted
 //! path), plus what touches this adapter's own WIT types: its `plugin-error`
 //! and collecting a multi-record body into an `ingest-output`.
 
-pub use adapter_kit::json::{Body, Rec, check_content_type, describe, read_body};
+pub use sidecoach_guest::json::{Body, Rec, check_content_type, describe, read_body};
 
 use crate::bindings::sidecoach::plugin::types::{Event, IngestOutput, PluginError, RejectedRecord};
 
-adapter_kit::plugin_errors!(crate::bindings::sidecoach::plugin::types);
+sidecoach_guest::plugin_errors!(crate::bindings::sidecoach::plugin::types);
 
 /// A result whose error is a WIT plugin error.
 pub type Result<T> = std::result::Result<T, PluginError>;

@@ -44,7 +44,7 @@ mod quality;
 use bindings::sidecoach::plugin::host::log;
 use bindings::sidecoach::plugin::types::{InboundRequest, IngestOutput, LogLevel, PluginError};
 
-adapter_kit::export_adapter! {
+sidecoach_guest::export_adapter! {
     /// The exported component.
     GenesysCloud {
         id: "genesys-cloud",

@@ -228,7 +228,7 @@ mod tests {
 
     /// Epoch milliseconds of an ISO 8601 time.
     fn ms(iso: &str) -> i64 {
-        adapter_kit::time::parse_iso8601_ms(iso).unwrap()
+        sidecoach_guest::time::parse_iso8601_ms(iso).unwrap()
     }
 
     /// The interactions among the output's events.

@@ -15,7 +15,7 @@ use bindings::sidecoach::plugin::types::{Event, InboundRequest, LogLevel, Plugin
 /// The source-config key whose presence turns signature checking on.
 const SECRET_KEY: &str = "hmac_secret";
 
-adapter_kit::export_adapter! {
+sidecoach_guest::export_adapter! {
     /// The exported component.
     JsonAdapter {
         id: "json-adapter",

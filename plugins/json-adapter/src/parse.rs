@@ -19,7 +19,7 @@
 //! Values are checked as the host would: strings (ids, names, states,
 //! topics) are not blank (a blank verbatim or comment counts as absent),
 //! timestamps lie within the years 0000..=9999, durations up to
-//! `adapter_kit::time::MAX_DURATION_MS`, sentiment on −5..+5, a feedback
+//! `sidecoach_guest::time::MAX_DURATION_MS`, sentiment on −5..+5, a feedback
 //! value on its scale (`scale_min` < `scale_max`), percentages and staffing
 //! figures not negative, `length_minutes` within 1..=1440, and an
 //! interaction does not end before it starts.
@@ -515,7 +515,7 @@ impl<'a> Obj<'a> {
         match self.required(key)? {
             Value::Number(n) => n
                 .as_i64()
-                .and_then(adapter_kit::time::in_range)
+                .and_then(sidecoach_guest::time::in_range)
                 .ok_or_else(|| {
                     invalid(
                         self.field(key),
@@ -542,7 +542,7 @@ impl<'a> Obj<'a> {
             None => Ok(None),
             Some(Value::Number(n)) => n
                 .as_u64()
-                .filter(|ms| *ms <= adapter_kit::time::MAX_DURATION_MS)
+                .filter(|ms| *ms <= sidecoach_guest::time::MAX_DURATION_MS)
                 .map(Some)
                 .ok_or_else(|| {
                     invalid(
@@ -550,7 +550,7 @@ impl<'a> Obj<'a> {
                         format!(
                             "`{key}` must be a whole, non-negative number of milliseconds up to \
                              {}, not {n}",
-                            adapter_kit::time::MAX_DURATION_MS
+                            sidecoach_guest::time::MAX_DURATION_MS
                         ),
                     )
                 }),

@@ -54,14 +54,14 @@ impl Unit {
 
 /// A duration in milliseconds: `h:mm:ss` / `mm:ss` (seconds may have a
 /// fraction; the unit does not apply), or a non-negative number in `unit`;
-/// at most `adapter_kit::time::MAX_DURATION_MS`.
+/// at most `sidecoach_guest::time::MAX_DURATION_MS`.
 pub fn duration_ms(text: &str, unit: Unit) -> Result<f64, String> {
     let ms = unbounded_duration_ms(text, unit)?;
-    if ms > adapter_kit::time::MAX_DURATION_MS as f64 {
+    if ms > sidecoach_guest::time::MAX_DURATION_MS as f64 {
         return Err(format!(
             "`{}` is longer than any duration ({} ms at most)",
             text.trim(),
-            adapter_kit::time::MAX_DURATION_MS
+            sidecoach_guest::time::MAX_DURATION_MS
         ));
     }
     Ok(ms)
@@ -132,7 +132,7 @@ pub fn zone_suffix(s: &str) -> Option<String> {
     }
     let suffix = t.to_string();
     // Valid exactly when it completes a naive time.
-    adapter_kit::time::parse_iso8601_ms(&format!("2000-01-01T00:00:00{suffix}"))
+    sidecoach_guest::time::parse_iso8601_ms(&format!("2000-01-01T00:00:00{suffix}"))
         .map(|_| suffix)
         .filter(|s| s.starts_with(['+', '-']))
 }
@@ -148,11 +148,11 @@ pub fn timestamp_ms(text: &str, zone: Option<&str>) -> Result<i64, String> {
         } else {
             format!("{t}{zone}")
         };
-        if let Some(ms) = adapter_kit::time::parse_iso8601_ms(&naive) {
+        if let Some(ms) = sidecoach_guest::time::parse_iso8601_ms(&naive) {
             return Ok(ms);
         }
     }
-    adapter_kit::time::parse_any_ms(t).ok_or_else(|| {
+    sidecoach_guest::time::parse_any_ms(t).ok_or_else(|| {
         format!("`{t}` is not a timestamp (ISO 8601 such as 2024-05-01T10:00:00Z, or epoch seconds / milliseconds)")
     })
 }

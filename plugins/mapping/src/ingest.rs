@@ -92,10 +92,10 @@ pub fn ingest(request: &InboundRequest) -> Result<IngestOutput, PluginError> {
             }
         }
         Format::Form => {
-            let mut pairs = adapter_kit::form_pairs(&request.body);
+            let mut pairs = sidecoach_guest::form_pairs(&request.body);
             if let Some((_, query)) = request.url.split_once('?') {
                 let query = query.split('#').next().unwrap_or_default();
-                pairs.extend(adapter_kit::form_pairs(query.as_bytes()));
+                pairs.extend(sidecoach_guest::form_pairs(query.as_bytes()));
             }
             out.add(0, map_record(&config, Record::Form(&pairs)));
         }
@@ -131,7 +131,7 @@ impl Output {
 /// The format a request's content type announces; a request with no content
 /// type and no body (a GET-style connector) is a form in its query string.
 pub fn infer_format(headers: &[(String, String)], body: &[u8]) -> Result<Format, PluginError> {
-    match adapter_kit::media_type(headers).filter(|m| !m.is_empty()) {
+    match sidecoach_guest::media_type(headers).filter(|m| !m.is_empty()) {
         Some(media) => Format::from_media_type(&media).ok_or_else(|| {
             invalid(
                 Some("content-type"),

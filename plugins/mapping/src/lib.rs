@@ -48,7 +48,7 @@
 //!
 //! Values: timestamps are ISO 8601 or epoch seconds/milliseconds (years
 //! 0000..=9999); durations are not negative, nor past
-//! `adapter_kit::time::MAX_DURATION_MS`; percentages, `offered` and
+//! `sidecoach_guest::time::MAX_DURATION_MS`; percentages, `offered` and
 //! `scheduled_agents` are not negative; `length_minutes` is 1..=1440; channels,
 //! directions and kinds go through `values.*`, then a built-in table (VOICE,
 //! PHONE, CALL → voice; CHAT, WEBCHAT → chat; EMAIL; SMS, TEXT → sms; INBOUND;
@@ -87,7 +87,7 @@ mod tests;
 use bindings::sidecoach::plugin::host::log;
 use bindings::sidecoach::plugin::types::{InboundRequest, IngestOutput, LogLevel, PluginError};
 
-adapter_kit::export_adapter! {
+sidecoach_guest::export_adapter! {
     /// The exported component.
     Mapping {
         id: "mapping",

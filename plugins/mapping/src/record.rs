@@ -319,7 +319,7 @@ impl<'c, 'r> Reader<'c, 'r> {
         let push = |items: &mut Vec<String>, text: &str| {
             for part in convert::split_list(text) {
                 let item = if spec.def.ty == Ty::Topics {
-                    match adapter_kit::topic_slug(part) {
+                    match sidecoach_guest::topic_slug(part) {
                         Some(slug) => slug,
                         None => continue,
                     }

@@ -96,7 +96,7 @@ fn fail(body: &str, content_type: Option<&str>, options: &[(&str, &str)]) -> Plu
 
 /// Epoch milliseconds of an ISO 8601 test time.
 fn iso(s: &str) -> i64 {
-    adapter_kit::time::parse_iso8601_ms(s).expect("a valid test timestamp")
+    sidecoach_guest::time::parse_iso8601_ms(s).expect("a valid test timestamp")
 }
 
 /// The interaction `e` is.

@@ -29,8 +29,8 @@
 //! CXone reports no separate talk time, sentiment or interruptions here, so
 //! those stay empty.
 
-use adapter_kit::topic_slug;
 use serde_json::Value;
+use sidecoach_guest::topic_slug;
 
 use crate::bindings::sidecoach::plugin::types::{Agent, Channel, Direction, Event, Interaction};
 use crate::input::{Rec, Result, invalid};
@@ -55,7 +55,7 @@ pub fn contact(rec: &Rec<'_>) -> Result<Vec<Event>> {
                 i64::try_from(duration)
                     .ok()
                     .and_then(|d| start.checked_add(d))
-                    .and_then(adapter_kit::time::in_range)
+                    .and_then(sidecoach_guest::time::in_range)
                     .ok_or_else(|| {
                         let field = rec.at("totalDurationSeconds");
                         invalid(field.clone(), format!("`{field}` is too large"))

@@ -97,7 +97,7 @@ mod tests {
 
     /// Epoch milliseconds of an ISO 8601 time.
     fn ms(iso: &str) -> i64 {
-        adapter_kit::time::parse_iso8601_ms(iso).unwrap()
+        sidecoach_guest::time::parse_iso8601_ms(iso).unwrap()
     }
 
     /// The fixture as a JSON value.

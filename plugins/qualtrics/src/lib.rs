@@ -71,7 +71,7 @@ mod subscription;
 use bindings::sidecoach::plugin::host::log;
 use bindings::sidecoach::plugin::types::{InboundRequest, IngestOutput, LogLevel, PluginError};
 
-adapter_kit::export_adapter! {
+sidecoach_guest::export_adapter! {
     /// The exported component.
     Qualtrics {
         id: "qualtrics",

@@ -3,7 +3,7 @@
 
 use crate::bindings::sidecoach::plugin::types::{PluginError, RatingKind};
 use crate::errors::config;
-use adapter_kit::config::SourceConfig;
+use sidecoach_guest::config::SourceConfig;
 
 /// Option: the embedded-data key holding the agent's vendor user id.
 pub const AGENT_KEY: &str = "agent_key";

@@ -8,12 +8,12 @@ use crate::bindings::sidecoach::plugin::types::{InboundRequest, IngestOutput, Pl
 use crate::errors::invalid;
 use crate::options::Options;
 use crate::{responses, subscription};
-use adapter_kit::config::SourceConfig;
+use sidecoach_guest::config::SourceConfig;
 
 /// Maps one request.
 pub fn ingest(request: &InboundRequest) -> Result<IngestOutput, PluginError> {
     let options = Options::from_config(SourceConfig(&request.source_config))?;
-    match adapter_kit::media_type(&request.headers).as_deref() {
+    match sidecoach_guest::media_type(&request.headers).as_deref() {
         None | Some("application/json") => responses::parse(&request.body, &options),
         Some("application/x-www-form-urlencoded") => subscription::parse(&request.body, &options),
         Some(other) => Err(invalid(

@@ -18,8 +18,8 @@ use crate::bindings::sidecoach::plugin::types::{
 };
 use crate::errors::{bad_json, invalid, unsupported};
 use crate::options::Options;
-use adapter_kit::time::parse_any_ms;
 use serde_json::{Map, Value};
+use sidecoach_guest::time::parse_any_ms;
 
 /// `distributionChannel` values of responses that are not customer feedback.
 const NOT_FEEDBACK_CHANNELS: &[&str] = &["preview", "test"];
@@ -279,7 +279,7 @@ fn topics(raw: Option<&Value>) -> Vec<String> {
         _ => Vec::new(),
     };
     let mut out = Vec::new();
-    for slug in parts.into_iter().filter_map(adapter_kit::topic_slug) {
+    for slug in parts.into_iter().filter_map(sidecoach_guest::topic_slug) {
         if !out.contains(&slug) {
             out.push(slug);
         }

@@ -26,7 +26,7 @@ use serde_json::{Map, Value};
 
 /// Maps a form-encoded event subscription body.
 pub fn parse(body: &[u8], options: &Options) -> Result<IngestOutput, PluginError> {
-    let pairs = adapter_kit::form_pairs(body);
+    let pairs = sidecoach_guest::form_pairs(body);
     let get = |name: &str| {
         pairs
             .iter()

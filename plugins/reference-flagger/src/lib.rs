@@ -6,60 +6,50 @@
 
 mod rules;
 
-mod bindings {
-    //! Bindings generated from `wit/sidecoach.wit`, world `flagger`.
-    wit_bindgen::generate!({ path: "../../wit/0.1.0", world: "flagger" });
-}
-
 use bindings::sidecoach::plugin::host::{config_get, log};
 use bindings::sidecoach::plugin::types::{
-    ErrorCode, Event, Flag, LogLevel, PluginError, PluginInfo, RatingKind, Severity,
+    ErrorCode, Event, Flag, LogLevel, PluginError, RatingKind, Severity,
 };
 
-/// The exported component.
-struct ReferenceFlagger;
-
-impl bindings::Guest for ReferenceFlagger {
-    fn describe() -> PluginInfo {
-        PluginInfo {
-            name: "Reference flagger".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            description: "Flags low CSAT, NPS detractors, customer sentiment that drops at the \
-                          end of a contact, and QA evaluations failed on a fatal question."
-                .into(),
-        }
-    }
-
-    fn flag(events: Vec<Event>) -> Result<Vec<Flag>, PluginError> {
-        let thresholds = rules::Thresholds::from_config(config_get).map_err(|e| PluginError {
-            code: ErrorCode::ConfigInvalid,
-            message: e.message,
-            field: Some(e.key.to_owned()),
-        })?;
-        let plain: Vec<rules::Event> = events.into_iter().map(convert_event).collect();
-        let flags = rules::flag(&plain, &thresholds);
-        log(
-            LogLevel::Debug,
-            &format!("raised {} flags over {} events", flags.len(), plain.len()),
-        );
-        Ok(flags
-            .into_iter()
-            .map(|f| Flag {
-                event_index: f.event_index,
-                rule_id: f.rule_id.to_owned(),
-                severity: match f.severity {
-                    rules::Severity::Info => Severity::Info,
-                    rules::Severity::Warning => Severity::Warning,
-                    rules::Severity::Critical => Severity::Critical,
-                },
-                reason: f.reason,
-                topic: f.topic,
-            })
-            .collect())
+sidecoach_guest::export_flagger! {
+    /// The exported component.
+    ReferenceFlagger {
+        id: "reference-flagger",
+        name: "Reference flagger",
+        description: "Flags low CSAT, NPS detractors, customer sentiment that drops at the \
+                      end of a contact, and QA evaluations failed on a fatal question.",
+        flag: flag,
     }
 }
 
-bindings::export!(ReferenceFlagger with_types_in bindings);
+/// The `flag` export.
+fn flag(events: Vec<Event>) -> Result<Vec<Flag>, PluginError> {
+    let thresholds = rules::Thresholds::from_config(config_get).map_err(|e| PluginError {
+        code: ErrorCode::ConfigInvalid,
+        message: e.message,
+        field: Some(e.key.to_owned()),
+    })?;
+    let plain: Vec<rules::Event> = events.into_iter().map(convert_event).collect();
+    let flags = rules::flag(&plain, &thresholds);
+    log(
+        LogLevel::Debug,
+        &format!("raised {} flags over {} events", flags.len(), plain.len()),
+    );
+    Ok(flags
+        .into_iter()
+        .map(|f| Flag {
+            event_index: f.event_index,
+            rule_id: f.rule_id.to_owned(),
+            severity: match f.severity {
+                rules::Severity::Info => Severity::Info,
+                rules::Severity::Warning => Severity::Warning,
+                rules::Severity::Critical => Severity::Critical,
+            },
+            reason: f.reason,
+            topic: f.topic,
+        })
+        .collect())
+}
 
 /// Keeps only what the rules look at.
 fn convert_event(event: Event) -> rules::Event {
@@ -92,31 +82,8 @@ fn convert_event(event: Event) -> rules::Event {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bindings::Guest as _;
 
     const MANIFEST: &str = include_str!("../plugin.toml");
-
-    /// A top-level `key = "value"` of the manifest (before any table).
-    fn manifest_value(key: &str) -> &'static str {
-        MANIFEST
-            .lines()
-            .take_while(|l| !l.starts_with('['))
-            .find_map(|l| {
-                let rest = l.strip_prefix(key)?.trim_start().strip_prefix('=')?;
-                rest.trim().strip_prefix('"')?.split('"').next()
-            })
-            .unwrap_or_else(|| panic!("plugin.toml has no `{key}`"))
-    }
-
-    #[test]
-    fn describe_matches_the_manifest() {
-        assert_eq!(manifest_value("id"), "reference-flagger");
-        assert_eq!(manifest_value("kind"), "flagger");
-        assert_eq!(
-            ReferenceFlagger::describe().version,
-            manifest_value("version")
-        );
-    }
 
     #[test]
     fn manifest_config_defaults_match_the_code() {

@@ -6,85 +6,75 @@
 
 mod rank;
 
-mod bindings {
-    //! Bindings generated from `wit/sidecoach.wit`, world `matcher`.
-    wit_bindgen::generate!({ path: "../../wit/0.1.0", world: "matcher" });
-}
-
 use bindings::sidecoach::plugin::host::{config_get, log};
 use bindings::sidecoach::plugin::types::{
-    Channel, ErrorCode, LogLevel, MatchProfile, Mentor, PairScore, PluginError, PluginInfo, Protege,
+    Channel, ErrorCode, LogLevel, MatchProfile, Mentor, PairScore, PluginError, Protege,
 };
 
-/// The exported component.
-struct ReferenceMatcher;
-
-impl bindings::Guest for ReferenceMatcher {
-    fn describe() -> PluginInfo {
-        PluginInfo {
-            name: "Reference matcher".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            description: "Scores protégé–mentor pairs on skill complement, communication style, \
-                          time-zone overlap and shared channels, with configurable weights."
-                .into(),
-        }
-    }
-
-    fn rank(proteges: Vec<Protege>, mentors: Vec<Mentor>) -> Result<Vec<PairScore>, PluginError> {
-        let weights = rank::Weights::from_config(config_get).map_err(|e| PluginError {
-            code: ErrorCode::ConfigInvalid,
-            message: e.message,
-            field: Some(e.field),
-        })?;
-        let proteges: Vec<rank::Protege> = proteges
-            .into_iter()
-            .map(|p| rank::Protege {
-                profile: convert_profile(p.profile),
-                needs: p
-                    .needs
-                    .into_iter()
-                    .map(|n| rank::Need {
-                        topic: n.topic,
-                        weakness: n.weakness,
-                    })
-                    .collect(),
-            })
-            .collect();
-        let mentors: Vec<rank::Mentor> = mentors
-            .into_iter()
-            .map(|m| rank::Mentor {
-                profile: convert_profile(m.profile),
-                strengths: m.strengths,
-                capacity: m.capacity,
-            })
-            .collect();
-        let pairs = rank::rank(&proteges, &mentors, weights).map_err(|e| PluginError {
-            code: ErrorCode::InvalidInput,
-            message: e.message,
-            field: Some(e.field),
-        })?;
-        log(
-            LogLevel::Debug,
-            &format!(
-                "scored {} pairs from {} protégés and {} mentors",
-                pairs.len(),
-                proteges.len(),
-                mentors.len()
-            ),
-        );
-        Ok(pairs
-            .into_iter()
-            .map(|p| PairScore {
-                protege_index: p.protege_index,
-                mentor_index: p.mentor_index,
-                score: p.score,
-                reasons: p.reasons,
-            })
-            .collect())
+sidecoach_guest::export_matcher! {
+    /// The exported component.
+    ReferenceMatcher {
+        id: "reference-matcher",
+        name: "Reference matcher",
+        description: "Scores protégé–mentor pairs on skill complement, communication style, \
+                      time-zone overlap and shared channels, with configurable weights.",
+        rank: rank,
     }
 }
 
-bindings::export!(ReferenceMatcher with_types_in bindings);
+/// The `rank` export.
+fn rank(proteges: Vec<Protege>, mentors: Vec<Mentor>) -> Result<Vec<PairScore>, PluginError> {
+    let weights = rank::Weights::from_config(config_get).map_err(|e| PluginError {
+        code: ErrorCode::ConfigInvalid,
+        message: e.message,
+        field: Some(e.field),
+    })?;
+    let proteges: Vec<rank::Protege> = proteges
+        .into_iter()
+        .map(|p| rank::Protege {
+            profile: convert_profile(p.profile),
+            needs: p
+                .needs
+                .into_iter()
+                .map(|n| rank::Need {
+                    topic: n.topic,
+                    weakness: n.weakness,
+                })
+                .collect(),
+        })
+        .collect();
+    let mentors: Vec<rank::Mentor> = mentors
+        .into_iter()
+        .map(|m| rank::Mentor {
+            profile: convert_profile(m.profile),
+            strengths: m.strengths,
+            capacity: m.capacity,
+        })
+        .collect();
+    let pairs = rank::rank(&proteges, &mentors, weights).map_err(|e| PluginError {
+        code: ErrorCode::InvalidInput,
+        message: e.message,
+        field: Some(e.field),
+    })?;
+    log(
+        LogLevel::Debug,
+        &format!(
+            "scored {} pairs from {} protégés and {} mentors",
+            pairs.len(),
+            proteges.len(),
+            mentors.len()
+        ),
+    );
+    Ok(pairs
+        .into_iter()
+        .map(|p| PairScore {
+            protege_index: p.protege_index,
+            mentor_index: p.mentor_index,
+            score: p.score,
+            reasons: p.reasons,
+        })
+        .collect())
+}
 
 fn convert_profile(p: MatchProfile) -> rank::Profile {
     rank::Profile {
@@ -116,31 +106,8 @@ fn channel_name(channel: Channel) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bindings::Guest as _;
 
     const MANIFEST: &str = include_str!("../plugin.toml");
-
-    /// A top-level `key = "value"` of the manifest (before any table).
-    fn manifest_value(key: &str) -> &'static str {
-        MANIFEST
-            .lines()
-            .take_while(|l| !l.starts_with('['))
-            .find_map(|l| {
-                let rest = l.strip_prefix(key)?.trim_start().strip_prefix('=')?;
-                rest.trim().strip_prefix('"')?.split('"').next()
-            })
-            .unwrap_or_else(|| panic!("plugin.toml has no `{key}`"))
-    }
-
-    #[test]
-    fn describe_matches_the_manifest() {
-        assert_eq!(manifest_value("id"), "reference-matcher");
-        assert_eq!(manifest_value("kind"), "matcher");
-        assert_eq!(
-            ReferenceMatcher::describe().version,
-            manifest_value("version")
-        );
-    }
 
     #[test]
     fn manifest_config_defaults_match_the_code() {

@@ -16,95 +16,54 @@ mod glue {
 }
 use glue::{convert_answers, convert_form, to_plugin_error, to_scorecard};
 
-mod bindings {
-    //! Bindings generated from `wit/sidecoach.wit`, world `scorer`.
-    wit_bindgen::generate!({ path: "../../wit/0.1.0", world: "scorer" });
+use bindings::sidecoach::plugin::host::log;
+use bindings::sidecoach::plugin::types::{Evaluation, Form, LogLevel, PluginError, Scorecard};
+
+sidecoach_guest::export_scorer! {
+    /// The exported component.
+    ReferenceScorer {
+        id: "reference-scorer",
+        name: "Reference scorer",
+        description: "Scores QA evaluations with question, section or points weighting, \
+                      N/A exclusion or pass, auto-fail, critical sub-scores and bonus items, \
+                      following Genesys, MaestroQA, Zendesk QA and EvaluAgent.",
+        score: score_all,
+    }
 }
 
-use bindings::sidecoach::plugin::host::log;
-use bindings::sidecoach::plugin::types::{
-    Evaluation, Form, LogLevel, PluginError, PluginInfo, Scorecard,
-};
-
-/// The exported component.
-struct ReferenceScorer;
-
-impl bindings::Guest for ReferenceScorer {
-    fn describe() -> PluginInfo {
-        PluginInfo {
-            name: "Reference scorer".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            description: "Scores QA evaluations with question, section or points weighting, \
-                          N/A exclusion or pass, auto-fail, critical sub-scores and bonus items, \
-                          following Genesys, MaestroQA, Zendesk QA and EvaluAgent."
-                .into(),
-        }
-    }
-
-    fn score(form: Form, evaluations: Vec<Evaluation>) -> Vec<Result<Scorecard, PluginError>> {
-        let plain = convert_form(&form);
-        if let Err(e) = score::validate_form(&plain) {
-            let error = to_plugin_error(e);
-            log(
-                LogLevel::Warn,
-                &format!(
-                    "form `{}` v{} cannot be scored: {}",
-                    form.id, form.version, error.message
-                ),
-            );
-            return evaluations.iter().map(|_| Err(error.clone())).collect();
-        }
-        let results: Vec<_> = evaluations
-            .into_iter()
-            .map(|evaluation| {
-                let answers = convert_answers(evaluation.answers);
-                score::score(&plain, &answers)
-                    .map(|card| to_scorecard(evaluation.external_id, card))
-                    .map_err(to_plugin_error)
-            })
-            .collect();
-        let failed = results.iter().filter(|r| r.is_err()).count();
+/// Scores every evaluation against the form (one error for all when the form
+/// itself cannot be scored).
+fn score_all(form: Form, evaluations: Vec<Evaluation>) -> Vec<Result<Scorecard, PluginError>> {
+    let plain = convert_form(&form);
+    if let Err(e) = score::validate_form(&plain) {
+        let error = to_plugin_error(e);
         log(
-            LogLevel::Debug,
+            LogLevel::Warn,
             &format!(
-                "scored {} evaluations against form `{}` v{} ({failed} not scorable)",
-                results.len(),
-                form.id,
-                form.version
+                "form `{}` v{} cannot be scored: {}",
+                form.id, form.version, error.message
             ),
         );
-        results
+        return evaluations.iter().map(|_| Err(error.clone())).collect();
     }
-}
-
-bindings::export!(ReferenceScorer with_types_in bindings);
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use bindings::Guest as _;
-
-    const MANIFEST: &str = include_str!("../plugin.toml");
-
-    /// A top-level `key = "value"` of the manifest (before any table).
-    fn manifest_value(key: &str) -> &'static str {
-        MANIFEST
-            .lines()
-            .take_while(|l| !l.starts_with('['))
-            .find_map(|l| {
-                let rest = l.strip_prefix(key)?.trim_start().strip_prefix('=')?;
-                rest.trim().strip_prefix('"')?.split('"').next()
-            })
-            .unwrap_or_else(|| panic!("plugin.toml has no `{key}`"))
-    }
-
-    #[test]
-    fn describe_matches_the_manifest() {
-        assert_eq!(manifest_value("id"), "reference-scorer");
-        assert_eq!(manifest_value("kind"), "scorer");
-        assert_eq!(
-            ReferenceScorer::describe().version,
-            manifest_value("version")
-        );
-    }
+    let results: Vec<_> = evaluations
+        .into_iter()
+        .map(|evaluation| {
+            let answers = convert_answers(evaluation.answers);
+            score::score(&plain, &answers)
+                .map(|card| to_scorecard(evaluation.external_id, card))
+                .map_err(to_plugin_error)
+        })
+        .collect();
+    let failed = results.iter().filter(|r| r.is_err()).count();
+    log(
+        LogLevel::Debug,
+        &format!(
+            "scored {} evaluations against form `{}` v{} ({failed} not scorable)",
+            results.len(),
+            form.id,
+            form.version
+        ),
+    );
+    results
 }

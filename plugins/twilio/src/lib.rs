@@ -60,7 +60,7 @@ mod taskrouter;
 use bindings::sidecoach::plugin::host::log;
 use bindings::sidecoach::plugin::types::{InboundRequest, IngestOutput, LogLevel, PluginError};
 
-adapter_kit::export_adapter! {
+sidecoach_guest::export_adapter! {
     /// The exported component.
     Twilio {
         id: "twilio",

@@ -5,8 +5,8 @@
 use crate::bindings::sidecoach::plugin::types::{InboundRequest, IngestOutput, PluginError};
 use crate::errors::{bad_json, config, invalid};
 use crate::{signature, taskrouter};
-use adapter_kit::config::SourceConfig;
 use serde_json::Value;
+use sidecoach_guest::config::SourceConfig;
 
 /// The source-config key holding the account's auth token.
 pub const AUTH_TOKEN: &str = "auth_token";
@@ -29,9 +29,9 @@ pub fn ingest(request: &InboundRequest) -> Result<IngestOutput, PluginError> {
             ),
         )
     })?;
-    let params = match adapter_kit::media_type(&request.headers).as_deref() {
+    let params = match sidecoach_guest::media_type(&request.headers).as_deref() {
         Some(FORM) => {
-            let params = adapter_kit::form_pairs(&request.body);
+            let params = sidecoach_guest::form_pairs(&request.body);
             signature::verify_form(token.as_bytes(), &request.headers, &request.url, &params)?;
             params
         }
@@ -88,7 +88,7 @@ mod tests {
     use crate::bindings::sidecoach::plugin::types::{
         Agent, Channel, Direction, ErrorCode, Event, Interaction,
     };
-    use adapter_kit::signature::{base64, hmac_sha1, sha256_hex};
+    use sidecoach_guest::signature::{base64, hmac_sha1, sha256_hex};
 
     /// The fixture, with its `#` comment lines.
     const FIXTURE: &[u8] = include_bytes!(
@@ -138,7 +138,7 @@ mod tests {
     /// The fixture signed as Twilio would sign it.
     fn signed_fixture() -> InboundRequest {
         let body = fixture_body();
-        let sig = signature::compute(TOKEN.as_bytes(), URL, &adapter_kit::form_pairs(&body));
+        let sig = signature::compute(TOKEN.as_bytes(), URL, &sidecoach_guest::form_pairs(&body));
         request(
             URL,
             Some("application/x-www-form-urlencoded"),
@@ -303,7 +303,7 @@ mod tests {
     #[test]
     fn an_unknown_event_type_is_unsupported() {
         let body = b"EventType=workflow.timeout&WorkflowSid=WW1".to_vec();
-        let sig = signature::compute(TOKEN.as_bytes(), URL, &adapter_kit::form_pairs(&body));
+        let sig = signature::compute(TOKEN.as_bytes(), URL, &sidecoach_guest::form_pairs(&body));
         let e = ingest(&request(
             URL,
             Some("application/x-www-form-urlencoded"),

@@ -17,7 +17,7 @@
 
 use crate::bindings::sidecoach::plugin::types::PluginError;
 use crate::errors;
-use adapter_kit::signature::{base64, constant_time_eq, hmac_sha1, sha256_hex};
+use sidecoach_guest::signature::{base64, constant_time_eq, hmac_sha1, sha256_hex};
 
 /// The signature header (names arrive in lower case).
 pub const HEADER: &str = "x-twilio-signature";
@@ -86,7 +86,7 @@ pub fn url_variants(url: &str) -> Vec<String> {
 pub fn query_value(url: &str, name: &str) -> Option<String> {
     let query = url.split_once('?')?.1;
     let query = query.split('#').next().unwrap_or_default();
-    adapter_kit::form_pairs(query.as_bytes())
+    sidecoach_guest::form_pairs(query.as_bytes())
         .into_iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v)

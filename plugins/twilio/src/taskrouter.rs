@@ -8,8 +8,8 @@ use crate::bindings::sidecoach::plugin::types::{
     Agent, AgentState, Channel, Direction, Event, Interaction, PluginError,
 };
 use crate::errors::{bad_json, invalid, unsupported};
-use adapter_kit::time::parse_any_ms;
 use serde_json::{Map, Value};
+use sidecoach_guest::time::parse_any_ms;
 
 /// Reservation events after which the worker handles the task.
 const BINDING_RESERVATION_EVENTS: &[&str] = &[
@@ -78,7 +78,7 @@ impl<'a> Params<'a> {
             return raw
                 .parse::<i64>()
                 .ok()
-                .and_then(adapter_kit::time::in_range)
+                .and_then(sidecoach_guest::time::in_range)
                 .map(Some)
                 .ok_or_else(|| {
                     invalid(
@@ -241,7 +241,7 @@ fn interaction(
                 // An age reaching before the year 0000 is no age.
                 let started = at
                     .checked_sub(i64::from(seconds) * 1_000)
-                    .and_then(adapter_kit::time::in_range)
+                    .and_then(sidecoach_guest::time::in_range)
                     .ok_or_else(|| {
                         invalid(
                             "TaskAge",
@@ -270,7 +270,7 @@ fn interaction(
             Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
             _ => Vec::new(),
         };
-        for slug in raw.into_iter().filter_map(adapter_kit::topic_slug) {
+        for slug in raw.into_iter().filter_map(sidecoach_guest::topic_slug) {
             if !topics.contains(&slug) {
                 topics.push(slug);
             }

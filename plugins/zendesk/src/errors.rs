@@ -1,4 +1,4 @@
 //! The plugin errors this adapter returns: the shared constructors of
-//! [`adapter_kit::fault`], typed as this crate's WIT `plugin-error`.
+//! [`sidecoach_guest::fault`], typed as this crate's WIT `plugin-error`.
 
-adapter_kit::plugin_errors!(crate::bindings::sidecoach::plugin::types);
+sidecoach_guest::plugin_errors!(crate::bindings::sidecoach::plugin::types);

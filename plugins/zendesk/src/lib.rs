@@ -48,7 +48,7 @@ mod signature;
 use bindings::sidecoach::plugin::host::log;
 use bindings::sidecoach::plugin::types::{InboundRequest, IngestOutput, LogLevel, PluginError};
 
-adapter_kit::export_adapter! {
+sidecoach_guest::export_adapter! {
     /// The exported component.
     Zendesk {
         id: "zendesk",

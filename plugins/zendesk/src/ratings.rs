@@ -18,9 +18,9 @@ use crate::bindings::sidecoach::plugin::types::{
     Event, Feedback, IngestOutput, PluginError, RatingKind, RejectedRecord,
 };
 use crate::errors::{bad_json, config, invalid, unsupported};
-use adapter_kit::config::SourceConfig;
-use adapter_kit::time::parse_any_ms;
 use serde_json::{Map, Value};
+use sidecoach_guest::config::SourceConfig;
+use sidecoach_guest::time::parse_any_ms;
 
 /// Option: the value a `good` rating gets.
 pub const GOOD_VALUE: &str = "good_value";
@@ -221,7 +221,7 @@ fn rating(record: &Value, path: &str, options: &Options) -> Result<Feedback, Plu
 
     let mut topics = Vec::new();
     if let Some(Value::String(reason)) = map.get("reason")
-        && let Some(slug) = adapter_kit::topic_slug(reason)
+        && let Some(slug) = sidecoach_guest::topic_slug(reason)
         && !NON_REASONS.contains(&slug.as_str())
     {
         topics.push(slug);
@@ -230,7 +230,7 @@ fn rating(record: &Value, path: &str, options: &Options) -> Result<Feedback, Plu
         None | Some(Value::Null) => {}
         Some(Value::Array(tags)) => {
             for tag in tags.iter().filter_map(Value::as_str) {
-                if let Some(slug) = adapter_kit::topic_slug(tag)
+                if let Some(slug) = sidecoach_guest::topic_slug(tag)
                     && !topics.contains(&slug)
                 {
                     topics.push(slug);

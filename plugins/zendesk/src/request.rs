@@ -6,7 +6,7 @@ use crate::bindings::sidecoach::plugin::types::{InboundRequest, IngestOutput, Pl
 use crate::errors::{config, invalid};
 use crate::ratings::{self, Options};
 use crate::signature;
-use adapter_kit::config::SourceConfig;
+use sidecoach_guest::config::SourceConfig;
 
 /// The source-config key holding the webhook's signing secret.
 pub const SIGNING_SECRET: &str = "signing_secret";
@@ -24,7 +24,7 @@ pub fn ingest(request: &InboundRequest) -> Result<IngestOutput, PluginError> {
         )
     })?;
     let options = Options::from_config(cfg)?;
-    match adapter_kit::media_type(&request.headers).as_deref() {
+    match sidecoach_guest::media_type(&request.headers).as_deref() {
         None | Some("application/json") => {}
         Some(other) => {
             return Err(invalid(

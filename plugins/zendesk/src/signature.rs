@@ -16,7 +16,7 @@
 
 use crate::bindings::sidecoach::plugin::types::PluginError;
 use crate::errors;
-use adapter_kit::signature::{base64, constant_time_eq, hmac_sha256};
+use sidecoach_guest::signature::{base64, constant_time_eq, hmac_sha256};
 
 /// The signature header (names arrive in lower case).
 pub const SIGNATURE_HEADER: &str = "x-zendesk-webhook-signature";

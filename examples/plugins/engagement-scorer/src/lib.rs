@@ -31,74 +31,64 @@ mod glue {
 }
 use glue::{to_plugin_error, to_scorecard};
 
-mod bindings {
-    //! Bindings generated from `wit/0.1.0/sidecoach.wit`, world `scorer`.
-    wit_bindgen::generate!({ path: "../../../wit/0.1.0", world: "scorer" });
-}
-
 use bindings::sidecoach::plugin::host::{config_get, log};
 use bindings::sidecoach::plugin::types::{
-    ErrorCode, Evaluation, Form, LogLevel, PluginError, PluginInfo, Scorecard,
+    ErrorCode, Evaluation, Form, LogLevel, PluginError, Scorecard,
 };
 
-/// The exported component.
-struct EngagementScorer;
-
-impl bindings::Guest for EngagementScorer {
-    fn describe() -> PluginInfo {
-        PluginInfo {
-            name: "Engagement scorer".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            description: "Scores QA evaluations like the reference scorer, with the criteria of \
-                          one coaching topic (engagement.topic, default customer-engagement) \
-                          weighted by engagement.factor (default 2)."
-                .into(),
-        }
-    }
-
-    fn score(form: Form, evaluations: Vec<Evaluation>) -> Vec<Result<Scorecard, PluginError>> {
-        let prepared = engagement::Boost::from_config(config_get)
-            .map_err(config_error)
-            .and_then(|boost| {
-                prepare(&form, &boost).map(|(plain, boosted)| (boost, plain, boosted))
-            });
-        let (boost, plain, boosted) = match prepared {
-            Ok(prepared) => prepared,
-            Err(error) => {
-                log(
-                    LogLevel::Warn,
-                    &format!(
-                        "form `{}` v{} cannot be scored: {}",
-                        form.id, form.version, error.message
-                    ),
-                );
-                return evaluations.iter().map(|_| Err(error.clone())).collect();
-            }
-        };
-        let results: Vec<_> = evaluations
-            .into_iter()
-            .map(|evaluation| score_one(&plain, evaluation))
-            .collect();
-        let failed = results.iter().filter(|r| r.is_err()).count();
-        log(
-            LogLevel::Debug,
-            &format!(
-                "scored {} evaluations against form `{}` v{} ({failed} not scorable); topic `{}` \
-                 ×{}: {} section and {} criterion weights multiplied",
-                results.len(),
-                form.id,
-                form.version,
-                boost.topic,
-                boost.factor,
-                boosted.sections,
-                boosted.criteria
-            ),
-        );
-        results
+sidecoach_guest::export_scorer! {
+    /// The exported component.
+    EngagementScorer {
+        id: "engagement-scorer",
+        wit: "../../../wit/0.1.0",
+        name: "Engagement scorer",
+        description: "Scores QA evaluations like the reference scorer, with the criteria of \
+                      one coaching topic (engagement.topic, default customer-engagement) \
+                      weighted by engagement.factor (default 2).",
+        score: score_all,
     }
 }
 
-bindings::export!(EngagementScorer with_types_in bindings);
+/// Scores every evaluation with the configured topic weighted up (one error
+/// for all when the config or the form cannot be used).
+fn score_all(form: Form, evaluations: Vec<Evaluation>) -> Vec<Result<Scorecard, PluginError>> {
+    let prepared = engagement::Boost::from_config(config_get)
+        .map_err(config_error)
+        .and_then(|boost| prepare(&form, &boost).map(|(plain, boosted)| (boost, plain, boosted)));
+    let (boost, plain, boosted) = match prepared {
+        Ok(prepared) => prepared,
+        Err(error) => {
+            log(
+                LogLevel::Warn,
+                &format!(
+                    "form `{}` v{} cannot be scored: {}",
+                    form.id, form.version, error.message
+                ),
+            );
+            return evaluations.iter().map(|_| Err(error.clone())).collect();
+        }
+    };
+    let results: Vec<_> = evaluations
+        .into_iter()
+        .map(|evaluation| score_one(&plain, evaluation))
+        .collect();
+    let failed = results.iter().filter(|r| r.is_err()).count();
+    log(
+        LogLevel::Debug,
+        &format!(
+            "scored {} evaluations against form `{}` v{} ({failed} not scorable); topic `{}` \
+                 ×{}: {} section and {} criterion weights multiplied",
+            results.len(),
+            form.id,
+            form.version,
+            boost.topic,
+            boost.factor,
+            boosted.sections,
+            boosted.criteria
+        ),
+    );
+    results
+}
 
 /// Validates the form, applies the boost, and validates again (a huge weight
 /// times the factor could overflow to infinity).
@@ -147,7 +137,6 @@ mod tests {
     //! (everything but the host's `config-get` and `log`).
 
     use super::*;
-    use bindings::Guest as _;
     use bindings::sidecoach::plugin::types as wit;
 
     const MANIFEST: &str = include_str!("../plugin.toml");
@@ -169,17 +158,6 @@ mod tests {
                 rest.trim().strip_prefix('"')?.split('"').next()
             })
             .unwrap_or_else(|| panic!("plugin.toml has no `{key}` in {table:?}"))
-    }
-
-    #[test]
-    fn describe_matches_the_manifest() {
-        assert_eq!(manifest_value(None, "id"), "engagement-scorer");
-        assert_eq!(manifest_value(None, "kind"), "scorer");
-        assert_eq!(manifest_value(None, "api_version"), "0.1.0");
-        assert_eq!(
-            EngagementScorer::describe().version,
-            manifest_value(None, "version")
-        );
     }
 
     #[test]

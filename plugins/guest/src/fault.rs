@@ -74,7 +74,7 @@ pub fn bad_json(field: &str, what: &str, e: &serde_json::Error) -> Fault {
 ///
 /// ```ignore
 /// mod errors {
-///     adapter_kit::plugin_errors!(crate::bindings::sidecoach::plugin::types);
+///     sidecoach_guest::plugin_errors!(crate::bindings::sidecoach::plugin::types);
 /// }
 /// ```
 #[macro_export]

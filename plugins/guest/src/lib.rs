@@ -1,15 +1,41 @@
-//! Pure helpers shared by the vendor adapter plugins. No WIT bindings here:
-//! every adapter generates its own, and this crate only deals in plain Rust
-//! types so it is tested natively. What must touch an adapter's bindings is a
-//! macro expanded in the adapter: [`export_adapter!`] (the bindings and the
-//! exported component) and [`plugin_errors!`] (its `plugin-error`s).
+//! The guest SDK of Sidecoach plugins: what a plugin crate needs besides
+//! its own logic. A plugin is a `wasm32-wasip2` component exporting one of
+//! four worlds of `wit/<api>/sidecoach.wit`; this crate writes the component
+//! glue for each and gives adapters the helpers every vendor payload needs.
+//!
+//! # One export macro per world
+//!
+//! | world | macro | the function you write |
+//! |---|---|---|
+//! | `adapter` (API 0.3.0, 0.2.0, 0.1.0) | [`export_adapter!`] | `fn(InboundRequest) -> Result<IngestOutput, PluginError>` |
+//! | `scorer` (API 0.1.0) | [`export_scorer!`] | `fn(Form, Vec<Evaluation>) -> Vec<Result<Scorecard, PluginError>>` |
+//! | `matcher` (API 0.1.0) | [`export_matcher!`] | `fn(Vec<Protege>, Vec<Mentor>) -> Result<Vec<PairScore>, PluginError>` |
+//! | `flagger` (API 0.1.0) | [`export_flagger!`] | `fn(Vec<Event>) -> Result<Vec<Flag>, PluginError>` |
+//!
+//! Each macro expands in your crate to a `bindings` module (wit-bindgen's
+//! generated types and host imports: `bindings::sidecoach::plugin::types`,
+//! `bindings::sidecoach::plugin::host::{log, config_get, now_ms}`), the
+//! exported component, and a unit test that `describe()` matches your
+//! `plugin.toml`. `sidecoach plugin new` writes a project that uses them.
+//!
+//! # Helpers (plain Rust, tested natively)
+//!
+//! * [`json`] — the body's JSON documents (one value or JSON lines) and
+//!   [`json::Rec`], typed getters whose errors name the field's dotted path
+//!   (`participants[2].sessions[0].metrics[4].value`);
+//! * [`time`] — vendor time formats (ISO 8601 with or without offset, epoch
+//!   seconds or milliseconds) to epoch milliseconds, range-checked;
+//! * [`fault`] — errors in plain Rust ([`fault::invalid`],
+//!   [`fault::unsupported`]…) and [`plugin_errors!`], which turns them into
+//!   your WIT `plugin-error` with the right `error-code`;
+//! * [`signature`] — HMAC request signatures (Twilio, Zendesk, Qualtrics);
+//! * [`config`] — the source's options (`source-config` of the request);
+//! * [`form_pairs`], [`header`], [`media_type`], [`topic_slug`].
 //!
 //! # Layout
 //!
-//! * [`config`] — the source's options; [`fault`] — errors in plain Rust and
-//!   [`plugin_errors!`]; [`json`], [`signature`], [`time`] — payload helpers;
-//! * `export.rs` — [`export_adapter!`]; [`manifest`] — what its unit test reads
-//!   of `plugin.toml`;
+//! * `export.rs` — [`export_adapter!`]; `worlds.rs` — the other three;
+//!   [`manifest`] — what the macros' unit test reads of `plugin.toml`;
 //! * this file — form bodies, headers and topic slugs.
 
 pub mod config;
@@ -19,6 +45,7 @@ pub mod json;
 pub mod manifest;
 pub mod signature;
 pub mod time;
+mod worlds;
 
 /// Decode an `application/x-www-form-urlencoded` body into ordered pairs.
 pub fn form_pairs(body: &[u8]) -> Vec<(String, String)> {

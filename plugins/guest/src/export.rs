@@ -20,14 +20,17 @@
 ///
 /// `describe()` returns `name` and `description` with the crate's version;
 /// `ingest()` calls the given function, which takes the WIT
-/// `inbound-request` and returns what the API's `ingest` returns
+/// `inbound-request` and returns what the API's `ingest` returns. For API
+/// 0.3.0, `wit: "path"` (after `api`) names the WIT folder relative to the
+/// crate's `Cargo.toml` (a project made by `sidecoach plugin new` has `wit`);
+/// without it, the repository's `wit/<api>` two folders up.
 /// (`ingest-output` in 0.2.0 and 0.3.0, a list of events in 0.1.0). The crate needs
 /// `wit-bindgen` as a dependency, and its `plugin.toml` beside `Cargo.toml`.
 ///
 /// ```ignore
 /// use bindings::sidecoach::plugin::types::{InboundRequest, IngestOutput, PluginError};
 ///
-/// adapter_kit::export_adapter! {
+/// sidecoach_guest::export_adapter! {
 ///     /// The exported component.
 ///     Zendesk {
 ///         id: "zendesk",
@@ -44,6 +47,23 @@
 /// ```
 #[macro_export]
 macro_rules! export_adapter {
+    (
+        $(#[$attr:meta])*
+        $plugin:ident {
+            id: $id:literal,
+            api: "0.3.0",
+            wit: $wit:literal,
+            name: $name:expr,
+            description: $description:expr,
+            ingest: $ingest:path $(,)?
+        }
+    ) => {
+        $crate::export_adapter! {
+            @expand $wit, "0.3.0",
+            (bindings::sidecoach::plugin::types::IngestOutput),
+            $(#[$attr])* $plugin, $id, $name, $description, $ingest
+        }
+    };
     (
         $(#[$attr:meta])*
         $plugin:ident {
