@@ -33,6 +33,7 @@ mod cli;
 mod coaching;
 mod crash;
 mod integrity;
+mod kit;
 mod lifecycle;
 mod mentoring;
 mod people;

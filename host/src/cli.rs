@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand};
 use crate::config::{Config, env};
 
 mod ingest;
+pub mod kit;
 
 /// Contact-center coaching sidecar with sandboxed WebAssembly plugins.
 #[derive(Parser, Debug)]
@@ -175,6 +176,51 @@ pub enum TokenCommand {
 /// Plugin commands.
 #[derive(Subcommand, Debug)]
 pub enum PluginCommand {
+    /// Write a ready plugin project in a new folder: the WIT of the world's
+    /// newest API, build files, plugin.toml, a working example, sample
+    /// inputs and test cases.
+    New {
+        /// Plugin id and folder name (lower-case letters, digits, `-`).
+        name: String,
+        /// The world the plugin implements.
+        #[arg(long, value_enum)]
+        kind: KindArg,
+        /// The language.
+        #[arg(long, value_enum, default_value = "rust")]
+        lang: kit::Lang,
+        /// Where to write it (default ./NAME).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// The guest SDK crate (plugins/guest of a Sidecoach checkout) for
+        /// Rust projects; default: the one this binary was built from.
+        #[arg(long)]
+        sdk: Option<PathBuf>,
+    },
+    /// Build a plugin project: dist/<id>.wasm and dist/plugin.toml (with its sha256).
+    Build {
+        /// The project folder.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Run test cases on a built component in-process, under the host's
+    /// runtime, sandbox, grants and limits; exits non-zero on any failure.
+    Test {
+        /// A project folder (its dist/<id>.wasm and cases/) or a .wasm file
+        /// (with plugin.toml beside it).
+        #[arg(default_value = ".")]
+        target: PathBuf,
+        /// The case files' folder (default: the project's cases/).
+        #[arg(long)]
+        cases: Option<PathBuf>,
+        /// Write what the plugin returned as the expected output of every
+        /// failing case.
+        #[arg(long)]
+        update: bool,
+        /// The host's config file, for its limits and plugin settings (also
+        /// SIDECOACH_CONFIG).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
     /// List installed plugins.
     List,
     /// Show one plugin with its versions.
@@ -214,10 +260,45 @@ pub enum PluginCommand {
     },
 }
 
+/// A plugin world, as `--kind` names it.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum KindArg {
+    /// Reads a vendor's payloads into events.
+    Adapter,
+    /// Scores QA evaluations.
+    Scorer,
+    /// Scores protégé–mentor pairs.
+    Matcher,
+    /// Raises coaching flags over events.
+    Flagger,
+}
+
+impl From<KindArg> for crate::model::PluginKind {
+    fn from(k: KindArg) -> Self {
+        match k {
+            KindArg::Adapter => crate::model::PluginKind::Adapter,
+            KindArg::Scorer => crate::model::PluginKind::Scorer,
+            KindArg::Matcher => crate::model::PluginKind::Matcher,
+            KindArg::Flagger => crate::model::PluginKind::Flagger,
+        }
+    }
+}
+
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing();
+    // The kit's commands print their own report; the host's info lines
+    // (a plugin's log lines among them) would only repeat it.
+    let local = matches!(
+        cli.command,
+        Command::Plugin {
+            command: PluginCommand::New { .. }
+                | PluginCommand::Build { .. }
+                | PluginCommand::Test { .. },
+            ..
+        }
+    );
+    init_tracing(if local { "warn" } else { "info" });
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -237,10 +318,10 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn init_tracing() {
+fn init_tracing(default: &str) {
     use tracing_subscriber::EnvFilter;
     let filter =
-        EnvFilter::try_from_env("SIDECOACH_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+        EnvFilter::try_from_env("SIDECOACH_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -291,10 +372,33 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             })?;
             serve_demo(config).await
         }
-        Command::Plugin { command, remote } => {
-            let (url, token) = remote.resolve()?;
-            plugin(command, &url, &token).await
-        }
+        Command::Plugin { command, remote } => match command {
+            PluginCommand::New {
+                name,
+                kind,
+                lang,
+                dir,
+                sdk,
+            } => kit::new(&name, kind.into(), lang, dir, sdk).map(drop),
+            PluginCommand::Build { dir } => kit::build(&dir).map(drop),
+            PluginCommand::Test {
+                target,
+                cases,
+                update,
+                config,
+            } => {
+                let target = kit::TestTarget::resolve(&target, cases)?;
+                if kit::test(target, config, update).await? {
+                    Ok(())
+                } else {
+                    bail!("some cases failed")
+                }
+            }
+            command => {
+                let (url, token) = remote.resolve()?;
+                plugin(command, &url, &token).await
+            }
+        },
         Command::Token { command, remote } => {
             let (url, token) = remote.resolve()?;
             let client = reqwest::Client::new();
@@ -479,17 +583,14 @@ async fn plugin(command: PluginCommand, url: &str, token: &str) -> anyhow::Resul
                 .with_context(|| format!("reading manifest {}", manifest.display()))?;
             let wasm = std::fs::read(&component)
                 .with_context(|| format!("reading component {}", component.display()))?;
-            let form = reqwest::multipart::Form::new()
-                .text("manifest", manifest_text)
-                .part(
-                    "component",
-                    reqwest::multipart::Part::bytes(wasm).file_name("plugin.wasm"),
-                );
-            client.post(format!("{url}/v1/plugins")).multipart(form)
+            return install(&client, url, token, manifest_text, wasm).await;
         }
         PluginCommand::Enable { id } => client.post(format!("{url}/v1/plugins/{id}/enable")),
         PluginCommand::Disable { id } => client.post(format!("{url}/v1/plugins/{id}/disable")),
         PluginCommand::Rollback { id } => client.post(format!("{url}/v1/plugins/{id}/rollback")),
+        PluginCommand::New { .. } | PluginCommand::Build { .. } | PluginCommand::Test { .. } => {
+            unreachable!("the kit's commands run locally (see `run`)")
+        }
         PluginCommand::Invoke { id, input } => {
             let body =
                 std::fs::read(&input).with_context(|| format!("reading {}", input.display()))?;
@@ -500,4 +601,54 @@ async fn plugin(command: PluginCommand, url: &str, token: &str) -> anyhow::Resul
         }
     };
     send(req, token, url).await
+}
+
+/// `plugin install`: uploads with a progress bar, then shows the host
+/// compiling until it answers, and prints the answer.
+async fn install(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    manifest_text: String,
+    wasm: Vec<u8>,
+) -> anyhow::Result<()> {
+    use indicatif::{ProgressBar, ProgressStyle};
+    let total = wasm.len() as u64;
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec})")
+            .expect("a valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_message("uploading");
+    let chunks: Vec<Vec<u8>> = wasm.chunks(256 << 10).map(<[u8]>::to_vec).collect();
+    let progress = bar.clone();
+    let stream = futures_util::stream::iter(chunks.into_iter().map(move |chunk| {
+        progress.inc(chunk.len() as u64);
+        if progress.position() >= total {
+            progress.set_style(
+                ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+                    .expect("a valid template"),
+            );
+            progress.set_message(
+                "uploaded; the host is compiling the component (a Python component takes about a minute)",
+            );
+            progress.enable_steady_tick(std::time::Duration::from_millis(120));
+        }
+        Ok::<_, std::io::Error>(chunk)
+    }));
+    let part =
+        reqwest::multipart::Part::stream_with_length(reqwest::Body::wrap_stream(stream), total)
+            .file_name("plugin.wasm");
+    let form = reqwest::multipart::Form::new()
+        .text("manifest", manifest_text)
+        .part("component", part);
+    let result = send(
+        client.post(format!("{url}/v1/plugins")).multipart(form),
+        token,
+        url,
+    )
+    .await;
+    bar.finish_and_clear();
+    result
 }

@@ -14,8 +14,8 @@ use crate::records::{RecordError, Records};
 use crate::runtime::Runtime;
 /// The runtime's reports and errors, as callers of this service see them.
 pub use crate::runtime::{
-    CallReport, FailedCall, Installed, LogLine, PluginDetail, PluginState, PluginStatus,
-    RuntimeError,
+    CallReport, FailedCall, Installed, InvokeInput, LogLine, PluginDetail, PluginState,
+    PluginStatus, RuntimeError,
 };
 
 /// A plugin operation that failed.
@@ -150,6 +150,11 @@ impl Plugins {
         events: Vec<Event>,
     ) -> CallResult<Result<Vec<Flag>, PluginError>> {
         self.runtime.flag(id, events).await
+    }
+
+    /// Run a plugin on an input of its world; the output as JSON.
+    pub async fn invoke(&self, id: &str, input: InvokeInput) -> CallResult<serde_json::Value> {
+        self.runtime.invoke(id, input).await
     }
 
     /// The kind of an installed plugin.

@@ -232,6 +232,10 @@ fn discover(plugins_dir: &Path, target_dir: &Path, example: bool) -> Result<Vec<
         .filter_map(Result::ok)
         .map(|entry| entry.path())
         .filter(|path| path.join("plugin.toml").is_file())
+        // Examples in other languages (Python, JavaScript) have no
+        // Cargo.toml: their own toolchain builds them (`sidecoach plugin
+        // build`), not this workspace.
+        .filter(|path| !example || path.join("Cargo.toml").is_file())
         .collect();
     dirs.sort();
 

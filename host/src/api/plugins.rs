@@ -2,19 +2,16 @@
 //! (multipart upload), enable, disable, roll back, and invoke (run a plugin
 //! on a sample input and see its output, logs and cost).
 
-use std::collections::BTreeMap;
-
 use axum::Json;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
-use base64::Engine as _;
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::{ApiError, ApiJson, AppState, Caller};
-use crate::model::{EvaluationEvent, Event, Form, InboundRequest, Mentor, PluginKind, Protege};
-use crate::plugins::{CallReport, FailedCall, Installed, LogLine, PluginDetail, PluginStatus};
+use crate::plugins::{
+    CallReport, FailedCall, Installed, InvokeInput, LogLine, PluginDetail, PluginStatus,
+};
 
 /// `GET /v1/plugins`
 #[utoipa::path(get, path = "/v1/plugins", tag = "plugins", responses((status = 200, description = "ok", body = Vec<PluginStatus>)))]
@@ -152,52 +149,6 @@ pub async fn rollback(
     Ok(Json(s.plugins.rollback(&who.name, &id).await?))
 }
 
-/// Adapter invocation input: a vendor request to replay.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AdapterInput {
-    /// The body as text…
-    #[serde(default)]
-    body: Option<String>,
-    /// …or as base64 for binary payloads.
-    #[serde(default)]
-    body_base64: Option<String>,
-    #[serde(default = "default_method")]
-    method: String,
-    #[serde(default)]
-    url: String,
-    #[serde(default)]
-    headers: BTreeMap<String, String>,
-    #[serde(default)]
-    source: String,
-    #[serde(default)]
-    source_config: BTreeMap<String, String>,
-}
-
-fn default_method() -> String {
-    "POST".into()
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ScorerInput {
-    form: Form,
-    evaluations: Vec<EvaluationEvent>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct MatcherInput {
-    proteges: Vec<Protege>,
-    mentors: Vec<Mentor>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FlaggerInput {
-    events: Vec<Event>,
-}
-
 /// What an invocation returns.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Invocation {
@@ -215,6 +166,12 @@ pub struct Invocation {
     duration_ms: f64,
     /// Fuel used, when metered.
     fuel_consumed: Option<u64>,
+    /// The largest linear memory the instance was granted, in bytes.
+    peak_memory_bytes: u64,
+    /// The input's size as the plugin's input limit counts it.
+    input_bytes: u64,
+    /// The output's size as the plugin's output limit counts it.
+    output_bytes: u64,
 }
 
 /// The multipart upload of `POST /v1/plugins`.
@@ -231,24 +188,22 @@ struct InstallForm {
     component: Vec<u8>,
 }
 
-fn parse<T: DeserializeOwned>(v: Value, kind: PluginKind) -> Result<T, ApiError> {
-    serde_json::from_value(v)
-        .map_err(|e| ApiError::bad_request("invalid_input", format!("invalid {kind} input: {e}")))
-}
-
-fn report<T: Serialize>(
+fn report(
     id: &str,
-    r: Result<CallReport<T>, Box<FailedCall>>,
+    r: Result<CallReport<Value>, Box<FailedCall>>,
 ) -> Result<Json<Invocation>, ApiError> {
     match r {
         Ok(r) => Ok(Json(Invocation {
             plugin: id.to_string(),
             version: r.plugin_version,
-            output: serde_json::to_value(&r.output).expect("model types serialise"),
+            output: r.output,
             logs: r.log.lines,
             dropped_log_lines: r.log.dropped_lines,
             duration_ms: r.duration.as_secs_f64() * 1e3,
             fuel_consumed: r.fuel_consumed,
+            peak_memory_bytes: r.peak_memory_bytes,
+            input_bytes: r.input_bytes,
+            output_bytes: r.output_bytes,
         })),
         Err(f) => {
             let details = json!({
@@ -270,58 +225,7 @@ pub async fn invoke(
     ApiJson(value): ApiJson<Value>,
 ) -> Result<Json<Invocation>, ApiError> {
     let kind = s.plugins.kind(&id)?;
-    match kind {
-        PluginKind::Adapter => {
-            let input: AdapterInput = parse(value, kind)?;
-            let body = match (input.body, input.body_base64) {
-                (Some(_), Some(_)) => {
-                    return Err(ApiError::bad_request(
-                        "invalid_input",
-                        "give `body` or `body_base64`, not both",
-                    ));
-                }
-                (Some(text), None) => text.into_bytes(),
-                (None, Some(b64)) => base64::engine::general_purpose::STANDARD
-                    .decode(b64)
-                    .map_err(|e| {
-                        ApiError::bad_request(
-                            "invalid_input",
-                            format!("`body_base64` is not base64: {e}"),
-                        )
-                    })?,
-                (None, None) => Vec::new(),
-            };
-            let request = InboundRequest {
-                source: input.source,
-                method: input.method,
-                url: input.url,
-                headers: input
-                    .headers
-                    .into_iter()
-                    .map(|(k, v)| (k.to_ascii_lowercase(), v))
-                    .collect(),
-                body,
-                source_config: input.source_config.into_iter().collect(),
-            };
-            report(&id, s.plugins.ingest(&id, request).await)
-        }
-        PluginKind::Scorer => {
-            let input: ScorerInput = parse(value, kind)?;
-            report(
-                &id,
-                s.plugins.score(&id, input.form, input.evaluations).await,
-            )
-        }
-        PluginKind::Matcher => {
-            let input: MatcherInput = parse(value, kind)?;
-            report(
-                &id,
-                s.plugins.rank(&id, input.proteges, input.mentors).await,
-            )
-        }
-        PluginKind::Flagger => {
-            let input: FlaggerInput = parse(value, kind)?;
-            report(&id, s.plugins.flag(&id, input.events).await)
-        }
-    }
+    let input = InvokeInput::from_json(kind, value)
+        .map_err(|message| ApiError::bad_request("invalid_input", message))?;
+    report(&id, s.plugins.invoke(&id, input).await)
 }

@@ -38,6 +38,7 @@ impl Runtime {
         let id = plugin.id.to_string();
         let fail = FailedCall::refused;
         let size = input.wire_size();
+        let input_size = size;
         if size > plugin.limits.max_input_bytes {
             self.metrics
                 .record_call(&id, "input_too_large", Duration::ZERO, None, 0);
@@ -80,8 +81,10 @@ impl Runtime {
                 message: format!("call task failed: {e}"),
             })),
         };
-        let result = result.and_then(|report| {
+        let result = result.and_then(|mut report| {
             let size = report.output.wire_size();
+            report.input_bytes = input_size;
+            report.output_bytes = size;
             if size > plugin.limits.max_output_bytes {
                 Err(Box::new(FailedCall {
                     error: RuntimeError::OutputTooLarge {
@@ -92,6 +95,7 @@ impl Runtime {
                     log: report.log,
                     duration: report.duration,
                     fuel_consumed: report.fuel_consumed,
+                    peak_memory_bytes: report.peak_memory_bytes,
                 }))
             } else {
                 Ok(report)
@@ -273,6 +277,7 @@ impl LoadedPlugin {
                     log: CallLog::default(),
                     duration: started.elapsed(),
                     fuel_consumed: None,
+                    peak_memory_bytes: 0,
                 }));
             }
         };
@@ -319,6 +324,7 @@ impl LoadedPlugin {
         .unwrap_or(Err((None, true)));
         let fuel_consumed = metering.then(|| fuel_budget - store.get_fuel().unwrap_or(0));
         let exceeded_memory = store.data().limiter.exceeded;
+        let peak_memory_bytes = store.data().limiter.peak_bytes as u64;
         let log = store.data_mut().finish_log();
         let duration = started.elapsed();
         match result {
@@ -328,6 +334,9 @@ impl LoadedPlugin {
                 log,
                 duration,
                 fuel_consumed,
+                peak_memory_bytes,
+                input_bytes: 0,
+                output_bytes: 0,
             }),
             Err((None, _)) => Err(Box::new(FailedCall {
                 error: RuntimeError::Timeout {
@@ -337,6 +346,7 @@ impl LoadedPlugin {
                 log,
                 duration,
                 fuel_consumed,
+                peak_memory_bytes,
             })),
             Err((Some(e), during_call)) => {
                 let error = self.classify(e, exceeded_memory, during_call, &log);
@@ -345,6 +355,7 @@ impl LoadedPlugin {
                     log,
                     duration,
                     fuel_consumed,
+                    peak_memory_bytes,
                 }))
             }
         }

@@ -29,6 +29,7 @@ mod call;
 pub(crate) mod engine;
 pub(crate) mod error;
 mod exports;
+mod invoke;
 pub(crate) mod plugin;
 mod pool;
 mod registry;
@@ -53,6 +54,7 @@ use crate::model::{
 use crate::store::Store;
 pub use engine::{Compiled, EngineOptions, PluginEngine};
 pub use error::RuntimeError;
+pub use invoke::InvokeInput;
 pub use plugin::{CallFn, CallFuture, CallReport, FailedCall, Instance, LoadedPlugin};
 pub use sandbox::{CallLog, EffectiveGrants, LogLine};
 /// Sizes of call inputs and outputs as they cross the boundary.
@@ -209,6 +211,19 @@ impl Runtime {
         store: Store,
         metrics: Arc<Metrics>,
     ) -> anyhow::Result<Runtime> {
+        let runtime = Runtime::open(config, store, metrics).await?;
+        runtime.install_reference_plugins().await?;
+        Ok(runtime)
+    }
+
+    /// Build the engine and load every plugin installed in `store`, without
+    /// the embedded reference plugins (`sidecoach plugin test` runs one
+    /// plugin under exactly this runtime).
+    pub async fn open(
+        config: Arc<Config>,
+        store: Store,
+        metrics: Arc<Metrics>,
+    ) -> anyhow::Result<Runtime> {
         let options = EngineOptions::server(&config.runtime, &config.data_dir);
         let engine =
             Arc::new(tokio::task::spawn_blocking(move || PluginEngine::new(options)).await??);
@@ -229,6 +244,14 @@ impl Runtime {
             }
             runtime.put_entry(entry);
         }
+        runtime.update_loaded_gauge();
+        Ok(runtime)
+    }
+
+    /// Install the embedded reference plugins on first start, and again
+    /// when this binary carries a rebuilt component of the same version.
+    async fn install_reference_plugins(&self) -> anyhow::Result<()> {
+        let runtime = self;
         for artifact in sidecoach_plugin_artifacts::reference::ALL {
             let embedded = Manifest::from_toml(artifact.manifest)
                 .map_err(|e| anyhow::anyhow!("embedded manifest of {}: {e}", artifact.id))?;
@@ -249,7 +272,7 @@ impl Runtime {
             }
         }
         runtime.update_loaded_gauge();
-        Ok(runtime)
+        Ok(())
     }
 
     /// The engine (for benchmarks and diagnostics).

@@ -106,6 +106,12 @@ pub struct CallReport<T> {
     pub duration: Duration,
     /// Fuel used, when the engine meters fuel.
     pub fuel_consumed: Option<u64>,
+    /// The largest linear memory the instance was granted, in bytes.
+    pub peak_memory_bytes: u64,
+    /// The input's size as the input limit counts it.
+    pub input_bytes: u64,
+    /// The output's size as the output limit counts it.
+    pub output_bytes: u64,
 }
 
 /// A call that failed, with whatever the plugin logged before it did.
@@ -118,6 +124,8 @@ pub struct FailedCall {
     pub duration: Duration,
     /// Fuel used.
     pub fuel_consumed: Option<u64>,
+    /// The largest linear memory the instance was granted, in bytes.
+    pub peak_memory_bytes: u64,
 }
 
 impl FailedCall {
@@ -128,6 +136,7 @@ impl FailedCall {
             log: CallLog::default(),
             duration: Duration::ZERO,
             fuel_consumed: None,
+            peak_memory_bytes: 0,
         })
     }
 }

@@ -150,6 +150,11 @@ pub struct CallLog {
 }
 
 impl CallLog {
+    /// Bytes the kept lines count against the plugin's log limit.
+    pub fn used_bytes(&self) -> u64 {
+        self.used_bytes
+    }
+
     fn push(&mut self, plugin: &str, level: &'static str, message: String) -> bool {
         // Each line costs its bytes plus a fixed overhead, so a flood of
         // empty lines is bounded too.
@@ -308,6 +313,9 @@ pub struct MemoryLimiter {
     limit_bytes: usize,
     /// Set when a growth past the cap was refused.
     pub exceeded: bool,
+    /// The largest linear memory this instance was granted, in bytes (its
+    /// initial memory counts: wasmtime asks the limiter for it too).
+    pub peak_bytes: usize,
 }
 
 /// The most table elements one instance may grow to; Rust guests use a few
@@ -325,6 +333,7 @@ impl ResourceLimiter for MemoryLimiter {
             self.exceeded = true;
             return Ok(false);
         }
+        self.peak_bytes = self.peak_bytes.max(desired);
         Ok(true)
     }
 
@@ -410,6 +419,7 @@ impl HostState {
             wasi: b.build(),
             table: ResourceTable::new(),
             limiter: MemoryLimiter {
+                peak_bytes: 0,
                 limit_bytes: memory_limit_bytes,
                 exceeded: false,
             },
