@@ -209,6 +209,7 @@ async function route() {
     if (!render) throw new Error('There is no such page. Use the menu above.');
     const content = await render(arg, params);
     view.replaceChildren(...[content].flat());
+    performance.mark(`sidecoach:rendered:${page}`);
     $('#main').focus({ preventScroll: true });
   } catch (e) {
     view.replaceChildren(h('div', { class: 'card' }, h('p', { class: 'error', role: 'alert' }, e.message)));
