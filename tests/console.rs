@@ -424,10 +424,10 @@ async fn a_protege_picks_a_mentor_from_the_shortlist() {
     b.go("#/mentoring").await;
     b.until(
         "the match button",
-        "document.querySelector('.card button.primary')",
+        "document.querySelector('#view .card button.primary')",
     )
     .await;
-    b.click(".card button.primary").await;
+    b.click("#view .card button.primary").await;
     b.until(
         "the match report",
         "document.querySelector('#match-report').textContent.includes('matched')",

@@ -193,8 +193,13 @@ async function start() {
 
 // ---- routing -----------------------------------------------------------------
 
+let routeSeq = 0;
+
 async function route() {
   if (!me) return;
+  // Only the latest navigation renders (a slower earlier page must not
+  // replace it when its data arrives).
+  const seq = ++routeSeq;
   const [path, query] = location.hash.slice(2).split('?');
   const params = new URLSearchParams(query || '');
   for (const a of document.querySelectorAll('#nav a')) {
@@ -208,10 +213,12 @@ async function route() {
   try {
     if (!render) throw new Error('There is no such page. Use the menu above.');
     const content = await render(arg, params);
+    if (seq !== routeSeq) return;
     view.replaceChildren(...[content].flat());
     performance.mark(`sidecoach:rendered:${page}`);
     $('#main').focus({ preventScroll: true });
   } catch (e) {
+    if (seq !== routeSeq) return;
     view.replaceChildren(h('div', { class: 'card' }, h('p', { class: 'error', role: 'alert' }, e.message)));
   }
 }
