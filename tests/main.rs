@@ -25,12 +25,15 @@
 //!   restart, tokens, backup and restore);
 //! - `lifecycle`: install, upgrade, roll back, disable, breaker, restart,
 //!   compile cache, back-pressure, graceful shutdown;
+//! - `console`: the web console in headless chromium (chromedriver), one
+//!   flow per persona, each saving a screenshot;
 //! - `practice`: the weekly coaching cadence, coaching effectiveness over
 //!   real sessions, evaluations and feedback, and private rapport notes.
 
 mod adapters;
 mod cli;
 mod coaching;
+mod console;
 mod crash;
 mod integrity;
 mod kit;

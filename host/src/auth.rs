@@ -4,6 +4,13 @@
 //! once; only a salted sha256 of the secret is stored, under the id. Routes name the roles they admit; the API layer asks
 //! [`Auth::authenticate`] for the caller's [`Principal`] and checks it with
 //! [`Principal::require`].
+//!
+//! The console signs a person in with their own token once and then goes
+//! by a server-side session ([`Auth::sign_in`], [`Auth::session`]): a
+//! random 256-bit id in an HttpOnly cookie, mapped in memory to the token's
+//! store key (never the token itself) and a CSRF secret. Every request
+//! re-reads the token record, so revoking or expiring the token ends its
+//! console sessions too.
 
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
@@ -145,16 +152,100 @@ pub struct NewToken {
     pub created_by: Option<String>,
 }
 
+/// How long a console session lasts after sign-in.
+pub const SESSION_MS: i64 = 12 * 3_600_000;
+
+/// A console session: what the cookie's id stands for.
+#[derive(Clone, Debug)]
+struct ConsoleSession {
+    /// The store key of the token signed in with (never the token).
+    key: Vec<u8>,
+    /// The secret a state-changing request must echo in
+    /// `X-Sidecoach-CSRF`.
+    csrf: String,
+    /// When it ends (ms since epoch).
+    expires_at: i64,
+}
+
+/// A session just opened by [`Auth::sign_in`].
+#[derive(Clone, Debug)]
+pub struct SignedIn {
+    /// The cookie value: 256 random bits, URL-safe base64.
+    pub id: String,
+    /// The CSRF secret the page sends back on state-changing requests.
+    pub csrf: String,
+    /// Who signed in.
+    pub principal: Principal,
+}
+
 /// Token checks over the store.
 #[derive(Clone)]
 pub struct Auth {
     store: Store,
+    /// Console sessions by cookie id. A std mutex: held only to read or
+    /// write the map, never across an await. In memory on purpose: a
+    /// restart signs everyone out, and no session secret reaches disk.
+    sessions: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, ConsoleSession>>>,
 }
 
 impl Auth {
     /// Tokens kept in `store`.
     pub fn new(store: Store) -> Auth {
-        Auth { store }
+        Auth {
+            store,
+            sessions: Default::default(),
+        }
+    }
+
+    /// Sign in to the console with a token's text: checked exactly as a
+    /// bearer token is; returns a new session (the cookie id and its CSRF
+    /// secret).
+    pub fn sign_in(&self, token: &str) -> Result<SignedIn, AuthError> {
+        let (key, record) = self
+            .find_keyed(token.trim())?
+            .ok_or(AuthError::Unauthenticated("unknown token"))?;
+        let principal = principal(&key, record)?;
+        let now = crate::clock::now_ms();
+        let id = generate_secret();
+        let csrf = generate_secret();
+        let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
+        sessions.retain(|_, s| s.expires_at > now);
+        sessions.insert(
+            id.clone(),
+            ConsoleSession {
+                key,
+                csrf: csrf.clone(),
+                expires_at: now + SESSION_MS,
+            },
+        );
+        Ok(SignedIn {
+            id,
+            csrf,
+            principal,
+        })
+    }
+
+    /// The principal and CSRF secret of a console session, if it is open
+    /// and its token still works.
+    pub fn session(&self, id: &str) -> Result<(Principal, String), AuthError> {
+        let now = crate::clock::now_ms();
+        let found = {
+            let sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
+            sessions.get(id).filter(|s| s.expires_at > now).cloned()
+        };
+        let s = found.ok_or(AuthError::Unauthenticated(
+            "your console session has ended: sign in again",
+        ))?;
+        let record = self.store.token(&s.key)?.ok_or(AuthError::Unauthenticated(
+            "the token you signed in with was revoked: sign in again",
+        ))?;
+        Ok((principal(&s.key, record)?, s.csrf))
+    }
+
+    /// End a console session (unknown ids are ignored).
+    pub fn sign_out(&self, id: &str) {
+        let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
+        sessions.remove(id);
     }
 
     /// Store a new token; returns its text (shown once) and its record.
@@ -265,52 +356,61 @@ impl Auth {
                 "the Authorization header must be `Bearer <token>`",
             ))?
             .trim();
-        let record = self
-            .find(token)?
+        let (key, record) = self
+            .find_keyed(token)?
             .ok_or(AuthError::Unauthenticated("unknown token"))?;
-        if record
-            .expires_at
-            .is_some_and(|e| e <= crate::clock::now_ms())
-        {
-            return Err(AuthError::Unauthenticated(
-                "this token has expired: ask an admin for a new one",
-            ));
-        }
-        Ok(Principal {
-            name: record.name,
-            role: record.role,
-            agent_id: record.agent_id,
-            staff_id: record.staff_id,
-            token_id: record.id,
-            scope: Scope::All,
-        })
+        principal(&key, record)
     }
 
-    /// The record a token's text verifies against, if any.
-    fn find(&self, token: &str) -> Result<Option<TokenRecord>, StoreError> {
+    /// The store key and record a token's text verifies against, if any.
+    fn find_keyed(&self, token: &str) -> Result<Option<(Vec<u8>, TokenRecord)>, StoreError> {
         if let Some((id, secret)) = split_token(token) {
+            let key = id_key(id);
             return Ok(self
                 .store
-                .token(&id_key(id))?
-                .filter(|r| verifies(r, secret)));
+                .token(&key)?
+                .filter(|r| verifies(r, secret))
+                .map(|r| (key, r)));
         }
         if let Some(r) = self.store.token(BOOTSTRAP_KEY)?
             && verifies(&r, token)
         {
-            return Ok(Some(r));
+            return Ok(Some((BOOTSTRAP_KEY.to_vec(), r)));
         }
-        // A token made by an earlier build, stored under its sha256: it
-        // goes by the id a listing shows for it.
-        let key = hash_token(token);
+        // A token made by an earlier build, stored under its sha256.
+        let key = hash_token(token).to_vec();
         Ok(self
             .store
             .token(&key)?
             .filter(|r| r.hash.is_none())
-            .map(|r| TokenRecord {
-                id: legacy_id(&key),
-                ..r
-            }))
+            .map(|r| (key, r)))
     }
+}
+
+/// The principal of a token record found under `key`, unless it expired.
+/// A token made by an earlier build goes by the id a listing shows for it.
+fn principal(key: &[u8], record: TokenRecord) -> Result<Principal, AuthError> {
+    if record
+        .expires_at
+        .is_some_and(|e| e <= crate::clock::now_ms())
+    {
+        return Err(AuthError::Unauthenticated(
+            "this token has expired: ask an admin for a new one",
+        ));
+    }
+    let token_id = if record.hash.is_none() && key != BOOTSTRAP_KEY {
+        legacy_id(key)
+    } else {
+        record.id
+    };
+    Ok(Principal {
+        name: record.name,
+        role: record.role,
+        agent_id: record.agent_id,
+        staff_id: record.staff_id,
+        token_id,
+        scope: Scope::All,
+    })
 }
 
 /// A stored token as listed: its id (or the legacy id of one stored by an

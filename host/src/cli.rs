@@ -472,6 +472,9 @@ async fn serve_demo(config: Config) -> anyhow::Result<()> {
 
 /// The demo's personas and three things to try with them.
 fn print_demo_guide(url: &str, personas: &[crate::demo::Persona]) {
+    println!(
+        "web console: {url}/ (sign in with a persona's token below; the admin token signs in as the operator)"
+    );
     println!("demo personas (new tokens at every demo start; the last start's are revoked):");
     for p in personas {
         println!("  {:<10} {:<14} {}", p.persona, p.name, p.token);

@@ -759,7 +759,45 @@ pub async fn load(ingest: &Ingest, records: &Records) -> anyhow::Result<Option<S
         summary.recognitions += report.recognitions;
     }
     vendor_samples_team(records).await?;
+    coached_last_week(records).await?;
     Ok(Some(summary))
+}
+
+/// Jordan's one-to-one with Femi two days ago, in coaching order, which
+/// Femi has not acknowledged yet: the agent persona's console has a
+/// session to acknowledge and an action plan to move, and Jordan a
+/// follow-up coming due.
+async fn coached_last_week(records: &Records) -> anyhow::Result<()> {
+    const DAY: i64 = 86_400_000;
+    let staff = crate::records::every(Filter::default(), |f| records.people.staff(f))?;
+    let agents = crate::records::every(Filter::default(), |f| records.people.agents(f))?;
+    let (Some(coach), Some(agent)) = (
+        staff.iter().find(|p| p.name == COACH),
+        agents.iter().find(|a| a.name == AGENTS[COACHED_AGENT].1),
+    ) else {
+        anyhow::bail!("the demo coach or agent is missing");
+    };
+    let now = crate::clock::now_ms();
+    let session: crate::model::CoachingSession = serde_json::from_value(json!({
+        "kind": "one-to-one",
+        "coach_id": coach.id,
+        "agent_id": agent.id,
+        "scheduled_at": now - 2 * DAY,
+        "duration_minutes": 25,
+        "targets_reviewed": ["QA below the team's 85% target", "CSAT below 4.2 on cancellations"],
+        "behaviours": ["Skips the introduction when the queue is long", "Moves to the retention offer before hearing the reason"],
+        "root_causes": ["Unsure of the retention script's order", "Feels pressure from the queue display"],
+        "action_items": [
+            {"description": "Role-play two cancellation calls with Jordan", "owner_id": agent.id, "due": now + 3 * DAY, "status": "open"},
+            {"description": "Listen to two recognised calls on cancellations", "owner_id": agent.id, "due": now + 5 * DAY, "status": "in-progress"}
+        ],
+        "follow_up_at": now + 5 * DAY,
+    }))?;
+    records
+        .coaching
+        .create_session_by(session, Some(&coach.id))
+        .await?;
+    Ok(())
 }
 
 /// The published fixtures name agents of their own (`Agent, "Dave"`,

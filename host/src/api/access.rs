@@ -2,8 +2,9 @@
 //! [`super::routes`], and everything derived from that one declaration:
 //!
 //! * the check itself, a route layer that authenticates the bearer token
-//!   and refuses a role the route does not admit (401 / 403) before any
-//!   extractor reads the body;
+//!   (or the console's session cookie, with its CSRF header on anything
+//!   but a read) and refuses a role the route does not admit (401 / 403)
+//!   before any extractor reads the body;
 //! * the route's OpenAPI operation: its `security` requirement, the roles
 //!   as `x-roles`, and the default error response;
 //! * [`AccessTable`], the list the role-walk test walks, so a route cannot
@@ -180,15 +181,61 @@ fn describe(op: &mut Operation, access: Access) {
         });
 }
 
-/// The route layer: authenticate the bearer token (the router puts the
-/// [`Auth`] service in every request's extensions), admit the route's
-/// roles, and hand the [`Principal`] to the handler's [`super::Caller`].
+/// The console's session cookie.
+pub const SESSION_COOKIE: &str = "sc_session";
+
+/// The header a cookie-authenticated state-changing request must carry,
+/// equal to its session's CSRF secret.
+pub const CSRF_HEADER: &str = "x-sidecoach-csrf";
+
+/// The value of cookie `name` in a request's `Cookie` headers.
+pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// The principal behind a console session cookie; a state-changing
+/// request must echo the session's CSRF secret in [`CSRF_HEADER`] (a
+/// form or script on another site can send the cookie, never the header).
+pub fn session_principal(auth: &Auth, req: &Request, id: &str) -> Result<Principal, ApiError> {
+    let (principal, csrf) = auth.session(id)?;
+    let reads = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let echoed = req
+        .headers()
+        .get(CSRF_HEADER)
+        .is_some_and(|v| same(v.as_bytes(), csrf.as_bytes()));
+    if !reads && !echoed {
+        return Err(ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "csrf_required",
+            format!("a console request that changes something must carry {CSRF_HEADER}"),
+        ));
+    }
+    Ok(principal)
+}
+
+/// Equal without an early exit.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
+}
+
+/// The route layer: authenticate the bearer token or the console session
+/// cookie (the router puts the [`Auth`] service in every request's
+/// extensions), admit the route's roles, and hand the [`Principal`] to
+/// the handler's [`super::Caller`].
 async fn check(access: Access, mut req: Request, next: Next) -> Response {
     let header = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    if header.is_none() && matches!(access, Access::RolesOrSigned(_)) {
+    let session = cookie(req.headers(), SESSION_COOKIE).map(str::to_string);
+    if header.is_none() && session.is_none() && matches!(access, Access::RolesOrSigned(_)) {
         return next.run(req).await;
     }
     let Some(auth) = req.extensions().get::<Auth>() else {
@@ -199,10 +246,15 @@ async fn check(access: Access, mut req: Request, next: Next) -> Response {
         )
         .into_response();
     };
-    let principal: Result<Principal, ApiError> = auth
-        .authenticate(header)
-        .and_then(|p| p.require(access.roles()).map(|()| p))
-        .map_err(ApiError::from);
+    let principal = match (header, session) {
+        (None, Some(id)) => session_principal(auth, &req, &id),
+        _ => auth.authenticate(header).map_err(ApiError::from),
+    };
+    let principal = principal.and_then(|p| {
+        p.require(access.roles())
+            .map(|()| p)
+            .map_err(ApiError::from)
+    });
     match principal {
         Ok(p) => {
             req.extensions_mut().insert(p);

@@ -69,6 +69,11 @@ impl ApiError {
         }
     }
 
+    /// Its stable code.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
     /// Attach structured details.
     pub fn with_details(mut self, details: serde_json::Value) -> ApiError {
         self.details = Some(details);

@@ -3,11 +3,13 @@
 //! [`router`] builds every route over an [`AppState`]; handlers are thin:
 //! authenticate, parse, call the runtime or the store, map errors through
 //! [`ApiError`]. Health, readiness and metrics are unauthenticated (probes
-//! and scrapers); everything under `/v1` needs a bearer token whose role
-//! the route admits.
+//! and scrapers); everything under `/v1` needs a bearer token (or the web
+//! console's session cookie) whose role the route admits. `/` and
+//! `/console/…` serve the embedded web console ([`console`]).
 
 mod access;
 mod coaching;
+mod console;
 mod error;
 mod extract;
 mod ingest;
@@ -199,23 +201,24 @@ pub fn router(state: AppState) -> Router {
     let max_body = state.ops.max_body_bytes();
     let (api, doc, _) = routes();
     let doc = std::sync::Arc::new(doc);
-    api.route(
-        "/openapi.json",
-        get(move || {
-            let doc = doc.clone();
-            async move { axum::Json(doc.as_ref().clone()) }
-        }),
-    )
-    .fallback(ops::not_found)
-    .layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        shape::answers,
-    ))
-    .layer(axum::middleware::map_response(error::json_rejections))
-    .layer(DefaultBodyLimit::max(max_body))
-    .layer(axum::Extension(state.auth.clone()))
-    .layer(tower_http::trace::TraceLayer::new_for_http())
-    .with_state(state)
+    api.merge(console::router())
+        .route(
+            "/openapi.json",
+            get(move || {
+                let doc = doc.clone();
+                async move { axum::Json(doc.as_ref().clone()) }
+            }),
+        )
+        .fallback(ops::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            shape::answers,
+        ))
+        .layer(axum::middleware::map_response(error::json_rejections))
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::Extension(state.auth.clone()))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
 }
 
 #[cfg(test)]

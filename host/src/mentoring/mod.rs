@@ -362,6 +362,7 @@ impl Mentoring {
                         updated_at: now,
                         recommended: offer.assigned,
                         run_id: run_id.clone(),
+                        cost: Some(offer.cost),
                         ended_reason: None,
                     })?;
                     offer.pairing_id = Some(stored.id);

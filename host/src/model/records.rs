@@ -896,6 +896,12 @@ pub struct Pairing {
     /// The match run that offered it (pairings offered together).
     #[serde(default)]
     pub run_id: String,
+    /// What choosing this mentor costs the match (at least): how much the
+    /// total score drops if the protégé takes them instead of the
+    /// recommended one; 0 for the recommended one. Absent on pairings
+    /// offered by earlier builds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<f64>,
     /// Why it ended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended_reason: Option<String>,
