@@ -341,7 +341,8 @@ async fn an_alert_raised_by_an_ingest_while_the_page_is_open_appears_live() {
         )
         .await;
 
-    // A contact of Dev Patel's and a CSAT of 1 on it arrive.
+    // Qualtrics delivers a CSAT of 1 on one of Dev Patel's Connect
+    // contacts, through the vendor ingest as in production.
     let api = host.admin();
     let agents = api.get("/v1/agents?limit=1000").await.json;
     let dev = agents["items"]
@@ -349,24 +350,46 @@ async fn an_alert_raised_by_an_ingest_while_the_page_is_open_appears_live() {
         .unwrap()
         .iter()
         .find(|a| a["name"] == "Dev Patel")
-        .unwrap()["id"]
+        .unwrap()
         .clone();
-    let r = api.post("/v1/interactions", &json!({"source": "genesys", "external_id": "live-1", "agent_id": dev,
-        "channel": "voice", "direction": "inbound", "started_at": "2026-12-01T09:00:00Z", "topics": ["billing-dispute"]})).await;
-    assert!(r.status.is_success(), "{}", r.text);
+    let connect_user = dev["identities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .find_map(|i| i.strip_prefix("amazon-connect:"))
+        .unwrap_or_else(|| panic!("Dev Patel has a Connect identity: {dev}"))
+        .to_string();
+    let contacts = api
+        .get(&format!(
+            "/v1/interactions?agent={}&limit=1",
+            dev["id"].as_str().unwrap()
+        ))
+        .await
+        .json;
+    let contact = contacts["items"][0]["external_id"].clone();
+    let export: Value = serde_json::from_slice(include_bytes!(
+        "data/vendors/qualtrics_response-export.json"
+    ))
+    .unwrap();
+    let mut response = export["responses"][0].clone();
+    response["responseId"] = json!("R_liveAlert01");
+    response["values"]["QID1"] = json!({"choiceId": "1", "choiceText": "1"});
+    response["values"]["QID2"] = json!({"textEntry": "Nobody explained the charge."});
+    response["embeddedData"] = json!({"agentId": connect_user, "interactionId": contact});
+    let body = serde_json::to_vec(&json!({ "responses": [response] })).unwrap();
     let r = api
-        .post(
-            "/v1/feedback",
-            &json!({"source": "survey", "external_id": "live-s-1", "kind": "csat", "value": 1,
-        "scale_min": 1, "scale_max": 5, "interaction_ref": "live-1", "topics": ["billing-dispute"],
-        "verbatim": "Nobody explained the charge."}),
-        )
+        .post_raw("/v1/ingest/qualtrics", "application/json", &[], &body)
         .await;
     assert!(r.status.is_success(), "{}", r.text);
+    assert!(r.json["accepted"].as_u64() >= Some(1), "{}", r.text);
 
-    let shown = b.until("the new alert, without a reload", "(() => { const li = document.querySelector('#alerts li.alert.new'); return li && li.innerText.includes('Dev Patel') && li.innerText })()").await;
+    let shown = b.until("the new alert, without a reload", "(() => { const li = document.querySelector('#alerts li.alert.new'); return li && li.innerText.includes('Dev Patel') && li.innerText.includes('R_liveAlert01') && li.innerText })()").await;
     assert!(
-        shown.as_str().unwrap().contains("billing dispute"),
+        shown
+            .as_str()
+            .unwrap()
+            .contains("Nobody explained the charge."),
         "{shown}"
     );
     let after = b
@@ -488,20 +511,54 @@ async fn a_protege_picks_a_mentor_from_the_shortlist() {
 
 #[tokio::test]
 async fn an_operator_replays_a_dead_letter() {
+    use base64::Engine as _;
     let host = Host::demo();
+    // The demo's Contact Lens analysis that arrived without its contact id:
+    // the adapter asks for the file's S3 key, which the payload names.
+    let letters = host.admin().get("/v1/dead-letters?limit=100").await.json;
+    let letter = letters["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["source"] == "connect" && d["state"] == "open")
+        .unwrap_or_else(|| panic!("the demo has a Connect dead letter: {letters}"))
+        .clone();
+    let id = letter["id"].as_str().unwrap().to_string();
+    let body = base64::engine::general_purpose::STANDARD
+        .decode(letter["body_base64"].as_str().unwrap())
+        .unwrap();
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    let key = body["CustomerMetadata"]["InputS3Uri"]
+        .as_str()
+        .unwrap()
+        .strip_prefix("s3://demo-connect/")
+        .unwrap()
+        .to_string();
+
     let b = Browser::start().await;
     b.sign_in(&host, ADMIN, "bootstrap").await;
     b.go("#/operator").await;
     b.until("plugins and dead letters", "document.querySelectorAll('#dead-letters > li').length && document.body.innerText.includes('reference-scorer')").await;
-    let id = b
-        .c()
-        .execute(
-            "return document.querySelector('#dead-letters > li').dataset.deadLetter",
-            vec![],
+    let reasons = b
+        .until(
+            "the dead letter's reasons",
+            &format!("document.querySelector('[data-dead-letter=\"{id}\"]')?.innerText"),
         )
-        .await
-        .unwrap();
-    let id = id.as_str().unwrap().to_string();
+        .await;
+    assert!(
+        reasons.as_str().unwrap().contains("object_key"),
+        "the reason says what to send: {reasons}"
+    );
+    // The operator reads the payload, then replays with the key set.
+    b.click(&format!("[data-dead-letter=\"{id}\"] details summary"))
+        .await;
+    b.type_into(
+        &format!("[data-dead-letter=\"{id}\"] .fix-name"),
+        "object_key",
+    )
+    .await;
+    b.type_into(&format!("[data-dead-letter=\"{id}\"] .fix-value"), &key)
+        .await;
     b.click(&format!("[data-dead-letter=\"{id}\"] button"))
         .await;
     let result = b
@@ -513,7 +570,7 @@ async fn an_operator_replays_a_dead_letter() {
         )
         .await;
     assert!(
-        result.as_str().unwrap().starts_with("Replayed:"),
+        result.as_str().unwrap().starts_with("Replayed: resolved"),
         "{result}"
     );
     let dl = host
@@ -522,6 +579,243 @@ async fn an_operator_replays_a_dead_letter() {
         .await
         .json;
     assert_eq!(dl["replays"], 1, "{dl}");
+    assert_eq!(dl["state"], "resolved", "{dl}");
     b.screenshot("operator-dead-letter-replayed").await;
+    b.finish().await;
+}
+
+/// The demo agent named `name`'s id.
+async fn agent_id(host: &Host, name: &str) -> String {
+    let agents = host.admin().get("/v1/agents?limit=1000").await.json;
+    agents["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == name)
+        .unwrap_or_else(|| panic!("no agent {name}: {agents}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_supervisor_plans_a_week_of_one_to_ones_and_commits_it() {
+    let host = Host::demo();
+    let before = host.admin().get("/v1/sessions?limit=1000").await.json["items"]
+        .as_array()
+        .unwrap()
+        .len();
+    let b = Browser::start().await;
+    b.sign_in(&host, &persona(&host, "supervisor"), "Morgan Reyes")
+        .await;
+    b.go("#/schedule").await;
+    b.until(
+        "the plan form with the team's agents",
+        "document.querySelectorAll('#view fieldset input[type=checkbox]').length >= 2",
+    )
+    .await;
+    b.click("#view form button.primary").await;
+    let placed = b
+        .until(
+            "the plan: service level chart, placed and unplaced",
+            "(() => { const p = document.querySelector('#plan'); return p && p.querySelector('svg.chart rect.after') && p.innerText.includes('Not placed') && p.querySelectorAll('.card')[1].querySelectorAll('li').length })()",
+        )
+        .await
+        .as_u64()
+        .unwrap();
+    let text = b
+        .c()
+        .execute("return document.querySelector('#plan').innerText", vec![])
+        .await
+        .unwrap();
+    assert!(
+        text.as_str().unwrap().contains("answered in"),
+        "the target is stated: {text}"
+    );
+    b.c()
+        .execute("document.querySelector('#plan').scrollIntoView();", vec![])
+        .await
+        .unwrap();
+    b.screenshot("schedule-plan").await;
+    b.click("#plan .card button.primary").await;
+    let booked = b
+        .until(
+            "the commit",
+            "document.querySelector('#toast').textContent.includes('booked') && document.querySelector('#toast').textContent",
+        )
+        .await;
+    assert_eq!(
+        booked.as_str().unwrap(),
+        format!("{placed} sessions booked.")
+    );
+    let after = host.admin().get("/v1/sessions?limit=1000").await.json["items"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(
+        after,
+        before + placed as usize,
+        "each placed session booked"
+    );
+    b.finish().await;
+}
+
+#[tokio::test]
+async fn a_coach_records_an_observed_session_with_observers_notes() {
+    let host = Host::demo();
+    let dev = agent_id(&host, "Dev Patel").await;
+    let femi = agent_id(&host, "Femi Adeyemi").await;
+    let b = Browser::start().await;
+    b.sign_in(&host, &persona(&host, "supervisor"), "Morgan Reyes")
+        .await;
+    b.go(&format!("#/session/new?kind=observed&agent={dev}"))
+        .await;
+    b.until(
+        "the session form with the agent's figures",
+        "document.querySelector('#f-figures')?.textContent.startsWith('Now:')",
+    )
+    .await;
+    b.c()
+        .execute(
+            &format!(
+                "const o = [...document.querySelectorAll('#f-observers option')].find((o) => o.value === {femi:?}); o.selected = true;"
+            ),
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.type_into("#f-targets", "QA 80%").await;
+    b.type_into(
+        "#f-behaviours",
+        "Skips the identity check on repeat callers",
+    )
+    .await;
+    b.type_into("#f-causes", "Believes repeat callers are verified")
+        .await;
+    b.type_into("#f-obsnotes", "Verify before discussing the account")
+        .await;
+    b.type_into(
+        ".ai-desc",
+        "Read the verification script aloud on every call",
+    )
+    .await;
+    b.screenshot("coach-observed-session").await;
+    b.click("#session-form button.primary").await;
+    b.until(
+        "the agent's page after saving",
+        &format!("location.hash === '#/agent/{dev}'"),
+    )
+    .await;
+    let sessions = host
+        .admin()
+        .get(&format!("/v1/sessions?agent={dev}&limit=100"))
+        .await
+        .json;
+    let s = sessions["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "observed")
+        .unwrap_or_else(|| panic!("the observed session is stored: {sessions}"))
+        .clone();
+    assert_eq!(s["observers"], json!([femi]), "{s}");
+    assert_eq!(
+        s["observer_notes"][0]["note"], "Verify before discussing the account",
+        "{s}"
+    );
+    assert_eq!(
+        s["behaviours"],
+        json!(["Skips the identity check on repeat callers"]),
+        "{s}"
+    );
+    assert_eq!(s["action_items"][0]["owner_id"], json!(dev), "{s}");
+    b.finish().await;
+}
+
+#[tokio::test]
+async fn the_supervisor_page_works_on_a_narrow_screen_from_the_keyboard() {
+    let host = Host::demo();
+    let b = Browser::start().await;
+    b.c().set_window_size(390, 844).await.unwrap();
+    b.sign_in(&host, &persona(&host, "supervisor"), "Morgan Reyes")
+        .await;
+    let id = b
+        .until(
+            "open alerts",
+            "document.querySelector('#alerts li.alert')?.dataset.alert",
+        )
+        .await;
+    let id = id.as_str().unwrap().to_string();
+    let overflow = b
+        .c()
+        .execute(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        overflow.as_i64().unwrap() <= 0,
+        "nothing wider than the screen: {overflow} px"
+    );
+    b.screenshot("supervisor-narrow").await;
+    // From the top of the page, Tab reaches the first alert's acknowledge
+    // button, and Enter presses it.
+    b.c()
+        .execute(
+            "document.activeElement.blur(); window.scrollTo(0, 0);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let target = format!("[data-alert=\"{id}\"] button");
+    let mut reached = false;
+    for _ in 0..80 {
+        b.c()
+            .active_element()
+            .await
+            .unwrap()
+            .send_keys("\u{E004}")
+            .await
+            .unwrap();
+        let on = b
+            .c()
+            .execute(
+                &format!("return document.activeElement === document.querySelector({target:?})"),
+                vec![],
+            )
+            .await
+            .unwrap();
+        if on == true {
+            reached = true;
+            break;
+        }
+    }
+    assert!(reached, "Tab reaches the alert's acknowledge button");
+    let ring = b
+        .c()
+        .execute(
+            "const s = getComputedStyle(document.activeElement); return s.outlineStyle !== 'none' && s.outlineWidth !== '0px'",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(ring, true, "the focused control shows a focus ring");
+    b.c()
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys("\u{E007}")
+        .await
+        .unwrap();
+    b.until(
+        "the alert acknowledged from the keyboard",
+        &format!(
+            "document.querySelector('[data-alert=\"{id}\"]')?.innerText.includes('acknowledged')"
+        ),
+    )
+    .await;
+    let alert = host.admin().get(&format!("/v1/alerts/{id}")).await.json;
+    assert_eq!(alert["state"], "acknowledged", "{alert}");
     b.finish().await;
 }

@@ -2,8 +2,8 @@
 //! `sidecoach plugin new` → `plugin build` → `plugin test` → `plugin
 //! install` on a running host → a form (or a source) using the plugin → an
 //! evaluation scored (or a vendor request ingested), for a Rust scorer, a
-//! Rust adapter, a Python scorer from the template and the Python example
-//! scorer in `examples/plugins/python-scorer`.
+//! Rust adapter, a Python scorer from the template, and the Python and
+//! JavaScript example scorers in `examples/plugins/`.
 //!
 //! Rust projects build into the guests' target folder (`target/wasm-guests`,
 //! where the same crates are already built); `plugin test` and the hosts
@@ -265,6 +265,32 @@ async fn the_python_example_scorer_caps_a_compliance_miss_on_the_real_host() {
     assert_eq!(card["outcome"], "fail", "{card}");
 }
 
+#[tokio::test]
+async fn the_javascript_example_scorer_scores_like_the_python_one_on_the_real_host() {
+    // jco (componentize-js) from the example's package-lock.json; its cases
+    // are python-scorer's, unchanged.
+    let tmp = tempfile::tempdir().unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/plugins/js-scorer");
+    let dir = tmp.path().join("js-scorer");
+    copy_dir(&example, &dir);
+    for generated in ["dist", "node_modules"] {
+        let _ = std::fs::remove_dir_all(dir.join(generated));
+    }
+    let wasm = new_build_test(&dir, &[], 6);
+    let host = Host::start();
+    install(&host, &wasm);
+    let card = score_one(
+        &host,
+        "js-scorer",
+        &dir.join("cases/2-compliance-miss-caps.json"),
+    )
+    .await;
+    assert_eq!(
+        card["score"], 60.0,
+        "capped at the compliance ceiling: {card}"
+    );
+}
+
 #[test]
 fn plugin_new_refuses_a_bad_id_and_an_existing_folder() {
     let tmp = tempfile::tempdir().unwrap();
@@ -309,6 +335,9 @@ fn copy_dir(from: &Path, to: &Path) {
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
         let target = to.join(entry.file_name());
+        if entry.file_name() == "node_modules" || entry.file_name() == "dist" {
+            continue;
+        }
         if entry.file_type().unwrap().is_dir() {
             copy_dir(&entry.path(), &target);
         } else {

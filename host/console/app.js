@@ -6,7 +6,6 @@
 const $ = (sel) => document.querySelector(sel);
 let me = null;
 let csrf = null;
-let stream = null;
 const timers = new Set();
 
 // ---- DOM helpers -------------------------------------------------------------
@@ -150,7 +149,7 @@ async function signOut() {
 
 function signedOut(message) {
   me = null; csrf = null;
-  if (stream) { stream.close(); stream = null; }
+  closePage(shown);
   showSignIn();
   $('#signin-error').textContent = message;
 }
@@ -194,6 +193,9 @@ async function start() {
 // ---- routing -----------------------------------------------------------------
 
 let routeSeq = 0;
+/** What the page on screen holds open (its live streams), closed when it goes. */
+let shown = { streams: [] };
+const closePage = (page) => { for (const s of page.streams.splice(0)) s.close(); };
 
 async function route() {
   if (!me) return;
@@ -205,19 +207,24 @@ async function route() {
   for (const a of document.querySelectorAll('#nav a')) {
     if (path.startsWith(a.dataset.page)) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
-  if (stream) { stream.close(); stream = null; }
+  closePage(shown);
+  const page = { streams: [] };
+  shown = page;
   const view = $('#view');
   view.replaceChildren(h('p', { class: 'muted' }, 'Loading…'));
-  const [page, arg] = path.split('/');
-  const render = { today, agent: agentPage, session: sessionPage, mentoring, schedule, operator }[page];
+  const [name, arg] = path.split('/');
+  const render = { today, agent: agentPage, session: sessionPage, mentoring, schedule, operator }[name];
   try {
     if (!render) throw new Error('There is no such page. Use the menu above.');
-    const content = await render(arg, params);
-    if (seq !== routeSeq) return;
+    const content = await render(arg, params, page);
+    // A newer navigation took over while this page loaded: drop it and
+    // whatever it opened.
+    if (seq !== routeSeq) { closePage(page); return; }
     view.replaceChildren(...[content].flat());
-    performance.mark(`sidecoach:rendered:${page}`);
+    performance.mark(`sidecoach:rendered:${name}`);
     $('#main').focus({ preventScroll: true });
   } catch (e) {
+    closePage(page);
     if (seq !== routeSeq) return;
     view.replaceChildren(h('div', { class: 'card' }, h('p', { class: 'error', role: 'alert' }, e.message)));
   }
@@ -227,7 +234,7 @@ async function route() {
 
 const myTeam = () => (me.scope && me.scope.teams && me.scope.teams[0]) || null;
 
-async function today() {
+async function today(_arg, _params, page) {
   const team = myTeam();
   const teamQ = team ? `team=${team}` : '';
   const [open, acked, topics, recognitions, overdue, cadence] = await Promise.all([
@@ -243,7 +250,7 @@ async function today() {
   const none = empty('No open alerts for your teams. New ones appear here as they are raised.');
   none.id = 'alerts-empty';
   if (alerts.length) none.classList.add('hidden');
-  listenForAlerts(list, none);
+  listenForAlerts(list, none, page);
   const focus = topics.topics.filter((t) => t.focus.length);
   const waiting = recognitions.filter((r) => r.state === 'open');
   const notCoached = cadence.agents.filter((a) => a.status !== 'coached');
@@ -288,14 +295,16 @@ function alertItem(a) {
     li.remove();
     toast(`Alert for ${a.agent_name} dismissed.`);
   }, err));
-  const source = a.evaluation_id ? 'QA evaluation' : a.feedback_id ? 'customer feedback' : a.interaction_id ? 'live interaction' : 'rule';
+  const source = a.evaluation_id ? 'a QA evaluation' : a.feedback_id ? 'customer feedback' : a.interaction_id ? 'a live interaction' : 'a rule';
+  const origin = h('span', { class: 'small muted origin' }, ` — from ${source}, raised ${when(a.raised_at)}`);
+  raisedBy(a).then((text) => { if (text) origin.textContent = ` — ${text}; raised ${when(a.raised_at)}`; });
   li.append(
     h('div', { class: 'row spread' },
       h('span', {}, h('a', { href: `#/agent/${a.agent_id}` }, h('strong', {}, a.agent_name || 'Unknown agent')), ' · ', words(a.topic || 'no topic'), ' ',
         h('span', { class: `pill ${a.severity === 'critical' ? 'bad' : 'warn'}` }, a.severity), ' ',
         a.state === 'acknowledged' ? h('span', { class: 'pill' }, 'acknowledged') : null),
       clock(a.coach_by)),
-    h('p', {}, a.reason, h('span', { class: 'small muted' }, ` — from ${source}, raised ${when(a.raised_at)}`)),
+    h('p', {}, a.reason, origin),
     h('div', { class: 'row' },
       a.state === 'open' ? ack : null,
       h('a', { class: 'button', href: `#/session/new?alert=${a.id}` }, 'Coach now (micro-coaching)'),
@@ -304,9 +313,32 @@ function alertItem(a) {
   return li;
 }
 
+/**
+ * The record that raised an alert, in words: the QA result or the customer's
+ * rating with its contact time and the vendor's reference. It tells apart
+ * alerts that read alike (three auto-failed evaluations of one agent are
+ * three contacts) — kept apart rather than grouped, since each is
+ * acknowledged and coached on its own.
+ */
+async function raisedBy(a) {
+  try {
+    if (a.evaluation_id) {
+      const e = await get(`/v1/evaluations/${a.evaluation_id}`);
+      const c = e.scorecard;
+      return `QA evaluation ${e.external_id} of ${when(e.evaluated_at)}${c ? `: ${pct(c.score)}, ${c.outcome}` : ''}`;
+    }
+    if (a.feedback_id) {
+      const f = await get(`/v1/feedback/${a.feedback_id}`);
+      return `${words(f.kind).toUpperCase()} ${num(f.value)} of ${num(f.scale_max)} (${f.external_id}), received ${when(f.received_at)}${f.verbatim ? `: “${f.verbatim}”` : ''}`;
+    }
+  } catch { /* the plain description stays */ }
+  return null;
+}
+
 /** New alerts arrive over the SSE stream (the session cookie authenticates it). */
-function listenForAlerts(list, none) {
-  stream = new EventSource('/v1/stream?kinds=alert');
+function listenForAlerts(list, none, page) {
+  const stream = new EventSource('/v1/stream?kinds=alert');
+  page.streams.push(stream);
   stream.addEventListener('ready', () => { const s = $('#live'); if (s) s.textContent = 'Live: new alerts appear here.'; });
   stream.addEventListener('alert', (ev) => {
     const alert = JSON.parse(ev.data).record;
@@ -366,14 +398,16 @@ function lineChart(title, weeks, pick, target, max, unit) {
 
 async function agentPage(id) {
   const agent = await get(`/v1/agents/${id}`);
-  const [team, trend, evals, feedback, sessions, mentoringView] = await Promise.all([
+  const [team, trend, evals, feedback, sessions, mentoringView, forms] = await Promise.all([
     agent.team_id ? get(`/v1/teams/${agent.team_id}`) : Promise.resolve({ targets: {} }),
     get(`/v1/analytics/trends?agent=${id}`),
     items(`/v1/evaluations?agent=${id}&limit=8`),
     items(`/v1/feedback?agent=${id}&limit=8`),
     items(`/v1/sessions?agent=${id}&limit=50`),
     get(`/v1/agents/${id}/mentoring`).catch(() => null),
+    items('/v1/forms?limit=200').catch(() => []),
   ]);
+  const formName = (fid) => (forms.find((f) => f.id === fid) || {}).name || fid;
   const t = team.targets || {};
   const own = me.role === 'agent' && me.person && me.person.id === id;
   const toAck = sessions.filter((s) => !s.acknowledged_at);
@@ -390,7 +424,7 @@ async function agentPage(id) {
         : empty(own ? 'Nothing to acknowledge. Sessions your coach records appear here.' : 'The agent has acknowledged every session.')),
       card('Action plan', withItems.length ? h('ul', { class: 'list' }, withItems.flatMap((s) => s.action_items.map((it, n) => actionItem(s, it, n))))
         : empty('No action items yet: they are agreed in coaching sessions.')),
-      card('Scorecards', evals.length ? h('ul', { class: 'list' }, evals.map(scorecard)) : empty('No QA evaluations yet.')),
+      card('Scorecards', evals.length ? h('ul', { class: 'list' }, evals.map((e) => scorecard(e, formName))) : empty('No QA evaluations yet.')),
       card('Customer feedback', feedback.length ? h('ul', { class: 'list' }, feedback.map((f) => h('li', {},
         h('strong', {}, `${words(f.kind).toUpperCase()} ${num(f.value)} of ${num(f.scale_max)}`), ` · ${when(f.received_at)} · ${f.topics.map(words).join(', ')}`,
         f.verbatim ? h('p', {}, `“${f.verbatim}”`) : null))) : empty('No customer feedback yet.')),
@@ -432,9 +466,9 @@ function actionItem(s, it, n) {
   return h('li', {}, h('div', { class: 'row spread' }, h('span', {}, it.description, h('span', { class: 'small muted' }, ` — ${it.owner_name || ''}, due ${day(it.due)}`)), sel), err);
 }
 
-function scorecard(e) {
+function scorecard(e, formName) {
   const c = e.scorecard;
-  return h('li', {}, h('div', { class: 'row spread' }, h('strong', {}, `${when(e.evaluated_at)} · ${e.form_id}`),
+  return h('li', {}, h('div', { class: 'row spread' }, h('strong', {}, `${when(e.evaluated_at)} · ${formName(e.form_id)}`),
     c ? h('span', { class: `pill ${c.outcome === 'pass' ? 'good' : 'bad'}` }, `${pct(c.score)} ${c.outcome}`) : h('span', { class: 'pill' }, e.score_error ? 'not scored' : 'scoring')),
     c ? h('div', { class: 'small' }, c.sections.map((x) => `${words(x.section_id)} ${pct(x.percent)}`).join(' · ')) : null,
     h('div', { class: 'small muted' }, e.answers.map((a) => `${words(a.criterion_id)}: ${a.value === null || a.value === undefined ? 'n/a' : num(a.value)}${a.comment ? ` (${a.comment})` : ''}`).join(' · ')));
@@ -552,6 +586,11 @@ async function mentoring() {
       h('ul', { class: 'list' }, r.proteges.map((p) => h('li', {}, h('strong', {}, p.protege_name), ': ', p.shortlist.map((o) => `${o.mentor_name} (${o.assigned ? 'recommended' : `costs ${num(o.cost, 3)}`})`).join(', ')))));
   }, err));
   const live = pairings.filter((p) => p.state !== 'ended');
+  // Drop-in consent: both sides must have acknowledged the monitoring notice.
+  const running = live.filter((p) => ['accepted', 'active'].includes(p.state));
+  const people = [...new Set(running.flatMap((p) => [p.mentor_id, p.protege_id]))];
+  const consent = new Map(await Promise.all(people.map(async (id) => [id, await get(`/v1/agents/${id}/mentoring`).then((v) => v.monitoring_acknowledged, () => null)])));
+  for (const p of running) p.consent = [consent.get(p.mentor_id), consent.get(p.protege_id)];
   return [h('h1', {}, 'Mentoring'), h('div', { class: 'grid' },
     card('Match', h('p', { class: 'muted' }, 'Offers every enrolled protégé a shortlist of mentors who opted in, chosen for the whole team at once.'), run, err, report),
     card('Pairings', live.length ? h('ul', { class: 'list' }, live.map(pairingRow)) : empty('No pairings yet. Run the match to offer shortlists.')))];
@@ -565,8 +604,14 @@ function pairingRow(p) {
     await api('POST', `/v1/pairings/${p.id}/drop-in`, { note: note.value || 'supervisor drop-in' });
     toast(`Drop-in on ${p.mentor_name} and ${p.protege_name} recorded.`);
   }, err));
-  return h('li', {}, h('div', {}, h('strong', {}, p.protege_name), ` ← ${p.mentor_name} · ${words(p.state)}${p.recommended ? ' · recommended' : ''}`),
-    p.state === 'active' || p.state === 'accepted' ? h('div', { class: 'row' }, note, b) : null, err);
+  const running = p.state === 'active' || p.state === 'accepted';
+  const [mentorOk, protegeOk] = p.consent || [];
+  const consented = mentorOk === true && protegeOk === true;
+  const missing = [mentorOk === true ? null : p.mentor_name, protegeOk === true ? null : p.protege_name].filter(Boolean);
+  const status = running ? h('span', { class: `pill consent ${consented ? 'good' : 'bad'}` }, consented ? 'drop-in consented' : 'drop-in not consented') : null;
+  return h('li', { 'data-pairing': p.id }, h('div', {}, h('strong', {}, p.protege_name), ` ← ${p.mentor_name} · ${words(p.state)}${p.recommended ? ' · recommended' : ''} `, status),
+    running && consented ? h('div', { class: 'row' }, note, b) : null,
+    running && !consented ? h('p', { class: 'small' }, `No drop-in: ${missing.join(' and ')} ${missing.length > 1 ? 'have' : 'has'} not acknowledged the monitoring notice (they do so when they enrol).`) : null, err);
 }
 
 async function agentMentoring() {
@@ -684,7 +729,7 @@ function slChart(plan) {
     const X = 30 + i * 26;
     s.append(svg('rect', { class: 'before', x: X, y: y(x.service_level_before), width: bw, height: H - B - y(x.service_level_before) }, svg('title', {}, `${x.queue} ${when(x.starts_at)} before ${pct(x.service_level_before * 100)}`)));
     s.append(svg('rect', { class: 'after', x: X + bw, y: y(x.service_level_after), width: bw, height: H - B - y(x.service_level_after) }, svg('title', {}, `${x.queue} ${when(x.starts_at)} after ${pct(x.service_level_after * 100)}`)));
-    if (i % 3 === 0) s.append(svg('text', { x: X - 6, y: H - 24 }, new Date(x.starts_at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })));
+    if (i % 3 === 0) s.append(svg('text', { x: X - 6, y: H - 24 }, new Date(x.starts_at).toLocaleString([], { weekday: 'short', hour: '2-digit', minute: '2-digit' })));
   });
   if (target) s.append(svg('line', { class: 'target', x1: 24, x2: W, y1: y(target), y2: y(target) }));
   return h('div', { class: 'scroll' }, s, h('p', { class: 'small' }, 'Grey: before; blue: after; dashed: target.'));
@@ -753,8 +798,11 @@ function deadLetter(d, canWrite) {
   const err = h('p', { class: 'error', role: 'alert' });
   const result = h('p', { class: 'replay-result' });
   const b = h('button', { type: 'button' }, 'Replay');
+  const fixName = h('input', { class: 'fix-name', 'aria-label': 'Query parameter to set on replay', placeholder: 'parameter, e.g. object_key' });
+  const fixValue = h('input', { class: 'fix-value', 'aria-label': 'Its value', placeholder: 'value' });
   b.addEventListener('click', action(b, async () => {
-    const r = await api('POST', `/v1/dead-letters/${d.id}/replay`);
+    const name = fixName.value.trim();
+    const r = await api('POST', `/v1/dead-letters/${d.id}/replay`, name ? { query: { [name]: fixValue.value.trim() } } : undefined);
     const rep = r.report || {};
     result.textContent = r.state === 'resolved' ? `Replayed: resolved, ${rep.accepted ?? 0} events stored.` : `Replayed: still ${words(r.state)} — ${rep.rejected ?? 0} rejected${rep.errors && rep.errors[0] ? `: ${rep.errors[0].message}` : ''}.`;
     state.textContent = words(r.state);
@@ -763,7 +811,17 @@ function deadLetter(d, canWrite) {
   return h('li', { 'data-dead-letter': d.id },
     h('div', { class: 'row spread' }, h('span', {}, h('strong', {}, d.source), ` via ${d.adapter} ${d.adapter_version} · ${when(d.failed_at)} · ${d.replays} replays`), state),
     h('ul', {}, d.reasons.map((r) => h('li', {}, `${r.message}${r.field ? ` (field ${r.field})` : ''} — ${r.code}`))),
-    canWrite && d.state === 'open' ? b : null, result, err);
+    d.body_base64 ? h('details', {}, h('summary', {}, 'The payload as received'), h('pre', { class: 'payload' }, payloadText(d.body_base64))) : null,
+    canWrite && d.state === 'open' ? h('div', { class: 'row' }, h('span', { class: 'small' }, 'Correction (optional): set'), fixName, h('span', {}, '='), fixValue, b) : null, result, err);
+}
+
+/** A stored payload as text (its first 20 kB), for the operator to read. */
+function payloadText(b64) {
+  try {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const text = new TextDecoder().decode(bytes.slice(0, 20000));
+    try { return JSON.stringify(JSON.parse(text), null, 2); } catch { return text; }
+  } catch { return '(not readable as text)'; }
 }
 
 boot();

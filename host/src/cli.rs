@@ -511,7 +511,12 @@ async fn serve_with(config: Config, demo: bool) -> anyhow::Result<()> {
     let app = crate::App::open(config).await?;
     if demo {
         match crate::demo::load(&app.services.ingest, &app.services.records).await? {
-            Some(summary) => println!("demo data loaded: {summary}"),
+            Some(summary) => {
+                let matched = crate::demo::first_match(&app.services.mentoring).await?;
+                println!(
+                    "demo data loaded: {summary}; {matched} protégés offered a mentor shortlist"
+                );
+            }
             None => println!("demo data already present in {}", data_dir.display()),
         }
     }

@@ -426,6 +426,18 @@ const TOPICS: &[&str] = &[
     "agent-intro",
 ];
 
+/// The (agent, contact) whose Contact Lens analysis arrives without its
+/// contact id (Dev Patel's fifth contact).
+const LENS_WITHOUT_CONTACT: (usize, u64) = (3, 4);
+
+/// The S3 key Contact Lens gives the analysis of `contact` begun at
+/// `begin`: `connect/demo/Analysis/Chat/YYYY/MM/DD/<contact>_analysis_<time>.json`.
+fn lens_object_key(contact: &str, begin: i64) -> String {
+    let t = iso(begin);
+    let date = t.get(..10).unwrap_or_default().replace('-', "/");
+    format!("connect/demo/Analysis/Chat/{date}/{contact}_analysis_{t}.json")
+}
+
 /// Every demo delivery, for a clock at `now_ms`.
 pub fn deliveries(now_ms: i64, config: &Config) -> anyhow::Result<Vec<(String, Delivery)>> {
     let mut out = Vec::new();
@@ -477,6 +489,19 @@ pub fn deliveries(now_ms: i64, config: &Config) -> anyhow::Result<Vec<(String, D
                 let t1 = TOPICS[rng.below(TOPICS.len() as u64) as usize];
                 let t2 = TOPICS[(a + c as usize) % TOPICS.len()];
                 l["Categories"]["MatchedCategories"] = json!([t1, t2]);
+                if (a, c) == LENS_WITHOUT_CONTACT {
+                    // Forwarded without its contact: a dead letter the
+                    // operator fixes by replaying it with the file's S3
+                    // key (`?object_key=`), which its `InputS3Uri` shows.
+                    let meta = &mut l["CustomerMetadata"];
+                    meta.as_object_mut()
+                        .expect("CustomerMetadata is an object")
+                        .remove("ContactId");
+                    meta["InputS3Uri"] = json!(format!(
+                        "s3://demo-connect/{}",
+                        lens_object_key(&contact, begin)
+                    ));
+                }
                 out.push(delivery(
                     "connect",
                     "application/json",
@@ -761,6 +786,26 @@ pub async fn load(ingest: &Ingest, records: &Records) -> anyhow::Result<Option<S
     vendor_samples_team(records).await?;
     coached_last_week(records).await?;
     Ok(Some(summary))
+}
+
+/// Run the mentoring match once, as a supervisor would from the console
+/// (the same service `POST /v1/mentoring/match` calls, committed): on first
+/// sign-in the protégé already has a shortlist with its reasons and cost.
+/// Returns how many protégés were offered mentors.
+pub async fn first_match(mentoring: &crate::mentoring::Mentoring) -> anyhow::Result<usize> {
+    let report = mentoring
+        .run_match(
+            crate::model::MatchRequest {
+                proteges: Vec::new(),
+                from: None,
+                commit: true,
+            },
+            &Default::default(),
+            &crate::model::Scope::All,
+        )
+        .await
+        .context("demo mentoring match")?;
+    Ok(report.matched)
 }
 
 /// Jordan's one-to-one with Femi two days ago, in coaching order, which

@@ -114,6 +114,35 @@ fn fmt(v: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
+/// A flagger's reason with the form's id replaced by its name: flaggers see
+/// ids (the WIT event carries `form-id`), supervisors read names. Only a
+/// whole-word `form_id` is replaced, quoted; with no name (no stored form,
+/// or a nameless one) the reason is kept as the flagger wrote it.
+pub fn name_the_form(reason: &str, form_id: &str, name: Option<&str>) -> String {
+    let Some(name) = name.map(str::trim).filter(|n| !n.is_empty()) else {
+        return reason.to_string();
+    };
+    if form_id.is_empty() {
+        return reason.to_string();
+    }
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '-' || c == '_');
+    let mut out = String::with_capacity(reason.len() + name.len());
+    let mut rest = reason;
+    while let Some(at) = rest.find(form_id) {
+        let before = rest[..at].chars().next_back();
+        let after = rest[at + form_id.len()..].chars().next();
+        out.push_str(&rest[..at]);
+        if word(before) || word(after) {
+            out.push_str(form_id);
+        } else {
+            out.push_str(&format!("\u{201c}{name}\u{201d}"));
+        }
+        rest = &rest[at + form_id.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Which criteria of `form` earned under `fraction` of their points in
 /// `e`, with their topics.
 pub fn weak_topics<'a>(form: &'a Form, e: &Evaluation, fraction: f64) -> Vec<&'a str> {
@@ -403,12 +432,23 @@ impl Flags {
                                 );
                                 continue;
                             };
+                            let reason = match subjects.iter().find(|(m, _)| *m == n) {
+                                Some((_, Subject::Evaluation(e))) => name_the_form(
+                                    &f.reason,
+                                    &e.form_id,
+                                    forms
+                                        .get(&(e.form_id.clone(), e.form_version))
+                                        .and_then(Option::as_ref)
+                                        .map(|f| f.name.as_str()),
+                                ),
+                                _ => f.reason,
+                            };
                             raised.push(Raised {
                                 subject: n,
                                 rule_id: f.rule_id,
                                 raised_by: format!("{plugin}@{}", report.plugin_version),
                                 severity: f.severity,
-                                reason: f.reason,
+                                reason,
                                 topic: f.topic,
                                 coach_within_hours: cfg.coach_within_hours,
                             });
@@ -511,6 +551,18 @@ mod tests {
         let rule: FlagRule = toml::from_str(&format!("id = \"r\"\non = \"live\"\n{toml}")).unwrap();
         rule.validate().unwrap();
         rule
+    }
+
+    #[test]
+    fn a_flaggers_form_id_is_replaced_by_the_forms_name_as_a_whole_word_only() {
+        let reason =
+            "A QA evaluation on form demo-voice-qa was automatically failed: see demo-voice-qa-2";
+        assert_eq!(
+            name_the_form(reason, "demo-voice-qa", Some("Voice QA")),
+            "A QA evaluation on form \u{201c}Voice QA\u{201d} was automatically failed: see demo-voice-qa-2"
+        );
+        assert_eq!(name_the_form(reason, "demo-voice-qa", None), reason);
+        assert_eq!(name_the_form(reason, "demo-voice-qa", Some("  ")), reason);
     }
 
     fn upset_customer() -> SegmentEvent {

@@ -602,6 +602,7 @@ impl Mentoring {
                 to + 1,
             )?,
             needs: self.needs(agent_id, to - 28 * DAY_MS, to + 1)?,
+            monitoring_acknowledged: self.acknowledged_monitoring(agent_id)?,
         })
     }
 }

@@ -166,6 +166,9 @@ pub struct MentoringView {
     pub trend: TrendReport,
     /// Their weakest topics now.
     pub needs: Vec<TopicNeed>,
+    /// Whether they enrolled acknowledging that supervisors may drop in on
+    /// their mentoring: a drop-in needs the mentor's and the protégé's.
+    pub monitoring_acknowledged: bool,
 }
 
 /// `GET /v1/coaching/overdue?coach=`: what a coach has let slip.
