@@ -641,3 +641,98 @@ async fn forecast_intervals_past_the_documented_ceilings_are_refused_before_any_
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(api.get("/healthz").await.status, 200);
 }
+
+/// The heaviest forecast the ceilings admit, all week, and a plan of many
+/// sessions over it: the plan runs off the async workers and is stopped at
+/// `[work] deadline_ms`, while `/healthz` keeps answering and SIGTERM still
+/// stops the host promptly.
+#[tokio::test]
+async fn a_plan_past_its_deadline_answers_504_while_health_checks_and_shutdown_go_on() {
+    let mut host = Host::with_config("[work]\nslots = 1\ndeadline_ms = 300\nqueue_wait_ms = 100\n");
+    let api = host.admin();
+    // 30,000 scheduled and 15,000 Erlangs in every half-hour of a week.
+    let intervals: Vec<Value> = (0..7 * 48)
+        .map(|k| {
+            json!({"queue": "Big", "starts_at": DAY + k * H / 2, "length_minutes": 30,
+                   "offered": 90_000.0, "aht_seconds": 300.0, "scheduled_agents": 30_000.0})
+        })
+        .collect();
+    let r = api.post("/v1/staffing", &json!(intervals)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let mut people = Vec::new();
+    for n in 0..40 {
+        people.push(agent(&api, &format!("Agent {n}")).await);
+    }
+    let shifts: Vec<Value> = people
+        .iter()
+        .flat_map(|a| {
+            (0..7).map(move |d| {
+                json!({"agent_id": a, "queue": "Big", "start": DAY + d * 24 * H, "end": DAY + (d * 24 + 23) * H})
+            })
+        })
+        .collect();
+    let r = api.post("/v1/shifts", &json!(shifts)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let sessions: Vec<Value> = people
+        .chunks(2)
+        .enumerate()
+        .map(|(k, pair)| {
+            json!({"id": format!("s{k}"), "kind": "one-to-one", "coach_id": pair[0], "agent_id": pair[1],
+                   "duration_minutes": 30, "window": {"start": DAY, "end": DAY + 7 * 24 * H}})
+        })
+        .collect();
+    let plan = json!({"sessions": sessions});
+
+    // Two such plans at once, and a health check every 50 ms meanwhile.
+    let started = std::time::Instant::now();
+    let first = tokio::spawn({
+        let (api, plan) = (host.admin(), plan.clone());
+        async move { api.post("/v1/schedule/plan", &plan).await }
+    });
+    let second = tokio::spawn({
+        let (api, plan) = (host.admin(), plan.clone());
+        async move { api.post("/v1/schedule/plan", &plan).await }
+    });
+    let mut slowest = std::time::Duration::ZERO;
+    while !(first.is_finished() && second.is_finished()) {
+        let t = std::time::Instant::now();
+        assert_eq!(api.get("/healthz").await.status, 200);
+        slowest = slowest.max(t.elapsed());
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let answers = [first.await.unwrap(), second.await.unwrap()];
+    println!(
+        "two heavy plans answered in {:?}: {:?}; slowest health check {slowest:?}",
+        started.elapsed(),
+        answers.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    assert!(
+        slowest < std::time::Duration::from_secs(1),
+        "health checks were starved: {slowest:?}"
+    );
+    let codes: Vec<&str> = answers
+        .iter()
+        .map(|r| r.json["error"]["code"].as_str().unwrap_or(""))
+        .collect();
+    assert!(
+        answers.iter().any(|r| r.status == 504) && codes.contains(&"deadline_exceeded"),
+        "the plan is stopped at its deadline: {codes:?}"
+    );
+    for r in &answers {
+        assert!(
+            (r.status == 504 && r.json["error"]["code"] == "deadline_exceeded")
+                || (r.status == 503 && r.json["error"]["code"] == "busy"),
+            "{}",
+            r.text
+        );
+    }
+    // Shutdown is not held up by the work either.
+    let t = std::time::Instant::now();
+    let status = host.terminate();
+    assert!(status.success(), "{status:?}");
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        t.elapsed()
+    );
+}

@@ -309,7 +309,13 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match rt.block_on(run(cli)) {
+    let result = rt.block_on(run(cli));
+    // Everything that writes has finished inside `run` (the store is
+    // flushed on shutdown); what may still hold a blocking thread is work
+    // abandoned at its deadline (see `crate::work`), which must not keep
+    // the process from exiting.
+    rt.shutdown_timeout(std::time::Duration::from_secs(1));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");

@@ -60,6 +60,54 @@ pub struct Config {
     pub scheduling: SchedulingConfig,
     /// The mentoring program.
     pub mentoring: MentoringConfig,
+    /// The embedded database.
+    pub store: StoreConfig,
+    /// CPU-heavy request work (planning, matching, rescoring): how much
+    /// runs at once and for how long.
+    pub work: WorkConfig,
+}
+
+/// `[store]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreConfig {
+    /// sled's page cache, in MiB: the largest part of the host's memory
+    /// that grows with the data (sled's own default is 1 GiB).
+    pub cache_mib: u64,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            cache_mib: crate::store::DEFAULT_CACHE_BYTES >> 20,
+        }
+    }
+}
+
+/// `[work]`: CPU-heavy work runs off the async workers, on at most
+/// `slots` threads, each piece within `deadline_ms`, so `/healthz`, other
+/// requests and shutdown are never starved.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkConfig {
+    /// Pieces of CPU-heavy work running at once (default: the CPUs, at
+    /// least 1).
+    pub slots: usize,
+    /// How long one piece may run before it is stopped (504
+    /// `deadline_exceeded`).
+    pub deadline_ms: u64,
+    /// How long a request waits for a free slot (503 `busy` after).
+    pub queue_wait_ms: u64,
+}
+
+impl Default for WorkConfig {
+    fn default() -> Self {
+        WorkConfig {
+            slots: std::thread::available_parallelism().map_or(1, usize::from),
+            deadline_ms: 20_000,
+            queue_wait_ms: 5_000,
+        }
+    }
 }
 
 /// `[mentoring]`.
@@ -252,6 +300,8 @@ impl Default for Config {
             live: LiveConfig::default(),
             scheduling: SchedulingConfig::default(),
             mentoring: MentoringConfig::default(),
+            store: StoreConfig::default(),
+            work: WorkConfig::default(),
         }
     }
 }
@@ -399,6 +449,12 @@ impl Config {
             anyhow::bail!(
                 "invalid config: scheduling.max_occupancy must be above 0 and at most 1 (e.g. 0.85)"
             );
+        }
+        if !(1..=1 << 20).contains(&self.store.cache_mib) {
+            anyhow::bail!("invalid config: store.cache_mib must be within 1..=1048576 (e.g. 64)");
+        }
+        if self.work.slots == 0 || self.work.deadline_ms == 0 {
+            anyhow::bail!("invalid config: work.slots and work.deadline_ms must be at least 1");
         }
         let a = &self.analytics;
         if !(0.0..=1.0).contains(&a.ding_fraction) {

@@ -61,6 +61,7 @@ pub mod scheduling;
 pub mod scoring;
 pub mod store;
 pub mod tokens;
+pub mod work;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -118,12 +119,14 @@ impl App {
     pub async fn open(config: Config) -> anyhow::Result<App> {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
-        let store = Store::open(&config.data_dir).with_context(|| {
-            format!(
-                "opening the store in {} (is another sidecoach using it?)",
-                config.data_dir.display()
-            )
-        })?;
+        let store = Store::open_with(&config.data_dir, config.store.cache_mib << 20).with_context(
+            || {
+                format!(
+                    "opening the store in {} (is another sidecoach using it?)",
+                    config.data_dir.display()
+                )
+            },
+        )?;
         let auth = Auth::new(store.clone());
         let first_admin_token = auth.bootstrap(config.admin_token.as_deref()).await?;
         let config = Arc::new(config);
@@ -148,12 +151,15 @@ impl App {
         );
         let analytics = analytics::Analytics::new(records.clone(), config.clone());
         let practice = practice::Practice::new(records.clone(), config.clone());
-        let scheduling = scheduling::service::Scheduling::new(records.clone(), config.clone());
+        let work = work::Work::new(&config.work);
+        let scheduling =
+            scheduling::service::Scheduling::new(records.clone(), config.clone(), work.clone());
         let mentoring = mentoring::Mentoring::new(
             runtime.clone(),
             records.clone(),
             analytics.clone(),
             config.clone(),
+            work,
         );
         let services = Services {
             tokens: tokens::Tokens::new(auth.clone(), records.clone()),

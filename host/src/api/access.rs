@@ -82,8 +82,15 @@ impl Routes {
     /// Serve one handler (`routes!(handler)`) admitting `access`.
     pub(super) fn route(mut self, access: Access, route: UtoipaMethodRouter<AppState>) -> Routes {
         let (schemas, mut paths, method_router) = route;
+        let mut takes_query = false;
         for (path, item) in paths.paths.iter_mut() {
             for (method, op) in operations(item) {
+                // A parameter not in the path template is a query one
+                // (a derived `IntoParams` may leave `in` at its default).
+                takes_query |= op.parameters.iter().flatten().any(|p| {
+                    matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Query)
+                        || !path.contains(&format!("{{{}}}", p.name))
+                });
                 describe(op, access);
                 self.table.push(RouteAccess {
                     method,
@@ -92,6 +99,14 @@ impl Routes {
                 });
             }
         }
+        // One rule for query strings: a route refuses parameters it does
+        // not declare (those that declare some refuse unknown ones through
+        // `ApiQuery`); vendor ingest hands its query to the adapter.
+        let method_router = if takes_query || matches!(access, Access::RolesOrSigned(_)) {
+            method_router
+        } else {
+            method_router.route_layer(axum::middleware::from_fn(no_query))
+        };
         let method_router = match access {
             Access::Open => method_router,
             Access::Roles(_) | Access::RolesOrSigned(_) => {
@@ -126,6 +141,27 @@ impl Routes {
     ) {
         let (router, doc) = self.api.split_for_parts();
         (router, doc, self.table)
+    }
+}
+
+/// Refuse a query string on a route that declares no query parameters.
+async fn no_query(req: Request, next: Next) -> Response {
+    match req.uri().query() {
+        Some(q) if !q.is_empty() => {
+            // Names only: a value may be a secret sent by mistake.
+            let names: Vec<String> = serde_urlencoded::from_str::<Vec<(String, String)>>(q)
+                .map(|pairs| pairs.into_iter().map(|(k, _)| k).collect())
+                .unwrap_or_default();
+            ApiError::bad_request(
+                "invalid_query",
+                format!(
+                    "this route takes no query parameters; got {}",
+                    names.join(", ")
+                ),
+            )
+            .into_response()
+        }
+        _ => next.run(req).await,
     }
 }
 

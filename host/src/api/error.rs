@@ -96,7 +96,7 @@ impl IntoResponse for ApiError {
             },
         };
         let mut resp = (self.status, Json(body)).into_response();
-        if self.code == "plugin_busy" {
+        if self.code == "plugin_busy" || self.code == "busy" {
             resp.headers_mut()
                 .insert("retry-after", axum::http::HeaderValue::from_static("1"));
         }
@@ -148,6 +148,20 @@ impl From<crate::plugins::PluginOpError> for ApiError {
         match e {
             crate::plugins::PluginOpError::Runtime(e) => e.into(),
             crate::plugins::PluginOpError::Audit(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::work::WorkError> for ApiError {
+    fn from(e: crate::work::WorkError) -> ApiError {
+        use crate::work::WorkError as W;
+        match e {
+            W::Busy { .. } => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", e.to_string()),
+            W::DeadlineExceeded { .. } => ApiError::new(
+                StatusCode::GATEWAY_TIMEOUT,
+                "deadline_exceeded",
+                e.to_string(),
+            ),
         }
     }
 }

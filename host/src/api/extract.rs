@@ -91,6 +91,28 @@ pub(super) fn json_body<T: DeserializeOwned>(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<T, ApiError> {
+    json_content(headers)?;
+    super::shape::read_body(body)
+}
+
+/// A plugin's invocation input: JSON like [`ApiJson`], but without the
+/// [`super::bounds`] policy (a vendor payload's header or a scorer's
+/// evaluations go to the sandbox as given; its input limit bounds them).
+pub struct PluginInput(pub serde_json::Value);
+
+impl<S: Send + Sync> FromRequest<S> for PluginInput {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let headers = req.headers().clone();
+        let body = body_bytes(req, state).await?;
+        json_content(&headers)?;
+        super::shape::read_unbounded(&body).map(PluginInput)
+    }
+}
+
+/// 415 unless the request says it is JSON.
+fn json_content(headers: &HeaderMap) -> Result<(), ApiError> {
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -102,7 +124,7 @@ pub(super) fn json_body<T: DeserializeOwned>(
             format!("expected Content-Type: application/json, got {ct:?}"),
         ));
     }
-    super::shape::read_body(body)
+    Ok(())
 }
 
 /// A query string parsed into `T` (declare `#[serde(deny_unknown_fields)]`

@@ -8,6 +8,7 @@
 //! `/console/…` serve the embedded web console ([`console`]).
 
 mod access;
+mod bounds;
 mod coaching;
 mod console;
 mod error;

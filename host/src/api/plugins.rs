@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::{ApiError, ApiJson, AppState, Caller};
+use super::{ApiError, AppState, Caller};
 use crate::plugins::{
     CallReport, FailedCall, Installed, InvokeInput, LogLine, PluginDetail, PluginStatus,
 };
@@ -222,7 +222,7 @@ fn report(
 pub async fn invoke(
     State(s): State<AppState>,
     Path(id): Path<String>,
-    ApiJson(value): ApiJson<Value>,
+    super::extract::PluginInput(value): super::extract::PluginInput,
 ) -> Result<Json<Invocation>, ApiError> {
     let kind = s.plugins.kind(&id)?;
     let input = InvokeInput::from_json(kind, value)

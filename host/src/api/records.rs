@@ -35,6 +35,7 @@ impl From<RecordError> for ApiError {
             }
             RecordError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
             RecordError::Store(s) => s.into(),
+            RecordError::Work(w) => w.into(),
         }
     }
 }

@@ -258,6 +258,7 @@ pub(super) fn document(doc: utoipa::openapi::OpenApi) -> Value {
             props.entry(name).or_insert(schema);
         }
     });
+    super::bounds::document(&mut v, TIME_REF);
     v
 }
 
@@ -387,6 +388,15 @@ impl Shape {
 /// string `T` refused as a time converted, the field named by the refusal
 /// (so a string field that happens to share a time's name is left alone).
 pub(super) fn read_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request("invalid_json", format!("request body: {e}")))?;
+    super::bounds::check(shape(), &value)?;
+    read_unbounded(body)
+}
+
+/// [`read_body`] without the [`super::bounds`] policy: a plugin's
+/// invocation input, which the sandbox's own input limit bounds.
+pub(super) fn read_unbounded<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let mut de = serde_json::Deserializer::from_slice(body);
     let first = match serde_path_to_error::deserialize::<_, T>(&mut de) {
         Ok(t) => match de.end() {

@@ -555,6 +555,83 @@ async fn bad_input_gets_the_right_4xx_and_nothing_is_stored_twice() {
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_field",
         ),
+        // The bounds every body is held to (issue 15's held-out inputs).
+        (
+            "a scale of ±1e308",
+            post(
+                "application/json",
+                good.replace("\"value\":2", "\"value\":1e308")
+                    .replace("\"scale_min\":1", "\"scale_min\":-1e308")
+                    .replace("\"scale_max\":5", "\"scale_max\":1e308")
+                    .into_bytes(),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
+        (
+            "a scale wider than any survey's",
+            post(
+                "application/json",
+                good.replace("\"scale_max\":5", "\"scale_max\":1e9")
+                    .into_bytes(),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
+        (
+            "a 1 MB external id",
+            post(
+                "application/json",
+                good.replace("e-1", &"e".repeat(1 << 20)).into_bytes(),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
+        (
+            "a verbatim over 20,000 characters",
+            post(
+                "application/json",
+                good.replace(
+                    "\"kind\"",
+                    &format!("\"verbatim\":\"{}\",\"kind\"", "é".repeat(20_001)),
+                )
+                .into_bytes(),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
+        (
+            "a time before 1970",
+            post(
+                "application/json",
+                good.replace("\"kind\"", "\"received_at\":-1,\"kind\"")
+                    .into_bytes(),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
+        (
+            "a time after year 9999",
+            post(
+                "application/json",
+                good.replace("\"kind\"", "\"received_at\":253402300800000,\"kind\"")
+                    .into_bytes(),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
+        (
+            "a query on a route that takes none",
+            request(
+                "GET",
+                &format!("/v1/agents/{agent}?expand=all"),
+                Some(TOKEN),
+                "application/json",
+                vec![],
+            ),
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+        ),
         (
             "reversed scale",
             post(
@@ -651,6 +728,49 @@ async fn bad_input_gets_the_right_4xx_and_nothing_is_stored_twice() {
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["error"]["details"]["field"], "ended_at");
+    // …and refuses one before 1970, naming it.
+    let before_1970 = format!(
+        r#"{{"source":"s","external_id":"c","channel":"voice","agent_id":"{agent}","started_at":-1}}"#
+    );
+    let (status, body) = call(
+        &r,
+        request(
+            "POST",
+            "/v1/interactions",
+            Some(TOKEN),
+            "application/json",
+            before_1970.into_bytes(),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["details"]["field"], "started_at");
+    // A form's weights are bounded like scales: 1e308 and 2^63 refused.
+    for weight in ["1e308", "9223372036854775808", "2000000"] {
+        let form = format!(
+            r#"{{"id":"f-big","version":1,"name":"Big","sections":[{{"id":"s","name":"S","weight":1,"criteria":[{{"id":"c","label":"C","weight":{weight},"scale_min":0,"scale_max":1}}]}}],"settings":{{"weighting":"question","na_policy":"exclude","na_redistribution":"proportional","auto_fail":"zero-score","normalization":"min-max","pass_mark":80}}}}"#
+        );
+        let (status, body) = call(
+            &r,
+            request(
+                "POST",
+                "/v1/forms",
+                Some(TOKEN),
+                "application/json",
+                form.into_bytes(),
+            ),
+        )
+        .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "weight {weight}: {body}"
+        );
+        assert_eq!(
+            body["error"]["details"]["field"], "sections[0].criteria[0].weight",
+            "weight {weight}: {body}"
+        );
+    }
 
     // Nothing above was stored; the good record, delivered twice, once.
     let (_, list) = call(&r, get("/v1/feedback", Some(TOKEN))).await;
@@ -1419,6 +1539,71 @@ async fn a_mentor_match_shortlist_names_the_protege_and_each_mentor() {
         "{report}"
     );
     assert_eq!(protege["shortlist"][0]["mentor_name"], "Max Mentor");
+}
+
+#[tokio::test]
+async fn every_route_refuses_a_query_parameter_it_does_not_take() {
+    let (r, _dir) = app().await;
+    let mut walked = 0;
+    for route in super::access_table() {
+        if matches!(route.access, super::Access::RolesOrSigned(_)) {
+            continue; // vendor ingest hands its query to the adapter
+        }
+        if !matches!(route.access, super::Access::Open)
+            && !route.access.roles().contains(&Role::Admin)
+        {
+            continue; // the token walk covers who may call it
+        }
+        let base = sample_path(&route);
+        let q = if base.contains('?') { '&' } else { '?' };
+        let path = format!("{base}{q}zz_unknown=1");
+        let (status, body) = call(
+            &r,
+            request(
+                route.method.as_str(),
+                &path,
+                Some(TOKEN),
+                "application/json",
+                b"{}".to_vec(),
+            ),
+        )
+        .await;
+        // A route that takes parameters may refuse the body first; every
+        // other answer is the query's refusal.
+        if status == StatusCode::BAD_REQUEST && body["error"]["code"] == "invalid_body" {
+            continue;
+        }
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("invalid_query")),
+            "{} {path}: {body}",
+            route.method
+        );
+        walked += 1;
+    }
+    assert!(walked >= 60, "only {walked} routes walked");
+}
+
+#[tokio::test]
+async fn the_openapi_document_states_every_bound_the_api_checks() {
+    let doc = super::openapi();
+    let feedback = &doc["components"]["schemas"]["Feedback"]["properties"];
+    assert_eq!(
+        feedback["verbatim"]["maxLength"],
+        super::bounds::MAX_TEXT_CHARS
+    );
+    assert_eq!(
+        feedback["external_id"]["maxLength"],
+        super::bounds::MAX_NAME_CHARS
+    );
+    assert_eq!(feedback["value"]["maximum"], super::bounds::MAX_NUMBER);
+    assert_eq!(
+        feedback["topics"]["items"]["maxLength"],
+        super::bounds::MAX_NAME_CHARS
+    );
+    let time = &doc["components"]["schemas"]["TimestampMs"]["oneOf"][0];
+    assert_eq!(time["minimum"], 0);
+    assert_eq!(time["maximum"], crate::model::MAX_TIME_MS);
 }
 
 #[tokio::test]

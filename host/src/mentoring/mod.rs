@@ -40,6 +40,10 @@ fn invalid(field: impl Into<String>, message: impl Into<String>) -> RecordError 
     }
 }
 
+/// Most (protégé, mentor) pairs one match scores: 20,000 protégés × 500
+/// mentors. More is refused (422) before the matcher runs.
+pub const MAX_MATCH_PAIRS: usize = 10_000_000;
+
 /// The mentoring service.
 #[derive(Clone)]
 pub struct Mentoring {
@@ -47,6 +51,7 @@ pub struct Mentoring {
     records: Records,
     analytics: Analytics,
     config: Arc<Config>,
+    work: crate::work::Work,
 }
 
 impl Mentoring {
@@ -56,12 +61,14 @@ impl Mentoring {
         records: Records,
         analytics: Analytics,
         config: Arc<Config>,
+        work: crate::work::Work,
     ) -> Mentoring {
         Mentoring {
             runtime,
             records,
             analytics,
             config,
+            work,
         }
     }
 
@@ -238,6 +245,18 @@ impl Mentoring {
                 needs: self.needs(&e.agent_id, from, to)?,
             });
         }
+        let pairs_asked = proteges.len().saturating_mul(mentors.len());
+        if pairs_asked > MAX_MATCH_PAIRS {
+            return Err(invalid(
+                "proteges",
+                format!(
+                    "{} protégés × {} mentors = {pairs_asked} pairs, above the ceiling of \
+                     {MAX_MATCH_PAIRS} per match; name the protégés to match in parts",
+                    proteges.len(),
+                    mentors.len()
+                ),
+            ));
+        }
         let mentor_models: Vec<Mentor> = mentors
             .iter()
             .map(|(m, left)| Mentor {
@@ -305,8 +324,16 @@ impl Mentoring {
         let matcher_ms = started.elapsed().as_secs_f64() * 1e3;
         let started = Instant::now();
         let capacities: Vec<u32> = mentors.iter().map(|(_, left)| *left).collect();
-        let solved = assign::assign(proteges.len(), &capacities, &pairs)
-            .map_err(|e| RecordError::Conflict(format!("assignment: {e}")))?;
+        // The assignment is the CPU-heavy part: off the async workers,
+        // within the work deadline.
+        let count = proteges.len();
+        let solved = self
+            .work
+            .run("the mentor assignment", move |_| {
+                assign::assign(count, &capacities, &pairs)
+                    .map_err(|e| RecordError::Conflict(format!("assignment: {e}")))
+            })
+            .await?;
         let solver_ms = started.elapsed().as_secs_f64() * 1e3;
 
         let run_id = crate::model::new_id();

@@ -21,7 +21,7 @@ pub use access::{About, Person, PersonKind, Scope};
 pub use analytics::*;
 pub use auth::*;
 pub use event::*;
-pub use invalid::Invalid;
+pub use invalid::{Invalid, MAX_SCALE, MAX_TIME_MS};
 pub use matching::*;
 pub use mentoring::*;
 pub use plugin::*;

@@ -172,7 +172,12 @@ impl Form {
         }
         let mut seen = std::collections::HashSet::new();
         for (si, s) in self.sections.iter().enumerate() {
-            Invalid::finite(&format!("sections[{si}].weight"), s.weight)?;
+            Invalid::within(
+                &format!("sections[{si}].weight"),
+                s.weight,
+                -super::MAX_SCALE,
+                super::MAX_SCALE,
+            )?;
             if s.weight < 0.0 {
                 return Err(Invalid::new(
                     format!("sections[{si}].weight"),
@@ -192,7 +197,7 @@ impl Form {
                     ("scale_min", c.scale_min),
                     ("scale_max", c.scale_max),
                 ] {
-                    Invalid::finite(&at(f), v)?;
+                    Invalid::within(&at(f), v, -super::MAX_SCALE, super::MAX_SCALE)?;
                 }
                 if c.scale_max <= c.scale_min {
                     return Err(Invalid::new(

@@ -62,6 +62,11 @@ impl Contacts {
         id: Option<&str>,
     ) -> Result<(Upserted, Interaction)> {
         Self::check_source(&i.source, &i.external_id)?;
+        for (field, t) in [("started_at", i.started_at), ("ended_at", i.ended_at)] {
+            if let Some(t) = t {
+                crate::model::Invalid::time(field, t)?;
+            }
+        }
         if let (Some(s), Some(e)) = (i.started_at, i.ended_at)
             && e < s
         {
@@ -262,7 +267,15 @@ impl Contacts {
             ("scale_min", f.scale_min),
             ("scale_max", f.scale_max),
         ] {
-            crate::model::Invalid::finite(field, v)?;
+            crate::model::Invalid::within(
+                field,
+                v,
+                -crate::model::MAX_SCALE,
+                crate::model::MAX_SCALE,
+            )?;
+        }
+        if f.received_at != 0 {
+            crate::model::Invalid::time("received_at", f.received_at)?;
         }
         if f.scale_max <= f.scale_min {
             return Err(invalid("scale_max", "must be greater than scale_min"));

@@ -52,6 +52,9 @@ pub enum RecordError {
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// CPU-heavy work found no free slot or ran past its deadline.
+    #[error(transparent)]
+    Work(#[from] crate::work::WorkError),
 }
 
 type Result<T> = std::result::Result<T, RecordError>;

@@ -309,13 +309,17 @@ pub enum PlanError {
         /// Why.
         message: String,
     },
+    /// The caller's `stop` said to stop (its deadline passed).
+    #[error("the plan was stopped before it finished")]
+    Stopped,
 }
 
 impl PlanError {
-    /// The field at fault.
+    /// The field at fault (none for a stopped plan).
     pub fn field(&self) -> &str {
         match self {
             PlanError::Invalid { field, .. } => field,
+            PlanError::Stopped => "",
         }
     }
 }
@@ -505,6 +509,8 @@ enum Pass {
 
 struct Planner<'a> {
     request: &'a PlanRequest,
+    /// Says when to give up (checked between Erlang evaluations).
+    stop: &'a dyn Fn() -> bool,
     slots: Vec<Slot>,
     queues: Vec<Queue<'a>>,
     agents: HashMap<&'a str, Agent>,
@@ -563,13 +569,28 @@ struct Planner<'a> {
 /// # Ok::<(), sidecoach::scheduling::planner::PlanError>(())
 /// ```
 pub fn plan(request: &PlanRequest) -> Result<Plan> {
-    let mut planner = Planner::new(request)?;
+    plan_until(request, &|| false)
+}
+
+/// [`plan`], checking `stop` between sessions in each of its passes and
+/// giving up with [`PlanError::Stopped`] when it says so (a request's
+/// deadline: see [`crate::work`]).
+pub fn plan_until(request: &PlanRequest, stop: &dyn Fn() -> bool) -> Result<Plan> {
+    let check = || {
+        if stop() {
+            Err(PlanError::Stopped)
+        } else {
+            Ok(())
+        }
+    };
+    let mut planner = Planner::new(request, stop)?;
     validate_sessions(request)?;
 
     let n = request.sessions.len();
     let mut candidates: Vec<Option<SessionCandidates>> = Vec::with_capacity(n);
     let mut refusals: Vec<Option<Refusal>> = Vec::with_capacity(n);
     for session in &request.sessions {
+        check()?;
         match planner.candidates(session) {
             Ok(c) => {
                 candidates.push(Some(c));
@@ -587,6 +608,7 @@ pub fn plan(request: &PlanRequest) -> Result<Plan> {
     let mut order = Vec::with_capacity(n);
     for (i, c) in candidates.iter().enumerate() {
         if let Some(c) = c {
+            check()?;
             let mut feasible = 0usize;
             for candidate in &c.candidates {
                 if planner.fits(c, candidate, Pass::WithinTarget)? {
@@ -609,6 +631,7 @@ pub fn plan(request: &PlanRequest) -> Result<Plan> {
             if placed[i].is_some() {
                 continue;
             }
+            check()?;
             let Some(c) = &candidates[i] else { continue };
             let session = &request.sessions[i];
             match planner.best_start(session, c, pass)? {
@@ -719,7 +742,7 @@ fn validate_sessions(request: &PlanRequest) -> Result<()> {
 
 impl<'a> Planner<'a> {
     /// Validate the forecast, target, model and agents and index them.
-    fn new(request: &'a PlanRequest) -> Result<Planner<'a>> {
+    fn new(request: &'a PlanRequest, stop: &'a dyn Fn() -> bool) -> Result<Planner<'a>> {
         request
             .target
             .validate()
@@ -866,6 +889,7 @@ impl<'a> Planner<'a> {
         }
         Ok(Planner {
             request,
+            stop,
             slots,
             queues,
             agents,
@@ -886,6 +910,9 @@ impl<'a> Planner<'a> {
         let request = self.request;
         let s = &mut self.slots[slot];
         while s.predictions.len() <= k as usize {
+            if s.predictions.len() % 64 == 63 && (self.stop)() {
+                return Err(PlanError::Stopped);
+            }
             let offline = s.predictions.len() as u32;
             let agents = on_phones(s.scheduled.saturating_sub(offline), request.shrinkage)
                 .map_err(|e| erlang_field("", &e))?;

@@ -116,11 +116,19 @@ pub struct SessionToPlan {
     pub window: TimeRange,
 }
 
+/// Most sessions one plan request places: a center's week of one-to-ones
+/// and then some; more is refused (422) before any work.
+pub const MAX_PLAN_SESSIONS: usize = 1_000;
+/// Longest window one session may be placed in, in days.
+pub const MAX_WINDOW_DAYS: i64 = 31;
+
 /// `POST /v1/schedule/plan`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlanSessions {
-    /// What to place.
+    /// What to place: at most [`MAX_PLAN_SESSIONS`], each window at most
+    /// [`MAX_WINDOW_DAYS`] days long.
+    #[schema(max_items = 1000)]
     pub sessions: Vec<SessionToPlan>,
     /// Allow an interval below target when nothing else fits (the plan
     /// shows the cost).
@@ -170,6 +178,7 @@ pub struct PlanReport {
 pub struct Scheduling {
     records: Records,
     config: Arc<Config>,
+    work: crate::work::Work,
 }
 
 fn field_error(prefix: &str, e: impl std::fmt::Display) -> RecordError {
@@ -181,8 +190,12 @@ fn field_error(prefix: &str, e: impl std::fmt::Display) -> RecordError {
 
 impl Scheduling {
     /// The service over the records.
-    pub fn new(records: Records, config: Arc<Config>) -> Scheduling {
-        Scheduling { records, config }
+    pub fn new(records: Records, config: Arc<Config>, work: crate::work::Work) -> Scheduling {
+        Scheduling {
+            records,
+            config,
+            work,
+        }
     }
 
     fn target(&self) -> ServiceTarget {
@@ -313,10 +326,25 @@ impl Scheduling {
                 "give at least one session to place",
             ));
         }
+        if req.sessions.len() > MAX_PLAN_SESSIONS {
+            return Err(field_error(
+                "sessions",
+                format!(
+                    "{} sessions is above the ceiling of {MAX_PLAN_SESSIONS} per plan; plan them in parts",
+                    req.sessions.len()
+                ),
+            ));
+        }
         let mut seen = BTreeSet::new();
         for (k, s) in req.sessions.iter().enumerate() {
             if !seen.insert(s.id.as_str()) {
                 return Err(field_error(&format!("sessions[{k}].id"), "is not unique"));
+            }
+            if s.window.end.saturating_sub(s.window.start) > MAX_WINDOW_DAYS * 86_400_000 {
+                return Err(field_error(
+                    &format!("sessions[{k}].window"),
+                    format!("is longer than the ceiling of {MAX_WINDOW_DAYS} days"),
+                ));
             }
             // The session as it would be stored: refuse now what a commit
             // would refuse later.
@@ -461,11 +489,20 @@ impl Scheduling {
                 .collect(),
             override_target: req.override_target,
         };
-        let mut plan = super::planner::plan(&request).map_err(|e| match e {
-            super::planner::PlanError::Invalid { field, message } => {
-                RecordError::Invalid { field, message }
-            }
-        })?;
+        // Off the async workers, within the work deadline.
+        let (mut plan, request) = self
+            .work
+            .run("the plan", move |deadline| {
+                super::planner::plan_until(&request, &|| deadline.passed())
+                    .map(|plan| (plan, request))
+                    .map_err(|e| match e {
+                        super::planner::PlanError::Invalid { field, message } => {
+                            RecordError::Invalid { field, message }
+                        }
+                        super::planner::PlanError::Stopped => deadline.exceeded("the plan").into(),
+                    })
+            })
+            .await?;
         // A session unplaced for want of a forecast: say what is stored.
         let by_id: BTreeMap<&str, &SessionToPlan> =
             req.sessions.iter().map(|s| (s.id.as_str(), s)).collect();
@@ -760,7 +797,9 @@ mod tests {
     async fn fixture() -> Fixture {
         let dir = tempfile::tempdir().unwrap();
         let records = Records::new(crate::store::Store::open(dir.path()).unwrap());
-        let scheduling = Scheduling::new(records.clone(), Arc::new(Config::default()));
+        let config = Arc::new(Config::default());
+        let work = crate::work::Work::new(&config.work);
+        let scheduling = Scheduling::new(records.clone(), config, work);
         let agent = |name: &str| serde_json::from_value::<Agent>(json!({ "name": name })).unwrap();
         let mentor = records.people.create_agent(agent("Max")).await.unwrap().id;
         let protege = records.people.create_agent(agent("Pia")).await.unwrap().id;

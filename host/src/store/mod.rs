@@ -56,6 +56,9 @@ pub enum StoreError {
 
 type Result<T> = std::result::Result<T, StoreError>;
 
+/// The page cache a store gets unless configured (`[store] cache_mib`).
+pub const DEFAULT_CACHE_BYTES: u64 = 64 << 20;
+
 /// The embedded database and its trees.
 #[derive(Clone)]
 pub struct Store {
@@ -157,7 +160,32 @@ fn tx_err(e: TransactionError<StoreError>) -> StoreError {
 impl Store {
     /// Open (or create) the database under `dir/db` and migrate it.
     pub fn open(dir: &Path) -> Result<Store> {
-        let db = sled::Config::new().path(dir.join("db")).open()?;
+        Store::open_with(dir, DEFAULT_CACHE_BYTES)
+    }
+
+    /// Open (or create) the store with a page cache of `cache_bytes` (sled's
+    /// own default is 1 GiB, which is what a long ingest grows RSS
+    /// towards). The directory's lock is retried for up to two seconds, so
+    /// a store reopened right after its previous handle was dropped (or a
+    /// host restarted while the old process exits) does not fail on sled's
+    /// flusher still holding it.
+    pub fn open_with(dir: &Path, cache_bytes: u64) -> Result<Store> {
+        let config = sled::Config::new()
+            .path(dir.join("db"))
+            .cache_capacity(cache_bytes);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        let db = loop {
+            match config.open() {
+                Ok(db) => break db,
+                Err(sled::Error::Io(e))
+                    if e.to_string().contains("could not acquire lock")
+                        && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
         let store = Store {
             meta: db.open_tree("meta")?,
             plugins: db.open_tree("plugins")?,
