@@ -45,4 +45,5 @@ mod records;
 mod reference;
 mod sandbox;
 mod scheduling;
+mod storage;
 mod util;

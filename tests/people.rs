@@ -409,8 +409,18 @@ async fn the_demo_prints_persona_tokens_that_work_and_three_things_to_try() {
     );
 
     // The protégé sees their offers and accepts one; the supervisor cannot.
+    // (The demo ran a match at load; this run replaced its offers, which
+    // stay listed as ended.)
     let offers = protege.get("/v1/pairings").await;
-    let offer = offers.json["items"][0]["id"].as_str().unwrap().to_string();
+    let offer = offers.json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["state"] == "offered")
+        .unwrap_or_else(|| panic!("an open offer: {}", offers.text))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let r = sup
         .post(&format!("/v1/pairings/{offer}/accept"), &json!({}))
         .await;

@@ -84,6 +84,11 @@ impl Host {
         host
     }
 
+    /// Start a host with default config on `data_dir` (kept by the caller).
+    pub fn in_dir(data_dir: &Path) -> Host {
+        Host::spawn(data_dir, Some(String::new()), true)
+    }
+
     /// Start a host without `SIDECOACH_ADMIN_TOKEN`, as a new user would.
     pub fn without_admin_token() -> Host {
         let tmp = tempfile::tempdir().expect("temp dir");

@@ -127,6 +127,22 @@ impl App {
                 )
             },
         )?;
+        let data_dir = config.data_dir.clone();
+        match App::build(config, store.clone()).await {
+            Ok(app) => Ok(app),
+            Err(e) => {
+                // A store whose writes failed may never close (see
+                // `Store::abandon`); the caller is exiting with this error.
+                store.abandon();
+                Err(e.context(format!(
+                    "starting over the data directory {}",
+                    data_dir.display()
+                )))
+            }
+        }
+    }
+
+    async fn build(config: Config, store: Store) -> anyhow::Result<App> {
         let auth = Auth::new(store.clone());
         let first_admin_token = auth.bootstrap(config.admin_token.as_deref()).await?;
         let config = Arc::new(config);
@@ -192,6 +208,7 @@ pub async fn serve(
     let ops = services.ops.clone();
     let hub = services.pipeline.hub.clone();
     let router = api::router(services);
+    let watch = tokio::spawn(ops.clone().watch_storage());
     axum::serve(listener, router)
         .with_graceful_shutdown(async move {
             shutdown.await;
@@ -200,7 +217,14 @@ pub async fn serve(
             tracing::info!("shutting down: finishing in-flight requests");
         })
         .await?;
-    app.services.ops.flush().await?;
+    watch.abort();
+    if let Err(e) = app.services.ops.flush().await {
+        // Every acknowledged write was flushed before its answer; what
+        // failed here is the last flush, and closing a store in that state
+        // can block forever (see `Store::abandon`).
+        app.services.ops.abandon_store();
+        return Err(anyhow::Error::from(e).context("flushing the store on shutdown"));
+    }
     tracing::info!("store flushed; bye");
     Ok(())
 }

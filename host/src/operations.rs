@@ -54,7 +54,15 @@ pub struct Operations {
     config: Arc<Config>,
     /// False until start-up finishes and again once shutdown begins.
     ready: Arc<AtomicBool>,
+    /// Why the store cannot take writes, while it cannot.
+    storage_fault: Arc<std::sync::Mutex<Option<String>>>,
 }
+
+/// How often the storage watch checks that the store takes writes.
+const STORAGE_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
+/// Free space the data volume needs before a store that filled it is
+/// reopened.
+const REOPEN_FREE_BYTES: u64 = 4 << 20;
 
 impl Operations {
     /// The service over the host's parts; ready from the start.
@@ -70,6 +78,67 @@ impl Operations {
             metrics,
             config,
             ready: Arc::new(AtomicBool::new(true)),
+            storage_fault: Default::default(),
+        }
+    }
+
+    /// Why the store cannot take writes now, if it cannot.
+    pub fn storage_fault(&self) -> Option<String> {
+        self.storage_fault
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn set_fault(&self, fault: Option<String>) {
+        *self.storage_fault.lock().unwrap_or_else(|p| p.into_inner()) = fault;
+    }
+
+    /// Watch the store until the process ends: once a second, a small
+    /// write that sled refuses after a storage fault. On a fault,
+    /// `/readyz` answers 503 naming it, and the store is reopened (for a
+    /// full disk, once the volume has room again) and checked with a
+    /// durable write: writes succeed again without a restart, and every
+    /// write acknowledged before the fault is still there (each was
+    /// flushed before its answer).
+    pub async fn watch_storage(self) {
+        let mut ticks = tokio::time::interval(STORAGE_CHECK);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            let failing = self.storage_fault().is_some();
+            let store = self.store.clone();
+            // While healthy, an in-memory write (sled reports a poisoned
+            // store at once); while failing, a reopen then a durable one.
+            let checked = tokio::task::spawn_blocking(move || -> Result<(), String> {
+                if failing {
+                    if let Ok(free) = fs2::available_space(store.dir())
+                        && free < REOPEN_FREE_BYTES
+                    {
+                        return Err(format!(
+                            "the data volume of {} is full ({free} bytes free); free some space",
+                            store.dir().display()
+                        ));
+                    }
+                    store.reopen().map_err(|e| describe(&e, store.dir()))?;
+                }
+                store.probe(failing).map_err(|e| describe(&e, store.dir()))
+            })
+            .await
+            .unwrap_or_else(|e| Err(format!("storage check failed: {e}")));
+            match (failing, checked) {
+                (_, Err(fault)) => {
+                    if !failing {
+                        tracing::error!(fault = %fault, "the store stopped taking writes");
+                    }
+                    self.set_fault(Some(fault));
+                }
+                (true, Ok(())) => {
+                    tracing::warn!("the store takes writes again");
+                    self.set_fault(None);
+                }
+                (false, Ok(())) => {}
+            }
         }
     }
 
@@ -91,6 +160,12 @@ impl Operations {
     /// Mark the host as shutting down: `/readyz` answers 503 from now on.
     pub fn stopping(&self) {
         self.ready.store(false, Ordering::SeqCst);
+    }
+
+    /// Keep the store from closing (see [`Store::abandon`]): the process is
+    /// exiting after a storage fault.
+    pub fn abandon_store(&self) {
+        self.store.clone().abandon();
     }
 
     /// Flush the store (on shutdown).
@@ -144,5 +219,17 @@ impl Operations {
     /// How often an idle live stream sends a keep-alive.
     pub fn stream_keep_alive(&self) -> std::time::Duration {
         std::time::Duration::from_secs(self.config.live.keep_alive_seconds.max(1))
+    }
+}
+
+/// A storage fault in words for `/readyz`.
+fn describe(e: &StoreError, dir: &std::path::Path) -> String {
+    if e.is_disk_full() {
+        format!(
+            "the data volume of {} is full; writes answer 507 until space is freed",
+            dir.display()
+        )
+    } else {
+        format!("the store in {} cannot write: {e}", dir.display())
     }
 }

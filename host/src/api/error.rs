@@ -169,11 +169,27 @@ impl From<crate::work::WorkError> for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         tracing::error!(error = %e, "storage failure");
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "storage_error",
-            "the data store failed; see the host log",
-        )
+        if e.is_disk_full() {
+            ApiError::new(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "storage_full",
+                "the data volume is full: nothing was stored; the host takes writes again \
+                 once space is freed (see /readyz)",
+            )
+        } else if e.is_fault() {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "storage_unavailable",
+                "the data store cannot write right now: nothing was stored; the host is \
+                 recovering (see /readyz and the host log)",
+            )
+        } else {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "storage_error",
+                "the data store failed; see the host log",
+            )
+        }
     }
 }
 

@@ -23,6 +23,13 @@ pub async fn healthz() -> impl IntoResponse {
 /// shutdown under way.
 #[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200, description = "ready"), (status = 503, description = "starting or stopping", body = super::ErrorBody)))]
 pub async fn readyz(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    if let Some(fault) = state.ops.storage_fault() {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "storage_unavailable",
+            fault,
+        ));
+    }
     match state.ops.readiness()? {
         Some(report) => Ok(Json(report)),
         None => Err(ApiError::new(

@@ -137,12 +137,21 @@ pub struct Query {
     pub limit: usize,
 }
 
-/// The trees of one record kind.
+/// The three trees of one record kind in the open database.
 #[derive(Clone)]
-pub struct Collection {
+struct Trees {
     data: sled::Tree,
     ext: sled::Tree,
     idx: sled::Tree,
+}
+
+/// The trees of one record kind. Every clone shares one handle, which
+/// [`super::Store::reopen`] detaches and attaches again when the database
+/// is reopened after a storage fault.
+#[derive(Clone)]
+pub struct Collection {
+    kind: std::sync::Arc<str>,
+    trees: std::sync::Arc<std::sync::RwLock<Option<Trees>>>,
     /// Serialises upserts of this kind: the external-id lookup and the
     /// unique-term check happen before the transaction, so two concurrent
     /// deliveries of one vendor event must not both pass them. A std mutex:
@@ -192,22 +201,47 @@ type Tx = ConflictableTransactionError<WriteError>;
 impl Collection {
     /// Open (or create) the trees of `kind`.
     pub fn open(db: &sled::Db, kind: &str) -> Result<Collection, StoreError> {
-        Ok(Collection {
+        let c = Collection {
+            kind: kind.into(),
+            trees: Default::default(),
+            writer: Default::default(),
+        };
+        c.attach(db)?;
+        Ok(c)
+    }
+
+    /// Open this kind's trees in `db` (a reopened database).
+    pub(super) fn attach(&self, db: &sled::Db) -> Result<(), StoreError> {
+        let kind = &*self.kind;
+        let trees = Trees {
             data: db.open_tree(kind)?,
             ext: db.open_tree(format!("{kind}.ext"))?,
             idx: db.open_tree(format!("{kind}.idx"))?,
-            writer: Default::default(),
-        })
+        };
+        *self.trees.write().unwrap_or_else(|p| p.into_inner()) = Some(trees);
+        Ok(())
     }
 
-    /// The trees, for export/import.
-    pub fn trees(&self) -> [&sled::Tree; 3] {
-        [&self.data, &self.ext, &self.idx]
+    /// Drop this kind's trees, so the database they belong to can close;
+    /// until [`Collection::attach`], every call answers
+    /// [`StoreError::Unavailable`].
+    pub(super) fn detach(&self) -> Option<impl Send + 'static> {
+        self.trees.write().unwrap_or_else(|p| p.into_inner()).take()
+    }
+
+    /// The trees, or `Unavailable` while the database is being reopened.
+    fn t(&self) -> Result<Trees, StoreError> {
+        self.trees
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or(StoreError::Unavailable)
     }
 
     /// A record by id.
     pub fn get<R: Record>(&self, id: &str) -> Result<Option<R>, StoreError> {
-        self.data
+        self.t()?
+            .data
             .get(id)?
             .map(|v| decode(format!("{} {id}", R::KIND), &v))
             .transpose()
@@ -220,6 +254,7 @@ impl Collection {
         external_id: &str,
     ) -> Result<Option<String>, StoreError> {
         Ok(self
+            .t()?
             .ext
             .get(ext_key(source, external_id))?
             .map(|v| String::from_utf8_lossy(&v).into_owned()))
@@ -228,7 +263,7 @@ impl Collection {
     /// The id of the record holding a unique term value, if any.
     pub fn owner_of(&self, term: &Term) -> Result<Option<String>, StoreError> {
         let prefix = term_prefix(term);
-        match self.idx.scan_prefix(&prefix).next() {
+        match self.t()?.idx.scan_prefix(&prefix).next() {
             Some(kv) => {
                 let (k, _) = kv?;
                 Ok(Some(
@@ -243,7 +278,7 @@ impl Collection {
     /// end of the index without scanning the rest.
     pub fn last<R: Record>(&self, term: &Term) -> Result<Option<R>, StoreError> {
         let prefix = term_prefix(term);
-        match self.idx.scan_prefix(&prefix).next_back() {
+        match self.t()?.idx.scan_prefix(&prefix).next_back() {
             Some(kv) => {
                 let (k, _) = kv?;
                 self.get(&String::from_utf8_lossy(&k[prefix.len() + 9..]))
@@ -286,7 +321,7 @@ impl Collection {
         &self,
         id: &str,
     ) -> Result<Result<Option<R>, Vec<Vec<u8>>>, StoreError> {
-        let Some(v) = self.data.get(id)? else {
+        let Some(v) = self.t()?.data.get(id)? else {
             return Ok(Ok(None));
         };
         match serde_json::from_slice::<R>(&v) {
@@ -300,7 +335,7 @@ impl Collection {
     fn index_keys_of(&self, id: &str) -> Result<Vec<Vec<u8>>, StoreError> {
         let id = id.as_bytes();
         let mut keys = Vec::new();
-        for kv in self.idx.iter() {
+        for kv in self.t()?.idx.iter() {
             let (k, _) = kv?;
             // term \0 value \0 time(8) \0 id
             let n = k.len();
@@ -349,7 +384,8 @@ impl Collection {
             return Ok((Upserted::Unchanged, record));
         }
         let existed = old.is_some() || !stale.is_empty();
-        let result = (&self.data, &self.ext, &self.idx).transaction(|(data, ext, idx)| {
+        let t = self.t()?;
+        let result = (&t.data, &t.ext, &t.idx).transaction(|(data, ext, idx)| {
             Self::write_tx(data, ext, idx, old.as_ref(), &stale, &record, &bytes)?;
             Ok(if existed {
                 Upserted::Updated
@@ -396,7 +432,8 @@ impl Collection {
             };
             writes.push((r, old, stale, bytes));
         }
-        let result = (&self.data, &self.ext, &self.idx).transaction(|(data, ext, idx)| {
+        let t = self.t()?;
+        let result = (&t.data, &t.ext, &t.idx).transaction(|(data, ext, idx)| {
             for (r, old, stale, bytes) in &writes {
                 Self::write_tx(data, ext, idx, old.as_ref(), stale, *r, bytes)?;
             }
@@ -412,12 +449,12 @@ impl Collection {
     /// step when a kind gains an index term. Returns how many records.
     pub fn reindex<R: Record>(&self) -> Result<usize, StoreError> {
         let mut n = 0;
-        for kv in self.data.iter() {
+        let t = self.t()?;
+        for kv in t.data.iter() {
             let (k, v) = kv?;
             let r: R = decode(format!("{} {}", R::KIND, String::from_utf8_lossy(&k)), &v)?;
             for term in all_terms(&r) {
-                self.idx
-                    .insert(index_key(&term, r.time(), r.id()), &[][..])?;
+                t.idx.insert(index_key(&term, r.time(), r.id()), &[][..])?;
             }
             n += 1;
         }
@@ -427,6 +464,7 @@ impl Collection {
     /// Update an existing record by id.
     pub fn update<R: Record>(&self, record: R) -> Result<(Upserted, R), WriteError> {
         if !self
+            .t()?
             .data
             .contains_key(record.id())
             .map_err(StoreError::from)?
@@ -473,7 +511,7 @@ impl Collection {
         let mut unreadable = Vec::new();
         let mut last_key = None;
         let mut more = false;
-        for (scanned, kv) in self.idx.range(start..end).enumerate() {
+        for (scanned, kv) in self.t()?.idx.range(start..end).enumerate() {
             let (k, _) = kv?;
             if items.len() + unreadable.len() == limit || scanned == limit * SCAN_PER_ITEM {
                 more = true;
@@ -508,7 +546,7 @@ impl Collection {
     /// Every stored record that does not read as `R`.
     pub fn unreadable<R: Record>(&self) -> Result<Vec<Unreadable>, StoreError> {
         let mut out = Vec::new();
-        for kv in self.data.iter() {
+        for kv in self.t()?.data.iter() {
             let (k, v) = kv?;
             if let Err(e) = serde_json::from_slice::<R>(&v) {
                 out.push(Unreadable {
@@ -537,13 +575,14 @@ impl Collection {
         };
         let text = self.stored_text(id)?;
         let mut ext_keys = Vec::new();
-        for kv in self.ext.iter() {
+        for kv in self.t()?.ext.iter() {
             let (k, v) = kv?;
             if v.as_ref() == id.as_bytes() {
                 ext_keys.push(k.to_vec());
             }
         }
-        let result = (&self.data, &self.ext, &self.idx).transaction(|(data, ext, idx)| {
+        let t = self.t()?;
+        let result = (&t.data, &t.ext, &t.idx).transaction(|(data, ext, idx)| {
             for k in &stale {
                 idx.remove(k.as_slice())?;
             }
@@ -563,6 +602,7 @@ impl Collection {
     /// The stored bytes of record `id` as text, for an admin to read.
     fn stored_text(&self, id: &str) -> Result<String, StoreError> {
         Ok(self
+            .t()?
             .data
             .get(id)?
             .map(|v| String::from_utf8_lossy(&v).into_owned())
@@ -608,18 +648,18 @@ impl Collection {
     /// tests that need what an older build could have stored.
     #[cfg(test)]
     pub(crate) fn put_raw(&self, id: &str, bytes: &[u8]) -> Result<(), StoreError> {
-        self.data.insert(id.as_bytes(), bytes)?;
+        self.t()?.data.insert(id.as_bytes(), bytes)?;
         Ok(())
     }
 
     /// Number of records.
     pub fn len(&self) -> usize {
-        self.data.len()
+        self.t().map_or(0, |t| t.data.len())
     }
 
     /// Whether there are no records.
     pub fn is_empty(&self) -> bool {
-        self.data.is_empty()
+        self.t().is_ok_and(|t| t.data.is_empty())
     }
 }
 

@@ -57,8 +57,9 @@ impl Store {
         serde_json::to_writer(&mut *out, &header)?;
         out.write_all(b"\n")?;
         let mut n = 0;
-        for name in self.db.tree_names() {
-            let tree = self.db.open_tree(&name).map_err(std::io::Error::other)?;
+        let db = self.b().map_err(std::io::Error::other)?.db;
+        for name in db.tree_names() {
+            let tree = db.open_tree(&name).map_err(std::io::Error::other)?;
             let tree_name = String::from_utf8_lossy(&name).into_owned();
             for kv in tree.iter() {
                 let (k, v) = kv.map_err(std::io::Error::other)?;
@@ -78,8 +79,9 @@ impl Store {
 
     /// Load an export into this (empty) store; durable when this returns.
     pub async fn import(&self, input: impl BufRead) -> Result<u64, ImportError> {
-        for name in self.db.tree_names() {
-            let tree = self.db.open_tree(&name).map_err(StoreError::from)?;
+        let db = self.b()?.db;
+        for name in db.tree_names() {
+            let tree = db.open_tree(&name).map_err(StoreError::from)?;
             // The `meta` tree holds this build's schema version already.
             if name.as_ref() != b"meta" && !tree.is_empty() {
                 return Err(ImportError::NotEmpty(
@@ -117,8 +119,7 @@ impl Store {
             let value = B64
                 .decode(&l.value)
                 .map_err(|e| bad(format!("value: {e}")))?;
-            self.db
-                .open_tree(&l.tree)
+            db.open_tree(&l.tree)
                 .map_err(StoreError::from)?
                 .insert(key, value)
                 .map_err(StoreError::from)?;

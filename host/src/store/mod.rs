@@ -12,7 +12,8 @@ pub mod collection;
 mod export;
 pub mod schema;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -41,6 +42,9 @@ pub enum StoreError {
         /// Why.
         source: serde_json::Error,
     },
+    /// The database is being reopened after a storage fault.
+    #[error("the data store is reopening after a storage fault")]
+    Unavailable,
     /// A listing cursor that this store did not issue.
     #[error("invalid cursor")]
     BadCursor,
@@ -56,18 +60,82 @@ pub enum StoreError {
 
 type Result<T> = std::result::Result<T, StoreError>;
 
+impl StoreError {
+    /// Whether the data volume is full (`ENOSPC`): sled reports it on the
+    /// write that hit it and on every write after, until reopened.
+    pub fn is_disk_full(&self) -> bool {
+        matches!(self, StoreError::Sled(sled::Error::Io(e))
+            if e.kind() == std::io::ErrorKind::StorageFull || e.raw_os_error() == Some(28))
+    }
+
+    /// Whether this is a fault of the storage itself (I/O, a store being
+    /// reopened), as opposed to bad stored data or a bad cursor.
+    pub fn is_fault(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Sled(sled::Error::Io(_)) | StoreError::Unavailable
+        )
+    }
+}
+
+/// Open sled in `dir/db`, waiting up to two seconds for its lock.
+fn open_db(dir: &Path, cache_bytes: u64) -> Result<sled::Db> {
+    let config = sled::Config::new()
+        .path(dir.join("db"))
+        .cache_capacity(cache_bytes);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    loop {
+        match config.open() {
+            Ok(db) => return Ok(db),
+            Err(sled::Error::Io(e))
+                if e.to_string().contains("could not acquire lock")
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
 /// The page cache a store gets unless configured (`[store] cache_mib`).
 pub const DEFAULT_CACHE_BYTES: u64 = 64 << 20;
 
-/// The embedded database and its trees.
+/// The database and its trees other than the record kinds'.
 #[derive(Clone)]
-pub struct Store {
+struct Base {
     db: sled::Db,
     meta: sled::Tree,
     plugins: sled::Tree,
     plugin_versions: sled::Tree,
     blobs: sled::Tree,
     tokens: sled::Tree,
+}
+
+impl Base {
+    fn open(db: sled::Db) -> Result<Base> {
+        Ok(Base {
+            meta: db.open_tree("meta")?,
+            plugins: db.open_tree("plugins")?,
+            plugin_versions: db.open_tree("plugin_versions")?,
+            blobs: db.open_tree("blobs")?,
+            tokens: db.open_tree("tokens")?,
+            db,
+        })
+    }
+}
+
+/// The embedded database and its trees. Clones share one database: after
+/// a storage fault (a full disk) sled refuses every write until it is
+/// reopened, and [`Store::reopen`] does that for every clone at once.
+#[derive(Clone)]
+pub struct Store {
+    base: Arc<RwLock<Option<Base>>>,
+    /// Where it lives and its cache, to reopen it.
+    dir: Arc<PathBuf>,
+    cache_bytes: u64,
+    /// One reopen at a time.
+    reopening: Arc<Mutex<()>>,
     /// Agents, with their vendor identities as unique terms.
     pub agents: Collection,
     /// Teams and their targets.
@@ -170,28 +238,11 @@ impl Store {
     /// host restarted while the old process exits) does not fail on sled's
     /// flusher still holding it.
     pub fn open_with(dir: &Path, cache_bytes: u64) -> Result<Store> {
-        let config = sled::Config::new()
-            .path(dir.join("db"))
-            .cache_capacity(cache_bytes);
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
-        let db = loop {
-            match config.open() {
-                Ok(db) => break db,
-                Err(sled::Error::Io(e))
-                    if e.to_string().contains("could not acquire lock")
-                        && std::time::Instant::now() < deadline =>
-                {
-                    std::thread::sleep(std::time::Duration::from_millis(20));
-                }
-                Err(e) => return Err(e.into()),
-            }
-        };
+        let db = open_db(dir, cache_bytes)?;
         let store = Store {
-            meta: db.open_tree("meta")?,
-            plugins: db.open_tree("plugins")?,
-            plugin_versions: db.open_tree("plugin_versions")?,
-            blobs: db.open_tree("blobs")?,
-            tokens: db.open_tree("tokens")?,
+            dir: Arc::new(dir.to_path_buf()),
+            cache_bytes,
+            reopening: Default::default(),
             agents: Collection::open(&db, "agents")?,
             teams: Collection::open(&db, "teams")?,
             staff: Collection::open(&db, "staff")?,
@@ -210,10 +261,83 @@ impl Store {
             enrolments: Collection::open(&db, "enrolments")?,
             pairings: Collection::open(&db, "pairings")?,
             progress_reports: Collection::open(&db, "progress_reports")?,
-            db,
+            base: Arc::new(RwLock::new(Some(Base::open(db)?))),
         };
         store.migrate()?;
         Ok(store)
+    }
+
+    /// The database and base trees, or `Unavailable` while it is being
+    /// reopened.
+    fn b(&self) -> Result<Base> {
+        self.base
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or(StoreError::Unavailable)
+    }
+
+    fn collections(&self) -> Vec<&Collection> {
+        let mut all: Vec<&Collection> = Vec::new();
+        macro_rules! each {
+            ($($tree:ident: $ty:ty),* $(,)?) => {
+                $(all.push(&self.$tree);)*
+            };
+        }
+        for_each_record_tree!(each);
+        all
+    }
+
+    /// Close the database and open it again: how sled recovers from a
+    /// write that failed (after `ENOSPC` it refuses every later write
+    /// until reopened). Every write acknowledged before the fault was
+    /// flushed, so it is there again; calls made while this runs answer
+    /// [`StoreError::Unavailable`]. Blocking: run it off the async workers.
+    pub fn reopen(&self) -> Result<()> {
+        let _one = self.reopening.lock().unwrap_or_else(|p| p.into_inner());
+        // Let go of every handle on the old database so it closes (a call
+        // in flight holds its own until it returns; the open below waits
+        // for the lock they keep).
+        let old_base = self.base.write().unwrap_or_else(|p| p.into_inner()).take();
+        let old_trees: Vec<_> = self.collections().iter().map(|c| c.detach()).collect();
+        // Dropping a sled database flushes it, and after a failed write
+        // that flush can wait forever: drop the old handles on a thread of
+        // their own, so this one goes on to open the database again (which
+        // waits for the old one's lock) and a hung close costs one thread,
+        // not the host.
+        let _ = std::thread::Builder::new()
+            .name("sled-close".into())
+            .spawn(move || drop((old_base, old_trees)));
+        let db = open_db(&self.dir, self.cache_bytes)?;
+        for c in self.collections() {
+            c.attach(&db)?;
+        }
+        *self.base.write().unwrap_or_else(|p| p.into_inner()) = Some(Base::open(db)?);
+        Ok(())
+    }
+
+    /// A small write that sled refuses once a storage fault has poisoned
+    /// it (made `durable` when asked): whether the store takes writes now.
+    pub fn probe(&self, durable: bool) -> Result<()> {
+        let b = self.b()?;
+        b.meta.insert("probe", encode(&crate::clock::now_ms()))?;
+        if durable {
+            b.db.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Leak this handle on purpose: used when the store failed to write
+    /// and the process is about to exit, since dropping a sled database
+    /// whose write failed can block forever in sled's closing flush (every
+    /// acknowledged write was flushed already).
+    pub fn abandon(self) {
+        std::mem::forget(self);
+    }
+
+    /// The data directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 
     /// Every stored record, in every record tree, that does not read as its
@@ -278,7 +402,8 @@ impl Store {
 
     /// Bring an older database up to [`SCHEMA_VERSION`]; refuse a newer one.
     fn migrate(&self) -> Result<()> {
-        let found = match self.meta.get("schema_version")? {
+        let b = self.b()?;
+        let found = match b.meta.get("schema_version")? {
             Some(v) => decode::<u32>("schema_version", &v)?,
             None => 0,
         };
@@ -292,16 +417,15 @@ impl Store {
             tracing::info!(interactions = n, "schema 1 -> 2: interactions reindexed");
         }
         if found < SCHEMA_VERSION {
-            self.meta
-                .insert("schema_version", encode(&SCHEMA_VERSION))?;
-            self.db.flush()?;
+            b.meta.insert("schema_version", encode(&SCHEMA_VERSION))?;
+            b.db.flush()?;
         }
         Ok(())
     }
 
     /// The stored schema version.
     pub fn schema_version(&self) -> Result<u32> {
-        match self.meta.get("schema_version")? {
+        match self.b()?.meta.get("schema_version")? {
             Some(v) => decode("schema_version", &v),
             None => Ok(0),
         }
@@ -315,7 +439,7 @@ impl Store {
     /// `flush` on a blocking thread gives the same guarantee (sled's log is
     /// fsynced when it returns) without that hazard.
     pub async fn flush(&self) -> Result<()> {
-        let db = self.db.clone();
+        let db = self.b()?.db;
         match tokio::task::spawn_blocking(move || db.flush()).await {
             Ok(r) => {
                 r?;
@@ -331,7 +455,8 @@ impl Store {
 
     /// One plugin's record.
     pub fn plugin(&self, id: &str) -> Result<Option<PluginRecord>> {
-        self.plugins
+        self.b()?
+            .plugins
             .get(id)?
             .map(|v| decode(format!("plugin {id}"), &v))
             .transpose()
@@ -339,7 +464,8 @@ impl Store {
 
     /// Every plugin record, by id.
     pub fn plugins(&self) -> Result<Vec<PluginRecord>> {
-        self.plugins
+        self.b()?
+            .plugins
             .iter()
             .map(|kv| {
                 let (k, v) = kv?;
@@ -350,7 +476,8 @@ impl Store {
 
     /// One installed version of a plugin.
     pub fn plugin_version(&self, id: &str, version: &str) -> Result<Option<PluginVersion>> {
-        self.plugin_versions
+        self.b()?
+            .plugin_versions
             .get(version_key(id, version))?
             .map(|v| decode(format!("plugin {id} version {version}"), &v))
             .transpose()
@@ -361,6 +488,7 @@ impl Store {
         let mut prefix = id.as_bytes().to_vec();
         prefix.push(0);
         let mut out: Vec<PluginVersion> = self
+            .b()?
             .plugin_versions
             .scan_prefix(prefix)
             .map(|kv| decode(format!("plugin {id} version"), &kv?.1))
@@ -371,7 +499,7 @@ impl Store {
 
     /// A component's bytes by hex sha256.
     pub fn blob(&self, sha256: &str) -> Result<Option<Vec<u8>>> {
-        Ok(self.blobs.get(sha256)?.map(|v| v.to_vec()))
+        Ok(self.b()?.blobs.get(sha256)?.map(|v| v.to_vec()))
     }
 
     /// Record a new plugin version and its component, and point the plugin
@@ -383,7 +511,8 @@ impl Store {
         wasm: &[u8],
     ) -> Result<()> {
         let sha = version.manifest.sha256.clone().unwrap_or_default();
-        (&self.plugins, &self.plugin_versions, &self.blobs)
+        let b = self.b()?;
+        (&b.plugins, &b.plugin_versions, &b.blobs)
             .transaction(|(plugins, versions, blobs)| {
                 blobs.insert(sha.as_bytes(), wasm)?;
                 versions.insert(
@@ -400,7 +529,9 @@ impl Store {
     /// Replace a plugin record (enable, disable, trip, rollback); durable
     /// when this returns.
     pub async fn put_plugin(&self, record: &PluginRecord) -> Result<()> {
-        self.plugins.insert(record.id.as_bytes(), encode(record))?;
+        self.b()?
+            .plugins
+            .insert(record.id.as_bytes(), encode(record))?;
         self.flush().await
     }
 
@@ -409,13 +540,14 @@ impl Store {
     /// Store a token record under `key` (its id, or a legacy token's
     /// sha256); durable when this returns.
     pub async fn put_token(&self, key: &[u8], record: &TokenRecord) -> Result<()> {
-        self.tokens.insert(key, encode(record))?;
+        self.b()?.tokens.insert(key, encode(record))?;
         self.flush().await
     }
 
     /// The token record stored under `key`.
     pub fn token(&self, key: &[u8]) -> Result<Option<TokenRecord>> {
-        self.tokens
+        self.b()?
+            .tokens
             .get(key)?
             .map(|v| decode("token", &v))
             .transpose()
@@ -423,7 +555,8 @@ impl Store {
 
     /// Every token record with its key.
     pub fn tokens(&self) -> Result<Vec<(Vec<u8>, TokenRecord)>> {
-        self.tokens
+        self.b()?
+            .tokens
             .iter()
             .map(|kv| {
                 let (k, v) = kv?;
@@ -434,7 +567,7 @@ impl Store {
 
     /// Remove the token stored under `key`; durable when this returns.
     pub async fn remove_token(&self, key: &[u8]) -> Result<bool> {
-        let removed = self.tokens.remove(key)?.is_some();
+        let removed = self.b()?.tokens.remove(key)?.is_some();
         if removed {
             self.flush().await?;
         }
@@ -507,6 +640,8 @@ mod tests {
         {
             let store = Store::open(dir.path()).unwrap();
             store
+                .b()
+                .unwrap()
                 .meta
                 .insert("schema_version", encode(&(SCHEMA_VERSION + 1)))
                 .unwrap();
