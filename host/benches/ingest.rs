@@ -254,6 +254,7 @@ async fn bench(divisor: usize) {
     // The bare store, configured as the host's (`Store::open`).
     let db = sled::Config::new()
         .path(tmp.path().join("bare"))
+        .cache_capacity(sidecoach::store::DEFAULT_CACHE_BYTES)
         .open()
         .expect("bare sled opens");
     let next_key = Arc::new(AtomicU64::new(0));
