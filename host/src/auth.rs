@@ -155,6 +155,10 @@ pub struct NewToken {
 /// How long a console session lasts after sign-in.
 pub const SESSION_MS: i64 = 12 * 3_600_000;
 
+/// Console sessions kept in memory at most; a sign-in past it ends the
+/// session closest to its end (about 200 bytes each, so at most ~2 MB).
+pub const MAX_SESSIONS: usize = 10_000;
+
 /// A console session: what the cookie's id stands for.
 #[derive(Clone, Debug)]
 struct ConsoleSession {
@@ -210,6 +214,14 @@ impl Auth {
         let csrf = generate_secret();
         let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
         sessions.retain(|_, s| s.expires_at > now);
+        if sessions.len() >= MAX_SESSIONS
+            && let Some(oldest) = sessions
+                .iter()
+                .min_by_key(|(_, s)| s.expires_at)
+                .map(|(k, _)| k.clone())
+        {
+            sessions.remove(&oldest);
+        }
         sessions.insert(
             id.clone(),
             ConsoleSession {
@@ -459,6 +471,21 @@ mod tests {
             role: Some(role),
             ..NewToken::default()
         }
+    }
+
+    #[tokio::test]
+    async fn console_sessions_are_capped_and_the_oldest_goes_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let auth = Auth::new(Store::open(dir.path()).unwrap());
+        let token = auth.bootstrap(None).await.unwrap().unwrap();
+        let first = auth.sign_in(&token).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        for _ in 0..MAX_SESSIONS {
+            auth.sign_in(&token).unwrap();
+        }
+        let kept = auth.sessions.lock().unwrap().len();
+        assert_eq!(kept, MAX_SESSIONS);
+        assert!(auth.session(&first.id).is_err(), "the oldest session ended");
     }
 
     #[tokio::test]
