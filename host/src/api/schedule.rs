@@ -83,13 +83,11 @@ pub async fn get_staffing(
         start: from,
         end: to,
     };
-    Ok(Json(s.scheduling.staffing(
-        &p.queue,
-        window,
-        p.cursor,
-        p.limit,
-        p.max_occupancy,
-    )?))
+    Ok(Json(
+        s.scheduling
+            .staffing(&p.queue, window, p.cursor, p.limit, p.max_occupancy)
+            .await?,
+    ))
 }
 
 /// `POST /v1/shifts`: agents' shifts (a roster), as a JSON array.

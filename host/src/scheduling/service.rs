@@ -269,8 +269,9 @@ impl Scheduling {
 
     /// A page of `queue`'s stored intervals starting in `window`, with
     /// their figures (`max_occupancy`: the request's cap, else the
-    /// configured one). An empty page says why.
-    pub fn staffing(
+    /// configured one). An empty page says why. The Erlang figures are
+    /// computed off the async workers within the work deadline.
+    pub async fn staffing(
         &self,
         queue: &str,
         window: TimeRange,
@@ -280,7 +281,7 @@ impl Scheduling {
     ) -> Result<StaffingPage, RecordError> {
         let max_occupancy = self.max_occupancy(max_occupancy)?;
         let first_page = cursor.is_none();
-        let page = self.records.scheduling.staffing(Filter {
+        let mut page = self.records.scheduling.staffing(Filter {
             term: Some(Term::Queue(queue.to_string())),
             from: Some(window.start),
             to: Some(window.end),
@@ -288,11 +289,22 @@ impl Scheduling {
             limit,
             ..Filter::default()
         })?;
-        let items = page
-            .items
-            .into_iter()
-            .map(|i| self.view(i, max_occupancy))
-            .collect::<Result<Vec<_>, _>>()?;
+        let intervals = std::mem::take(&mut page.items);
+        let this = self.clone();
+        let items = self
+            .work
+            .run("the staffing figures", move |deadline| {
+                intervals
+                    .into_iter()
+                    .map(|i| {
+                        if deadline.passed() {
+                            return Err(deadline.exceeded("the staffing figures").into());
+                        }
+                        this.view(i, max_occupancy)
+                    })
+                    .collect::<Result<Vec<_>, RecordError>>()
+            })
+            .await?;
         let (mut note, mut stored_range) = (None, None);
         if items.is_empty() && first_page {
             let range = self.records.scheduling.forecast_range(queue)?;
@@ -993,6 +1005,7 @@ mod tests {
         let page = f
             .scheduling
             .staffing("Billing", next_week, None, None, None)
+            .await
             .unwrap();
         assert!(page.items.is_empty());
         assert_eq!(
@@ -1015,6 +1028,7 @@ mod tests {
         let none = f
             .scheduling
             .staffing("Sales", next_week, None, None, None)
+            .await
             .unwrap();
         assert_eq!(none.stored_range, None);
         assert!(
@@ -1031,12 +1045,14 @@ mod tests {
         let page = f
             .scheduling
             .staffing("Billing", today, None, Some(4), None)
+            .await
             .unwrap();
         assert_eq!(page.items.len(), 4);
         assert!(page.note.is_none() && page.next_cursor.is_some());
         let rest = f
             .scheduling
             .staffing("Billing", today, page.next_cursor, Some(4), None)
+            .await
             .unwrap();
         assert_eq!((rest.items.len(), rest.note), (2, None));
     }
@@ -1067,6 +1083,7 @@ mod tests {
         let e = f
             .scheduling
             .staffing("Billing", MORNING, None, None, Some(1.5))
+            .await
             .unwrap_err();
         assert!(
             matches!(&e, RecordError::Invalid { field, .. } if field == "max_occupancy"),
