@@ -12,7 +12,10 @@
 //!
 //! `cargo bench -p sidecoach --bench soak`. Environment: `SIDECOACH_SOAK_SECONDS`
 //! (default 600), `SIDECOACH_SOAK_RATE` (requests per second, default 100),
-//! `SIDECOACH_SOAK_CACHE_MIB` (default the host's default).
+//! `SIDECOACH_SOAK_CACHE_MIB` (default the host's default),
+//! `SIDECOACH_SOAK_DISTINCT` (records per client before they are sent
+//! again unchanged: growth then is per request, not per stored record;
+//! default unlimited).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -59,6 +62,7 @@ fn body(client: usize, i: usize) -> String {
 async fn main() {
     let seconds: u64 = env_or("SIDECOACH_SOAK_SECONDS", 600);
     let rate: u64 = env_or("SIDECOACH_SOAK_RATE", 100);
+    let distinct: usize = env_or("SIDECOACH_SOAK_DISTINCT", usize::MAX);
     let mut config = Config {
         admin_token: Some(TOKEN.into()),
         ..Config::default()
@@ -80,7 +84,13 @@ async fn main() {
     let started_rss = rss_mib();
     println!(
         "sidecoach memory soak: {rate} durable ingests/s for {seconds} s, {CLIENTS} clients, \
-         [store] cache_mib = {cache_mib}; RSS at start (plugins loaded) {started_rss:.1} MiB\n"
+         [store] cache_mib = {cache_mib}, {} distinct records per client; RSS at start \
+         (plugins loaded) {started_rss:.1} MiB\n",
+        if distinct == usize::MAX {
+            "all".to_string()
+        } else {
+            distinct.to_string()
+        }
     );
     println!(
         "{:>6}  {:>9}  {:>9}  {:>8}",
@@ -107,7 +117,7 @@ async fn main() {
                     .post(format!("{base}/v1/interactions"))
                     .bearer_auth(TOKEN)
                     .header("content-type", "application/json")
-                    .body(body(c, i))
+                    .body(body(c, i % distinct))
                     .send()
                     .await;
                 match r {
