@@ -36,7 +36,9 @@ pub use shape::{iso_sibling, present};
 use access::Routes;
 
 /// The router's state: the services, nothing else.
-pub type AppState = crate::Services;
+/// Shared by every request: axum clones the state per request, and one
+/// `Arc` is one counter (the services themselves hold dozens of handles).
+pub type AppState = std::sync::Arc<crate::Services>;
 
 /// The OpenAPI document's fixed parts; the paths and schemas are collected
 /// from the handlers' `#[utoipa::path]` annotations by the router below.
@@ -198,7 +200,8 @@ pub fn access_table() -> AccessTable {
 }
 
 /// Every route of the API.
-pub fn router(state: AppState) -> Router {
+pub fn router(services: crate::Services) -> Router {
+    let state: AppState = std::sync::Arc::new(services);
     let max_body = state.ops.max_body_bytes();
     let (api, doc, _) = routes();
     let doc = std::sync::Arc::new(doc);
