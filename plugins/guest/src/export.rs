@@ -117,77 +117,15 @@ macro_rules! export_adapter {
         $(#[$attr:meta])* $plugin:ident, $id:literal, $name:expr, $description:expr,
         $ingest:path
     ) => {
-        #[expect(
-            clippy::too_many_arguments,
-            reason = "generated: the canonical ABI flattens `inbound-request` into many parameters"
-        )]
-        mod bindings {
-            #![doc = concat!("Bindings generated from `wit/", $api, "/sidecoach.wit`, world `adapter`.")]
-            wit_bindgen::generate!({
-                path: $wit,
-                world: "adapter",
-                // For the unit tests' assertions.
-                additional_derives: [PartialEq],
-            });
-        }
-
-        $(#[$attr])*
-        struct $plugin;
-
-        impl bindings::Guest for $plugin {
-            /// Name, version (the crate's, equal to `plugin.toml`) and description.
-            fn describe() -> bindings::sidecoach::plugin::types::PluginInfo {
-                bindings::sidecoach::plugin::types::PluginInfo {
-                    name: ($name).into(),
-                    version: env!("CARGO_PKG_VERSION").into(),
-                    description: ($description).into(),
+        $crate::__export_world! {
+            [$wit], "adapter", $api,
+            $(#[$attr])* $plugin, $id, $name, $description, $ingest,
+            {
+                fn ingest(
+                    request: bindings::sidecoach::plugin::types::InboundRequest,
+                ) -> Result<$($output)*, bindings::sidecoach::plugin::types::PluginError> {
+                    $ingest(request)
                 }
-            }
-
-            fn ingest(
-                request: bindings::sidecoach::plugin::types::InboundRequest,
-            ) -> Result<$($output)*, bindings::sidecoach::plugin::types::PluginError> {
-                $ingest(request)
-            }
-        }
-
-        // Only the component exports the ABI symbols: a native build (the
-        // unit tests, the fuzz harness linking every adapter's rlib into one
-        // binary) would otherwise define `describe`, `ingest` and their
-        // `cabi_post_*` once per adapter.
-        #[cfg(target_arch = "wasm32")]
-        bindings::export!($plugin with_types_in bindings);
-        // Natively nothing calls the `Guest` impl: name the function it
-        // calls, so the dead-code lint does not flag what the component uses.
-        #[cfg(not(target_arch = "wasm32"))]
-        const _: () = {
-            let _ = $ingest;
-        };
-
-        /// Native unit tests (the host import `log` is never called here).
-        #[cfg(test)]
-        mod manifest {
-            use super::bindings::Guest as _;
-
-            /// The plugin manifest, as shipped.
-            const MANIFEST: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/plugin.toml"));
-
-            /// A top-level `key = "value"` of the manifest (before any table).
-            fn manifest_value(key: &str) -> &'static str {
-                $crate::manifest::top_level(MANIFEST, key)
-                    .unwrap_or_else(|| panic!("plugin.toml has no `{key}`"))
-            }
-
-            /// `describe()` and the manifest agree on id, kind, API and version.
-            #[test]
-            fn describe_matches_the_manifest() {
-                assert_eq!(manifest_value("id"), $id);
-                assert_eq!(manifest_value("kind"), "adapter");
-                assert_eq!(manifest_value("api_version"), $api);
-                assert_eq!(
-                    super::$plugin::describe().version,
-                    manifest_value("version")
-                );
             }
         }
     };

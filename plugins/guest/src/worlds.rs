@@ -15,7 +15,8 @@
 //! names through `bindings::sidecoach::plugin::types`; the host imports
 //! (`log`, `config-get`, `now-ms`) are `bindings::sidecoach::plugin::host`.
 
-/// The common expansion of the per-world export macros (not for direct use).
+/// The common expansion of every export macro, [`export_adapter!`](crate::export_adapter)
+/// included (not for direct use).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __export_world {
@@ -27,6 +28,11 @@ macro_rules! __export_world {
         $(#[$attr:meta])* $plugin:ident, $id:literal, $name:expr, $description:expr,
         $keep:path, { $($methods:tt)* }
     ) => {
+        #[allow(
+            clippy::too_many_arguments,
+            reason = "generated: the canonical ABI flattens a large record (an adapter's \
+                      `inbound-request`) into many parameters"
+        )]
         mod bindings {
             #![doc = concat!("Bindings generated from `", $wit, "`, world `", $world, "`.")]
             #![allow(missing_docs, reason = "generated")]
@@ -54,8 +60,10 @@ macro_rules! __export_world {
             $($methods)*
         }
 
-        // Only the component exports the ABI symbols (a native build links
-        // several plugins' rlibs into one test binary).
+        // Only the component exports the ABI symbols: a native build (the
+        // unit tests, the fuzz harness linking every adapter's rlib into one
+        // binary) would otherwise define each export and its `cabi_post_*`
+        // once per plugin.
         #[cfg(target_arch = "wasm32")]
         bindings::export!($plugin with_types_in bindings);
         // Natively nothing calls the `Guest` impl: name the function it
