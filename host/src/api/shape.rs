@@ -388,37 +388,31 @@ impl Shape {
 /// string `T` refused as a time converted, the field named by the refusal
 /// (so a string field that happens to share a time's name is left alone).
 pub(super) fn read_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| ApiError::bad_request("invalid_json", format!("request body: {e}")))?;
-    super::bounds::check(shape(), &value)?;
-    read_unbounded(body)
+    let v = parse_json(body)?;
+    super::bounds::check(shape(), &v)?;
+    from_value(v)
 }
 
 /// [`read_body`] without the [`super::bounds`] policy: a plugin's
 /// invocation input, which the sandbox's own input limit bounds.
 pub(super) fn read_unbounded<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let first = match serde_path_to_error::deserialize::<_, T>(&mut de) {
-        Ok(t) => match de.end() {
-            Ok(()) => return Ok(t),
-            Err(e) => {
-                return Err(ApiError::bad_request(
-                    "invalid_json",
-                    format!("request body: {e}"),
-                ));
-            }
-        },
-        Err(e) => e,
-    };
-    if first.inner().is_syntax() || first.inner().is_eof() {
-        return Err(ApiError::bad_request(
-            "invalid_json",
-            format!("request body: {}", first.into_inner()),
-        ));
+    from_value(parse_json(body)?)
+}
+
+/// The body as JSON (parsed once: the bounds check, the reading and any
+/// time conversion all work on this value): 400 `invalid_json` otherwise.
+fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request("invalid_json", format!("request body: {e}")))
+}
+
+/// `v` as `T`: as sent first, then with the answer's siblings taken off and
+/// each time string `T` refused converted (see [`read_body`]).
+fn from_value<T: DeserializeOwned>(mut v: Value) -> Result<T, ApiError> {
+    if let Ok(t) = serde_path_to_error::deserialize::<_, T>(&v) {
+        return Ok(t);
     }
     let shape = shape();
-    let mut v: Value = serde_json::from_slice(body)
-        .map_err(|e| ApiError::bad_request("invalid_json", format!("request body: {e}")))?;
     shape.take_siblings(&mut v)?;
     // Each round converts at least one string, so this ends.
     loop {
