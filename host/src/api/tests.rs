@@ -711,65 +711,44 @@ async fn bad_input_gets_the_right_4xx_and_nothing_is_stored_twice() {
             "{what}: {body}"
         );
     }
-    // The interaction route checks times.
-    let bad_times = format!(
-        r#"{{"source":"s","external_id":"c","channel":"voice","agent_id":"{agent}","started_at":20,"ended_at":10}}"#
-    );
-    let (status, body) = call(
-        &r,
-        request(
-            "POST",
-            "/v1/interactions",
-            Some(TOKEN),
-            "application/json",
-            bad_times.into_bytes(),
-        ),
-    )
-    .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert_eq!(body["error"]["details"]["field"], "ended_at");
-    // …and refuses one before 1970, naming it.
-    let before_1970 = format!(
-        r#"{{"source":"s","external_id":"c","channel":"voice","agent_id":"{agent}","started_at":-1}}"#
-    );
-    let (status, body) = call(
-        &r,
-        request(
-            "POST",
-            "/v1/interactions",
-            Some(TOKEN),
-            "application/json",
-            before_1970.into_bytes(),
-        ),
-    )
-    .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert_eq!(body["error"]["details"]["field"], "started_at");
-    // A form's weights are bounded like scales: 1e308 and 2^63 refused.
-    for weight in ["1e308", "9223372036854775808", "2000000"] {
-        let form = format!(
+    // Refused naming the field: interaction times out of order or before
+    // 1970, and form weights bounded like scales (1e308, 2^63, 2e6).
+    let form = |weight: &str| {
+        format!(
             r#"{{"id":"f-big","version":1,"name":"Big","sections":[{{"id":"s","name":"S","weight":1,"criteria":[{{"id":"c","label":"C","weight":{weight},"scale_min":0,"scale_max":1}}]}}],"settings":{{"weighting":"question","na_policy":"exclude","na_redistribution":"proportional","auto_fail":"zero-score","normalization":"min-max","pass_mark":80}}}}"#
-        );
-        let (status, body) = call(
-            &r,
-            request(
-                "POST",
-                "/v1/forms",
-                Some(TOKEN),
-                "application/json",
-                form.into_bytes(),
-            ),
         )
-        .await;
-        assert_eq!(
-            status,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "weight {weight}: {body}"
+    };
+    let weight = "sections[0].criteria[0].weight";
+    let refused = [
+        (
+            "/v1/interactions",
+            format!(
+                r#"{{"source":"s","external_id":"c","channel":"voice","agent_id":"{agent}","started_at":20,"ended_at":10}}"#
+            ),
+            "ended_at",
+        ),
+        (
+            "/v1/interactions",
+            format!(
+                r#"{{"source":"s","external_id":"c","channel":"voice","agent_id":"{agent}","started_at":-1}}"#
+            ),
+            "started_at",
+        ),
+        ("/v1/forms", form("1e308"), weight),
+        ("/v1/forms", form("9223372036854775808"), weight),
+        ("/v1/forms", form("2000000"), weight),
+    ];
+    for (path, body, field) in refused {
+        let req = request(
+            "POST",
+            path,
+            Some(TOKEN),
+            "application/json",
+            body.into_bytes(),
         );
-        assert_eq!(
-            body["error"]["details"]["field"], "sections[0].criteria[0].weight",
-            "weight {weight}: {body}"
-        );
+        let (status, body) = call(&r, req).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {body}");
+        assert_eq!(body["error"]["details"]["field"], field, "{path}: {body}");
     }
 
     // Nothing above was stored; the good record, delivered twice, once.
