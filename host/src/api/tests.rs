@@ -10,9 +10,25 @@ use super::router;
 use crate::App;
 use crate::config::Config;
 
-const TOKEN: &str = "router-test-token";
+/// The admin token every router test's app starts with.
+pub(super) const TOKEN: &str = "router-test-token";
 
-async fn app() -> (axum::Router, tempfile::TempDir) {
+/// A response body as text.
+pub(super) async fn body_text(resp: axum::response::Response) -> String {
+    String::from_utf8(
+        resp.into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap()
+}
+
+/// The router over a fresh app (temporary data directory, the shared
+/// compile cache, admin token [`TOKEN`]).
+pub(super) async fn app() -> (axum::Router, tempfile::TempDir) {
     app_with_cache(Some(shared_compile_cache())).await
 }
 
@@ -203,15 +219,7 @@ async fn metrics_count_calls_per_plugin() {
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let resp = r.clone().oneshot(get("/metrics", None)).await.unwrap();
-    let text = String::from_utf8(
-        resp.into_body()
-            .collect()
-            .await
-            .unwrap()
-            .to_bytes()
-            .to_vec(),
-    )
-    .unwrap();
+    let text = body_text(resp).await;
     // Two: `describe()` at install, then the invocation.
     assert!(
         text.contains(r#"sidecoach_plugin_calls_total{plugin="json-adapter",outcome="ok"} 2"#),

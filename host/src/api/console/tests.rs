@@ -4,43 +4,14 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
 
 use super::CSP;
-use crate::App;
-use crate::config::Config;
-
-const TOKEN: &str = "console-test-admin-token";
-
-async fn app() -> (axum::Router, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = Config {
-        data_dir: dir.path().join("data"),
-        admin_token: Some(TOKEN.into()),
-        ..Config::default()
-    };
-    config.runtime.cache_dir =
-        Some(std::env::temp_dir().join("sidecoach-router-tests-compile-cache"));
-    let app = App::open(config).await.expect("app opens");
-    (super::super::router(app.services), dir)
-}
+use crate::api::tests::{TOKEN, app, body_text as text};
 
 async fn send(r: &axum::Router, req: Request<Body>) -> axum::response::Response {
     r.clone().oneshot(req).await.unwrap()
-}
-
-async fn text(resp: axum::response::Response) -> String {
-    String::from_utf8(
-        resp.into_body()
-            .collect()
-            .await
-            .unwrap()
-            .to_bytes()
-            .to_vec(),
-    )
-    .unwrap()
 }
 
 fn sign_in_json(token: &str) -> Request<Body> {
