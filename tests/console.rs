@@ -116,6 +116,14 @@ impl Browser {
         }
     }
 
+    /// Run `script` (statements; `return` gives the value) in the page.
+    async fn js(&self, script: &str) -> Value {
+        self.c()
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}: {script}"))
+    }
+
     async fn click(&self, css: &str) {
         self.c()
             .find(Locator::Css(css))
@@ -160,10 +168,7 @@ impl Browser {
     }
 
     async fn go(&self, hash: &str) {
-        self.c()
-            .execute(&format!("location.hash = {hash:?};"), vec![])
-            .await
-            .unwrap();
+        self.js(&format!("location.hash = {hash:?};")).await;
     }
 
     /// Save a screenshot as `target/console-screenshots/<flow>.png`.
@@ -238,21 +243,14 @@ async fn a_supervisor_acknowledges_an_alert_and_coaches_it_in_a_micro_coaching_s
         "performance.getEntriesByName('sidecoach:rendered:today').length",
     )
     .await;
-    let m = b
-        .c()
-        .execute(
-            "const nav = performance.getEntriesByType('navigation')[0]; \
+    let m = b.js("const nav = performance.getEntriesByType('navigation')[0]; \
              const res = performance.getEntriesByType('resource'); \
              const fcp = performance.getEntriesByName('first-contentful-paint')[0]; \
              const all = [nav, ...res]; \
              return { transferred: all.reduce((s, e) => s + e.transferSize, 0), \
                       encoded: all.reduce((s, e) => s + e.encodedBodySize, 0), requests: all.length, \
                       fcp: fcp ? fcp.startTime : null, \
-                      rendered: performance.getEntriesByName('sidecoach:rendered:today')[0].startTime };",
-            vec![],
-        )
-        .await
-        .unwrap();
+                      rendered: performance.getEntriesByName('sidecoach:rendered:today')[0].startTime };").await;
     println!(
         "supervisor page with the demo data: {} bytes transferred ({} bytes of bodies, {} requests), first contentful paint {} ms, alerts and panels rendered at {} ms",
         m["transferred"], m["encoded"], m["requests"], m["fcp"], m["rendered"]
@@ -282,10 +280,7 @@ async fn a_supervisor_acknowledges_an_alert_and_coaches_it_in_a_micro_coaching_s
     b.click(&format!("[data-alert=\"{id}\"] a.button")).await;
     b.until("the micro-coaching form", "document.querySelector('#session-form') && document.querySelector('#f-figures').textContent.includes('target')").await;
     assert_eq!(
-        b.c()
-            .execute("return document.querySelector('#f-kind').value", vec![])
-            .await
-            .unwrap(),
+        b.js("return document.querySelector('#f-kind').value").await,
         "micro-coaching"
     );
     b.type_into("#f-behaviours", "Skipped the introduction on a busy queue")
@@ -393,13 +388,8 @@ async fn an_alert_raised_by_an_ingest_while_the_page_is_open_appears_live() {
         "{shown}"
     );
     let after = b
-        .c()
-        .execute(
-            "return document.querySelectorAll('#alerts li.alert').length",
-            vec![],
-        )
-        .await
-        .unwrap();
+        .js("return document.querySelectorAll('#alerts li.alert').length")
+        .await;
     assert_eq!(after.as_u64().unwrap(), before.as_u64().unwrap() + 1);
     b.screenshot("supervisor-live-alert").await;
     b.finish().await;
@@ -416,13 +406,8 @@ async fn an_agent_acknowledges_a_session_with_a_comment() {
         .await;
     b.screenshot("agent-session-to-acknowledge").await;
     let id = b
-        .c()
-        .execute(
-            "return document.querySelector('[data-session]').dataset.session",
-            vec![],
-        )
-        .await
-        .unwrap();
+        .js("return document.querySelector('[data-session]').dataset.session")
+        .await;
     b.click("[data-session] button.primary").await;
     b.until("the acknowledgement", "document.querySelector('.ack-done')")
         .await;
@@ -469,13 +454,8 @@ async fn a_protege_picks_a_mentor_from_the_shortlist() {
         .await;
     assert!(n.as_u64().unwrap() >= 2, "a shortlist of two or three: {n}");
     let text = b
-        .c()
-        .execute(
-            "return document.querySelector('#shortlist').innerText",
-            vec![],
-        )
-        .await
-        .unwrap();
+        .js("return document.querySelector('#shortlist').innerText")
+        .await;
     let text = text.as_str().unwrap();
     assert!(
         text.contains("recommended") && text.contains("lowers the team’s match score"),
@@ -483,13 +463,8 @@ async fn a_protege_picks_a_mentor_from_the_shortlist() {
     );
     b.screenshot("protege-shortlist").await;
     let chosen = b
-        .c()
-        .execute(
-            "const o = document.querySelectorAll('#shortlist .offer')[1]; return o.dataset.pairing",
-            vec![],
-        )
-        .await
-        .unwrap();
+        .js("const o = document.querySelectorAll('#shortlist .offer')[1]; return o.dataset.pairing")
+        .await;
     b.click("#shortlist .offer:nth-of-type(2) button").await;
     b.until(
         "the chosen mentor",
@@ -624,18 +599,14 @@ async fn a_supervisor_plans_a_week_of_one_to_ones_and_commits_it() {
         .as_u64()
         .unwrap();
     let text = b
-        .c()
-        .execute("return document.querySelector('#plan').innerText", vec![])
-        .await
-        .unwrap();
+        .js("return document.querySelector('#plan').innerText")
+        .await;
     assert!(
         text.as_str().unwrap().contains("answered in"),
         "the target is stated: {text}"
     );
-    b.c()
-        .execute("document.querySelector('#plan').scrollIntoView();", vec![])
-        .await
-        .unwrap();
+    b.js("document.querySelector('#plan').scrollIntoView();")
+        .await;
     b.screenshot("schedule-plan").await;
     b.click("#plan .card button.primary").await;
     let booked = b
@@ -675,15 +646,9 @@ async fn a_coach_records_an_observed_session_with_observers_notes() {
         "document.querySelector('#f-figures')?.textContent.startsWith('Now:')",
     )
     .await;
-    b.c()
-        .execute(
-            &format!(
+    b.js(&format!(
                 "const o = [...document.querySelectorAll('#f-observers option')].find((o) => o.value === {femi:?}); o.selected = true;"
-            ),
-            vec![],
-        )
-        .await
-        .unwrap();
+            )).await;
     b.type_into("#f-targets", "QA 80%").await;
     b.type_into(
         "#f-behaviours",
@@ -747,13 +712,8 @@ async fn the_supervisor_page_works_on_a_narrow_screen_from_the_keyboard() {
         .await;
     let id = id.as_str().unwrap().to_string();
     let overflow = b
-        .c()
-        .execute(
-            "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
-            vec![],
-        )
-        .await
-        .unwrap();
+        .js("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        .await;
     assert!(
         overflow.as_i64().unwrap() <= 0,
         "nothing wider than the screen: {overflow} px"
@@ -761,13 +721,8 @@ async fn the_supervisor_page_works_on_a_narrow_screen_from_the_keyboard() {
     b.screenshot("supervisor-narrow").await;
     // From the top of the page, Tab reaches the first alert's acknowledge
     // button, and Enter presses it.
-    b.c()
-        .execute(
-            "document.activeElement.blur(); window.scrollTo(0, 0);",
-            vec![],
-        )
-        .await
-        .unwrap();
+    b.js("document.activeElement.blur(); window.scrollTo(0, 0);")
+        .await;
     let target = format!("[data-alert=\"{id}\"] button");
     let mut reached = false;
     for _ in 0..80 {
@@ -779,27 +734,17 @@ async fn the_supervisor_page_works_on_a_narrow_screen_from_the_keyboard() {
             .await
             .unwrap();
         let on = b
-            .c()
-            .execute(
-                &format!("return document.activeElement === document.querySelector({target:?})"),
-                vec![],
-            )
-            .await
-            .unwrap();
+            .js(&format!(
+                "return document.activeElement === document.querySelector({target:?})"
+            ))
+            .await;
         if on == true {
             reached = true;
             break;
         }
     }
     assert!(reached, "Tab reaches the alert's acknowledge button");
-    let ring = b
-        .c()
-        .execute(
-            "const s = getComputedStyle(document.activeElement); return s.outlineStyle !== 'none' && s.outlineWidth !== '0px'",
-            vec![],
-        )
-        .await
-        .unwrap();
+    let ring = b.js("const s = getComputedStyle(document.activeElement); return s.outlineStyle !== 'none' && s.outlineWidth !== '0px'").await;
     assert_eq!(ring, true, "the focused control shows a focus ring");
     b.c()
         .active_element()
