@@ -241,27 +241,31 @@ async fn a_python_scorer_goes_from_plugin_new_to_a_scored_evaluation() {
     .await;
 }
 
-#[tokio::test]
-async fn the_python_example_scorer_caps_a_compliance_miss_on_the_real_host() {
-    // Built in a copy: the repository's example stays as committed.
+/// Builds, tests (its six cases) and installs `examples/plugins/<name>`,
+/// in a copy so the repository's example stays as committed (`copy_dir`
+/// leaves out `dist/` and `node_modules/`), then scores the case whose
+/// compliance miss caps the score: 60.
+async fn the_example_caps_a_compliance_miss(name: &str) -> Value {
     let tmp = tempfile::tempdir().unwrap();
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/plugins/python-scorer");
-    let dir = tmp.path().join("python-scorer");
+    let example = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/plugins")
+        .join(name);
+    let dir = tmp.path().join(name);
     copy_dir(&example, &dir);
-    let _ = std::fs::remove_dir_all(dir.join("dist"));
     let wasm = new_build_test(&dir, &[], 6);
     let host = Host::start();
     install(&host, &wasm);
-    let card = score_one(
-        &host,
-        "python-scorer",
-        &dir.join("cases/2-compliance-miss-caps.json"),
-    )
-    .await;
+    let card = score_one(&host, name, &dir.join("cases/2-compliance-miss-caps.json")).await;
     assert_eq!(
         card["score"], 60.0,
         "capped at the compliance ceiling: {card}"
     );
+    card
+}
+
+#[tokio::test]
+async fn the_python_example_scorer_caps_a_compliance_miss_on_the_real_host() {
+    let card = the_example_caps_a_compliance_miss("python-scorer").await;
     assert_eq!(card["outcome"], "fail", "{card}");
 }
 
@@ -269,26 +273,7 @@ async fn the_python_example_scorer_caps_a_compliance_miss_on_the_real_host() {
 async fn the_javascript_example_scorer_scores_like_the_python_one_on_the_real_host() {
     // jco (componentize-js) from the example's package-lock.json; its cases
     // are python-scorer's, unchanged.
-    let tmp = tempfile::tempdir().unwrap();
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/plugins/js-scorer");
-    let dir = tmp.path().join("js-scorer");
-    copy_dir(&example, &dir);
-    for generated in ["dist", "node_modules"] {
-        let _ = std::fs::remove_dir_all(dir.join(generated));
-    }
-    let wasm = new_build_test(&dir, &[], 6);
-    let host = Host::start();
-    install(&host, &wasm);
-    let card = score_one(
-        &host,
-        "js-scorer",
-        &dir.join("cases/2-compliance-miss-caps.json"),
-    )
-    .await;
-    assert_eq!(
-        card["score"], 60.0,
-        "capped at the compliance ceiling: {card}"
-    );
+    the_example_caps_a_compliance_miss("js-scorer").await;
 }
 
 #[test]
