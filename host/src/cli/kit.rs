@@ -266,6 +266,25 @@ fn present(program: &str) -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
+/// Run a toolchain command in `dir`, echoing it as `$ program args…` with
+/// paths as given; its own output goes straight to the terminal.
+fn run_tool(dir: &Path, program: &str, args: &[&std::ffi::OsStr]) -> anyhow::Result<()> {
+    let shown: Vec<_> = args.iter().map(|a| a.to_string_lossy()).collect();
+    println!("$ {program} {}", shown.join(" "));
+    let status = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .with_context(|| format!("running {program}"))?;
+    if !status.success() {
+        bail!(
+            "{program} {} failed ({status}); its errors are above",
+            shown[0]
+        );
+    }
+    Ok(())
+}
+
 fn build_rust(project: &Project, out: &Path) -> anyhow::Result<()> {
     if !present("cargo") {
         bail!(
@@ -288,21 +307,18 @@ fn build_rust(project: &Project, out: &Path) -> anyhow::Result<()> {
         }
     }
     let manifest = project.dir.join("Cargo.toml");
-    println!("$ cargo build --release --target wasm32-wasip2");
-    let status = Command::new("cargo")
-        .args([
-            "build",
-            "--release",
-            "--target",
-            "wasm32-wasip2",
-            "--manifest-path",
-        ])
-        .arg(&manifest)
-        .status()
-        .context("running cargo")?;
-    if !status.success() {
-        bail!("cargo build failed ({status}); its errors are above");
-    }
+    run_tool(
+        &project.dir,
+        "cargo",
+        &[
+            "build".as_ref(),
+            "--release".as_ref(),
+            "--target".as_ref(),
+            "wasm32-wasip2".as_ref(),
+            "--manifest-path".as_ref(),
+            manifest.as_os_str(),
+        ],
+    )?;
     let meta = Command::new("cargo")
         .args([
             "metadata",
@@ -344,20 +360,11 @@ fn build_python(project: &Project, out: &Path) -> anyhow::Result<()> {
         );
     }
     let world = project.manifest.kind.to_string();
-    println!(
-        "$ componentize-py -d wit -w {world} componentize app -o {}",
-        out.display()
-    );
-    let status = Command::new("componentize-py")
-        .args(["-d", "wit", "-w", &world, "componentize", "app", "-o"])
-        .arg(std::path::absolute(out)?)
-        .current_dir(&project.dir)
-        .status()
-        .context("running componentize-py")?;
-    if !status.success() {
-        bail!("componentize-py failed ({status}); its errors are above");
-    }
-    Ok(())
+    let out = std::path::absolute(out)?;
+    let args = ["-d", "wit", "-w", &world, "componentize", "app", "-o"];
+    let mut args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_ref()).collect();
+    args.push(out.as_os_str());
+    run_tool(&project.dir, "componentize-py", &args)
 }
 
 fn build_javascript(project: &Project, out: &Path) -> anyhow::Result<()> {
@@ -369,43 +376,26 @@ fn build_javascript(project: &Project, out: &Path) -> anyhow::Result<()> {
             .context("package.json is not JSON")?;
     let entry = package["main"].as_str().unwrap_or("app.js").to_owned();
     if !project.dir.join("node_modules").is_dir() {
-        println!("$ npm ci");
-        let status = Command::new("npm")
-            .arg("ci")
-            .current_dir(&project.dir)
-            .status()
-            .context("running npm ci")?;
-        if !status.success() {
-            bail!("npm ci failed ({status}); its errors are above");
-        }
+        run_tool(&project.dir, "npm", &["ci".as_ref()])?;
     }
     let world = project.manifest.kind.to_string();
+    let out = std::path::absolute(out)?;
     // `-d all`: the host links no wasi:http, so the component must not import it.
-    println!(
-        "$ npx jco componentize {entry} -w wit -n {world} -d all -o {}",
-        out.display()
-    );
-    let status = Command::new("npx")
-        .args([
-            "jco",
-            "componentize",
-            &entry,
-            "-w",
-            "wit",
-            "-n",
-            &world,
-            "-d",
-            "all",
-            "-o",
-        ])
-        .arg(std::path::absolute(out)?)
-        .current_dir(&project.dir)
-        .status()
-        .context("running jco")?;
-    if !status.success() {
-        bail!("jco componentize failed ({status}); its errors are above");
-    }
-    Ok(())
+    let args = [
+        "jco",
+        "componentize",
+        &entry,
+        "-w",
+        "wit",
+        "-n",
+        &world,
+        "-d",
+        "all",
+        "-o",
+    ];
+    let mut args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_ref()).collect();
+    args.push(out.as_os_str());
+    run_tool(&project.dir, "npx", &args)
 }
 
 /// The manifest with a top-level `sha256 = "…"` (replacing any).
