@@ -5,6 +5,8 @@
 
 use serde_json::{Value, json};
 
+use sidecoach_plugin_artifacts::testing;
+
 use crate::util::{Client, Host};
 
 async fn agent(api: &Client, name: &str, team: &str) -> String {
@@ -236,7 +238,7 @@ async fn matched(p: &Program) -> Value {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(r.json["matcher"], "reference-matcher@0.1.0");
+    assert_eq!(r.json["matcher"], "reference-matcher@0.2.0");
     assert_eq!(r.json["matched"], 2);
     assert!(
         (r.json["total_score"].as_f64().unwrap() - 2.0).abs() < 1e-9,
@@ -327,6 +329,38 @@ async fn the_match_offers_each_protege_a_shortlist_and_the_protege_chooses() {
     let t = opted_in(&p).await;
     let report = matched(&p).await;
     picked(&p, &t, &report).await;
+}
+
+#[tokio::test]
+async fn a_matcher_of_api_0_1_0_still_matches_exactly_as_the_0_4_0_one() {
+    let p = program().await;
+    opted_in(&p).await;
+    let ask = json!({"proteges": [p.p1, p.p2]});
+    // The shipped matcher (API 0.4.0: a score matrix, then reasons for the
+    // offers only).
+    let now = p.api.post("/v1/mentoring/match", &ask).await;
+    assert_eq!(now.status, 200, "{}", now.text);
+    assert_eq!(now.json["matcher"], "reference-matcher@0.2.0");
+    // The same arithmetic released against API 0.1.0 (every pair with its
+    // reasons) installed over it.
+    let r = p.api.install_artifact(&testing::REFERENCE_MATCHER_V1).await;
+    assert!(r.status.is_success(), "{}", r.text);
+    let then = p.api.post("/v1/mentoring/match", &ask).await;
+    assert_eq!(then.status, 200, "{}", then.text);
+    assert_eq!(then.json["matcher"], "reference-matcher@0.1.0");
+    for key in ["proteges", "matched", "total_score"] {
+        assert_eq!(now.json[key], then.json[key], "{key}: {} vs {}", now.text, then.text);
+    }
+    let offers = now.json["proteges"].as_array().unwrap();
+    assert!(
+        offers.iter().all(|o| o["shortlist"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| !c["reasons"].as_array().unwrap().is_empty())),
+        "every offer explained: {}",
+        now.text
+    );
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use crate::model::{
-    EvaluationEvent, Event, Flag, Form, InboundRequest, IngestOutput, Mentor, PairScore, Protege,
+    EvaluationEvent, Event, Flag, Form, InboundRequest, IngestOutput, Mentor, PairScores, Protege,
     Scorecard,
 };
 use crate::model::{PluginError, PluginKind};
@@ -139,7 +139,7 @@ impl Plugins {
         id: &str,
         proteges: Vec<Protege>,
         mentors: Vec<Mentor>,
-    ) -> CallResult<Result<Vec<PairScore>, PluginError>> {
+    ) -> CallResult<Result<PairScores, PluginError>> {
         self.runtime.rank(id, proteges, mentors).await
     }
 

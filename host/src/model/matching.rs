@@ -58,6 +58,72 @@ pub struct Mentor {
     pub capacity: u32,
 }
 
+/// What a matcher's scoring call returned, by the matcher's API version.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PairScores {
+    /// API 0.1.0 (`rank`): the pairs worth considering, each with its
+    /// reasons; a pair left out may not be matched.
+    Ranked(Vec<PairScore>),
+    /// API 0.4.0 (`score`): one score per pair, row-major (protégé `i`,
+    /// mentor `j` at `i × mentors + j`); a negative score means the pair may
+    /// not be matched. Reasons come from `explain`, for the pairs offered.
+    Matrix(Vec<f64>),
+}
+
+impl PairScores {
+    /// The pairs that may be matched, as (protégé, mentor, score), checked
+    /// against a call of `proteges` × `mentors`: indices in range, each pair
+    /// once, scores within 0..1 (a matrix's negative entries are the pairs
+    /// that may not be matched). The error says what is wrong with which
+    /// pair.
+    pub fn allowed(&self, proteges: usize, mentors: usize) -> Result<Vec<(usize, usize, f64)>, String> {
+        let in_range = |p: usize, m: usize, score: f64| {
+            if p >= proteges || m >= mentors {
+                Err(format!(
+                    "scored a pair out of range ({p}, {m}) of {proteges} protégés × {mentors} mentors"
+                ))
+            } else if !(0.0..=1.0).contains(&score) {
+                Err(format!("gave pair ({p}, {m}) the score {score}, outside 0..1"))
+            } else {
+                Ok((p, m, score))
+            }
+        };
+        match self {
+            PairScores::Ranked(pairs) => {
+                let mut seen = std::collections::HashSet::with_capacity(pairs.len());
+                pairs
+                    .iter()
+                    .map(|s| {
+                        let (p, m) = (s.protege_index as usize, s.mentor_index as usize);
+                        if !seen.insert((p, m)) {
+                            return Err(format!("scored pair ({p}, {m}) twice"));
+                        }
+                        in_range(p, m, s.score)
+                    })
+                    .collect()
+            }
+            PairScores::Matrix(scores) => {
+                let expected = proteges.saturating_mul(mentors);
+                if scores.len() != expected {
+                    return Err(format!(
+                        "returned {} scores for {proteges} protégés × {mentors} mentors = {expected} pairs",
+                        scores.len()
+                    ));
+                }
+                let mut out = Vec::new();
+                for (k, &score) in scores.iter().enumerate() {
+                    // Negative: not a fit. NaN is neither and fails below.
+                    if score < 0.0 {
+                        continue;
+                    }
+                    out.push(in_range(k / mentors, k % mentors, score)?);
+                }
+                Ok(out)
+            }
+        }
+    }
+}
+
 /// How well one mentor suits one protégé.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PairScore {

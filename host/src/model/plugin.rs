@@ -9,7 +9,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 /// The WIT API versions this host can load, oldest first.
-pub const SUPPORTED_API_VERSIONS: &[&str] = &["0.1.0", "0.2.0", "0.3.0"];
+pub const SUPPORTED_API_VERSIONS: &[&str] = &["0.1.0", "0.2.0", "0.3.0", "0.4.0"];
 
 /// Which world a plugin implements.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -26,14 +26,32 @@ pub enum PluginKind {
 }
 
 impl PluginKind {
-    /// The functions a component of this kind must export (besides `describe`).
-    pub fn required_exports(self) -> &'static [&'static str] {
+    /// The functions a component of this kind, built against API `api`,
+    /// must export.
+    pub fn required_exports(self, api: &str) -> &'static [&'static str] {
         match self {
             PluginKind::Adapter => &["describe", "ingest"],
             PluginKind::Scorer => &["describe", "score"],
+            PluginKind::Matcher if api == "0.4.0" => &["describe", "score", "explain"],
             PluginKind::Matcher => &["describe", "rank"],
             PluginKind::Flagger => &["describe", "flag"],
         }
+    }
+
+    /// The API versions with a world of this kind, oldest first (each
+    /// revision revises one world; the others stay where they were).
+    pub fn api_versions(self) -> &'static [&'static str] {
+        match self {
+            PluginKind::Adapter => &["0.1.0", "0.2.0", "0.3.0"],
+            PluginKind::Matcher => &["0.1.0", "0.4.0"],
+            PluginKind::Scorer | PluginKind::Flagger => &["0.1.0"],
+        }
+    }
+
+    /// The newest API version with a world of this kind: what new plugins
+    /// are written against.
+    pub fn newest_api(self) -> &'static str {
+        self.api_versions().last().copied().unwrap_or("0.1.0")
     }
 
     /// The kind's name as written in manifests.
@@ -287,13 +305,16 @@ impl Manifest {
                 ),
             );
         }
-        if self.api_version != "0.1.0" && self.kind != PluginKind::Adapter {
+        let versions = self.kind.api_versions();
+        if !versions.contains(&self.api_version.as_str()) {
             return bad(
                 "api_version",
                 format!(
-                    "{} revises only the adapter world; a {} targets 0.1.0",
+                    "{} has no {} world; a {} targets {}",
                     self.api_version,
-                    self.kind.as_str()
+                    self.kind.as_str(),
+                    self.kind.as_str(),
+                    versions.join(" or ")
                 ),
             );
         }

@@ -20,6 +20,7 @@ use super::sandbox::HostState;
 use super::wit::v0_1_0::adapter::Adapter;
 use super::wit::v0_2_0::adapter::Adapter as AdapterV2;
 use super::wit::v0_3_0::adapter::Adapter as AdapterV3;
+use super::wit::v0_4_0::matcher::Matcher as MatcherV4;
 
 /// How an engine is built. The server uses [`EngineOptions::server`];
 /// benchmarks flip the switches to measure what each one costs.
@@ -110,6 +111,7 @@ impl PluginEngine {
         Adapter::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
         AdapterV2::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
         AdapterV3::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
+        MatcherV4::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
 
         if options.epoch {
             let weak = engine.weak();

@@ -54,19 +54,46 @@ impl Runtime {
         .await
     }
 
-    /// Score (protégé, mentor) pairs.
+    /// Score (protégé, mentor) pairs: a 0.1.0 matcher's `rank` (every pair
+    /// worth considering, with reasons) or a 0.4.0 matcher's `score` (a
+    /// matrix of scores; reasons through [`Runtime::explain`]).
     pub async fn rank(
         &self,
         id: &str,
         proteges: Vec<Protege>,
         mentors: Vec<Mentor>,
-    ) -> Result<CallReport<Result<Vec<PairScore>, PluginError>>, Box<FailedCall>> {
+    ) -> Result<CallReport<Result<PairScores, PluginError>>, Box<FailedCall>> {
         self.call(
             id,
             PluginKind::Matcher,
             None,
             (proteges, mentors),
             rank_call,
+        )
+        .await
+    }
+
+    /// The reasons of the named (protégé index, mentor index) pairs, in
+    /// order, from a 0.4.0 matcher's `explain`; a 0.1.0 matcher gave its
+    /// reasons with its scores and is asked `rank` again, its reasons kept
+    /// for the pairs named.
+    pub async fn explain(
+        &self,
+        id: &str,
+        proteges: Vec<Protege>,
+        mentors: Vec<Mentor>,
+        pairs: Vec<(u32, u32)>,
+    ) -> Result<CallReport<Result<Vec<Vec<String>>, PluginError>>, Box<FailedCall>> {
+        self.call(
+            id,
+            PluginKind::Matcher,
+            None,
+            ExplainInput {
+                proteges,
+                mentors,
+                pairs,
+            },
+            explain_call,
         )
         .await
     }
@@ -138,17 +165,85 @@ fn rank_call<'a>(
     instance: &'a Instance,
     store: &'a mut HostStore,
     (proteges, mentors): (Vec<Protege>, Vec<Mentor>),
-) -> CallFuture<'a, Result<Vec<PairScore>, PluginError>> {
+) -> CallFuture<'a, Result<PairScores, PluginError>> {
     Box::pin(async move {
-        let Instance::Matcher(m) = instance else {
-            unreachable!("kind checked before the call")
-        };
-        let p: Vec<_> = proteges.into_iter().map(Into::into).collect();
-        let mentors: Vec<_> = mentors.into_iter().map(Into::into).collect();
-        let out = m.call_rank(store, &p, &mentors).await?;
-        Ok(out
-            .map(|v| v.into_iter().map(Into::into).collect())
-            .map_err(Into::into))
+        match instance {
+            Instance::Matcher(m) => {
+                let p: Vec<_> = proteges.into_iter().map(Into::into).collect();
+                let mentors: Vec<_> = mentors.into_iter().map(Into::into).collect();
+                let out = m.call_rank(store, &p, &mentors).await?;
+                Ok(out
+                    .map(|v| PairScores::Ranked(v.into_iter().map(Into::into).collect()))
+                    .map_err(Into::into))
+            }
+            Instance::MatcherV4(m) => {
+                let p: Vec<_> = proteges.into_iter().map(Into::into).collect();
+                let mentors: Vec<_> = mentors.into_iter().map(Into::into).collect();
+                let out = m.call_score(store, &p, &mentors).await?;
+                Ok(out.map(PairScores::Matrix).map_err(Into::into))
+            }
+            _ => unreachable!("kind checked before the call"),
+        }
+    })
+}
+
+/// An `explain` call's input.
+struct ExplainInput {
+    proteges: Vec<Protege>,
+    mentors: Vec<Mentor>,
+    pairs: Vec<(u32, u32)>,
+}
+
+impl WireSize for ExplainInput {
+    fn wire_size(&self) -> u64 {
+        self.proteges.wire_size() + self.mentors.wire_size() + self.pairs.wire_size()
+    }
+}
+
+fn explain_call<'a>(
+    instance: &'a Instance,
+    store: &'a mut HostStore,
+    input: ExplainInput,
+) -> CallFuture<'a, Result<Vec<Vec<String>>, PluginError>> {
+    Box::pin(async move {
+        match instance {
+            Instance::Matcher(m) => {
+                let p: Vec<_> = input.proteges.into_iter().map(Into::into).collect();
+                let mentors: Vec<_> = input.mentors.into_iter().map(Into::into).collect();
+                let out = m.call_rank(store, &p, &mentors).await?;
+                Ok(out
+                    .map(|scored| {
+                        let mut by_pair: std::collections::HashMap<(u32, u32), Vec<String>> =
+                            scored
+                                .into_iter()
+                                .map(|s| ((s.protege_index, s.mentor_index), s.reasons))
+                                .collect();
+                        input
+                            .pairs
+                            .iter()
+                            .map(|k| by_pair.remove(k).unwrap_or_default())
+                            .collect()
+                    })
+                    .map_err(Into::into))
+            }
+            Instance::MatcherV4(m) => {
+                let p: Vec<_> = input.proteges.into_iter().map(Into::into).collect();
+                let mentors: Vec<_> = input.mentors.into_iter().map(Into::into).collect();
+                let pairs: Vec<_> = input
+                    .pairs
+                    .iter()
+                    .map(|&(protege_index, mentor_index)| {
+                        super::wit::v0_4_0::types::PairRef {
+                            protege_index,
+                            mentor_index,
+                        }
+                    })
+                    .collect();
+                let out = m.call_explain(store, &p, &mentors, &pairs).await?;
+                Ok(out.map_err(Into::into))
+            }
+            _ => unreachable!("kind checked before the call"),
+        }
     })
 }
 
@@ -205,6 +300,7 @@ pub(super) fn describe<'a>(
             Instance::AdapterV3(p) => p.call_describe(store).await?.into(),
             Instance::Scorer(p) => p.call_describe(store).await?.into(),
             Instance::Matcher(p) => p.call_describe(store).await?.into(),
+            Instance::MatcherV4(p) => p.call_describe(store).await?.into(),
             Instance::Flagger(p) => p.call_describe(store).await?.into(),
         })
     })

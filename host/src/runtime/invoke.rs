@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::*;
+use crate::model::{PairScore, PluginErrorCode};
 
 /// A plugin call's input, typed by the plugin's world.
 #[derive(Debug)]
@@ -151,16 +152,7 @@ fn parse<T: DeserializeOwned>(v: Value, kind: PluginKind) -> Result<T, String> {
 fn as_json<T: serde::Serialize>(
     r: Result<CallReport<T>, Box<FailedCall>>,
 ) -> Result<CallReport<Value>, Box<FailedCall>> {
-    r.map(|r| CallReport {
-        output: serde_json::to_value(&r.output).expect("model types serialise"),
-        plugin_version: r.plugin_version,
-        log: r.log,
-        duration: r.duration,
-        fuel_consumed: r.fuel_consumed,
-        peak_memory_bytes: r.peak_memory_bytes,
-        input_bytes: r.input_bytes,
-        output_bytes: r.output_bytes,
-    })
+    r.map(|r| r.map(|o| serde_json::to_value(&o).expect("model types serialise")))
 }
 
 impl Runtime {
@@ -177,9 +169,85 @@ impl Runtime {
                 as_json(self.score(id, form, evaluations).await)
             }
             InvokeInput::Matcher { proteges, mentors } => {
-                as_json(self.rank(id, proteges, mentors).await)
+                as_json(self.rank_with_reasons(id, proteges, mentors).await)
             }
             InvokeInput::Flagger { events } => as_json(self.flag(id, events).await),
         }
     }
 }
+
+impl Runtime {
+    /// A matcher's scored pairs with their reasons, whatever its API: what
+    /// a 0.1.0 matcher's `rank` returns, and for a 0.4.0 matcher its
+    /// `score` matrix as the same pairs (the ones it did not rule out),
+    /// each explained by a second call. So `plugin test` cases and
+    /// `/invoke` read alike for both versions; the report adds up both
+    /// calls.
+    async fn rank_with_reasons(
+        &self,
+        id: &str,
+        proteges: Vec<Protege>,
+        mentors: Vec<Mentor>,
+    ) -> Result<CallReport<Result<Vec<PairScore>, PluginError>>, Box<FailedCall>> {
+        let mut matrix = None;
+        let scored = self
+            .rank(id, proteges.clone(), mentors.clone())
+            .await?
+            .map(|output| match output {
+                Ok(PairScores::Ranked(pairs)) => Ok(pairs),
+                Ok(scores) => {
+                    matrix = Some(scores);
+                    Ok(Vec::new())
+                }
+                Err(e) => Err(e),
+            });
+        let Some(matrix) = matrix else {
+            return Ok(scored);
+        };
+        let allowed = match matrix.allowed(proteges.len(), mentors.len()) {
+            Ok(a) => a,
+            Err(message) => {
+                return Ok(scored.map(|_| {
+                    Err(PluginError {
+                        code: PluginErrorCode::InvalidInput,
+                        message: format!("the matcher {message}"),
+                        field: None,
+                    })
+                }));
+            }
+        };
+        let named: Vec<(u32, u32)> = allowed
+            .iter()
+            .map(|&(p, m, _)| (p as u32, m as u32))
+            .collect();
+        let mut explained = self.explain(id, proteges, mentors, named).await?;
+        let mut log = scored.log;
+        log.append(std::mem::take(&mut explained.log));
+        let output = explained.output.map(|reasons| {
+            allowed
+                .into_iter()
+                .zip(reasons.into_iter().chain(std::iter::repeat_with(Vec::new)))
+                .map(|((p, m, score), reasons)| PairScore {
+                    protege_index: p as u32,
+                    mentor_index: m as u32,
+                    score,
+                    reasons,
+                })
+                .collect()
+        });
+        Ok(CallReport {
+            output,
+            plugin_version: explained.plugin_version,
+            log,
+            duration: scored.duration + explained.duration,
+            fuel_consumed: scored
+                .fuel_consumed
+                .zip(explained.fuel_consumed)
+                .map(|(a, b)| a + b),
+            peak_memory_bytes: scored.peak_memory_bytes.max(explained.peak_memory_bytes),
+            input_bytes: scored.input_bytes + explained.input_bytes,
+            output_bytes: scored.output_bytes + explained.output_bytes,
+        })
+    }
+}
+

@@ -48,7 +48,7 @@ use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::model::{
     Capability, EvaluationEvent, Event, Flag, Form, InboundRequest, IngestOutput, Limits, Manifest,
-    Mentor, PairScore, PluginError, PluginInfo, PluginKind, PluginRecord, PluginVersion, Protege,
+    Mentor, PairScores, PluginError, PluginInfo, PluginKind, PluginRecord, PluginVersion, Protege,
     Scorecard, TripInfo,
 };
 use crate::store::Store;

@@ -16,6 +16,7 @@ use super::sandbox::{CallLog, EffectiveGrants, HostState};
 use super::wit::v0_1_0::{adapter, flagger, matcher, scorer};
 use super::wit::v0_2_0::adapter as adapter_v2;
 use super::wit::v0_3_0::adapter as adapter_v3;
+use super::wit::v0_4_0::matcher as matcher_v4;
 use crate::model::{Limits, PluginKind};
 
 /// The pre-instantiated component, typed by its world.
@@ -28,8 +29,10 @@ pub enum Bindings {
     AdapterV3(adapter_v3::AdapterPre<HostState>),
     /// A scorer.
     Scorer(scorer::ScorerPre<HostState>),
-    /// A matcher.
+    /// A matcher built against API 0.1.0.
     Matcher(matcher::MatcherPre<HostState>),
+    /// A matcher built against API 0.4.0.
+    MatcherV4(matcher_v4::MatcherPre<HostState>),
     /// A flagger.
     Flagger(flagger::FlaggerPre<HostState>),
 }
@@ -44,8 +47,10 @@ pub enum Instance {
     AdapterV3(adapter_v3::Adapter),
     /// A scorer.
     Scorer(scorer::Scorer),
-    /// A matcher.
+    /// A matcher built against API 0.1.0.
     Matcher(matcher::Matcher),
+    /// A matcher built against API 0.4.0.
+    MatcherV4(matcher_v4::Matcher),
     /// A flagger.
     Flagger(flagger::Flagger),
 }
@@ -61,6 +66,7 @@ impl Bindings {
             Bindings::AdapterV3(pre) => Instance::AdapterV3(pre.instantiate_async(store).await?),
             Bindings::Scorer(pre) => Instance::Scorer(pre.instantiate_async(store).await?),
             Bindings::Matcher(pre) => Instance::Matcher(pre.instantiate_async(store).await?),
+            Bindings::MatcherV4(pre) => Instance::MatcherV4(pre.instantiate_async(store).await?),
             Bindings::Flagger(pre) => Instance::Flagger(pre.instantiate_async(store).await?),
         })
     }
@@ -114,6 +120,22 @@ pub struct CallReport<T> {
     pub output_bytes: u64,
 }
 
+impl<T> CallReport<T> {
+    /// The same report with its output mapped.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> CallReport<U> {
+        CallReport {
+            output: f(self.output),
+            plugin_version: self.plugin_version,
+            log: self.log,
+            duration: self.duration,
+            fuel_consumed: self.fuel_consumed,
+            peak_memory_bytes: self.peak_memory_bytes,
+            input_bytes: self.input_bytes,
+            output_bytes: self.output_bytes,
+        }
+    }
+}
+
 /// A call that failed, with whatever the plugin logged before it did.
 pub struct FailedCall {
     /// The typed failure.
@@ -162,7 +184,7 @@ impl LoadedPlugin {
     ) -> Result<LoadedPlugin, RuntimeError> {
         let exports = engine.export_names(component);
         let missing: Vec<_> = kind
-            .required_exports()
+            .required_exports(api_version)
             .iter()
             .filter(|name| !exports.iter().any(|e| e == *name))
             .map(|name| format!("`{name}`"))
@@ -201,6 +223,9 @@ impl LoadedPlugin {
             }
             PluginKind::Scorer => {
                 Bindings::Scorer(scorer::ScorerPre::new(pre).map_err(engine_err)?)
+            }
+            PluginKind::Matcher if api_version == "0.4.0" => {
+                Bindings::MatcherV4(matcher_v4::MatcherPre::new(pre).map_err(engine_err)?)
             }
             PluginKind::Matcher => {
                 Bindings::Matcher(matcher::MatcherPre::new(pre).map_err(engine_err)?)

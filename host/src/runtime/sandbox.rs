@@ -155,6 +155,15 @@ impl CallLog {
         self.used_bytes
     }
 
+    /// Add a later call's log after this one's (one report of two calls).
+    pub fn append(&mut self, later: CallLog) {
+        self.max_bytes += later.max_bytes;
+        self.used_bytes += later.used_bytes;
+        self.lines.extend(later.lines);
+        self.dropped_lines += later.dropped_lines;
+        self.dropped_bytes += later.dropped_bytes;
+    }
+
     fn push(&mut self, plugin: &str, level: &'static str, message: String) -> bool {
         // Each line costs its bytes plus a fixed overhead, so a flood of
         // empty lines is bounded too.
@@ -493,6 +502,7 @@ macro_rules! host_interface {
 host_interface!(v0_1_0);
 host_interface!(v0_2_0);
 host_interface!(v0_3_0);
+host_interface!(v0_4_0);
 
 #[cfg(test)]
 mod tests {

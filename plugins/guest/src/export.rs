@@ -119,7 +119,7 @@ macro_rules! export_adapter {
     ) => {
         $crate::__export_world! {
             [$wit], "adapter", $api,
-            $(#[$attr])* $plugin, $id, $name, $description, $ingest,
+            $(#[$attr])* $plugin, $id, $name, $description, ($ingest),
             {
                 fn ingest(
                     request: bindings::sidecoach::plugin::types::InboundRequest,

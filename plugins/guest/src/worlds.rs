@@ -23,10 +23,17 @@ macro_rules! __export_world {
     ([], $($rest:tt)*) => {
         $crate::__export_world! { ["../../wit/0.1.0"], $($rest)* }
     };
+    // A given WIT folder, or the world version's default.
+    ([$wit:literal] [$default:literal], $($rest:tt)*) => {
+        $crate::__export_world! { [$wit], $($rest)* }
+    };
+    ([] [$default:literal], $($rest:tt)*) => {
+        $crate::__export_world! { [$default], $($rest)* }
+    };
     (
         [$wit:literal], $world:literal, $api:literal,
         $(#[$attr:meta])* $plugin:ident, $id:literal, $name:expr, $description:expr,
-        $keep:path, { $($methods:tt)* }
+        ($($keep:path),+), { $($methods:tt)* }
     ) => {
         #[allow(
             clippy::too_many_arguments,
@@ -70,7 +77,7 @@ macro_rules! __export_world {
         // calls, so the dead-code lint does not flag what the component uses.
         #[cfg(not(target_arch = "wasm32"))]
         const _: () = {
-            let _ = $keep;
+            $(let _ = $keep;)+
         };
 
         /// Native unit tests (the host imports are never called here).
@@ -138,7 +145,7 @@ macro_rules! export_scorer {
     ) => {
         $crate::__export_world! {
             [$($wit)?], "scorer", "0.1.0",
-            $(#[$attr])* $plugin, $id, $name, $description, $score,
+            $(#[$attr])* $plugin, $id, $name, $description, ($score),
             {
                 fn score(
                     form: bindings::sidecoach::plugin::types::Form,
@@ -155,10 +162,67 @@ macro_rules! export_scorer {
 }
 
 /// In a matcher crate's root: bindings, component and manifest test (see
-/// the [module docs](self)). `rank` takes the protégés and the mentors and
-/// returns the scored pairs.
+/// the [module docs](self)).
+///
+/// API 0.4.0 (`api: "0.4.0"`, the newest): `score` takes the protégés and
+/// the mentors and returns one score per pair, row-major (a negative score:
+/// not a fit); `explain` takes them again with the pairs the host offers and
+/// returns each pair's reasons. Without `wit:`, the repository's
+/// `wit/0.4.0`.
+///
+/// ```ignore
+/// use bindings::sidecoach::plugin::types::{Mentor, PairRef, PluginError, Protege};
+///
+/// sidecoach_guest::export_matcher! {
+///     /// The exported component.
+///     Acme {
+///         id: "acme-matcher",
+///         api: "0.4.0",
+///         name: "Acme matcher",
+///         description: "Pairs protégés with mentors strong where they are weak.",
+///         score: score,
+///         explain: explain,
+///     }
+/// }
+/// ```
+///
+/// API 0.1.0 (no `api:`): `rank` takes the protégés and the mentors and
+/// returns the scored pairs, each with its reasons.
 #[macro_export]
 macro_rules! export_matcher {
+    (
+        $(#[$attr:meta])*
+        $plugin:ident {
+            id: $id:literal,
+            api: "0.4.0",
+            $(wit: $wit:literal,)?
+            name: $name:expr,
+            description: $description:expr,
+            score: $score:path,
+            explain: $explain:path $(,)?
+        }
+    ) => {
+        $crate::__export_world! {
+            [$($wit)?] ["../../wit/0.4.0"], "matcher", "0.4.0",
+            $(#[$attr])* $plugin, $id, $name, $description, ($score, $explain),
+            {
+                fn score(
+                    proteges: Vec<bindings::sidecoach::plugin::types::Protege>,
+                    mentors: Vec<bindings::sidecoach::plugin::types::Mentor>,
+                ) -> Result<Vec<f64>, bindings::sidecoach::plugin::types::PluginError> {
+                    $score(proteges, mentors)
+                }
+
+                fn explain(
+                    proteges: Vec<bindings::sidecoach::plugin::types::Protege>,
+                    mentors: Vec<bindings::sidecoach::plugin::types::Mentor>,
+                    pairs: Vec<bindings::sidecoach::plugin::types::PairRef>,
+                ) -> Result<Vec<Vec<String>>, bindings::sidecoach::plugin::types::PluginError> {
+                    $explain(proteges, mentors, pairs)
+                }
+            }
+        }
+    };
     (
         $(#[$attr:meta])*
         $plugin:ident {
@@ -171,7 +235,7 @@ macro_rules! export_matcher {
     ) => {
         $crate::__export_world! {
             [$($wit)?], "matcher", "0.1.0",
-            $(#[$attr])* $plugin, $id, $name, $description, $rank,
+            $(#[$attr])* $plugin, $id, $name, $description, ($rank),
             {
                 fn rank(
                     proteges: Vec<bindings::sidecoach::plugin::types::Protege>,
@@ -204,7 +268,7 @@ macro_rules! export_flagger {
     ) => {
         $crate::__export_world! {
             [$($wit)?], "flagger", "0.1.0",
-            $(#[$attr])* $plugin, $id, $name, $description, $flag,
+            $(#[$attr])* $plugin, $id, $name, $description, ($flag),
             {
                 fn flag(
                     events: Vec<bindings::sidecoach::plugin::types::Event>,

@@ -1,35 +1,76 @@
-//! The reference matcher plugin (world `matcher`): scores (protégé, mentor) pairs.
+//! The reference matcher plugin (API 0.4.0, world `matcher`): scores every
+//! (protégé, mentor) pair as one flat matrix, then explains the pairs the host
+//! offers.
 //!
 //! This file is only the component glue: it reads the component weights through
 //! the host's `config-get`, converts the WIT records into the plain types of
-//! [`rank`], where the arithmetic lives and is unit-tested, and converts back.
-
-mod rank;
+//! [`sidecoach_matching`], where the arithmetic lives and is unit-tested, and
+//! converts back.
 
 use bindings::sidecoach::plugin::host::{config_get, log};
 use bindings::sidecoach::plugin::types::{
-    Channel, ErrorCode, LogLevel, MatchProfile, Mentor, PairScore, PluginError, Protege,
+    Channel, ErrorCode, LogLevel, MatchProfile, Mentor, PairRef, PluginError, Protege,
 };
+use sidecoach_matching as rank;
 
 sidecoach_guest::export_matcher! {
     /// The exported component.
     ReferenceMatcher {
         id: "reference-matcher",
+        api: "0.4.0",
         name: "Reference matcher",
         description: "Scores protégé–mentor pairs on skill complement, communication style, \
                       time-zone overlap and shared channels, with configurable weights.",
-        rank: rank,
+        score: score,
+        explain: explain,
     }
 }
 
-/// The `rank` export.
-fn rank(proteges: Vec<Protege>, mentors: Vec<Mentor>) -> Result<Vec<PairScore>, PluginError> {
+/// The `score` export: the matrix, row by protégé, -1 where a pair may not be
+/// matched.
+fn score(proteges: Vec<Protege>, mentors: Vec<Mentor>) -> Result<Vec<f64>, PluginError> {
     let weights = rank::Weights::from_config(config_get).map_err(|e| PluginError {
         code: ErrorCode::ConfigInvalid,
         message: e.message,
         field: Some(e.field),
     })?;
-    let proteges: Vec<rank::Protege> = proteges
+    let (proteges, mentors) = (convert_proteges(proteges), convert_mentors(mentors));
+    let scores = rank::score_matrix(&proteges, &mentors, weights).map_err(invalid_input)?;
+    log(
+        LogLevel::Debug,
+        &format!(
+            "scored {} protégés × {} mentors",
+            proteges.len(),
+            mentors.len()
+        ),
+    );
+    Ok(scores)
+}
+
+/// The `explain` export: each named pair's reasons.
+fn explain(
+    proteges: Vec<Protege>,
+    mentors: Vec<Mentor>,
+    pairs: Vec<PairRef>,
+) -> Result<Vec<Vec<String>>, PluginError> {
+    let (proteges, mentors) = (convert_proteges(proteges), convert_mentors(mentors));
+    let pairs: Vec<(u32, u32)> = pairs
+        .iter()
+        .map(|p| (p.protege_index, p.mentor_index))
+        .collect();
+    rank::explain(&proteges, &mentors, &pairs).map_err(invalid_input)
+}
+
+fn invalid_input(e: rank::Invalid) -> PluginError {
+    PluginError {
+        code: ErrorCode::InvalidInput,
+        message: e.message,
+        field: Some(e.field),
+    }
+}
+
+fn convert_proteges(proteges: Vec<Protege>) -> Vec<rank::Protege> {
+    proteges
         .into_iter()
         .map(|p| rank::Protege {
             profile: convert_profile(p.profile),
@@ -42,38 +83,18 @@ fn rank(proteges: Vec<Protege>, mentors: Vec<Mentor>) -> Result<Vec<PairScore>, 
                 })
                 .collect(),
         })
-        .collect();
-    let mentors: Vec<rank::Mentor> = mentors
+        .collect()
+}
+
+fn convert_mentors(mentors: Vec<Mentor>) -> Vec<rank::Mentor> {
+    mentors
         .into_iter()
         .map(|m| rank::Mentor {
             profile: convert_profile(m.profile),
             strengths: m.strengths,
             capacity: m.capacity,
         })
-        .collect();
-    let pairs = rank::rank(&proteges, &mentors, weights).map_err(|e| PluginError {
-        code: ErrorCode::InvalidInput,
-        message: e.message,
-        field: Some(e.field),
-    })?;
-    log(
-        LogLevel::Debug,
-        &format!(
-            "scored {} pairs from {} protégés and {} mentors",
-            pairs.len(),
-            proteges.len(),
-            mentors.len()
-        ),
-    );
-    Ok(pairs
-        .into_iter()
-        .map(|p| PairScore {
-            protege_index: p.protege_index,
-            mentor_index: p.mentor_index,
-            score: p.score,
-            reasons: p.reasons,
-        })
-        .collect())
+        .collect()
 }
 
 fn convert_profile(p: MatchProfile) -> rank::Profile {
@@ -105,13 +126,11 @@ fn channel_name(channel: Channel) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     const MANIFEST: &str = include_str!("../plugin.toml");
 
     #[test]
     fn manifest_config_defaults_match_the_code() {
-        let d = rank::Weights::DEFAULT;
+        let d = sidecoach_matching::Weights::DEFAULT;
         for (key, value) in [
             ("weight.skill", d.skill),
             ("weight.style", d.style),

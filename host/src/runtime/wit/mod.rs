@@ -173,6 +173,7 @@ macro_rules! evaluation_lift {
 pub mod v0_1_0;
 pub mod v0_2_0;
 pub mod v0_3_0;
+pub mod v0_4_0;
 
 /// An estimate of the bytes a value occupies when it crosses the boundary
 /// (string and list payloads plus a fixed cost per record), used for the
@@ -282,6 +283,15 @@ record_size!(m::StaffingEvent, [queue]);
 record_size!(m::SectionScore, [section_id]);
 record_size!(m::Scorecard, [evaluation_external_id, sections]);
 record_size!(m::PairScore, [reasons]);
+
+impl WireSize for m::PairScores {
+    fn wire_size(&self) -> u64 {
+        match self {
+            m::PairScores::Ranked(pairs) => pairs.wire_size(),
+            m::PairScores::Matrix(scores) => scores.wire_size(),
+        }
+    }
+}
 record_size!(m::Flag, [rule_id, reason, topic]);
 record_size!(m::Criterion, [id, label, topic]);
 record_size!(m::FormSection, [id, name, criteria]);

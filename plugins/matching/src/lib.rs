@@ -1,4 +1,7 @@
-//! The pair-scoring arithmetic of the reference matcher, free of WIT binding types.
+//! The pair-scoring arithmetic of the reference matcher, free of WIT binding types:
+//! shared by the matcher of API 0.4.0 (a score matrix, then reasons for the pairs the
+//! host shortlists), its API 0.1.0 predecessor (every pair with its reasons) and the
+//! host's benchmarks (natively).
 //!
 //! Every (protégé, mentor) pair is scored on four components, each 0..1:
 //!
@@ -139,12 +142,9 @@ pub struct Invalid {
 /// Minutes apart at which the time-zone component reaches 0 (12 hours).
 const TIMEZONE_SPAN_MINUTES: f64 = 720.0;
 
-/// Scores every eligible pair, protégé by protégé, mentors in input order.
-pub fn rank(
-    proteges: &[Protege],
-    mentors: &[Mentor],
-    weights: Weights,
-) -> Result<Vec<Pair>, Invalid> {
+/// Checks every protégé's needs: each weakness within 0..1, naming the first that is
+/// not.
+pub fn validate(proteges: &[Protege]) -> Result<(), Invalid> {
     for (i, p) in proteges.iter().enumerate() {
         for (k, need) in p.needs.iter().enumerate() {
             if !(0.0..=1.0).contains(&need.weakness) {
@@ -158,52 +158,135 @@ pub fn rank(
             }
         }
     }
+    Ok(())
+}
+
+/// Scores every eligible pair, protégé by protégé, mentors in input order.
+pub fn rank(
+    proteges: &[Protege],
+    mentors: &[Mentor],
+    weights: Weights,
+) -> Result<Vec<Pair>, Invalid> {
+    validate(proteges)?;
     let mut pairs = Vec::new();
     for (i, protege) in proteges.iter().enumerate() {
         for (j, mentor) in mentors.iter().enumerate() {
-            if mentor.capacity == 0 || mentor.profile.agent_id == protege.profile.agent_id {
+            if !eligible(protege, mentor) {
                 continue;
             }
-            pairs.push(score_pair(protege, mentor, weights, i, j));
+            let mut reasons = Vec::new();
+            let score = score_with(protege, mentor, weights, Some(&mut reasons));
+            pairs.push(Pair {
+                protege_index: u32::try_from(i).unwrap_or(u32::MAX),
+                mentor_index: u32::try_from(j).unwrap_or(u32::MAX),
+                score,
+                reasons,
+            });
         }
     }
     Ok(pairs)
 }
 
-fn score_pair(protege: &Protege, mentor: &Mentor, weights: Weights, i: usize, j: usize) -> Pair {
-    let mut reasons = Vec::new();
-    let skill = skill_component(protege, mentor, &mut reasons);
-    let style = style_component(&protege.profile, &mentor.profile, &mut reasons);
-    let timezone = timezone_component(&protege.profile, &mentor.profile, &mut reasons);
-    let channels = channel_component(&protege.profile, &mentor.profile, &mut reasons);
-    let score = (weights.skill * skill
+/// What [`score_matrix`] puts where a pair may not be matched.
+pub const NOT_A_FIT: f64 = -1.0;
+
+/// Scores every pair without reasons, row-major: the entry of protégé `i` and
+/// mentor `j` is at `i * mentors.len() + j`, [`NOT_A_FIT`] for a pair that may not
+/// be matched (a mentor with themself, or one with no places). Each score equals
+/// the one [`rank`] gives the same pair, bit for bit.
+pub fn score_matrix(
+    proteges: &[Protege],
+    mentors: &[Mentor],
+    weights: Weights,
+) -> Result<Vec<f64>, Invalid> {
+    validate(proteges)?;
+    let mut out = Vec::with_capacity(proteges.len().saturating_mul(mentors.len()));
+    for protege in proteges {
+        for mentor in mentors {
+            out.push(if eligible(protege, mentor) {
+                score_with(protege, mentor, weights, None)
+            } else {
+                NOT_A_FIT
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The reasons of each named pair (protégé index, mentor index), in order: the
+/// same reasons [`rank`] gives it. An index out of range is an error naming it.
+pub fn explain(
+    proteges: &[Protege],
+    mentors: &[Mentor],
+    pairs: &[(u32, u32)],
+) -> Result<Vec<Vec<String>>, Invalid> {
+    validate(proteges)?;
+    let mut out = Vec::with_capacity(pairs.len());
+    for (k, &(i, j)) in pairs.iter().enumerate() {
+        let (Some(protege), Some(mentor)) = (
+            proteges.get(i as usize),
+            mentors.get(j as usize),
+        ) else {
+            return Err(Invalid {
+                field: format!("pairs[{k}]"),
+                message: format!(
+                    "pair ({i}, {j}) is out of range: {} protégés, {} mentors",
+                    proteges.len(),
+                    mentors.len()
+                ),
+            });
+        };
+        let mut reasons = Vec::new();
+        score_with(protege, mentor, Weights::DEFAULT, Some(&mut reasons));
+        out.push(reasons);
+    }
+    Ok(out)
+}
+
+/// Whether a pair may be matched at all: not a mentor with themself, not a mentor
+/// with no places.
+fn eligible(protege: &Protege, mentor: &Mentor) -> bool {
+    mentor.capacity > 0 && mentor.profile.agent_id != protege.profile.agent_id
+}
+
+/// One pair's score; its reasons too when `reasons` is given (the score is the
+/// same either way: reasons never change the arithmetic).
+fn score_with(
+    protege: &Protege,
+    mentor: &Mentor,
+    weights: Weights,
+    mut reasons: Option<&mut Vec<String>>,
+) -> f64 {
+    let skill = skill_component(protege, mentor, reasons.as_deref_mut());
+    let style = style_component(&protege.profile, &mentor.profile, reasons.as_deref_mut());
+    let timezone = timezone_component(&protege.profile, &mentor.profile, reasons.as_deref_mut());
+    let channels = channel_component(&protege.profile, &mentor.profile, reasons);
+    (weights.skill * skill
         + weights.style * style
         + weights.timezone * timezone
         + weights.channels * channels)
-        / weights.sum();
-    Pair {
-        protege_index: u32::try_from(i).unwrap_or(u32::MAX),
-        mentor_index: u32::try_from(j).unwrap_or(u32::MAX),
-        score,
-        reasons,
-    }
+        / weights.sum()
 }
 
 fn same_topic(a: &str, b: &str) -> bool {
     a.trim().eq_ignore_ascii_case(b.trim())
 }
 
-fn skill_component(protege: &Protege, mentor: &Mentor, reasons: &mut Vec<String>) -> f64 {
+fn skill_component(protege: &Protege, mentor: &Mentor, reasons: Option<&mut Vec<String>>) -> f64 {
     let total: f64 = protege.needs.iter().map(|n| n.weakness).sum();
     if total <= 0.0 {
         return 0.5;
     }
-    let mut covered: Vec<&Need> = protege
-        .needs
-        .iter()
-        .filter(|n| n.weakness > 0.0 && mentor.strengths.iter().any(|s| same_topic(s, &n.topic)))
-        .collect();
-    let earned: f64 = covered.iter().map(|n| n.weakness).sum();
+    let covers = |n: &&Need| {
+        n.weakness > 0.0 && mentor.strengths.iter().any(|s| same_topic(s, &n.topic))
+    };
+    // The same needs summed in the same order with or without reasons, so the
+    // score is the same bit for bit.
+    let earned: f64 = protege.needs.iter().filter(covers).map(|n| n.weakness).sum();
+    let Some(reasons) = reasons else {
+        return earned / total;
+    };
+    let mut covered: Vec<&Need> = protege.needs.iter().filter(covers).collect();
     covered.sort_by(|a, b| b.weakness.total_cmp(&a.weakness));
     if let Some((first, rest)) = covered.split_first() {
         let weakest = protege.needs.iter().map(|n| n.weakness).fold(0.0, f64::max);
@@ -226,10 +309,12 @@ fn skill_component(protege: &Protege, mentor: &Mentor, reasons: &mut Vec<String>
     earned / total
 }
 
-fn style_component(protege: &Profile, mentor: &Profile, reasons: &mut Vec<String>) -> f64 {
+fn style_component(protege: &Profile, mentor: &Profile, reasons: Option<&mut Vec<String>>) -> f64 {
     match (&protege.style, &mentor.style) {
         (Some(a), Some(b)) if same_topic(a, b) => {
-            reasons.push(format!("same communication style ({})", a.trim()));
+            if let Some(reasons) = reasons {
+                reasons.push(format!("same communication style ({})", a.trim()));
+            }
             1.0
         }
         (Some(_), Some(_)) => 0.0,
@@ -237,38 +322,53 @@ fn style_component(protege: &Profile, mentor: &Profile, reasons: &mut Vec<String
     }
 }
 
-fn timezone_component(protege: &Profile, mentor: &Profile, reasons: &mut Vec<String>) -> f64 {
+fn timezone_component(
+    protege: &Profile,
+    mentor: &Profile,
+    reasons: Option<&mut Vec<String>>,
+) -> f64 {
     let (Some(a), Some(b)) = (protege.utc_offset_minutes, mentor.utc_offset_minutes) else {
         return 0.5;
     };
     let apart = (i64::from(a) - i64::from(b)).unsigned_abs();
-    if apart == 0 {
-        reasons.push("same time zone".into());
-    } else if apart <= 180 {
-        reasons.push(format!("time zones only {} apart", hours(apart)));
+    if let Some(reasons) = reasons {
+        if apart == 0 {
+            reasons.push("same time zone".into());
+        } else if apart <= 180 {
+            reasons.push(format!("time zones only {} apart", hours(apart)));
+        }
     }
     (1.0 - apart as f64 / TIMEZONE_SPAN_MINUTES).max(0.0)
 }
 
-fn channel_component(protege: &Profile, mentor: &Profile, reasons: &mut Vec<String>) -> f64 {
-    let mut theirs: Vec<&str> = Vec::new();
-    for c in &protege.channels {
-        if !theirs.contains(&c.as_str()) {
-            theirs.push(c);
-        }
-    }
-    if theirs.is_empty() {
+fn channel_component(
+    protege: &Profile,
+    mentor: &Profile,
+    reasons: Option<&mut Vec<String>>,
+) -> f64 {
+    // The protégé's channels once each, in order (no allocation: the lists are a
+    // handful long, and the score-only path runs for every pair).
+    let theirs = protege
+        .channels
+        .iter()
+        .enumerate()
+        .filter(|(k, c)| !protege.channels[..*k].contains(c))
+        .map(|(_, c)| c.as_str());
+    let shared = theirs
+        .clone()
+        .filter(|c| mentor.channels.iter().any(|m| m == c));
+    let distinct = theirs.count();
+    if distinct == 0 {
         return 0.5;
     }
-    let shared: Vec<&str> = theirs
-        .iter()
-        .copied()
-        .filter(|c| mentor.channels.iter().any(|m| m == c))
-        .collect();
+    let Some(reasons) = reasons else {
+        return shared.count() as f64 / distinct as f64;
+    };
+    let shared: Vec<&str> = shared.collect();
     if !shared.is_empty() {
         reasons.push(format!("both use {}", english_list(&shared)));
     }
-    shared.len() as f64 / theirs.len() as f64
+    shared.len() as f64 / distinct as f64
 }
 
 /// "a", "a and b", "a, b and c".
@@ -473,5 +573,56 @@ mod tests {
         assert_eq!(hours(60), "1 hour");
         assert_eq!(hours(90), "1.5 hours");
         assert_eq!(hours(120), "2 hours");
+    }
+
+    #[test]
+    fn the_matrix_and_the_explanations_agree_with_rank_pair_for_pair() {
+        let styles = [None, Some("direct"), Some("Supportive "), Some("direct")];
+        let channels: [&[&str]; 4] = [&[], &["chat", "chat", "voice"], &["email"], &["voice"]];
+        let topics = ["billing", "empathy", "Product-knowledge ", "tone"];
+        let proteges: Vec<Protege> = (0..7)
+            .map(|i| Protege {
+                profile: profile(
+                    &format!("a{i}"),
+                    styles[i % 4],
+                    (i % 3 != 0).then_some(i as i32 * 97 - 300),
+                    channels[i % 4],
+                ),
+                needs: (0..i % 4)
+                    .map(|k| need(topics[(i + k) % 4].trim(), ((i + k) % 5) as f64 / 4.0))
+                    .collect(),
+            })
+            .collect();
+        let mentors: Vec<Mentor> = (0..6)
+            .map(|j| Mentor {
+                // a3 mentors too: never paired with themself.
+                profile: profile(
+                    &format!("a{}", j + 1),
+                    styles[(j + 1) % 4],
+                    (j != 2).then_some(j as i32 * 131 - 200),
+                    channels[(j + 2) % 4],
+                ),
+                strengths: topics[..j % 4 + 1].iter().map(|t| t.to_string()).collect(),
+                capacity: if j == 4 { 0 } else { 2 },
+            })
+            .collect();
+        let ranked = rank(&proteges, &mentors, Weights::DEFAULT).unwrap();
+        let matrix = score_matrix(&proteges, &mentors, Weights::DEFAULT).unwrap();
+        assert_eq!(matrix.len(), proteges.len() * mentors.len());
+        let eligible = matrix.iter().filter(|s| **s != NOT_A_FIT).count();
+        assert_eq!(eligible, ranked.len(), "the same pairs are eligible");
+        let named: Vec<(u32, u32)> = ranked
+            .iter()
+            .map(|p| (p.protege_index, p.mentor_index))
+            .collect();
+        let reasons = explain(&proteges, &mentors, &named).unwrap();
+        for (pair, why) in ranked.iter().zip(&reasons) {
+            let at = pair.protege_index as usize * mentors.len() + pair.mentor_index as usize;
+            assert_eq!(matrix[at].to_bits(), pair.score.to_bits(), "{pair:?}");
+            assert_eq!(why, &pair.reasons);
+        }
+        assert!(ranked.iter().any(|p| !p.reasons.is_empty()));
+        let out = explain(&proteges, &mentors, &[(0, 0), (7, 0)]).unwrap_err();
+        assert_eq!(out.field, "pairs[1]");
     }
 }
