@@ -349,7 +349,11 @@ async fn a_matcher_of_api_0_1_0_still_matches_exactly_as_the_0_4_0_one() {
     assert_eq!(then.status, 200, "{}", then.text);
     assert_eq!(then.json["matcher"], "reference-matcher@0.1.0");
     for key in ["proteges", "matched", "total_score"] {
-        assert_eq!(now.json[key], then.json[key], "{key}: {} vs {}", now.text, then.text);
+        assert_eq!(
+            now.json[key], then.json[key],
+            "{key}: {} vs {}",
+            now.text, then.text
+        );
     }
     let offers = now.json["proteges"].as_array().unwrap();
     assert!(

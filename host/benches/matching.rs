@@ -1,12 +1,23 @@
-//! Mentor-matching benchmark: the whole capability-7 path measured in one run.
-//! The reference matcher plugin scores every (protégé, mentor) pair through the
-//! host's own call path (`Runtime::rank`). The optimal assignment with shortlists
-//! (`mentoring::assign`) then runs on those scores.
+//! Mentor-matching benchmark: the whole capability-7 path measured in one run,
+//! through the host's own code (`mentoring::match_pairs`: the matcher plugin's
+//! calls, the optimal assignment with shortlists, the offers' reasons), three
+//! ways side by side on the same people:
+//!
+//! - **0.1.0**: the reference matcher as released for API 0.1.0 (`rank`: every
+//!   pair scored and returned with its reasons), one call at a time: how
+//!   matching ran before API 0.4.0;
+//! - **0.4.0, 1 at a time**: the shipped matcher (`score` returns a flat matrix
+//!   of scores, `explain` the reasons of the offered pairs only), one call at
+//!   a time;
+//! - **0.4.0, per core**: the same, calls spread over the cores (what the host
+//!   does).
+//!
+//! All three must give the same assignment, shortlists and reasons, or the
+//! benchmark fails.
 //!
 //! Sizes: 500, 5,000 and 20,000 protégés × 500 mentors of capacity 10 (5,000
 //! places). At 20,000 there are four protégés per place, so at least 15,000 stay
-//! unmatched (capacity exhausted). That size shows the over-subscribed case:
-//! the solver must decide who gets the places, not just fill them.
+//! unmatched (capacity exhausted): the solver must decide who gets the places.
 //!
 //! The people are synthetic but shaped like a contact centre, from a fixed
 //! seed:
@@ -14,45 +25,33 @@
 //! - mentors are strong in two to four of them;
 //! - four communication styles (10% unknown) and seven time zones (5% unknown);
 //! - channel sets drawn from voice, chat, email, SMS and video;
-//! - one protégé in 50 is also a mentor, which the plugin excludes as a self-pair.
+//! - one protégé in 50 is also a mentor, which is never a pair.
 //!
-//! The plugin gets a batch of protégés and all mentors per call, calls run one
-//! after another, and the batch is sized to fit the default limits. The
-//! benchmark prints the largest input and output seen against those limits.
-//!
-//! For each size it reports the total time split into:
-//! - plugin: `Runtime::rank` wall time, conversions and instantiation included;
-//! - feed: loading the pairs into the solver's matrix;
-//! - solve: the assignment, prices and shortlists.
-//!
-//! It also prints µs per pair in the plugin, the number matched, and the growth
-//! from one size to the next.
+//! Targets (issue 19): 5,000 × 500 in at most 2 s, 20,000 × 500 in at most 8 s.
 //!
 //! Run with `cargo bench -p sidecoach --bench matching`. Set
 //! `SIDECOACH_BENCH_QUICK=1` for a short smoke run (100 mentors, a tenth of the
 //! protégés).
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sidecoach::config::Config;
-use sidecoach::mentoring::assign::{Placement, Problem, Unmatched};
+use sidecoach::mentoring::assign::{Placement, Unmatched};
+use sidecoach::mentoring::{Matched, match_pairs};
 use sidecoach::metrics::Metrics;
-use sidecoach::model::{Channel, Limits, MatchProfile, Mentor, Protege, TopicNeed};
+use sidecoach::model::{Channel, MatchProfile, Mentor, Protege, TopicNeed};
 use sidecoach::runtime::Runtime;
-use sidecoach::runtime::WireSize;
 use sidecoach::store::Store;
+use sidecoach::work::Work;
+use sidecoach_plugin_artifacts::testing;
 
 /// The plugin under test (embedded, installed on first start).
 const MATCHER: &str = "reference-matcher";
 
 /// Places per mentor.
 const CAPACITY: u32 = 10;
-
-/// Protégés per `rank` call: 40 × 500 mentors = 20,000 pairs, about 2 MiB of
-/// output with reasons, well inside the default 8 MiB output cap and the 2 s
-/// deadline.
-const BATCH: usize = 40;
 
 const TOPICS: [&str; 8] = [
     "product-knowledge",
@@ -164,109 +163,77 @@ fn proteges(rng: &mut Rng, n: usize, n_mentors: usize) -> Vec<Protege> {
         .collect()
 }
 
-/// One size's measurements.
+/// The 0.1.0 matcher, installed beside the shipped one under this id.
+const MATCHER_V1: &str = "reference-matcher-v1";
+
+/// One way of matching one size.
 struct Run {
-    proteges: usize,
-    pairs: usize,
-    calls: usize,
-    plugin: Duration,
-    /// Inside the plugin (`CallReport::duration`), instantiation included.
-    plugin_inside: Duration,
-    feed: Duration,
-    solve: Duration,
     total: Duration,
+    matcher_ms: f64,
+    solver_ms: f64,
     matched: usize,
-    total_score: f64,
-    capacity_exhausted: usize,
-    no_allowed_mentor: usize,
-    full_shortlists: usize,
-    largest_input: u64,
-    largest_output: u64,
+    unmatched_full: usize,
+    outcome: Matched,
 }
 
-fn run(runtime: &Runtime, rt: &tokio::runtime::Runtime, n: usize, m: usize, seed: u64) -> Run {
-    let mut rng = Rng(seed);
-    let mentors = mentors(&mut rng, m);
-    let proteges = proteges(&mut rng, n, m);
+fn run(
+    runtime: &Runtime,
+    work: &Work,
+    rt: &tokio::runtime::Runtime,
+    matcher: &str,
+    at_once: usize,
+    people: &(Vec<Protege>, Vec<Mentor>),
+) -> Run {
+    let (proteges, mentors) = people;
     let started = Instant::now();
-    let mut problem = Problem::new(n, vec![CAPACITY; m]).expect("problem size");
-    let (mut plugin, mut plugin_inside, mut feed) =
-        (Duration::ZERO, Duration::ZERO, Duration::ZERO);
-    let (mut pairs, mut calls, mut largest_input, mut largest_output) = (0, 0, 0, 0);
-    for (b, chunk) in proteges.chunks(BATCH).enumerate() {
-        let chunk = chunk.to_vec();
-        let input = chunk.wire_size() + mentors.wire_size();
-        let t = Instant::now();
-        let report = rt
-            .block_on(runtime.rank(MATCHER, chunk, mentors.clone()))
-            .unwrap_or_else(|f| panic!("rank call failed: {}", f.error));
-        plugin += t.elapsed();
-        plugin_inside += report.duration;
-        calls += 1;
-        let scores = report
-            .output
-            .expect("the reference matcher accepts the input");
-        largest_input = largest_input.max(input);
-        largest_output = largest_output.max(scores.wire_size());
-        let t = Instant::now();
-        let offset = b * BATCH;
-        for pair in &scores {
-            problem
-                .allow(
-                    offset + pair.protege_index as usize,
-                    pair.mentor_index as usize,
-                    pair.score,
-                )
-                .expect("plugin scores are valid pairs");
-        }
-        pairs += scores.len();
-        drop(scores);
-        feed += t.elapsed();
-    }
-    let t = Instant::now();
-    let assignment = problem.solve();
-    let solve = t.elapsed();
+    let outcome = rt
+        .block_on(match_pairs(
+            runtime,
+            work,
+            matcher,
+            proteges,
+            mentors,
+            &HashSet::new(),
+            Some(at_once),
+        ))
+        .unwrap_or_else(|e| panic!("{matcher}: the match failed: {e}"));
     let total = started.elapsed();
-    let count = |reason| {
-        assignment
-            .proteges
-            .iter()
-            .filter(|r| r.placement == Placement::Unmatched(reason))
-            .count()
-    };
     Run {
-        proteges: n,
-        pairs,
-        calls,
-        plugin,
-        plugin_inside,
-        feed,
-        solve,
         total,
-        matched: assignment.matched,
-        total_score: assignment.total_score,
-        capacity_exhausted: count(Unmatched::CapacityExhausted),
-        no_allowed_mentor: count(Unmatched::NoAllowedMentor),
-        full_shortlists: assignment
+        matcher_ms: outcome.matcher_ms,
+        solver_ms: outcome.solver_ms,
+        matched: outcome.assignment.matched,
+        unmatched_full: outcome
+            .assignment
             .proteges
             .iter()
-            .filter(|r| r.shortlist.len() == 3)
+            .filter(|r| r.placement == Placement::Unmatched(Unmatched::CapacityExhausted))
             .count(),
-        largest_input,
-        largest_output,
+        outcome,
     }
 }
 
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
+/// Each protégé's placement and shortlist (mentor, score, reasons).
+fn offers(m: &Matched) -> Vec<(Option<usize>, Vec<(usize, u64, Option<&Vec<String>>)>)> {
+    m.assignment
+        .proteges
+        .iter()
+        .enumerate()
+        .map(|(p, r)| {
+            let list = r
+                .shortlist
+                .iter()
+                .map(|c| {
+                    (c.mentor, c.score.to_bits(), m.reasons.get(&(p, c.mentor)))
+                })
+                .collect();
+            (r.placement.mentor(), list)
+        })
+        .collect()
 }
 
-fn share(part: Duration, whole: Duration) -> f64 {
-    100.0 * part.as_secs_f64() / whole.as_secs_f64()
-}
-
-fn mib(bytes: u64) -> f64 {
-    bytes as f64 / (1 << 20) as f64
+fn secs(d: Duration) -> f64 {
+    d.as_secs_f64()
 }
 
 fn main() {
@@ -280,117 +247,113 @@ fn main() {
         (&[500, 5_000, 20_000], 500)
     };
     let places = n_mentors * CAPACITY as usize;
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
 
     let dir = tempfile::tempdir().expect("temporary data directory");
     let config = Config {
         data_dir: dir.path().to_owned(),
         ..Config::default()
     };
-    let limits = Limits::default();
+    let work = Work::new(&config.work);
     let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(cores)
         .enable_all()
         .build()
         .expect("tokio runtime");
     let runtime = rt.block_on(async {
         let store = Store::open(&config.data_dir).expect("store");
-        Runtime::start(Arc::new(config.clone()), store, Arc::new(Metrics::new()))
+        let runtime = Runtime::start(Arc::new(config.clone()), store, Arc::new(Metrics::new()))
             .await
-            .expect("runtime starts with the embedded reference plugins")
+            .expect("runtime starts with the embedded reference plugins");
+        let v1 = &testing::REFERENCE_MATCHER_V1;
+        let manifest = v1.manifest.replace(
+            "id = \"reference-matcher\"",
+            &format!("id = \"{MATCHER_V1}\""),
+        );
+        runtime
+            .install(&manifest, v1.wasm.to_vec(), false, Some("bench"))
+            .await
+            .expect("the 0.1.0 matcher installs");
+        runtime
     });
-    // Warm up: the first call pays for nothing that later calls do not, but be fair.
-    let _ = run(&runtime, &rt, BATCH, n_mentors, 1);
+    let mut rng = Rng(1);
+    let warm = (proteges(&mut rng, 50, n_mentors), mentors(&mut rng, n_mentors));
+    for matcher in [MATCHER, MATCHER_V1] {
+        let _ = run(&runtime, &work, &rt, matcher, cores, &warm);
+    }
 
     println!(
-        "sidecoach mentor-matching benchmark{}: {MATCHER} via Runtime::rank + optimal assignment",
+        "sidecoach mentor-matching benchmark{}: mentoring::match_pairs (plugin calls + optimal \
+         assignment + reasons), {n_mentors} mentors × capacity {CAPACITY} = {places} places, \
+         {cores} cores",
         if quick { " (quick)" } else { "" }
     );
     println!(
-        "{n_mentors} mentors × capacity {CAPACITY} = {places} places; {BATCH} protégés × \
-         {n_mentors} mentors per call, calls one after another; default limits \
-         (deadline {} ms, input {:.0} MiB, output {:.0} MiB, memory {} MiB)\n",
-        limits.deadline_ms,
-        mib(limits.max_input_bytes),
-        mib(limits.max_output_bytes),
-        limits.memory_mib,
-    );
-    let runs: Vec<Run> = sizes
-        .iter()
-        .map(|&n| run(&runtime, &rt, n, n_mentors, 42))
-        .collect();
-
-    println!(
-        "{:>9} {:>10} {:>6} {:>10} {:>17} {:>15} {:>15} {:>10} {:>8} {:>10}",
+        "\n{:>9} {:>10} | {:>24} | {:>24} | {:>24} | {:>8} {:>8}",
         "protégés",
         "pairs",
-        "calls",
-        "total ms",
-        "plugin ms (%)",
-        "feed ms (%)",
-        "solve ms (%)",
-        "µs/pair",
-        "matched",
-        "unmatched"
+        "0.1.0 rank, 1 at a time",
+        "0.4.0, 1 at a time",
+        "0.4.0, per core",
+        "speed-up",
+        "matched"
     );
-    for r in &runs {
+    println!(
+        "{:>9} {:>10} | {:>24} | {:>24} | {:>24} |",
+        "", "", "total s (plugin/solve)", "total s (plugin/solve)", "total s (plugin/solve)"
+    );
+    let mut summary = Vec::new();
+    for &n in sizes {
+        let mut rng = Rng(42);
+        let m = mentors(&mut rng, n_mentors);
+        let people = (proteges(&mut rng, n, n_mentors), m);
+        let before = run(&runtime, &work, &rt, MATCHER_V1, 1, &people);
+        let serial = run(&runtime, &work, &rt, MATCHER, 1, &people);
+        let now = run(&runtime, &work, &rt, MATCHER, cores, &people);
+        for (name, r) in [("0.4.0, 1 at a time", &serial), ("0.4.0, per core", &now)] {
+            assert!(
+                offers(&r.outcome) == offers(&before.outcome)
+                    && r.outcome.assignment.total_score == before.outcome.assignment.total_score,
+                "{name} matched differently from the 0.1.0 matcher at {n} protégés"
+            );
+        }
+        let cell = |r: &Run| {
+            format!(
+                "{:.3} ({:.3}/{:.3})",
+                secs(r.total),
+                r.matcher_ms / 1e3,
+                r.solver_ms / 1e3
+            )
+        };
         println!(
-            "{:>9} {:>10} {:>6} {:>10.1} {:>9.1} ({:>4.1}%) {:>7.1} ({:>4.1}%) {:>7.1} ({:>4.1}%) \
-             {:>10.3} {:>8} {:>10}",
-            r.proteges,
-            r.pairs,
-            r.calls,
-            ms(r.total),
-            ms(r.plugin),
-            share(r.plugin, r.total),
-            ms(r.feed),
-            share(r.feed, r.total),
-            ms(r.solve),
-            share(r.solve, r.total),
-            r.plugin.as_secs_f64() * 1e6 / r.pairs as f64,
-            r.matched,
-            r.proteges - r.matched,
+            "{:>9} {:>10} | {:>24} | {:>24} | {:>24} | {:>7.1}× {:>8}",
+            n,
+            n * n_mentors,
+            cell(&before),
+            cell(&serial),
+            cell(&now),
+            secs(before.total) / secs(now.total),
+            now.matched,
         );
+        if now.unmatched_full > 0 {
+            summary.push(format!(
+                "{n} protégés: {} left unmatched because every suitable mentor is full \
+                 (more protégés than places)",
+                now.unmatched_full
+            ));
+        }
+        summary.push(format!(
+            "{n} × {n_mentors}: 0.4.0 per core {:.2} s = {:.2}× of 0.1.0's {:.2} s",
+            secs(now.total),
+            secs(now.total) / secs(before.total),
+            secs(before.total),
+        ));
     }
-    println!();
-    for r in &runs {
-        println!(
-            "{:>6} protégés: inside the plugin {:.1} ms ({:.0}% of plugin wall time); total \
-             score {:.1}, mean {:.3} per match; unmatched: {} capacity exhausted, {} no allowed \
-             mentor; {} with a full shortlist of 3; largest call: input {:.2} MiB, output {:.2} MiB",
-            r.proteges,
-            ms(r.plugin_inside),
-            share(r.plugin_inside, r.plugin),
-            r.total_score,
-            r.total_score / r.matched.max(1) as f64,
-            r.capacity_exhausted,
-            r.no_allowed_mentor,
-            r.full_shortlists,
-            mib(r.largest_input),
-            mib(r.largest_output),
-        );
+    println!("\nAll three agree on every assignment, shortlist, score and reason.");
+    for line in summary {
+        println!("  {line}");
     }
-    if let Some(over) = runs.iter().find(|r| r.proteges > places) {
-        println!(
-            "\nAt {} protégés there are more protégés than the {places} places: {} stay \
-             unmatched by construction (the solver picks who gets the places).",
-            over.proteges,
-            over.proteges - over.matched
-        );
-    }
-    println!("\ngrowth between sizes (× from the smaller size):");
-    for w in runs.windows(2) {
-        let (a, b) = (&w[0], &w[1]);
-        let x = |p: Duration, q: Duration| q.as_secs_f64() / p.as_secs_f64();
-        println!(
-            "  {:>6} → {:>6} protégés: pairs ×{:.1}, total ×{:.1}, plugin ×{:.1}, feed ×{:.1}, \
-             solve ×{:.1}",
-            a.proteges,
-            b.proteges,
-            b.pairs as f64 / a.pairs as f64,
-            x(a.total, b.total),
-            x(a.plugin, b.plugin),
-            x(a.feed, b.feed),
-            x(a.solve, b.solve),
-        );
+    if !quick {
+        println!("\nTargets: 5,000 × 500 ≤ 2 s; 20,000 × 500 ≤ 8 s (the 0.4.0 per-core column).");
     }
 }

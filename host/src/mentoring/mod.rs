@@ -11,28 +11,24 @@
 //! matched as a protégé or be monitored.
 
 pub mod assign;
+mod matcher;
+
+pub use matcher::{Matched, match_pairs};
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
-use std::time::Instant;
-
-use futures_util::StreamExt;
 
 use crate::analytics::{Analytics, Cohort};
 use crate::clock::now_ms;
 use crate::config::Config;
 use crate::model::{
     AnswerValue, Enrolment, MatchProfile, MatchReport, MatchRequest, Mentor, MentorProfile,
-    MentoringView, Offer, PairScores, Pairing, PairingState, ProgressReport, Protege,
-    ProtegeOffers, RatingKind, Scope, TopicNeed,
+    MentoringView, Offer, Pairing, PairingState, ProgressReport, Protege, ProtegeOffers,
+    RatingKind, Scope, TopicNeed,
 };
 use crate::records::{Filter, RecordError, Records, Term, every};
 use crate::runtime::Runtime;
 
-/// Pairs per matcher call, about: a call scores its protégés against every
-/// mentor (50,000 pairs of a 0.1.0 matcher, each with its reasons, stay well
-/// inside the default 8 MiB output limit; a 0.4.0 matrix of as many is 400 kB).
-const PAIRS_PER_CALL: usize = 50_000;
 /// How many weakest topics make a protégé's needs.
 const NEEDS: usize = 3;
 const DAY_MS: i64 = 86_400_000;
@@ -276,105 +272,23 @@ impl Mentoring {
             })
             .collect();
 
-        // The matcher plugin: the protégés split into calls of about
-        // PAIRS_PER_CALL pairs, as many running at once as there are cores
-        // (and the plugin allows), each against every mentor.
         let matcher = self.matcher();
-        let started = Instant::now();
-        let mut version = String::new();
-        let mut pairs = Vec::new();
-        let mut reasons: HashMap<(usize, usize), Vec<String>> = HashMap::new();
-        // A 0.4.0 matcher scores without reasons; it explains the offers
-        // once the assignment is solved.
-        let mut explain_later = false;
-        let rows = (PAIRS_PER_CALL / mentor_models.len().max(1)).max(1);
-        let at_once = self.calls_at_once(&matcher);
-        if !mentor_models.is_empty() {
-            // Owned inputs, so the calls' futures borrow nothing per item
-            // (a closure over borrowed chunks is not general enough for the
-            // handler's `Send` future).
-            let chunks: Vec<(usize, Vec<Protege>)> = proteges
-                .chunks(rows)
-                .enumerate()
-                .map(|(n, chunk)| (n * rows, chunk.to_vec()))
-                .collect();
-            let calls = chunks.into_iter().map(|(offset, chunk)| {
-                let (matcher, mentors) = (&matcher, mentor_models.clone());
-                async move {
-                    let len = chunk.len();
-                    (offset, len, self.runtime.rank(matcher, chunk, mentors).await)
-                }
-            });
-            let mut done: Vec<_> = futures_util::stream::iter(calls)
-                .buffer_unordered(at_once)
-                .collect()
-                .await;
-            // Completion order varies; the result must not.
-            done.sort_by_key(|(offset, _, _)| *offset);
-            for (offset, len, report) in done {
-                let report = report.map_err(|f| {
-                    RecordError::Conflict(format!("matcher {matcher} failed: {}", f.error))
-                })?;
-                version = report.plugin_version.clone();
-                let scores = report.output.map_err(|e| {
-                    RecordError::Conflict(format!("matcher {matcher} refused: {}", e.message))
-                })?;
-                let allowed = scores
-                    .allowed(len, mentor_models.len())
-                    .map_err(|e| RecordError::Conflict(format!("matcher {matcher} {e}")))?;
-                let mut ranked_reasons = match scores {
-                    PairScores::Ranked(ranked) => Some(
-                        ranked
-                            .into_iter()
-                            .map(|s| ((s.protege_index as usize, s.mentor_index as usize), s.reasons))
-                            .collect::<HashMap<_, _>>(),
-                    ),
-                    PairScores::Matrix(_) => {
-                        explain_later = true;
-                        None
-                    }
-                };
-                for (local, m, score) in allowed {
-                    let p = offset + local;
-                    let (pid, mid) = (
-                        &proteges[p].profile.agent_id,
-                        &mentor_models[m].profile.agent_id,
-                    );
-                    if pid == mid || exclude.contains(&(pid.clone(), mid.clone())) {
-                        continue;
-                    }
-                    pairs.push(assign::Pair {
-                        protege: p,
-                        mentor: m,
-                        score,
-                    });
-                    if let Some(r) = ranked_reasons.as_mut().and_then(|r| r.remove(&(local, m))) {
-                        reasons.insert((p, m), r);
-                    }
-                }
-            }
-        }
-        let mut matcher_ms = started.elapsed().as_secs_f64() * 1e3;
-        let started = Instant::now();
-        let capacities: Vec<u32> = mentors.iter().map(|(_, left)| *left).collect();
-        // The assignment is the CPU-heavy part: off the async workers,
-        // within the work deadline.
-        let count = proteges.len();
-        let solved = self
-            .work
-            .run("the mentor assignment", move |_| {
-                assign::assign(count, &capacities, &pairs)
-                    .map_err(|e| RecordError::Conflict(format!("assignment: {e}")))
-            })
-            .await?;
-        let solver_ms = started.elapsed().as_secs_f64() * 1e3;
-        if explain_later {
-            let started = Instant::now();
-            reasons = self
-                .explain_offers(&matcher, &proteges, &mentor_models, &solved, rows, at_once)
-                .await?;
-            matcher_ms += started.elapsed().as_secs_f64() * 1e3;
-        }
+        let Matched {
+            assignment: solved,
+            reasons,
+            version,
+            matcher_ms,
+            solver_ms,
+        } = match_pairs(
+            &self.runtime,
+            &self.work,
+            &matcher,
+            &proteges,
+            &mentor_models,
+            exclude,
+            None,
+        )
+        .await?;
 
         let run_id = crate::model::new_id();
         let now = now_ms();
@@ -455,85 +369,6 @@ impl Mentoring {
             committed: req.commit,
             mentors_unacknowledged: unacknowledged,
         })
-    }
-
-    /// How many matcher calls of one match run at once: one per core, and
-    /// no more than the plugin's own `max_concurrency` (more would only wait
-    /// for its call slots, and could be answered busy).
-    fn calls_at_once(&self, matcher: &str) -> usize {
-        let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        let plugin = self
-            .runtime
-            .status(matcher)
-            .ok()
-            .and_then(|s| s.limits)
-            .map_or(1, |l| l.max_concurrency.max(1) as usize);
-        cores.min(plugin).max(1)
-    }
-
-    /// The reasons of every shortlisted pair, from a 0.4.0 matcher's
-    /// `explain`: the protégés in the same calls as they were scored in
-    /// (`rows` per call), each call naming only its protégés' offers.
-    async fn explain_offers(
-        &self,
-        matcher: &str,
-        proteges: &[Protege],
-        mentors: &[Mentor],
-        solved: &assign::Assignment,
-        rows: usize,
-        at_once: usize,
-    ) -> Result<HashMap<(usize, usize), Vec<String>>, RecordError> {
-        // Owned inputs, as for the scoring calls.
-        let mut jobs: Vec<(usize, Vec<Protege>, Vec<(u32, u32)>)> = Vec::new();
-        for (n, chunk) in proteges.chunks(rows).enumerate() {
-            let offset = n * rows;
-            let named: Vec<(u32, u32)> = solved.proteges[offset..offset + chunk.len()]
-                .iter()
-                .enumerate()
-                .flat_map(|(local, r)| {
-                    r.shortlist
-                        .iter()
-                        .map(move |c| (local as u32, c.mentor as u32))
-                })
-                .collect();
-            if !named.is_empty() {
-                jobs.push((offset, chunk.to_vec(), named));
-            }
-        }
-        let calls = jobs.into_iter().map(|(offset, chunk, named)| async move {
-            let report = self
-                .runtime
-                .explain(matcher, chunk, mentors.to_vec(), named.clone())
-                .await;
-            (offset, named, report)
-        });
-        let done: Vec<_> = futures_util::stream::iter(calls)
-            .buffer_unordered(at_once)
-            .collect()
-            .await;
-        let mut reasons = HashMap::new();
-        for (offset, named, report) in done {
-            let report = report.map_err(|f| {
-                RecordError::Conflict(format!("matcher {matcher} failed to explain: {}", f.error))
-            })?;
-            let explained = report.output.map_err(|e| {
-                RecordError::Conflict(format!(
-                    "matcher {matcher} refused to explain: {}",
-                    e.message
-                ))
-            })?;
-            if explained.len() != named.len() {
-                return Err(RecordError::Conflict(format!(
-                    "matcher {matcher} explained {} pairs of the {} asked",
-                    explained.len(),
-                    named.len()
-                )));
-            }
-            for ((p, m), why) in named.into_iter().zip(explained) {
-                reasons.insert((offset + p as usize, m as usize), why);
-            }
-        }
-        Ok(reasons)
     }
 
     /// Has `agent` enrolled, acknowledging that supervisors may monitor

@@ -76,14 +76,20 @@ impl PairScores {
     /// once, scores within 0..1 (a matrix's negative entries are the pairs
     /// that may not be matched). The error says what is wrong with which
     /// pair.
-    pub fn allowed(&self, proteges: usize, mentors: usize) -> Result<Vec<(usize, usize, f64)>, String> {
+    pub fn allowed(
+        &self,
+        proteges: usize,
+        mentors: usize,
+    ) -> Result<Vec<(usize, usize, f64)>, String> {
         let in_range = |p: usize, m: usize, score: f64| {
             if p >= proteges || m >= mentors {
                 Err(format!(
                     "scored a pair out of range ({p}, {m}) of {proteges} protégés × {mentors} mentors"
                 ))
             } else if !(0.0..=1.0).contains(&score) {
-                Err(format!("gave pair ({p}, {m}) the score {score}, outside 0..1"))
+                Err(format!(
+                    "gave pair ({p}, {m}) the score {score}, outside 0..1"
+                ))
             } else {
                 Ok((p, m, score))
             }
@@ -135,4 +141,43 @@ pub struct PairScore {
     pub score: f64,
     /// Reasons in plain words.
     pub reasons: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ranked(p: u32, m: u32, score: f64) -> PairScore {
+        PairScore {
+            protege_index: p,
+            mentor_index: m,
+            score,
+            reasons: vec![],
+        }
+    }
+
+    #[test]
+    fn a_matrix_leaves_out_negative_scores_and_refuses_nan_over_one_or_a_wrong_length() {
+        let ok = PairScores::Matrix(vec![0.5, -1.0, 1.0, 0.0]);
+        assert_eq!(
+            ok.allowed(2, 2).unwrap(),
+            vec![(0, 0, 0.5), (1, 0, 1.0), (1, 1, 0.0)]
+        );
+        let nan = PairScores::Matrix(vec![0.5, f64::NAN]).allowed(1, 2);
+        assert!(nan.unwrap_err().contains("(0, 1)"));
+        let over = PairScores::Matrix(vec![1.5]).allowed(1, 1);
+        assert!(over.unwrap_err().contains("outside 0..1"));
+        let short = PairScores::Matrix(vec![0.5; 3]).allowed(2, 2);
+        assert!(short.unwrap_err().contains("3 scores"));
+    }
+
+    #[test]
+    fn ranked_pairs_are_checked_for_range_score_and_repeats() {
+        let ok = PairScores::Ranked(vec![ranked(1, 0, 0.25)]);
+        assert_eq!(ok.allowed(2, 1).unwrap(), vec![(1, 0, 0.25)]);
+        let out = PairScores::Ranked(vec![ranked(2, 0, 0.25)]).allowed(2, 1);
+        assert!(out.unwrap_err().contains("out of range (2, 0)"));
+        let twice = PairScores::Ranked(vec![ranked(0, 0, 0.2), ranked(0, 0, 0.3)]).allowed(1, 1);
+        assert!(twice.unwrap_err().contains("twice"));
+    }
 }

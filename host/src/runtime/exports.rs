@@ -232,12 +232,12 @@ fn explain_call<'a>(
                 let pairs: Vec<_> = input
                     .pairs
                     .iter()
-                    .map(|&(protege_index, mentor_index)| {
-                        super::wit::v0_4_0::types::PairRef {
+                    .map(
+                        |&(protege_index, mentor_index)| super::wit::v0_4_0::types::PairRef {
                             protege_index,
                             mentor_index,
-                        }
-                    })
+                        },
+                    )
                     .collect();
                 let out = m.call_explain(store, &p, &mentors, &pairs).await?;
                 Ok(out.map_err(Into::into))

@@ -223,10 +223,8 @@ pub fn explain(
     validate(proteges)?;
     let mut out = Vec::with_capacity(pairs.len());
     for (k, &(i, j)) in pairs.iter().enumerate() {
-        let (Some(protege), Some(mentor)) = (
-            proteges.get(i as usize),
-            mentors.get(j as usize),
-        ) else {
+        let (Some(protege), Some(mentor)) = (proteges.get(i as usize), mentors.get(j as usize))
+        else {
             return Err(Invalid {
                 field: format!("pairs[{k}]"),
                 message: format!(
@@ -277,12 +275,16 @@ fn skill_component(protege: &Protege, mentor: &Mentor, reasons: Option<&mut Vec<
     if total <= 0.0 {
         return 0.5;
     }
-    let covers = |n: &&Need| {
-        n.weakness > 0.0 && mentor.strengths.iter().any(|s| same_topic(s, &n.topic))
-    };
+    let covers =
+        |n: &&Need| n.weakness > 0.0 && mentor.strengths.iter().any(|s| same_topic(s, &n.topic));
     // The same needs summed in the same order with or without reasons, so the
     // score is the same bit for bit.
-    let earned: f64 = protege.needs.iter().filter(covers).map(|n| n.weakness).sum();
+    let earned: f64 = protege
+        .needs
+        .iter()
+        .filter(covers)
+        .map(|n| n.weakness)
+        .sum();
     let Some(reasons) = reasons else {
         return earned / total;
     };
