@@ -42,6 +42,13 @@ pub struct EngineOptions {
     pub tick: Duration,
     /// Where compiled artifacts are cached; `None` = always compile.
     pub cache_dir: Option<PathBuf>,
+    /// With pooling: reset the pages an instance touched back to their
+    /// initial contents in place when its slot is reused (Linux's
+    /// `PAGEMAP_SCAN` finds them; up to this many bytes per linear memory),
+    /// instead of handing them back to the kernel and faulting them in
+    /// again on the next call. 0 = off. The next instance sees exactly what
+    /// a fresh one would, either way.
+    pub keep_resident_bytes: usize,
 }
 
 impl EngineOptions {
@@ -54,6 +61,7 @@ impl EngineOptions {
             fuel: rc.consume_fuel,
             epoch: true,
             tick: Duration::from_millis(rc.epoch_tick_ms.max(1)),
+            keep_resident_bytes: KEEP_RESIDENT_BYTES,
             cache_dir: rc.compile_cache.then(|| {
                 rc.cache_dir
                     .clone()
@@ -62,6 +70,10 @@ impl EngineOptions {
         }
     }
 }
+
+/// What the server keeps resident per linear memory between calls: a Rust
+/// guest's stack and the heap a typical call uses.
+pub const KEEP_RESIDENT_BYTES: usize = 2 << 20;
 
 /// Where a compiled component came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,6 +111,11 @@ impl PluginEngine {
                 .total_tables(n * 4)
                 .max_memory_size(options.max_memory_bytes)
                 .total_stacks(n);
+            if options.keep_resident_bytes > 0 {
+                pool.linear_memory_keep_resident(options.keep_resident_bytes)
+                    .table_keep_resident(64 << 10)
+                    .pagemap_scan(wasmtime::Enabled::Auto);
+            }
             config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         }
         let engine = Engine::new(&config)?;

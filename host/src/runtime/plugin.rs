@@ -91,7 +91,7 @@ pub struct LoadedPlugin {
     /// Effective limits.
     pub limits: Limits,
     /// Effective capability grants.
-    pub grants: EffectiveGrants,
+    pub grants: Arc<EffectiveGrants>,
     /// Merged configuration (manifest defaults, operator overlay).
     pub config: Arc<BTreeMap<String, String>>,
     pub(super) bindings: Bindings,
@@ -243,7 +243,7 @@ impl LoadedPlugin {
                 limits.max_concurrency.max(1) as usize
             )),
             limits,
-            grants,
+            grants: Arc::new(grants),
             config: Arc::new(config),
             bindings,
         })

@@ -358,7 +358,12 @@ impl ResourceLimiter for MemoryLimiter {
 
 /// The data of one plugin store: built fresh for every call.
 pub struct HostState {
-    wasi: WasiCtx,
+    /// The WASI context, built on the guest's first WASI call: most calls
+    /// (a scorer, a matcher) make none, and building it (clocks, random
+    /// streams, stderr, socket rules, preopens) is a measurable part of a
+    /// small call. What it grants is fixed by `grants` either way.
+    wasi: Option<WasiCtx>,
+    grants: Arc<EffectiveGrants>,
     table: ResourceTable,
     /// Memory accounting for this instance.
     pub limiter: MemoryLimiter,
@@ -370,19 +375,47 @@ pub struct HostState {
 }
 
 impl HostState {
-    /// A fresh sandbox for one call of `plugin_id`.
+    /// A fresh sandbox for one call of `plugin_id`. A granted directory
+    /// that is not there fails here, before the call, not inside it.
     pub fn new(
         plugin_id: Arc<str>,
-        grants: &EffectiveGrants,
+        grants: &Arc<EffectiveGrants>,
         config: Arc<BTreeMap<String, String>>,
         memory_limit_bytes: usize,
         max_log_bytes: u64,
     ) -> anyhow::Result<HostState> {
-        let stderr = BoundedPipe::new(max_log_bytes.min(1 << 20) as usize);
+        if let Some(dir) = &grants.filesystem
+            && !dir.is_dir()
+        {
+            anyhow::bail!("the granted directory {} is not there", dir.display());
+        }
+        Ok(HostState {
+            wasi: None,
+            grants: grants.clone(),
+            table: ResourceTable::new(),
+            limiter: MemoryLimiter {
+                peak_bytes: 0,
+                limit_bytes: memory_limit_bytes,
+                exceeded: false,
+            },
+            plugin_id,
+            config,
+            log: CallLog {
+                max_bytes: max_log_bytes,
+                ..CallLog::default()
+            },
+            stderr: BoundedPipe::new(max_log_bytes.min(1 << 20) as usize),
+        })
+    }
+
+    /// The WASI context of the grants: nothing but what they open (the
+    /// granted directory only `with_dir`).
+    fn build_wasi(&self, with_dir: bool) -> anyhow::Result<WasiCtx> {
+        let grants = &self.grants;
         let mut b = WasiCtxBuilder::new();
         // stdin is empty and stdout goes nowhere: plugins talk through their
         // return values and the `log` import.
-        b.stderr(stderr.clone());
+        b.stderr(self.stderr.clone());
         if !grants.clocks {
             b.wall_clock(FrozenClock);
             b.monotonic_clock(FrozenClock);
@@ -404,7 +437,7 @@ impl HostState {
             // Name lookup stays off: grants are addresses, and a lookup of an
             // arbitrary name would leak data through the host's resolver.
             b.allow_tcp(true).allow_udp(true);
-            let id = plugin_id.clone();
+            let id = self.plugin_id.clone();
             b.socket_addr_check(move |addr, use_| {
                 use wasmtime_wasi::sockets::SocketAddrUse as U;
                 let ok = match use_ {
@@ -421,25 +454,10 @@ impl HostState {
         }
         // Without a grant TCP and UDP stay off too (the WASI
         // context's defaults) and every socket address is refused.
-        if let Some(dir) = &grants.filesystem {
+        if let Some(dir) = grants.filesystem.as_ref().filter(|_| with_dir) {
             b.preopened_dir(dir, "/data", wasmtime_wasi::FsPerms::ReadOnly)?;
         }
-        Ok(HostState {
-            wasi: b.build(),
-            table: ResourceTable::new(),
-            limiter: MemoryLimiter {
-                peak_bytes: 0,
-                limit_bytes: memory_limit_bytes,
-                exceeded: false,
-            },
-            plugin_id,
-            config,
-            log: CallLog {
-                max_bytes: max_log_bytes,
-                ..CallLog::default()
-            },
-            stderr,
-        })
+        Ok(b.build())
     }
 
     /// Move captured stderr into the log (each line counted against the
@@ -465,8 +483,19 @@ impl HostState {
 
 impl WasiView for HostState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
+        if self.wasi.is_none() {
+            let ctx = self.build_wasi(true).or_else(|e| {
+                // The directory was there when the call began and is gone
+                // now: the call runs without it (less, never more, than
+                // granted) and the operator hears why.
+                tracing::error!(plugin = &*self.plugin_id, error = %e, "granted directory unavailable; running without it");
+                self.build_wasi(false)
+            });
+            let ctx = ctx.expect("a WASI context without a preopen always builds");
+            self.wasi = Some(ctx);
+        }
         WasiCtxView {
-            ctx: &mut self.wasi,
+            ctx: self.wasi.as_mut().expect("built above"),
             table: &mut self.table,
         }
     }
