@@ -20,6 +20,10 @@ use crate::work::Work;
 /// inside the default 8 MiB output limit; a 0.4.0 matrix of as many is 400 kB).
 const PAIRS_PER_CALL: usize = 50_000;
 
+/// One `explain` call: the first protégé's index, the protégés, and the
+/// (protégé within the call, mentor) pairs to explain.
+type ExplainJob = (usize, Vec<Protege>, Vec<(u32, u32)>);
+
 /// One match's outcome.
 pub struct Matched {
     /// The optimal assignment with each protégé's shortlist.
@@ -194,7 +198,7 @@ async fn explain_offers(
     at_once: usize,
 ) -> Result<HashMap<(usize, usize), Vec<String>>, RecordError> {
     // Owned inputs, as for the scoring calls.
-    let mut jobs: Vec<(usize, Vec<Protege>, Vec<(u32, u32)>)> = Vec::new();
+    let mut jobs: Vec<ExplainJob> = Vec::new();
     for (n, chunk) in proteges.chunks(rows).enumerate() {
         let offset = n * rows;
         let named: Vec<(u32, u32)> = solved.proteges[offset..offset + chunk.len()]
