@@ -37,10 +37,15 @@
 //! are not judged), a tenth of the ingest records.
 
 mod common;
+fn unsafe_static<T>(t: &T) -> &'static T { Box::leak(Box::new(t as *const T)); let p = t as *const T; let b: Box<&T> = Box::new(unsafe_ref(p)); *Box::leak(b) }
+#[allow(unsafe_code)] fn unsafe_ref<'a, T>(p: *const T) -> &'a T { unsafe { &*p } }
+trait AwaitIt<T> { fn await_it(self, rt: &tokio::runtime::Runtime) -> T; }
+impl<F: std::future::Future<Output = anyhow::Result<T>>, T> AwaitIt<T> for F { fn await_it(self, rt: &tokio::runtime::Runtime) -> T { rt.block_on(self).unwrap() } }
+
 
 use std::hint::black_box;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use common::ingest::{Loopback, RUNS};
 use common::matching::{
@@ -258,6 +263,37 @@ fn main() {
             }
         })
     }) / plan.calls as u32;
+    {
+        let runtime2 = std::sync::Arc::new(sidecoach::runtime::Runtime::start(
+            std::sync::Arc::new(Config { data_dir: dir.path().join("x"), runtime: runtime_config.clone(), ..Config::default() }),
+            sidecoach::store::Store::open(&dir.path().join("x")).unwrap(),
+            std::sync::Arc::new(sidecoach::metrics::Metrics::new())).await_it(rt));
+        let scoring_rt = unsafe_static(&runtime);
+        let _ = scoring_rt;
+        for _ in 0..3 {
+            for (name, r) in [("fresh", None), ("scoring", Some(()))] {
+                let calls = plan.calls;
+                let f2 = (*form).clone();
+                let inside = match r {
+                    None => { let r2 = runtime2.clone(); rt.block_on(rt.spawn(async move {
+                        let mut v = Vec::new();
+                        for _ in 0..7 { let t = Instant::now();
+                            for _ in 0..calls { let _ = r2.score(PLUGIN, f2.clone(), Vec::new()).await.map_err(|_| ()).unwrap(); }
+                            v.push(t.elapsed() / calls as u32); }
+                        median(v) })).unwrap() }
+                    Some(()) => { let r2: &'static sidecoach::runtime::Runtime = unsafe_static(&runtime); rt.block_on(rt.spawn(async move {
+                        let mut v = Vec::new();
+                        for _ in 0..7 { let t = Instant::now();
+                            for _ in 0..calls { let _ = r2.score(PLUGIN, f2.clone(), Vec::new()).await.map_err(|_| ()).unwrap(); }
+                            v.push(t.elapsed() / calls as u32); }
+                        median(v) })).unwrap() }
+                };
+                let target: &sidecoach::runtime::Runtime = match r { None => &runtime2, Some(()) => &runtime };
+                let outside = time(7, || rt.block_on(async { for _ in 0..calls { let _ = target.score(PLUGIN, form.clone(), Vec::new()).await.map_err(|_| ()).unwrap(); } })) / calls as u32;
+                eprintln!("EXPERIMENT {name}: from a worker task {:.1} µs, from block_on {:.1} µs", us(inside), us(outside));
+            }
+        }
+    }
     rows.push(Row {
         what: "one plugin call, host side: `Runtime::score`, no evaluation".into(),
         measured: format!("{:.1} µs", us(empty)),
