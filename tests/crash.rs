@@ -13,6 +13,10 @@ use serde_json::json;
 
 use crate::util::{Client, Host};
 
+/// Concurrent writers per cycle: enough that many requests share each of
+/// the host's flushes (group commit) when it is killed.
+const WRITERS: usize = 16;
+
 /// Post feedback until the host dies; returns the external ids it acked.
 async fn writer(api: Client, prefix: String, resend: Vec<String>, acked: Arc<Mutex<Vec<String>>>) {
     let mut i = 0;
@@ -81,7 +85,7 @@ async fn acknowledged_writes_survive_repeated_sigkill() {
         let api = host.admin();
         let got = Arc::new(Mutex::new(Vec::new()));
         let resend: Vec<String> = acked.iter().rev().take(50).cloned().collect();
-        let tasks: Vec<_> = (0..4)
+        let tasks: Vec<_> = (0..WRITERS)
             .map(|w| {
                 tokio::spawn(writer(
                     api.clone(),

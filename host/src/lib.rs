@@ -147,6 +147,7 @@ impl App {
         let first_admin_token = auth.bootstrap(config.admin_token.as_deref()).await?;
         let config = Arc::new(config);
         let metrics = Arc::new(Metrics::new());
+        metrics.count_store_flushes(store.flush_counter());
         let runtime =
             Arc::new(Runtime::start(config.clone(), store.clone(), metrics.clone()).await?);
         let records = records::Records::new(store.clone());

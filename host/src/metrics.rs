@@ -1,11 +1,14 @@
 //! Prometheus metrics: per-plugin calls by outcome, latency, fuel, dropped
-//! log bytes and breaker trips. Served as text by `GET /metrics`.
+//! log bytes and breaker trips, ingest and store flushes. Served as text by
+//! `GET /metrics`.
 
 use std::sync::Mutex;
 use std::time::Duration;
 
+use prometheus_client::collector::Collector;
 use prometheus_client::encoding::text::encode;
-use prometheus_client::metrics::counter::Counter;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::{Family, MetricConstructor};
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
@@ -256,12 +259,49 @@ impl Metrics {
         self.plugins_loaded.set(n as i64);
     }
 
+    /// Export the store's flush count (`Store::flush_counter`), read on each
+    /// scrape: below the count of durable writes when they share flushes.
+    pub fn count_store_flushes(&self, flushes: impl Fn() -> u64 + Send + Sync + 'static) {
+        self.registry
+            .lock()
+            .expect("metrics registry lock")
+            .register_collector(Box::new(ReadCounter {
+                name: "store_flushes",
+                help: "sled flushes (each writes and fsyncs every buffered write; concurrent writers share them)",
+                read: Box::new(flushes),
+            }));
+    }
+
     /// The Prometheus text exposition.
     pub fn encode(&self) -> String {
         let mut out = String::new();
         let r = self.registry.lock().expect("metrics registry lock");
         encode(&mut out, &r).expect("writing to a String cannot fail");
         out
+    }
+}
+
+/// A counter kept elsewhere, read when scraped.
+struct ReadCounter {
+    name: &'static str,
+    help: &'static str,
+    read: Box<dyn Fn() -> u64 + Send + Sync>,
+}
+
+impl std::fmt::Debug for ReadCounter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadCounter")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Collector for ReadCounter {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> std::fmt::Result {
+        let counter = ConstCounter::new((self.read)());
+        let metric =
+            encoder.encode_descriptor(self.name, self.help, None, counter.metric_type())?;
+        counter.encode(metric)
     }
 }
 
@@ -307,5 +347,16 @@ mod tests {
             text.contains("sidecoach_plugin_call_duration_seconds_bucket"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn store_flushes_are_read_when_scraped() {
+        let m = Metrics::new();
+        let flushes = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let read = flushes.clone();
+        m.count_store_flushes(move || read.load(std::sync::atomic::Ordering::Relaxed));
+        flushes.store(7, std::sync::atomic::Ordering::Relaxed);
+        let text = m.encode();
+        assert!(text.contains("sidecoach_store_flushes_total 7"), "{text}");
     }
 }

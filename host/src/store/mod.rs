@@ -6,19 +6,23 @@
 //! (sled's synchronous `flush` on a blocking thread; its `flush_async` can
 //! hang concurrent callers) before returning; callers (the API) answer 2xx
 //! only after it returns. A crash before that point may lose the write, and
-//! the client was never told it succeeded.
+//! the client was never told it succeeded. Concurrent callers share flushes
+//! (group commit, `GroupCommit` below): one flush writes and fsyncs
+//! everything buffered, so callers that arrive together need only one.
 
 pub mod collection;
 mod export;
 pub mod schema;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
+use tokio::sync::watch;
 
 use crate::model::{PluginRecord, PluginVersion, TokenRecord};
 pub use collection::{Collection, Page, Query, Unreadable, Upserted, WriteError};
@@ -75,6 +79,30 @@ impl StoreError {
             self,
             StoreError::Sled(sled::Error::Io(_)) | StoreError::Unavailable
         )
+    }
+
+    /// A copy of the error one shared flush returned, for each caller that
+    /// waited on it (`StoreError` is not `Clone`: `Corrupt` holds a
+    /// `serde_json::Error`). It keeps what callers branch on: the OS error
+    /// code of an I/O error, so [`StoreError::is_disk_full`] and
+    /// [`StoreError::is_fault`] answer as for the original.
+    fn copy(&self) -> StoreError {
+        match self {
+            StoreError::Sled(sled::Error::Io(e)) => {
+                StoreError::Sled(sled::Error::Io(match e.raw_os_error() {
+                    Some(code) => std::io::Error::from_raw_os_error(code),
+                    None => std::io::Error::new(e.kind(), e.to_string()),
+                }))
+            }
+            StoreError::Sled(e) => StoreError::Sled(e.clone()),
+            StoreError::Unavailable => StoreError::Unavailable,
+            StoreError::BadCursor => StoreError::BadCursor,
+            StoreError::TooNew { found } => StoreError::TooNew { found: *found },
+            // A flush never decodes a record; kept whole as text regardless.
+            StoreError::Corrupt { .. } => {
+                StoreError::Sled(sled::Error::ReportableBug(self.to_string()))
+            }
+        }
     }
 }
 
@@ -136,6 +164,8 @@ pub struct Store {
     cache_bytes: u64,
     /// One reopen at a time.
     reopening: Arc<Mutex<()>>,
+    /// The flushes every clone's writes share.
+    commit: Arc<GroupCommit>,
     /// Agents, with their vendor identities as unique terms.
     pub agents: Collection,
     /// Teams and their targets.
@@ -225,6 +255,173 @@ fn tx_err(e: TransactionError<StoreError>) -> StoreError {
     }
 }
 
+/// Group commit: concurrent [`Store::flush`] callers share sled flushes.
+///
+/// Flushes are numbered (generations). A caller joins the next flush to
+/// start, which by construction starts after the caller's own writes, so
+/// its success makes them durable; a flush already running may have
+/// started before them, so a caller never joins it. One blocking task (a
+/// [`Flusher`]) runs the flushes back to back while someone waits on one
+/// and exits when nobody does: no thread is parked while the store is idle.
+#[derive(Default)]
+struct GroupCommit {
+    /// The next flush and whether a flusher runs. A std mutex: held for a
+    /// few instructions, never across an await or a flush.
+    state: Mutex<CommitState>,
+    /// sled flushes run so far, for `/metrics` and the tests.
+    flushes: AtomicU64,
+    /// Runs before each flush with its generation; an error it returns is
+    /// that flush's outcome. Tests use it to hold a flush or fail it.
+    #[cfg(test)]
+    before_flush: Mutex<Option<BeforeFlush>>,
+}
+
+#[cfg(test)]
+type BeforeFlush = Box<dyn Fn(u64) -> std::result::Result<(), sled::Error> + Send + Sync>;
+
+#[derive(Default)]
+struct CommitState {
+    /// The flush that starts next, once a caller waits on it.
+    next: Option<Generation>,
+    /// Generations numbered so far.
+    generations: u64,
+    /// Whether a flusher is running (or spawned and about to).
+    flushing: bool,
+}
+
+/// What a flush came to, shared by all who waited on it.
+type Outcome = std::result::Result<(), Arc<StoreError>>;
+
+/// One flush and the callers waiting for it.
+struct Generation {
+    number: u64,
+    /// Its outcome, once it has one. Dropped unsent if the flusher dies
+    /// first, which the waiters see (and report) instead of waiting forever.
+    done: watch::Sender<Option<Outcome>>,
+}
+
+/// A caller's place in one flush.
+struct Ticket {
+    generation: u64,
+    done: watch::Receiver<Option<Outcome>>,
+}
+
+impl Ticket {
+    /// Wait for the flush's outcome.
+    async fn finished(mut self) -> Result<()> {
+        let outcome = self
+            .done
+            .wait_for(Option::is_some)
+            .await
+            .map(|outcome| outcome.clone());
+        match outcome {
+            Ok(Some(Ok(()))) => Ok(()),
+            Ok(Some(Err(e))) => Err(e.copy()),
+            // The flusher panicked, or the runtime dropped it unrun.
+            Ok(None) | Err(_) => Err(StoreError::Sled(sled::Error::ReportableBug(format!(
+                "flush {} ended without an outcome (its task panicked or was cancelled)",
+                self.generation
+            )))),
+        }
+    }
+}
+
+impl GroupCommit {
+    fn lock(&self) -> std::sync::MutexGuard<'_, CommitState> {
+        // Nothing panics while holding it, but a poisoned lock must not
+        // stop every later write.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// How many callers wait on the next flush.
+    #[cfg(test)]
+    fn waiting(&self) -> usize {
+        self.lock()
+            .next
+            .as_ref()
+            .map_or(0, |next| next.done.receiver_count())
+    }
+}
+
+/// The task that runs flushes while callers wait on them.
+struct Flusher {
+    commit: Arc<GroupCommit>,
+    /// The store's database slot, read afresh for every flush:
+    /// [`Store::reopen`] swaps the database after a storage fault.
+    base: Arc<RwLock<Option<Base>>>,
+    /// Set when it stopped because nobody waits; otherwise its drop is a
+    /// panic or a task dropped unrun.
+    finished: bool,
+}
+
+impl Flusher {
+    fn run(mut self) {
+        loop {
+            let generation = {
+                let mut state = self.commit.lock();
+                match state.next.take() {
+                    Some(generation) => generation,
+                    None => {
+                        // Under the same lock a new caller checks `flushing`:
+                        // it either joined a generation taken above or
+                        // starts a flusher of its own.
+                        state.flushing = false;
+                        self.finished = true;
+                        return;
+                    }
+                }
+            };
+            let outcome = self.flush(generation.number).map_err(Arc::new);
+            // No receivers left (callers gave up) is fine: nothing to tell.
+            generation.done.send_replace(Some(outcome));
+        }
+    }
+
+    #[cfg_attr(
+        not(test),
+        expect(unused_variables, reason = "the generation is for the test hook")
+    )]
+    fn flush(&self, generation: u64) -> Result<()> {
+        #[cfg(test)]
+        if let Some(hook) = &*self
+            .commit
+            .before_flush
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+        {
+            hook(generation)?;
+        }
+        let db = self
+            .base
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .map(|b| b.db.clone())
+            .ok_or(StoreError::Unavailable)?;
+        self.commit.flushes.fetch_add(1, Ordering::Relaxed);
+        db.flush()?;
+        Ok(())
+    }
+}
+
+impl Drop for Flusher {
+    fn drop(&mut self) {
+        if !self.finished {
+            // It died (a panic in sled, or the runtime shutting down before
+            // it ran): fail the callers of the next flush rather than leave
+            // them waiting for a flusher that no longer exists, and let the
+            // next caller start a new one. The flush it was running drops
+            // with its stack, failing its callers the same way.
+            let next = {
+                let mut state = self.commit.lock();
+                state.flushing = false;
+                state.next.take()
+            };
+            drop(next);
+        }
+    }
+}
+
 impl Store {
     /// Open (or create) the database under `dir/db` and migrate it.
     pub fn open(dir: &Path) -> Result<Store> {
@@ -243,6 +440,7 @@ impl Store {
             dir: Arc::new(dir.to_path_buf()),
             cache_bytes,
             reopening: Default::default(),
+            commit: Default::default(),
             agents: Collection::open(&db, "agents")?,
             teams: Collection::open(&db, "teams")?,
             staff: Collection::open(&db, "staff")?,
@@ -437,18 +635,59 @@ impl Store {
     /// forever (a lost wake-up: spacejam/sled#1241, #1308; our ingest
     /// benchmark hung on it with 8 concurrent writers). A synchronous
     /// `flush` on a blocking thread gives the same guarantee (sled's log is
-    /// fsynced when it returns) without that hazard.
+    /// fsynced when it returns) without that hazard. Callers arriving
+    /// together share one such flush (group commit); each returns after a
+    /// flush that started after it was called, and so covers the writes it
+    /// made before the call.
     pub async fn flush(&self) -> Result<()> {
-        let db = self.b()?.db;
-        match tokio::task::spawn_blocking(move || db.flush()).await {
-            Ok(r) => {
-                r?;
-                Ok(())
-            }
-            Err(e) => Err(StoreError::Sled(sled::Error::ReportableBug(format!(
-                "flush task failed: {e}"
-            )))),
+        self.join_flush().finished().await
+    }
+
+    /// A place in the next flush to start (see [`GroupCommit`]), starting a
+    /// flusher if none runs.
+    fn join_flush(&self) -> Ticket {
+        let (ticket, start) = {
+            let mut guard = self.commit.lock();
+            let state = &mut *guard;
+            let generations = &mut state.generations;
+            let next = state.next.get_or_insert_with(|| {
+                *generations += 1;
+                Generation {
+                    number: *generations,
+                    done: watch::channel(None).0,
+                }
+            });
+            let ticket = Ticket {
+                generation: next.number,
+                done: next.done.subscribe(),
+            };
+            let start = !state.flushing;
+            state.flushing = true;
+            (ticket, start)
+        };
+        // Spawned with the lock released: a task the runtime refuses (it is
+        // shutting down) is dropped right here, and its drop takes the lock.
+        if start {
+            let flusher = Flusher {
+                commit: self.commit.clone(),
+                base: self.base.clone(),
+                finished: false,
+            };
+            tokio::task::spawn_blocking(move || flusher.run());
         }
+        ticket
+    }
+
+    /// How many sled flushes [`Store::flush`] has run, over every clone.
+    pub fn flush_count(&self) -> u64 {
+        self.commit.flushes.load(Ordering::Relaxed)
+    }
+
+    /// [`Store::flush_count`] as a function that does not hold the
+    /// database open (it keeps only the flush counter), for `/metrics`.
+    pub fn flush_counter(&self) -> impl Fn() -> u64 + Send + Sync + 'static {
+        let commit = self.commit.clone();
+        move || commit.flushes.load(Ordering::Relaxed)
     }
 
     // ---- plugin registry -------------------------------------------------
@@ -596,6 +835,150 @@ mod tests {
             installed_at_ms: v.replace('.', "").parse().unwrap(),
             size_bytes: 3,
         }
+    }
+
+    /// Hold every flush at its start until the test lets it go: the
+    /// returned receiver says which generation has started, the sender
+    /// releases it with the result it should have (`Ok` flushes for real).
+    fn hold_flushes(
+        store: &Store,
+    ) -> (
+        tokio::sync::mpsc::UnboundedReceiver<u64>,
+        std::sync::mpsc::Sender<std::result::Result<(), sled::Error>>,
+    ) {
+        let (started_tx, started) = tokio::sync::mpsc::unbounded_channel();
+        let (release, release_rx) = std::sync::mpsc::channel();
+        let release_rx = Mutex::new(release_rx);
+        *store.commit.before_flush.lock().unwrap() = Some(Box::new(move |generation| {
+            started_tx.send(generation).unwrap();
+            release_rx.lock().unwrap().recv().unwrap()
+        }));
+        (started, release)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_writers_share_flushes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let (mut started, release) = hold_flushes(&store);
+        let before = store.flush_count();
+        // A flush in progress while the writers arrive, as under load; held
+        // until all of them wait, so the count below is exact.
+        let running = tokio::spawn(store.join_flush().finished());
+        started.recv().await.unwrap();
+
+        let writers = 64;
+        let tasks: Vec<_> = (0..writers)
+            .map(|i| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let key = format!("writer-{i}");
+                    store.b().unwrap().meta.insert(&key, encode(&i)).unwrap();
+                    store.flush().await
+                })
+            })
+            .collect();
+        let all_waiting = async {
+            while store.commit.waiting() < writers {
+                tokio::task::yield_now().await;
+            }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(30), all_waiting)
+            .await
+            .expect("every writer joins the next flush");
+        release.send(Ok(())).unwrap();
+        running.await.unwrap().unwrap();
+        assert!(started.recv().await.is_some());
+        release.send(Ok(())).unwrap();
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        // One flush for the 64 writers, after the one they found running.
+        assert_eq!(store.flush_count() - before, 2);
+    }
+
+    #[tokio::test]
+    async fn a_caller_arriving_during_a_flush_waits_for_the_next_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let (mut started, release) = hold_flushes(&store);
+        let before = store.flush_count();
+
+        let a = store.join_flush();
+        let a_gen = a.generation;
+        let a = tokio::spawn(a.finished());
+        assert_eq!(started.recv().await, Some(a_gen));
+
+        // Flush `a_gen` has started, so it may miss this write: the caller
+        // must get the next generation, not this one.
+        store.b().unwrap().meta.insert("late", "1").unwrap();
+        let b = store.join_flush();
+        assert_eq!(b.generation, a_gen + 1);
+        let b = tokio::spawn(b.finished());
+
+        release.send(Ok(())).unwrap();
+        a.await.unwrap().unwrap();
+        // The flusher went on to the next flush, which is held: `b` cannot
+        // have finished.
+        assert_eq!(started.recv().await, Some(a_gen + 1));
+        assert!(!b.is_finished());
+        release.send(Ok(())).unwrap();
+        b.await.unwrap().unwrap();
+        assert_eq!(store.flush_count() - before, 2);
+    }
+
+    #[tokio::test]
+    async fn a_failed_flush_fails_every_caller_waiting_on_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let (mut started, release) = hold_flushes(&store);
+
+        let first = tokio::spawn(store.join_flush().finished());
+        let running = started.recv().await.unwrap();
+        // Three callers join the next flush while the first is held.
+        let waiting: Vec<_> = (0..3).map(|_| store.join_flush()).collect();
+        assert!(waiting.iter().all(|t| t.generation == running + 1));
+        let waiting: Vec<_> = waiting
+            .into_iter()
+            .map(|t| tokio::spawn(t.finished()))
+            .collect();
+        release.send(Ok(())).unwrap();
+        first.await.unwrap().unwrap();
+
+        assert_eq!(started.recv().await, Some(running + 1));
+        let full = std::io::Error::from_raw_os_error(28);
+        release.send(Err(sled::Error::Io(full))).unwrap();
+        for t in waiting {
+            let e = t.await.unwrap().unwrap_err();
+            assert!(e.is_disk_full(), "{e}");
+        }
+
+        // The store goes on flushing after the failure.
+        *store.commit.before_flush.lock().unwrap() = None;
+        store.flush().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_flusher_that_panics_fails_its_callers_instead_of_hanging_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let (mut started, release) = hold_flushes(&store);
+
+        let running = tokio::spawn(store.join_flush().finished());
+        started.recv().await.unwrap();
+        let next = tokio::spawn(store.join_flush().finished());
+        // Dropping the sender makes the held hook panic (its `recv` fails).
+        drop(release);
+        assert!(running.await.unwrap().is_err());
+        assert!(next.await.unwrap().is_err());
+
+        // The hook panicked holding its lock.
+        *store
+            .commit
+            .before_flush
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = None;
+        store.flush().await.unwrap();
     }
 
     #[tokio::test]
