@@ -86,7 +86,10 @@ fn main() {
         runtime
     });
     let mut rng = Rng(1);
-    let warm = (proteges(&mut rng, 50, n_mentors), mentors(&mut rng, n_mentors));
+    let warm = (
+        proteges(&mut rng, 50, n_mentors),
+        mentors(&mut rng, n_mentors),
+    );
     for matcher in [MATCHER, MATCHER_V1] {
         let _ = run(&runtime, &work, &rt, matcher, cores, &warm);
     }

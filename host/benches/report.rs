@@ -31,27 +31,25 @@
 //! once into `target/tmp/bench-python-scorer` (again only when its sources
 //! change), so only the first run pays for cranelift and componentize-py.
 //!
-//! Run with `cargo bench -p sidecoach --bench report` (about 2–3 minutes on
-//! two cores). Set `SIDECOACH_BENCH_QUICK=1` for a smoke run: fewer
+//! Run with `cargo bench -p sidecoach --bench report`: about a minute on two
+//! cores, most of it the 0.1.0 matcher's baseline; the first run also builds
+//! the Python component (~20 s) and compiles it (~10 s). Set
+//! `SIDECOACH_BENCH_QUICK=1` for a smoke run of a few seconds: fewer
 //! samples, matching at 500 and 2,000 protégés × 100 mentors (its targets
 //! are not judged), a tenth of the ingest records.
 
 mod common;
-fn unsafe_static<T>(t: &T) -> &'static T { Box::leak(Box::new(t as *const T)); let p = t as *const T; let b: Box<&T> = Box::new(unsafe_ref(p)); *Box::leak(b) }
-#[allow(unsafe_code)] fn unsafe_ref<'a, T>(p: *const T) -> &'a T { unsafe { &*p } }
-trait AwaitIt<T> { fn await_it(self, rt: &tokio::runtime::Runtime) -> T; }
-impl<F: std::future::Future<Output = anyhow::Result<T>>, T> AwaitIt<T> for F { fn await_it(self, rt: &tokio::runtime::Runtime) -> T { rt.block_on(self).unwrap() } }
-
 
 use std::hint::black_box;
 use std::path::Path;
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use common::ingest::{Loopback, RUNS};
 use common::matching::{
     CAPACITY, MATCHER, MATCHER_V1, install_v1, mentors, proteges, run, same_matching,
 };
-use common::measure::{fail, listing, machine, median, ms, quick, time, us};
+use common::measure::{fail, listing, machine, median, ms, quick, us};
 use common::plugin::{instantiate_describe, prepare};
 use common::rng::Rng;
 use common::scoring::{
@@ -60,6 +58,8 @@ use common::scoring::{
 };
 use common::{python, scoring};
 use sidecoach::config::{Config, RuntimeConfig};
+use sidecoach::model::{Evaluation, Form};
+use sidecoach::runtime::Runtime;
 use sidecoach::work::Work;
 use sidecoach_plugin_artifacts::reference::REFERENCE_SCORER;
 
@@ -96,15 +96,15 @@ const FULL: Plan = Plan {
 };
 
 const QUICK: Plan = Plan {
-    evaluations: 2_000,
+    evaluations: 5_000,
     unbatched: 500,
-    scoring_runs: 1,
-    call_rounds: 3,
-    calls: 50,
-    matching: [(500, 100, 1), (2_000, 100, 1)],
+    scoring_runs: 3,
+    call_rounds: 5,
+    calls: 100,
+    matching: [(500, 100, 3), (2_000, 100, 1)],
     ingest_divisor: 10,
     ingest_runs: 1,
-    batch_runs: 2,
+    batch_runs: 3,
 };
 
 /// The batch the Python and Rust scorers are compared on.
@@ -121,8 +121,39 @@ struct Row {
     how: String,
 }
 
+impl Row {
+    /// A row with an absolute target, in µs, and no baseline.
+    fn at_most_us(what: &str, measured: Duration, limit: f64, how: String) -> Row {
+        Row {
+            what: what.into(),
+            measured: format!("{:.1} µs", us(measured)),
+            baseline: "—".into(),
+            ratio: "—".into(),
+            target: format!("≤ {limit} µs"),
+            met: met(us(measured) <= limit),
+            how,
+        }
+    }
+}
+
 fn met(ok: bool) -> &'static str {
     if ok { "yes" } else { "NO" }
+}
+
+/// `calls` calls of `Runtime::score` with no evaluation, awaited back to
+/// back; the time of one.
+async fn empty_calls(runtime: &Runtime, form: &Form, calls: usize) -> Duration {
+    let t = Instant::now();
+    for _ in 0..calls {
+        let report = runtime
+            .score(PLUGIN, form.clone(), Vec::new())
+            .await
+            .unwrap_or_else(|f| fail(format!("the empty call failed: {}", f.error)));
+        if !report.output.is_empty() {
+            fail("an empty batch came back with scorecards".into());
+        }
+    }
+    t.elapsed() / calls as u32
 }
 
 /// Progress on stderr, so stdout is the report alone.
@@ -155,7 +186,9 @@ fn main() {
     let n = plan.evaluations;
     let (runtime, fuel_off, records, setup) =
         rt.block_on(set_up(dir.path(), n, runtime_config.clone()));
+    let runtime = Arc::new(runtime);
     let (form, evals) = read_back(&records);
+    let form = Arc::new(form);
     if evals.len() != n {
         fail(format!("read back {} evaluations, wrote {n}", evals.len()));
     }
@@ -175,25 +208,33 @@ fn main() {
         .unwrap_or_else(|e| fail(format!("the Rhai script does not compile: {e}")));
     let rform = rhai_form(&form);
     let sample = &evals[..plan.unbatched];
+    let owned_sample: Arc<[Evaluation]> = sample.into();
     let (rt, evals, form) = (&rt, &evals, &form);
+    // One evaluation per call, awaited in a task on a worker thread (as the
+    // host's handlers await calls): the spawned call runs on the same worker.
+    let one_per_call_on_worker = || {
+        let (runtime, form, sample) = (runtime.clone(), form.clone(), owned_sample.clone());
+        rt.block_on(rt.spawn(async move { plugin_pass(&runtime, PLUGIN, &form, &sample, 1).await }))
+            .unwrap_or_else(|e| fail(format!("scoring task: {e}")))
+    };
     let mut methods = vec![
         Method::new(
             "plugin, 1,000 per call",
             n,
             None,
-            Box::new(|| plugin_pass(rt, &runtime, PLUGIN, form, evals, 1000)),
+            Box::new(|| rt.block_on(plugin_pass(&runtime, PLUGIN, form, evals, 1000))),
         ),
         Method::new(
             "plugin, 1,000 per call, fuel off",
             n,
             None,
-            Box::new(|| plugin_pass(rt, &fuel_off, PLUGIN, form, evals, 1000)),
+            Box::new(|| rt.block_on(plugin_pass(&fuel_off, PLUGIN, form, evals, 1000))),
         ),
         Method::new(
             "plugin, 1 per call",
             sample.len(),
             None,
-            Box::new(|| plugin_pass(rt, &runtime, PLUGIN, form, sample, 1)),
+            Box::new(one_per_call_on_worker),
         ),
         Method::new(
             "native Rust",
@@ -207,10 +248,16 @@ fn main() {
             None,
             Box::new(|| rhai_pass(&engine, &ast, &rform, evals)),
         ),
+        Method::new(
+            "plugin, 1 per call, from outside the runtime",
+            sample.len(),
+            None,
+            Box::new(|| rt.block_on(plugin_pass(&runtime, PLUGIN, form, sample, 1))),
+        ),
     ];
     let warm = &evals[..BATCH.min(n)];
-    plugin_pass(rt, &runtime, PLUGIN, form, warm, 1000);
-    plugin_pass(rt, &fuel_off, PLUGIN, form, warm, 1000);
+    rt.block_on(plugin_pass(&runtime, PLUGIN, form, warm, 1000));
+    rt.block_on(plugin_pass(&fuel_off, PLUGIN, form, warm, 1000));
     black_box(native_pass(form, warm));
     black_box(rhai_pass(&engine, &ast, &rform, warm));
     rounds(&mut methods, plan.scoring_runs);
@@ -222,7 +269,8 @@ fn main() {
         }
         std::process::exit(1);
     }
-    let [batched, fuel_free, single, native, rhai] = [0, 1, 2, 3, 4].map(|i| methods[i].per_eval());
+    let [batched, fuel_free, single, native, rhai, single_outside] =
+        [0, 1, 2, 3, 4, 5].map(|i| methods[i].per_eval());
     drop(methods);
     rows.push(Row {
         what: "reference scorer, 1,000 evaluations per call, per evaluation".into(),
@@ -235,7 +283,7 @@ fn main() {
             "`Runtime::score(\"reference-scorer\")` with the host's default settings (fuel \
              metered), {n} stored evaluations of a 4-section, 12-criterion QA form read back from \
              sled, 1,000 per call, converting each record and reading each card back, median of \
-             {} runs; native: `sidecoach_scoring::score` on the same records. Fuel metering off: \
+             {} run(s); native: `sidecoach_scoring::score` on the same records. Fuel metering off: \
              {fuel_free:.2} µs = {:.2}× native. All {n} scores agree with native (max |Δ| = \
              {:.1e} < {EPS:e}).",
             plan.scoring_runs,
@@ -246,69 +294,44 @@ fn main() {
 
     // ---- 2: one call's host-side cost ----
     progress("per-call costs", started);
-    let empty_call = || async {
-        let report = runtime
-            .score(PLUGIN, form.clone(), Vec::new())
-            .await
-            .unwrap_or_else(|f| fail(format!("the empty call failed: {}", f.error)));
-        if !report.output.is_empty() {
-            fail("an empty batch came back with scorecards".into());
-        }
+    // Awaited in a task on a worker thread, as a request handler awaits it;
+    // and from outside the runtime (`block_on`), as the scoring rows call.
+    let empty = {
+        let (runtime, form) = (runtime.clone(), form.clone());
+        let (rounds, calls) = (plan.call_rounds, plan.calls);
+        let task = rt.spawn(async move {
+            empty_calls(&runtime, &form, calls).await; // warm
+            let mut samples = Vec::new();
+            for _ in 0..rounds {
+                samples.push(empty_calls(&runtime, &form, calls).await);
+            }
+            median(samples)
+        });
+        rt.block_on(task)
+            .unwrap_or_else(|e| fail(format!("measuring task: {e}")))
     };
-    rt.block_on(empty_call());
-    let empty = time(plan.call_rounds, || {
-        rt.block_on(async {
-            for _ in 0..plan.calls {
-                empty_call().await;
-            }
-        })
-    }) / plan.calls as u32;
-    {
-        let runtime2 = std::sync::Arc::new(sidecoach::runtime::Runtime::start(
-            std::sync::Arc::new(Config { data_dir: dir.path().join("x"), runtime: runtime_config.clone(), ..Config::default() }),
-            sidecoach::store::Store::open(&dir.path().join("x")).unwrap(),
-            std::sync::Arc::new(sidecoach::metrics::Metrics::new())).await_it(rt));
-        let scoring_rt = unsafe_static(&runtime);
-        let _ = scoring_rt;
-        for _ in 0..3 {
-            for (name, r) in [("fresh", None), ("scoring", Some(()))] {
-                let calls = plan.calls;
-                let f2 = (*form).clone();
-                let inside = match r {
-                    None => { let r2 = runtime2.clone(); rt.block_on(rt.spawn(async move {
-                        let mut v = Vec::new();
-                        for _ in 0..7 { let t = Instant::now();
-                            for _ in 0..calls { let _ = r2.score(PLUGIN, f2.clone(), Vec::new()).await.map_err(|_| ()).unwrap(); }
-                            v.push(t.elapsed() / calls as u32); }
-                        median(v) })).unwrap() }
-                    Some(()) => { let r2: &'static sidecoach::runtime::Runtime = unsafe_static(&runtime); rt.block_on(rt.spawn(async move {
-                        let mut v = Vec::new();
-                        for _ in 0..7 { let t = Instant::now();
-                            for _ in 0..calls { let _ = r2.score(PLUGIN, f2.clone(), Vec::new()).await.map_err(|_| ()).unwrap(); }
-                            v.push(t.elapsed() / calls as u32); }
-                        median(v) })).unwrap() }
-                };
-                let target: &sidecoach::runtime::Runtime = match r { None => &runtime2, Some(()) => &runtime };
-                let outside = time(7, || rt.block_on(async { for _ in 0..calls { let _ = target.score(PLUGIN, form.clone(), Vec::new()).await.map_err(|_| ()).unwrap(); } })) / calls as u32;
-                eprintln!("EXPERIMENT {name}: from a worker task {:.1} µs, from block_on {:.1} µs", us(inside), us(outside));
-            }
-        }
-    }
-    rows.push(Row {
-        what: "one plugin call, host side: `Runtime::score`, no evaluation".into(),
-        measured: format!("{:.1} µs", us(empty)),
-        baseline: "—".into(),
-        ratio: "—".into(),
-        target: "≤ 15 µs".into(),
-        met: met(us(empty) <= 15.0),
-        how: format!(
+    let outside = median(
+        (0..plan.call_rounds)
+            .map(|_| rt.block_on(empty_calls(&runtime, form, plan.calls)))
+            .collect(),
+    );
+    let empty_row = rows.len() + 1;
+    rows.push(Row::at_most_us(
+        "one plugin call, host side: `Runtime::score`, no evaluation",
+        empty,
+        15.0,
+        format!(
             "`Runtime::score(\"reference-scorer\", form, [])` awaited back to back: the whole call \
              path (look-up, input cap, call slot, pool slot, a task of its own, fresh store and \
              instance, the 12-criterion form cloned and lowered, an empty list scored, output \
-             cap, metrics), median of {} rounds of {} calls.",
-            plan.call_rounds, plan.calls
+             cap, metrics), awaited in a task on a worker thread as a request handler awaits \
+             it; median of {} rounds of {} calls. Awaited from outside the runtime \
+             (`block_on`, as benches/scoring.rs calls it): {:.1} µs.",
+            plan.call_rounds,
+            plan.calls,
+            us(outside)
         ),
-    });
+    ));
     let reference = prepare(
         runtime.engine(),
         REFERENCE_SCORER.manifest,
@@ -323,20 +346,17 @@ fn main() {
     );
     let options = runtime.engine().options();
     let instantiate_row = rows.len() + 1;
-    rows.push(Row {
-        what: "instantiate + `describe()` (`LoadedPlugin::run`, pooling + `InstancePre`)".into(),
-        measured: format!("{:.1} µs", us(instantiate)),
-        baseline: "—".into(),
-        ratio: "—".into(),
-        target: "≤ 10 µs".into(),
-        met: met(us(instantiate) <= 10.0),
-        how: format!(
+    rows.push(Row::at_most_us(
+        "instantiate + `describe()` (`LoadedPlugin::run`, pooling + `InstancePre`)",
+        instantiate,
+        10.0,
+        format!(
             "the reference scorer prepared on the host's own engine (pooling {}, epoch {}, fuel \
              {}), then `LoadedPlugin::run` of `describe()`: fresh store under its limits, \
              instantiation from the `InstancePre`, the call; median of {} rounds of {} calls.",
             options.pooling, options.epoch, options.fuel, plan.call_rounds, plan.calls
         ),
-    });
+    ));
 
     rows.push(Row {
         what: "scorer called once per evaluation (`Runtime::score`, 1 per call)".into(),
@@ -347,10 +367,14 @@ fn main() {
         met: met(rhai / single >= 5.0),
         how: format!(
             "per evaluation: `Runtime::score` with one evaluation per call over the first {} \
-             stored evaluations, against the same rule as a Rhai script (compiled once, \
-             `score(form, answers)` called per evaluation under an operation limit) over all \
-             {n}; median of {} runs; both agree with native.",
-            plan.unbatched, plan.scoring_runs
+             stored evaluations, awaited in a task on a worker thread as in row {empty_row}, \
+             against the same rule as a Rhai script (compiled once, `score(form, answers)` \
+             called per evaluation under an operation limit) over all {n}; median of {} \
+             run(s); both agree with native. Awaited from outside the runtime (`block_on`, as \
+             benches/scoring.rs does): {single_outside:.1} µs = {:.2}× as fast as Rhai.",
+            plan.unbatched,
+            plan.scoring_runs,
+            rhai / single_outside
         ),
     });
 
@@ -360,7 +384,10 @@ fn main() {
     {
         let mut rng = Rng(1);
         let n_mentors = plan.matching[0].1;
-        let warm = (proteges(&mut rng, 50, n_mentors), mentors(&mut rng, n_mentors));
+        let warm = (
+            proteges(&mut rng, 50, n_mentors),
+            mentors(&mut rng, n_mentors),
+        );
         for matcher in [MATCHER, MATCHER_V1] {
             let _ = run(&runtime, &work, rt, matcher, cores, &warm);
         }
@@ -492,34 +519,39 @@ fn main() {
                     "Rust",
                     BATCH,
                     None,
-                    Box::new(|| plugin_pass(rt, &runtime, PLUGIN, form, batch, BATCH)),
+                    Box::new(|| rt.block_on(plugin_pass(&runtime, PLUGIN, form, batch, BATCH))),
                 ),
                 Method::new(
                     "Python",
                     BATCH,
                     None,
-                    Box::new(|| plugin_pass(rt, &runtime, python::ID, form, batch, BATCH)),
+                    Box::new(|| rt.block_on(plugin_pass(&runtime, python::ID, form, batch, BATCH))),
                 ),
             ];
-            plugin_pass(rt, &runtime, python::ID, form, batch, BATCH);
+            rt.block_on(plugin_pass(&runtime, python::ID, form, batch, BATCH));
             rounds(&mut methods, plan.batch_runs);
             let (rust_per, python_per) = (methods[0].per_eval(), methods[1].per_eval());
             drop(methods);
             let mib = component.wasm.len() as f64 / (1 << 20) as f64;
             let compiled = installed.compile.map_or("already installed".into(), |c| {
                 format!(
-                    "{} in {:.1} s",
+                    "{} in {:.0} ms",
                     if c.from_cache {
                         "loaded from the compile cache"
                     } else {
                         "compiled"
                     },
-                    c.ms / 1e3
+                    c.ms
                 )
             });
             let built = component.built_in.map_or(
                 "built by an earlier run (sources unchanged)".into(),
-                |d| format!("built by `sidecoach plugin build` in {:.0} s", d.as_secs_f64()),
+                |d| {
+                    format!(
+                        "built by `sidecoach plugin build` in {:.0} s",
+                        d.as_secs_f64()
+                    )
+                },
             );
             rows.push(Row {
                 what: "Python scorer (componentize-py), 1,000-evaluation batch, per evaluation"
@@ -531,7 +563,7 @@ fn main() {
                 met: "—",
                 how: format!(
                     "`Runtime::score(\"{}\")` and `Runtime::score(\"{PLUGIN}\")` on the same \
-                     first {BATCH} stored evaluations, one call each, median of {} runs; every \
+                     first {BATCH} stored evaluations, one call each, median of {} run(s); every \
                      evaluation scored by both (the Python example's rule differs: flat weighted \
                      percent with a compliance cap, so only the timing is compared). Component: \
                      {mib:.1} MiB, {built}; installed and {compiled}.",
@@ -581,5 +613,8 @@ fn main() {
         println!("{}. {}", i + 1, r.how);
     }
     println!();
-    println!("{setup_line}; whole report {:.0} s.", started.elapsed().as_secs_f64());
+    println!(
+        "{setup_line}; whole report {:.0} s.",
+        started.elapsed().as_secs_f64()
+    );
 }

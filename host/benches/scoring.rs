@@ -73,7 +73,8 @@ fn main() {
         .build()
         .unwrap_or_else(|e| fail(format!("tokio: {e}")));
     let dir = tempfile::tempdir().unwrap_or_else(|e| fail(format!("temp dir: {e}")));
-    let (runtime, fuel_off, records, setup) = rt.block_on(set_up(dir.path(), n, RuntimeConfig::default()));
+    let (runtime, fuel_off, records, setup) =
+        rt.block_on(set_up(dir.path(), n, RuntimeConfig::default()));
     println!("setup (not part of any measurement)");
     let line = |what: String, d: Duration, each: Option<usize>| {
         let each = each.map_or(String::new(), |k| {
@@ -158,25 +159,25 @@ fn main() {
             "plugin, 1,000 per call",
             n,
             Some(conv_plugin),
-            Box::new(|| plugin_pass(rt, &runtime, PLUGIN, form, evals, 1000)),
+            Box::new(|| rt.block_on(plugin_pass(&runtime, PLUGIN, form, evals, 1000))),
         ),
         method(
             "plugin, 100 per call",
             n,
             Some(conv_plugin),
-            Box::new(|| plugin_pass(rt, &runtime, PLUGIN, form, evals, 100)),
+            Box::new(|| rt.block_on(plugin_pass(&runtime, PLUGIN, form, evals, 100))),
         ),
         method(
             "plugin, 1 per call (sample)",
             sample.len(),
             None,
-            Box::new(|| plugin_pass(rt, &runtime, PLUGIN, form, sample, 1)),
+            Box::new(|| rt.block_on(plugin_pass(&runtime, PLUGIN, form, sample, 1))),
         ),
         method(
             "plugin, 1,000 per call, fuel off",
             n,
             Some(conv_plugin),
-            Box::new(|| plugin_pass(rt, &fuel_off, PLUGIN, form, evals, 1000)),
+            Box::new(|| rt.block_on(plugin_pass(&fuel_off, PLUGIN, form, evals, 1000))),
         ),
         method(
             "native Rust (sidecoach-scoring)",
@@ -193,8 +194,8 @@ fn main() {
     ];
     // Warm-up: pool slots, allocator, caches.
     let warm = &evals[..evals.len().min(1000)];
-    plugin_pass(rt, &runtime, PLUGIN, form, warm, 1000);
-    plugin_pass(rt, &fuel_off, PLUGIN, form, warm, 1000);
+    rt.block_on(plugin_pass(&runtime, PLUGIN, form, warm, 1000));
+    rt.block_on(plugin_pass(&fuel_off, PLUGIN, form, warm, 1000));
     black_box(native_pass(form, warm));
     black_box(rhai_pass(&engine, &ast, &rform, warm));
     rounds(&mut methods, runs);

@@ -148,8 +148,11 @@ pub fn run(
     }
 }
 
+/// A protégé's placement and shortlist: (mentor, score bits, reasons).
+pub type Offers<'a> = (Option<usize>, Vec<(usize, u64, Option<&'a Vec<String>>)>);
+
 /// Each protégé's placement and shortlist (mentor, score, reasons).
-pub fn offers(m: &Matched) -> Vec<(Option<usize>, Vec<(usize, u64, Option<&Vec<String>>)>)> {
+pub fn offers(m: &Matched) -> Vec<Offers<'_>> {
     m.assignment
         .proteges
         .iter()
@@ -158,9 +161,7 @@ pub fn offers(m: &Matched) -> Vec<(Option<usize>, Vec<(usize, u64, Option<&Vec<S
             let list = r
                 .shortlist
                 .iter()
-                .map(|c| {
-                    (c.mentor, c.score.to_bits(), m.reasons.get(&(p, c.mentor)))
-                })
+                .map(|c| (c.mentor, c.score.to_bits(), m.reasons.get(&(p, c.mentor))))
                 .collect();
             (r.placement.mentor(), list)
         })

@@ -20,7 +20,10 @@ pub fn fail(message: String) -> ! {
         .and_then(|a| {
             let name = std::path::Path::new(&a).file_stem()?.to_str()?.to_owned();
             // Cargo names the binary `<bench>-<hash>`.
-            Some(name.rsplit_once('-').map_or(name.clone(), |(b, _)| b.to_owned()))
+            Some(
+                name.rsplit_once('-')
+                    .map_or(name.clone(), |(b, _)| b.to_owned()),
+            )
         })
         .unwrap_or_else(|| "bench".into());
     eprintln!("{bench} bench: {message}");

@@ -33,7 +33,10 @@ fn sources(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
             .unwrap_or_else(|e| fail(format!("reading {}: {e}", dir.join(&rel).display())));
         for entry in entries.map(|e| e.unwrap_or_else(|e| fail(format!("{e}")))) {
             let name = entry.file_name();
-            if ["dist", "bindings", "__pycache__"].iter().any(|n| name == *n) {
+            if ["dist", "bindings", "__pycache__"]
+                .iter()
+                .any(|n| name == *n)
+            {
                 continue;
             }
             let path = rel.join(&name);
@@ -60,7 +63,9 @@ pub fn component() -> Result<Component, String> {
         .filter(|o| o.status.success())
         .map(|o| o.stdout)
         .ok_or("componentize-py not installed (pip install componentize-py==0.25.1)")?;
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/plugins").join(ID);
+    let example = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/plugins")
+        .join(ID);
     let files = sources(&example);
     let mut fingerprint = version;
     for (path, bytes) in &files {
@@ -105,7 +110,8 @@ pub fn component() -> Result<Component, String> {
             .unwrap_or_else(|e| fail(format!("writing {}: {e}", stamp_file.display())));
         built_in = Some(t.elapsed());
     }
-    let read = |p: &Path| std::fs::read(p).unwrap_or_else(|e| fail(format!("{}: {e}", p.display())));
+    let read =
+        |p: &Path| std::fs::read(p).unwrap_or_else(|e| fail(format!("{}: {e}", p.display())));
     Ok(Component {
         manifest: String::from_utf8(read(&manifest))
             .unwrap_or_else(|e| fail(format!("dist/plugin.toml: {e}"))),

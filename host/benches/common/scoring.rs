@@ -447,51 +447,50 @@ pub fn event(e: &Evaluation) -> EvaluationEvent {
 }
 
 /// Score `evals` with scorer `plugin` through `Runtime::score`, `per_call`
-/// to a call. Every evaluation must be scored.
-pub fn plugin_pass(
-    rt: &tokio::runtime::Runtime,
+/// to a call. Every evaluation must be scored. Awaited from outside the
+/// tokio runtime (`block_on`, as `scoring.rs` does) or in a task on a worker
+/// thread (as the host's request handlers await their calls).
+pub async fn plugin_pass(
     runtime: &Runtime,
     plugin: &str,
     form: &Form,
     evals: &[Evaluation],
     per_call: usize,
 ) -> Pass {
-    rt.block_on(async {
-        let mut cards = Vec::with_capacity(evals.len());
-        let mut inside = Duration::ZERO;
-        let t = Instant::now();
-        for chunk in evals.chunks(per_call) {
-            let events = chunk.iter().map(event).collect();
-            let report = runtime
-                .score(plugin, form.clone(), events)
-                .await
-                .unwrap_or_else(|f| fail(format!("plugin call failed: {}", f.error)));
-            inside += report.duration;
-            if report.output.len() != chunk.len() {
-                fail("the plugin returned a scorecard count unlike its input".into());
-            }
-            for (result, e) in report.output.iter().zip(chunk) {
-                let c = result.as_ref().unwrap_or_else(|err| {
-                    fail(format!("plugin refused an evaluation: {}", err.message))
-                });
-                if c.evaluation_external_id != e.id {
-                    fail("plugin scorecards do not line up with the evaluations".into());
-                }
-                cards.push(Card {
-                    score: c.score,
-                    passed: c.outcome == Outcome::Pass,
-                    auto_failed: c.auto_failed,
-                    critical: c.critical_score,
-                    sections: c.sections.iter().map(|s| s.percent).collect(),
-                });
-            }
+    let mut cards = Vec::with_capacity(evals.len());
+    let mut inside = Duration::ZERO;
+    let t = Instant::now();
+    for chunk in evals.chunks(per_call) {
+        let events = chunk.iter().map(event).collect();
+        let report = runtime
+            .score(plugin, form.clone(), events)
+            .await
+            .unwrap_or_else(|f| fail(format!("plugin call failed: {}", f.error)));
+        inside += report.duration;
+        if report.output.len() != chunk.len() {
+            fail("the plugin returned a scorecard count unlike its input".into());
         }
-        Pass {
-            wall: t.elapsed(),
-            inside: Some(inside),
-            cards,
+        for (result, e) in report.output.iter().zip(chunk) {
+            let c = result.as_ref().unwrap_or_else(|err| {
+                fail(format!("plugin refused an evaluation: {}", err.message))
+            });
+            if c.evaluation_external_id != e.id {
+                fail("plugin scorecards do not line up with the evaluations".into());
+            }
+            cards.push(Card {
+                score: c.score,
+                passed: c.outcome == Outcome::Pass,
+                auto_failed: c.auto_failed,
+                critical: c.critical_score,
+                sections: c.sections.iter().map(|s| s.percent).collect(),
+            });
         }
-    })
+    }
+    Pass {
+        wall: t.elapsed(),
+        inside: Some(inside),
+        cards,
+    }
 }
 
 pub fn native_form(f: &Form) -> native::Form {
