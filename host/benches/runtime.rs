@@ -21,8 +21,8 @@ use sidecoach::model::{
     NaRedistribution, Normalization, PluginKind, ScoringSettings, Weighting,
 };
 use sidecoach::runtime::lowlevel::{
-    CallFuture, EffectiveGrants, EngineOptions, HostState, KEEP_RESIDENT_BYTES, Instance, LoadedPlugin, PluginEngine,
-    Scorer, wit as w,
+    CallFuture, EffectiveGrants, EngineOptions, HostState, Instance, KEEP_RESIDENT_BYTES,
+    LoadedPlugin, PluginEngine, Scorer, wit as w,
 };
 use sidecoach_plugin_artifacts::reference::REFERENCE_SCORER;
 

@@ -64,7 +64,9 @@ pub async fn match_pairs(
     // once the assignment is solved.
     let mut explain_later = false;
     let rows = (PAIRS_PER_CALL / mentor_models.len().max(1)).max(1);
-    let at_once = at_once.unwrap_or_else(|| calls_at_once(runtime, matcher)).max(1);
+    let at_once = at_once
+        .unwrap_or_else(|| calls_at_once(runtime, matcher))
+        .max(1);
     if !mentor_models.is_empty() {
         // Owned inputs, so the calls' futures borrow nothing per item
         // (a closure over borrowed chunks is not general enough for the
