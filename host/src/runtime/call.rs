@@ -61,10 +61,12 @@ impl Runtime {
         // A free slot is taken at once; only a wait arms a timer.
         let permit = match slots.clone().try_acquire_owned() {
             Ok(permit) => permit,
-            Err(_) => match tokio::time::timeout_at(deadline, slots.clone().acquire_owned()).await {
-                Ok(Ok(permit)) => permit,
-                _ => return Err(busy(id)),
-            },
+            Err(_) => {
+                match tokio::time::timeout_at(deadline, slots.clone().acquire_owned()).await {
+                    Ok(Ok(permit)) => permit,
+                    _ => return Err(busy(id)),
+                }
+            }
         };
         let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
         let Some(pool_slot) = self.pool.acquire(installer, &id, remaining).await else {

@@ -16,6 +16,8 @@
 //! plugin's configuration. A mentor is never paired with themself, nor offered
 //! when their capacity is 0. Each pair carries reasons in plain English.
 
+mod glue;
+
 /// Matching attributes of a protégé or a mentor.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Profile {

@@ -9,9 +9,14 @@
 
 use bindings::sidecoach::plugin::host::{config_get, log};
 use bindings::sidecoach::plugin::types::{
-    Channel, ErrorCode, LogLevel, MatchProfile, Mentor, PairRef, PluginError, Protege,
+    ErrorCode, LogLevel, Mentor, PairRef, PluginError, Protege,
 };
 use sidecoach_matching as rank;
+
+mod glue {
+    sidecoach_matching::wit_glue!(crate::bindings::sidecoach::plugin::types);
+}
+use glue::{convert_mentors, convert_proteges, to_plugin_error};
 
 sidecoach_guest::export_matcher! {
     /// The exported component.
@@ -29,13 +34,11 @@ sidecoach_guest::export_matcher! {
 /// The `score` export: the matrix, row by protégé, -1 where a pair may not be
 /// matched.
 fn score(proteges: Vec<Protege>, mentors: Vec<Mentor>) -> Result<Vec<f64>, PluginError> {
-    let weights = rank::Weights::from_config(config_get).map_err(|e| PluginError {
-        code: ErrorCode::ConfigInvalid,
-        message: e.message,
-        field: Some(e.field),
-    })?;
+    let weights = rank::Weights::from_config(config_get)
+        .map_err(|e| to_plugin_error(ErrorCode::ConfigInvalid, e))?;
     let (proteges, mentors) = (convert_proteges(proteges), convert_mentors(mentors));
-    let scores = rank::score_matrix(&proteges, &mentors, weights).map_err(invalid_input)?;
+    let scores = rank::score_matrix(&proteges, &mentors, weights)
+        .map_err(|e| to_plugin_error(ErrorCode::InvalidInput, e))?;
     log(
         LogLevel::Debug,
         &format!(
@@ -58,70 +61,8 @@ fn explain(
         .iter()
         .map(|p| (p.protege_index, p.mentor_index))
         .collect();
-    rank::explain(&proteges, &mentors, &pairs).map_err(invalid_input)
-}
-
-fn invalid_input(e: rank::Invalid) -> PluginError {
-    PluginError {
-        code: ErrorCode::InvalidInput,
-        message: e.message,
-        field: Some(e.field),
-    }
-}
-
-fn convert_proteges(proteges: Vec<Protege>) -> Vec<rank::Protege> {
-    proteges
-        .into_iter()
-        .map(|p| rank::Protege {
-            profile: convert_profile(p.profile),
-            needs: p
-                .needs
-                .into_iter()
-                .map(|n| rank::Need {
-                    topic: n.topic,
-                    weakness: n.weakness,
-                })
-                .collect(),
-        })
-        .collect()
-}
-
-fn convert_mentors(mentors: Vec<Mentor>) -> Vec<rank::Mentor> {
-    mentors
-        .into_iter()
-        .map(|m| rank::Mentor {
-            profile: convert_profile(m.profile),
-            strengths: m.strengths,
-            capacity: m.capacity,
-        })
-        .collect()
-}
-
-fn convert_profile(p: MatchProfile) -> rank::Profile {
-    rank::Profile {
-        agent_id: p.agent_id,
-        style: p.style,
-        utc_offset_minutes: p.utc_offset_minutes,
-        channels: p
-            .channels
-            .into_iter()
-            .map(|c| channel_name(c).to_owned())
-            .collect(),
-    }
-}
-
-/// The WIT case name, as reasons show it.
-fn channel_name(channel: Channel) -> &'static str {
-    match channel {
-        Channel::Voice => "voice",
-        Channel::Chat => "chat",
-        Channel::Email => "email",
-        Channel::Sms => "sms",
-        Channel::Video => "video",
-        Channel::Social => "social",
-        Channel::Task => "task",
-        Channel::Other => "other",
-    }
+    rank::explain(&proteges, &mentors, &pairs)
+        .map_err(|e| to_plugin_error(ErrorCode::InvalidInput, e))
 }
 
 #[cfg(test)]

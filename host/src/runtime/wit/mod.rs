@@ -33,25 +33,16 @@ macro_rules! enum_map {
     };
 }
 
-/// The conversions every version shares word for word: the enums, plugin
-/// errors (their text bounded, since it ends up in errors and
-/// `score_error`), plugin info, the inbound request, sentiment and
-/// feedback. Expanded inside each version's module, where `w` is that
-/// version's types and `m` the model, so a new version cannot miss one
-/// (as 0.3.0 once missed bounding plugin errors).
-macro_rules! shared_conversions {
+/// The conversions every version's `types` has, word for word: channels,
+/// error codes, plugin errors (their text bounded, since it ends up in
+/// errors and `score_error`) and plugin info.
+macro_rules! core_conversions {
     () => {
         enum_map!(
             m::Channel,
             w::Channel,
             [Voice, Chat, Email, Sms, Video, Social, Task, Other]
         );
-        enum_map!(
-            m::Direction,
-            w::Direction,
-            [Inbound, Outbound, Internal, Unknown]
-        );
-        enum_map!(m::RatingKind, w::RatingKind, [Csat, Nps, Ces, Custom]);
         enum_map!(
             m::PluginErrorCode,
             w::ErrorCode,
@@ -88,7 +79,69 @@ macro_rules! shared_conversions {
                 }
             }
         }
+    };
+}
 
+/// The matcher's inputs, the same records in 0.1.0 and 0.4.0.
+macro_rules! matching_conversions {
+    () => {
+        impl From<m::MatchProfile> for w::MatchProfile {
+            fn from(p: m::MatchProfile) -> Self {
+                w::MatchProfile {
+                    agent_id: p.agent_id,
+                    style: p.style,
+                    utc_offset_minutes: p.utc_offset_minutes,
+                    channels: p.channels.into_iter().map(Into::into).collect(),
+                    home_based: p.home_based,
+                }
+            }
+        }
+
+        impl From<m::TopicNeed> for w::TopicNeed {
+            fn from(n: m::TopicNeed) -> Self {
+                w::TopicNeed {
+                    topic: n.topic,
+                    weakness: n.weakness,
+                }
+            }
+        }
+
+        impl From<m::Protege> for w::Protege {
+            fn from(p: m::Protege) -> Self {
+                w::Protege {
+                    profile: p.profile.into(),
+                    needs: p.needs.into_iter().map(Into::into).collect(),
+                }
+            }
+        }
+
+        impl From<m::Mentor> for w::Mentor {
+            fn from(p: m::Mentor) -> Self {
+                w::Mentor {
+                    profile: p.profile.into(),
+                    strengths: p.strengths,
+                    capacity: p.capacity,
+                }
+            }
+        }
+    };
+}
+
+/// The conversions every version shares word for word: the enums, plugin
+/// errors (their text bounded, since it ends up in errors and
+/// `score_error`), plugin info, the inbound request, sentiment and
+/// feedback. Expanded inside each version's module, where `w` is that
+/// version's types and `m` the model, so a new version cannot miss one
+/// (as 0.3.0 once missed bounding plugin errors).
+macro_rules! shared_conversions {
+    () => {
+        core_conversions!();
+        enum_map!(
+            m::Direction,
+            w::Direction,
+            [Inbound, Outbound, Internal, Unknown]
+        );
+        enum_map!(m::RatingKind, w::RatingKind, [Csat, Nps, Ces, Custom]);
         impl From<m::InboundRequest> for w::InboundRequest {
             fn from(r: m::InboundRequest) -> Self {
                 w::InboundRequest {

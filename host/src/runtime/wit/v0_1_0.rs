@@ -214,7 +214,6 @@ record_map!(
     ],
     []
 );
-record_map!(m::TopicNeed, w::TopicNeed, [topic, weakness], []);
 
 impl From<w::Interaction> for m::InteractionEvent {
     fn from(i: w::Interaction) -> Self {
@@ -392,36 +391,7 @@ impl From<w::Scorecard> for m::Scorecard {
     }
 }
 
-impl From<m::MatchProfile> for w::MatchProfile {
-    fn from(p: m::MatchProfile) -> Self {
-        w::MatchProfile {
-            agent_id: p.agent_id,
-            style: p.style,
-            utc_offset_minutes: p.utc_offset_minutes,
-            channels: p.channels.into_iter().map(Into::into).collect(),
-            home_based: p.home_based,
-        }
-    }
-}
-
-impl From<m::Protege> for w::Protege {
-    fn from(p: m::Protege) -> Self {
-        w::Protege {
-            profile: p.profile.into(),
-            needs: p.needs.into_iter().map(Into::into).collect(),
-        }
-    }
-}
-
-impl From<m::Mentor> for w::Mentor {
-    fn from(p: m::Mentor) -> Self {
-        w::Mentor {
-            profile: p.profile.into(),
-            strengths: p.strengths,
-            capacity: p.capacity,
-        }
-    }
-}
+matching_conversions!();
 
 impl From<w::PairScore> for m::PairScore {
     fn from(p: w::PairScore) -> Self {
