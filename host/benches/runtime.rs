@@ -26,6 +26,9 @@ use sidecoach::runtime::lowlevel::{
 };
 use sidecoach_plugin_artifacts::reference::REFERENCE_SCORER;
 
+mod common;
+use common::scoring::{native_answers, native_form};
+
 // The reference scorer's own arithmetic (plugins/scoring), compiled natively.
 use sidecoach_scoring as native;
 
@@ -131,55 +134,6 @@ fn evaluations(n: usize) -> Vec<EvaluationEvent> {
                 })
                 .collect(),
             vendor_score: None,
-        })
-        .collect()
-}
-
-fn native_form(f: &Form) -> native::Form {
-    native::Form {
-        sections: f
-            .sections
-            .iter()
-            .map(|s| native::Section {
-                id: s.id.clone(),
-                weight: s.weight,
-                criteria: s
-                    .criteria
-                    .iter()
-                    .map(|c| native::Criterion {
-                        id: c.id.clone(),
-                        weight: c.weight,
-                        scale_min: c.scale_min,
-                        scale_max: c.scale_max,
-                        critical: c.critical,
-                        fatal: c.fatal,
-                        bonus: c.bonus,
-                    })
-                    .collect(),
-            })
-            .collect(),
-        settings: native::Settings {
-            weighting: native::Weighting::Section,
-            na_policy: native::NaPolicy::Exclude,
-            na_redistribution: native::NaRedistribution::Proportional,
-            auto_fail: native::AutoFail::ZeroScore,
-            normalization: native::Normalization::MinMax,
-            critical_threshold: None,
-            pass_mark: 80.0,
-            allow_bonus: false,
-        },
-    }
-}
-
-fn native_answers(e: &EvaluationEvent) -> Vec<native::Answer> {
-    e.answers
-        .iter()
-        .map(|a| native::Answer {
-            criterion_id: a.criterion_id.clone(),
-            value: match a.value {
-                AnswerValue::Score(v) => native::Value::Score(v),
-                AnswerValue::NotApplicable => native::Value::NotApplicable,
-            },
         })
         .collect()
 }
@@ -344,7 +298,7 @@ fn main() {
         black_box(score_call(&rt, &pooled_plugin, &pooled, &wform, &wevals));
     }) / 1000;
     let nform = native_form(&form);
-    let nanswers: Vec<_> = evals.iter().map(native_answers).collect();
+    let nanswers: Vec<_> = evals.iter().map(|e| native_answers(&e.answers)).collect();
     let native_per = measure(rounds, 20 * scale, || {
         for a in &nanswers {
             black_box(native::score(&nform, a).unwrap());
