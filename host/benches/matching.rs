@@ -83,7 +83,7 @@ fn main() {
             .await
             .expect("runtime starts with the embedded reference plugins");
         install_v1(&runtime).await;
-        runtime
+        Arc::new(runtime)
     });
     let mut rng = Rng(1);
     let warm = (

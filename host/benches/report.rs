@@ -322,7 +322,7 @@ fn main() {
         15.0,
         format!(
             "`Runtime::score(\"reference-scorer\", form, [])` awaited back to back: the whole call \
-             path (look-up, input cap, call slot, pool slot, a task of its own, fresh store and \
+             path (look-up, input cap, call slot, pool slot, fresh store and \
              instance, the 12-criterion form cloned and lowered, an empty list scored, output \
              cap, metrics), awaited in a task on a worker thread as a request handler awaits \
              it; median of {} rounds of {} calls. Awaited from outside the runtime \

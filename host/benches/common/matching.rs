@@ -4,6 +4,7 @@
 //! run with the check that two runs matched alike.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sidecoach::mentoring::assign::{Placement, Unmatched};
@@ -112,7 +113,7 @@ pub struct Run {
 }
 
 pub fn run(
-    runtime: &Runtime,
+    runtime: &Arc<Runtime>,
     work: &Work,
     rt: &tokio::runtime::Runtime,
     matcher: &str,

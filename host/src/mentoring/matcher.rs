@@ -5,6 +5,7 @@
 //! afterwards (`explain`, offers only) from a 0.4.0 one.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::Instant;
 
 use futures_util::StreamExt;
@@ -45,7 +46,7 @@ pub struct Matched {
 /// calls run at the same time (`None`: one per core, within the plugin's
 /// `max_concurrency`).
 pub async fn match_pairs(
-    runtime: &Runtime,
+    runtime: &Arc<Runtime>,
     work: &Work,
     matcher: &str,
     proteges: &[Protege],
@@ -77,16 +78,21 @@ pub async fn match_pairs(
             .map(|(n, chunk)| (n * rows, chunk.to_vec()))
             .collect();
         let calls = chunks.into_iter().map(|(offset, chunk)| {
-            let mentors = mentor_models.to_vec();
-            async move {
+            let (runtime, matcher, mentors) =
+                (runtime.clone(), matcher.to_string(), mentor_models.to_vec());
+            // A task per call, so the calls run on every core.
+            let call = tokio::spawn(async move {
                 let len = chunk.len();
-                (offset, len, runtime.rank(matcher, chunk, mentors).await)
-            }
+                (offset, len, runtime.rank(&matcher, chunk, mentors).await)
+            });
+            async move { call.await.map_err(|e| call_task_failed(&e)) }
         });
-        let mut done: Vec<_> = futures_util::stream::iter(calls)
+        let mut done = futures_util::stream::iter(calls)
             .buffer_unordered(at_once)
-            .collect()
-            .await;
+            .collect::<Vec<_>>()
+            .await
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()?;
         // Completion order varies; the result must not.
         done.sort_by_key(|(offset, _, _)| *offset);
         for (offset, len, report) in done {
@@ -174,6 +180,11 @@ pub async fn match_pairs(
     })
 }
 
+/// A matcher call's task that panicked or was cancelled.
+fn call_task_failed(e: &tokio::task::JoinError) -> RecordError {
+    RecordError::Conflict(format!("a matcher call's task failed: {e}"))
+}
+
 /// How many matcher calls of one match run at once: one per core, and
 /// no more than the plugin's own `max_concurrency` (more would only wait
 /// for its call slots, and could be answered busy).
@@ -191,7 +202,7 @@ fn calls_at_once(runtime: &Runtime, matcher: &str) -> usize {
 /// `explain`: the protégés in the same calls as they were scored in
 /// (`rows` per call), each call naming only its protégés' offers.
 async fn explain_offers(
-    runtime: &Runtime,
+    runtime: &Arc<Runtime>,
     matcher: &str,
     proteges: &[Protege],
     mentors: &[Mentor],
@@ -216,16 +227,22 @@ async fn explain_offers(
             jobs.push((offset, chunk.to_vec(), named));
         }
     }
-    let calls = jobs.into_iter().map(|(offset, chunk, named)| async move {
-        let report = runtime
-            .explain(matcher, chunk, mentors.to_vec(), named.clone())
-            .await;
-        (offset, named, report)
+    let calls = jobs.into_iter().map(|(offset, chunk, named)| {
+        let (runtime, matcher, mentors) = (runtime.clone(), matcher.to_string(), mentors.to_vec());
+        let call = tokio::spawn(async move {
+            let report = runtime
+                .explain(&matcher, chunk, mentors, named.clone())
+                .await;
+            (offset, named, report)
+        });
+        async move { call.await.map_err(|e| call_task_failed(&e)) }
     });
-    let done: Vec<_> = futures_util::stream::iter(calls)
+    let done = futures_util::stream::iter(calls)
         .buffer_unordered(at_once)
-        .collect()
-        .await;
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?;
     let mut reasons = HashMap::new();
     for (offset, named, report) in done {
         let report = report.map_err(|f| {
