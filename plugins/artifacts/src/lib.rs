@@ -100,8 +100,24 @@ mod tests {
             .iter()
             .map(|a| (a.id, a.manifest.contains("kind = \"adapter\"")))
             .collect();
-        assert_eq!(versions, [("probe", true), ("probe", true)]);
+        assert_eq!(
+            versions,
+            [
+                ("probe", true),
+                ("probe", true),
+                ("reference-matcher", false)
+            ]
+        );
         assert_ne!(testing::PROBE_V1.wasm, testing::PROBE_V2.wasm);
+        // The 0.1.0 reference matcher is an earlier version of the shipped one.
+        assert_eq!(
+            testing::REFERENCE_MATCHER_V1.id,
+            reference::REFERENCE_MATCHER.id
+        );
+        assert_ne!(
+            testing::REFERENCE_MATCHER_V1.wasm,
+            reference::REFERENCE_MATCHER.wasm
+        );
     }
 
     #[test]
