@@ -277,6 +277,10 @@ async fn the_token_never_reaches_a_log_line_or_a_url() {
     let _guard = tracing::subscriber::set_default(subscriber);
     let (r, _dir) = app().await;
     let (pair, _, _) = signed_in(&r).await;
+    // Another test's thread may have been registering the sign-in log's
+    // callsite while this thread set its subscriber; tracing then caches
+    // "nobody listens" for it. Rebuild the cache before the request logged.
+    tracing::callsite::rebuild_interest_cache();
     let form = Request::post("/console/session")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .body(Body::from(format!("token={TOKEN}")))
