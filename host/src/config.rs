@@ -334,6 +334,12 @@ pub struct RuntimeConfig {
     /// The largest memory cap any plugin may have, in MiB; the pool reserves
     /// address space for it per slot.
     pub max_memory_mib: u64,
+    /// KiB of each instance slot's linear memory kept resident between
+    /// calls and reset in place (faster calls: no page faults, no
+    /// `madvise`); what stays resident is at most `pool_instances` × this,
+    /// and only pages calls touched. 0 hands every page back to the kernel
+    /// after each call.
+    pub keep_resident_kib: u64,
 }
 
 impl Default for RuntimeConfig {
@@ -346,6 +352,7 @@ impl Default for RuntimeConfig {
             cache_dir: None,
             pool_instances: 128,
             max_memory_mib: 512,
+            keep_resident_kib: 2048,
         }
     }
 }
@@ -452,6 +459,14 @@ impl Config {
         }
         if !(1..=1 << 20).contains(&self.store.cache_mib) {
             anyhow::bail!("invalid config: store.cache_mib must be within 1..=1048576 (e.g. 64)");
+        }
+        let rt = &self.runtime;
+        if rt.keep_resident_kib > rt.max_memory_mib.saturating_mul(1024) {
+            anyhow::bail!(
+                "invalid config: runtime.keep_resident_kib ({}) must be at most runtime.max_memory_mib × 1024 ({})",
+                rt.keep_resident_kib,
+                rt.max_memory_mib.saturating_mul(1024)
+            );
         }
         if self.work.slots == 0 || self.work.deadline_ms == 0 {
             anyhow::bail!("invalid config: work.slots and work.deadline_ms must be at least 1");
@@ -575,6 +590,20 @@ mod tests {
                 "{bad}: {err:#}"
             );
         }
+    }
+
+    #[test]
+    fn resident_pages_default_to_2_mib_and_stay_within_the_memory_ceiling() {
+        let c = Config::from_toml("").unwrap();
+        assert_eq!(c.runtime.keep_resident_kib, 2048);
+        let c = Config::from_toml("[runtime]\nkeep_resident_kib = 0\n").unwrap();
+        assert_eq!(c.runtime.keep_resident_kib, 0);
+        let err = Config::from_toml("[runtime]\nmax_memory_mib = 1\nkeep_resident_kib = 2048\n")
+            .unwrap_err();
+        assert!(
+            format!("{err:#}").contains("runtime.keep_resident_kib"),
+            "{err:#}"
+        );
     }
 
     #[test]

@@ -61,7 +61,8 @@ impl EngineOptions {
             fuel: rc.consume_fuel,
             epoch: true,
             tick: Duration::from_millis(rc.epoch_tick_ms.max(1)),
-            keep_resident_bytes: KEEP_RESIDENT_BYTES,
+            keep_resident_bytes: usize::try_from(rc.keep_resident_kib.saturating_mul(1024))
+                .unwrap_or(usize::MAX),
             cache_dir: rc.compile_cache.then(|| {
                 rc.cache_dir
                     .clone()
@@ -71,8 +72,9 @@ impl EngineOptions {
     }
 }
 
-/// What the server keeps resident per linear memory between calls: a Rust
-/// guest's stack and the heap a typical call uses.
+/// What the server keeps resident per linear memory between calls by
+/// default (`[runtime] keep_resident_kib`): a Rust guest's stack (its first
+/// MiB) and the heap a typical call uses.
 pub const KEEP_RESIDENT_BYTES: usize = 2 << 20;
 
 /// Where a compiled component came from.
