@@ -69,9 +69,8 @@ pub async fn match_pairs(
         .unwrap_or_else(|| calls_at_once(runtime, matcher))
         .max(1);
     if !mentor_models.is_empty() {
-        // Owned inputs, so the calls' futures borrow nothing per item
-        // (a closure over borrowed chunks is not general enough for the
-        // handler's `Send` future).
+        // Owned inputs: each call runs in a task of its own (spawned as
+        // `buffer_unordered` asks for it, so `at_once` at a time).
         let chunks: Vec<(usize, Vec<Protege>)> = proteges
             .chunks(rows)
             .enumerate()
@@ -210,7 +209,7 @@ async fn explain_offers(
     rows: usize,
     at_once: usize,
 ) -> Result<HashMap<(usize, usize), Vec<String>>, RecordError> {
-    // Owned inputs, as for the scoring calls.
+    // Owned inputs and a task per call, as for the scoring calls.
     let mut jobs: Vec<ExplainJob> = Vec::new();
     for (n, chunk) in proteges.chunks(rows).enumerate() {
         let offset = n * rows;
