@@ -16,13 +16,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sidecoach::clock::sha256_hex;
+use sidecoach::config::RuntimeConfig;
 use sidecoach::model::{
     Answer, AnswerValue, AutoFailPolicy, Criterion, EvaluationEvent, Form, FormSection, NaPolicy,
     NaRedistribution, Normalization, PluginKind, ScoringSettings, Weighting,
 };
 use sidecoach::runtime::lowlevel::{
-    CallFuture, EffectiveGrants, EngineOptions, HostState, Instance, KEEP_RESIDENT_BYTES,
-    LoadedPlugin, PluginEngine, Scorer, wit as w,
+    CallFuture, EffectiveGrants, EngineOptions, HostState, Instance, LoadedPlugin, PluginEngine,
+    Scorer, wit as w,
 };
 use sidecoach_plugin_artifacts::reference::REFERENCE_SCORER;
 
@@ -234,7 +235,7 @@ fn main() {
     });
     // The server's setting: touched pages reset in place between calls.
     let resident = PluginEngine::new(EngineOptions {
-        keep_resident_bytes: KEEP_RESIDENT_BYTES,
+        keep_resident_bytes: (RuntimeConfig::default().keep_resident_kib as usize) << 10,
         ..options(true, true, false)
     })
     .unwrap();

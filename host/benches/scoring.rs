@@ -40,12 +40,13 @@ use std::time::{Duration, Instant};
 
 use common::measure::{fail, listing, machine, median, ms, quick, time};
 use common::scoring::{
-    AGENTS, Method, PLUGIN, RHAI_MAX_OPERATIONS, RHAI_SCORER, agreement, event, native_answers,
+    AGENTS, Method, PLUGIN, RHAI_MAX_OPERATIONS, RHAI_SCORER, agreement, native_answers,
     native_pass, plugin_pass, read_back, rhai_answers, rhai_engine, rhai_form, rhai_pass, rounds,
     set_up,
 };
 use sidecoach::config::RuntimeConfig;
 use sidecoach::model::AnswerValue;
+use sidecoach::scoring::to_event;
 
 /// Evaluations in a full run.
 const EVALUATIONS: usize = 100_000;
@@ -136,7 +137,7 @@ fn main() {
     // ---- input conversion alone: stored record → what each method takes ----
     let conv_plugin = time(runs, || {
         for chunk in evals.chunks(1000) {
-            black_box(chunk.iter().map(event).collect::<Vec<_>>());
+            black_box(chunk.iter().map(to_event).collect::<Vec<_>>());
         }
     });
     let conv_native = time(runs, || {

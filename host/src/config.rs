@@ -352,6 +352,8 @@ impl Default for RuntimeConfig {
             cache_dir: None,
             pool_instances: 128,
             max_memory_mib: 512,
+            // A Rust guest's stack (its first MiB) and the heap a typical
+            // call uses.
             keep_resident_kib: 2048,
         }
     }

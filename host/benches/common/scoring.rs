@@ -13,11 +13,12 @@ use rhai::{AST, Array, CallFnOptions, Dynamic, Engine, Map, Scope};
 use sidecoach::config::{Config, RuntimeConfig};
 use sidecoach::metrics::Metrics;
 use sidecoach::model::{
-    Agent, Answer, AnswerValue, AutoFailPolicy, Criterion, Evaluation, EvaluationEvent, Form,
-    FormSection, NaPolicy, NaRedistribution, Normalization, Outcome, ScoringSettings, Weighting,
+    Agent, Answer, AnswerValue, AutoFailPolicy, Criterion, Evaluation, Form, FormSection, NaPolicy,
+    NaRedistribution, Normalization, Outcome, ScoringSettings, Weighting,
 };
 use sidecoach::records::{Filter, Records, Term};
 use sidecoach::runtime::Runtime;
+use sidecoach::scoring::to_event;
 use sidecoach::store::Store;
 
 // The reference scorer's own arithmetic (plugins/scoring), compiled natively.
@@ -431,21 +432,6 @@ pub struct Pass {
     pub cards: Vec<Card>,
 }
 
-/// A stored evaluation as the scorer's input event.
-pub fn event(e: &Evaluation) -> EvaluationEvent {
-    EvaluationEvent {
-        external_id: e.id.clone(),
-        form_id: e.form_id.clone(),
-        form_version: Some(e.form_version),
-        interaction_external_id: None,
-        agent_vendor_id: None,
-        evaluator_vendor_id: None,
-        evaluated_at: Some(e.evaluated_at),
-        answers: e.answers.clone(),
-        vendor_score: None,
-    }
-}
-
 /// Score `evals` with scorer `plugin` through `Runtime::score`, `per_call`
 /// to a call. Every evaluation must be scored. Awaited from outside the
 /// tokio runtime (`block_on`, as `scoring.rs` does) or in a task on a worker
@@ -461,7 +447,7 @@ pub async fn plugin_pass(
     let mut inside = Duration::ZERO;
     let t = Instant::now();
     for chunk in evals.chunks(per_call) {
-        let events = chunk.iter().map(event).collect();
+        let events = chunk.iter().map(to_event).collect();
         let report = runtime
             .score(plugin, form.clone(), events)
             .await
@@ -474,7 +460,7 @@ pub async fn plugin_pass(
             let c = result.as_ref().unwrap_or_else(|err| {
                 fail(format!("plugin refused an evaluation: {}", err.message))
             });
-            if c.evaluation_external_id != e.id {
+            if c.evaluation_external_id != e.external_id {
                 fail("plugin scorecards do not line up with the evaluations".into());
             }
             cards.push(Card {

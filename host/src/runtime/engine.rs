@@ -72,11 +72,6 @@ impl EngineOptions {
     }
 }
 
-/// What the server keeps resident per linear memory between calls by
-/// default (`[runtime] keep_resident_kib`): a Rust guest's stack (its first
-/// MiB) and the heap a typical call uses.
-pub const KEEP_RESIDENT_BYTES: usize = 2 << 20;
-
 /// Where a compiled component came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Compiled {

@@ -64,7 +64,7 @@ pub use wit::WireSize;
 /// (instantiation with and without pooling, the raw scorer export against
 /// native code). Embedding the host needs none of them: use [`Runtime`].
 pub mod lowlevel {
-    pub use super::engine::{EngineOptions, KEEP_RESIDENT_BYTES, PluginEngine};
+    pub use super::engine::{EngineOptions, PluginEngine};
     pub use super::plugin::{CallFuture, Instance, LoadedPlugin};
     pub use super::sandbox::{EffectiveGrants, HostState};
     pub use super::wit::v0_1_0::{scorer::Scorer, types as wit};
