@@ -253,13 +253,6 @@ async fn explain_offers(
                 e.message
             ))
         })?;
-        if explained.len() != named.len() {
-            return Err(RecordError::Conflict(format!(
-                "matcher {matcher} explained {} pairs of the {} asked",
-                explained.len(),
-                named.len()
-            )));
-        }
         for ((p, m), why) in named.into_iter().zip(explained) {
             reasons.insert((offset + p as usize, m as usize), why);
         }

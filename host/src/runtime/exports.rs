@@ -3,6 +3,7 @@
 //! model types, each through the one call path of [`super::call`].
 
 use super::*;
+use crate::model::PluginErrorCode;
 
 impl Runtime {
     /// Ask an adapter to verify and parse one vendor request.
@@ -240,7 +241,23 @@ fn explain_call<'a>(
                     )
                     .collect();
                 let out = m.call_explain(store, &p, &mentors, &pairs).await?;
-                Ok(out.map_err(Into::into))
+                // One list of reasons per pair asked, or the answer is wrong
+                // for every caller alike.
+                Ok(out.map_err(Into::into).and_then(|reasons| {
+                    if reasons.len() == pairs.len() {
+                        Ok(reasons)
+                    } else {
+                        Err(PluginError {
+                            code: PluginErrorCode::Internal,
+                            message: format!(
+                                "explained {} pairs of the {} asked",
+                                reasons.len(),
+                                pairs.len()
+                            ),
+                            field: None,
+                        })
+                    }
+                }))
             }
             _ => unreachable!("kind checked before the call"),
         }

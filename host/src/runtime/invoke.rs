@@ -226,7 +226,7 @@ impl Runtime {
         let output = explained.output.map(|reasons| {
             allowed
                 .into_iter()
-                .zip(reasons.into_iter().chain(std::iter::repeat_with(Vec::new)))
+                .zip(reasons)
                 .map(|((p, m, score), reasons)| PairScore {
                     protege_index: p as u32,
                     mentor_index: m as u32,
