@@ -27,11 +27,15 @@
 //!   compile cache, back-pressure, graceful shutdown;
 //! - `console`: the web console in headless chromium (chromedriver), one
 //!   flow per persona, each saving a screenshot;
+//! - `cluster`: three sidecars sharing one log on a three-server NATS
+//!   JetStream cluster, with sidecars and servers SIGKILLed (`nats` starts
+//!   the servers);
 //! - `practice`: the weekly coaching cadence, coaching effectiveness over
 //!   real sessions, evaluations and feedback, and private rapport notes.
 
 mod adapters;
 mod cli;
+mod cluster;
 mod coaching;
 mod console;
 mod crash;
@@ -39,6 +43,7 @@ mod integrity;
 mod kit;
 mod lifecycle;
 mod mentoring;
+mod nats;
 mod people;
 mod practice;
 mod records;

@@ -42,6 +42,25 @@ impl Drop for CompileHold {
     }
 }
 
+/// A host killed by [`Host::restart_later`], its data directory kept.
+pub struct Killed(Host);
+
+impl Killed {
+    /// Start it again on the same data directory and configuration.
+    pub fn start(mut self) -> Host {
+        let old = &mut self.0;
+        let mut next = Host::spawn_command(
+            "serve",
+            &old.data_dir,
+            old.config.clone(),
+            old.admin_env,
+            old.own_cache,
+        );
+        next._tmp = old._tmp.take();
+        next
+    }
+}
+
 /// A running host process. Killed on drop.
 pub struct Host {
     child: Child,
@@ -190,19 +209,16 @@ impl Host {
 
     /// Kill the host with SIGKILL (no graceful shutdown) and start it again
     /// on the same data directory.
-    pub fn restart(mut self) -> Host {
+    pub fn restart(self) -> Host {
+        self.restart_later().start()
+    }
+
+    /// Kill the host with SIGKILL now, keeping its data directory, to be
+    /// started again with [`Killed::start`].
+    pub fn restart_later(mut self) -> Killed {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
-        let tmp = self._tmp.take();
-        let mut next = Host::spawn_command(
-            "serve",
-            &self.data_dir,
-            self.config.clone(),
-            self.admin_env,
-            self.own_cache,
-        );
-        next._tmp = tmp;
-        next
+        Killed(self)
     }
 
     /// Send SIGTERM and wait for the process to exit; returns its status.
@@ -304,6 +320,40 @@ impl Client {
         let text = resp.text().await.unwrap();
         let json = serde_json::from_str(&text).unwrap_or(Value::Null);
         Reply { status, json, text }
+    }
+
+    /// GET a path; `None` when the host could not be reached.
+    pub async fn try_get(&self, path: &str) -> Option<Reply> {
+        let mut req = self.http.get(format!("{}{path}", self.url));
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.ok()?;
+        let status = resp.status();
+        let text = resp.text().await.ok()?;
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Some(Reply { status, json, text })
+    }
+
+    /// POST raw bytes; `None` when the host could not be reached or the
+    /// connection broke.
+    pub async fn try_post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Option<(StatusCode, String)> {
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .header("content-type", content_type)
+            .body(body);
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.ok()?;
+        let status = resp.status();
+        Some((status, resp.text().await.ok()?))
     }
 
     /// GET a path.

@@ -49,6 +49,17 @@ pub enum Command {
         #[command(flatten)]
         remote: Remote,
     },
+    /// A cluster's log and nodes, as a running node sees them (admin
+    /// token): the stream's last entry and, per node, the last entry it
+    /// applied and how far behind it is.
+    Cluster {
+        /// Which cluster command.
+        #[command(subcommand)]
+        command: ClusterCommand,
+        /// The node to ask.
+        #[command(flatten)]
+        remote: Remote,
+    },
     /// Write every record of a stopped host's data directory to JSON lines.
     Export {
         /// Data directory (also SIDECOACH_DATA_DIR).
@@ -138,6 +149,13 @@ impl Remote {
             .context("no API token: pass --token or set SIDECOACH_TOKEN")?;
         Ok((self.url.trim_end_matches('/').to_string(), token))
     }
+}
+
+/// Cluster commands.
+#[derive(Subcommand, Debug)]
+pub enum ClusterCommand {
+    /// Nodes, the entry each applied, their lag; the stream and its leader.
+    Status,
 }
 
 /// Token commands.
@@ -429,6 +447,28 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             send(req, &token, &url).await
         }
+        Command::Cluster {
+            command: ClusterCommand::Status,
+            remote,
+        } => {
+            let (url, token) = remote.resolve()?;
+            let resp = reqwest::Client::new()
+                .get(format!("{url}/v1/cluster"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .with_context(|| format!("cannot reach {url}"))?;
+            let status = resp.status();
+            let body: serde_json::Value = resp.json().await.unwrap_or_default();
+            if !status.is_success() {
+                bail!(
+                    "the host answered {status}: {}",
+                    body["message"].as_str().unwrap_or("")
+                );
+            }
+            print!("{}", cluster_table(&body));
+            Ok(())
+        }
         Command::Export { data_dir, output } => {
             let store = open_offline(&data_dir)?;
             let n = match output {
@@ -565,6 +605,37 @@ fn open_offline(data_dir: &std::path::Path) -> anyhow::Result<crate::store::Stor
 }
 
 /// Send a request, print the JSON answer, fail on a non-2xx status.
+/// `GET /v1/cluster` as a table: the stream, then one line per node.
+fn cluster_table(v: &serde_json::Value) -> String {
+    let mut out = format!(
+        "stream {} (replicas {}, leader {}): last entry {}, {} entries; asked node {}\n",
+        v["stream"].as_str().unwrap_or("?"),
+        v["replicas"],
+        v["leader"].as_str().unwrap_or("-"),
+        v["last_sequence"],
+        v["entries"],
+        v["node"].as_str().unwrap_or("?"),
+    );
+    out.push_str(&format!(
+        "{:<24} {:>10} {:>8} {:>10}\n",
+        "NODE", "APPLIED", "LAG", "SEEN (s)"
+    ));
+    let now = crate::clock::now_ms();
+    for n in v["nodes"].as_array().into_iter().flatten() {
+        let seen = n["seen_at"].as_i64().map_or("-".to_string(), |t| {
+            format!("{:.1}", (now - t).max(0) as f64 / 1000.0)
+        });
+        out.push_str(&format!(
+            "{:<24} {:>10} {:>8} {:>10}\n",
+            n["node"].as_str().unwrap_or("?"),
+            n["applied"],
+            n["lag"],
+            seen
+        ));
+    }
+    out
+}
+
 async fn send(req: reqwest::RequestBuilder, token: &str, url: &str) -> anyhow::Result<()> {
     let resp = req
         .bearer_auth(token)

@@ -65,6 +65,114 @@ pub struct Config {
     /// CPU-heavy request work (planning, matching, rescoring): how much
     /// runs at once and for how long.
     pub work: WorkConfig,
+    /// Several sidecars sharing one log on NATS JetStream; absent, this
+    /// host stands alone (the default).
+    pub cluster: Option<ClusterConfig>,
+}
+
+/// `[cluster]`: this host is one node of several sharing one durable log
+/// on NATS JetStream. Every write a node answers 2xx is in the log, and
+/// every node applies the log to its own store, so each serves every read.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClusterConfig {
+    /// The NATS servers (`nats://host:port`), any of which will do.
+    pub urls: Vec<String>,
+    /// This node's name, unique in the cluster (default: the host name
+    /// and listen port).
+    pub node: Option<String>,
+    /// NATS user and password, if the servers require them.
+    pub user: Option<String>,
+    /// The password for `user`.
+    pub password: Option<String>,
+    /// A NATS token, if the servers require one.
+    pub token: Option<String>,
+    /// The JetStream stream holding the log (created if missing).
+    pub stream: String,
+    /// Its subject (the stream takes exactly this subject).
+    pub subject: String,
+    /// Copies JetStream keeps of every entry: 3 in a cluster of three or
+    /// more servers, 1 on a single server.
+    pub replicas: usize,
+    /// The key-value bucket where nodes report their applied position.
+    pub status_bucket: String,
+    /// The object-store bucket holding plugin components too large for
+    /// one log entry.
+    pub blob_bucket: String,
+    /// How long to wait for NATS at start and for each acknowledgement.
+    pub timeout_ms: u64,
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        ClusterConfig {
+            urls: vec!["nats://127.0.0.1:4222".into()],
+            node: None,
+            user: None,
+            password: None,
+            token: None,
+            stream: "SIDECOACH".into(),
+            subject: "sidecoach.log".into(),
+            replicas: 3,
+            status_bucket: "sidecoach-nodes".into(),
+            blob_bucket: "sidecoach-blobs".into(),
+            timeout_ms: 5_000,
+        }
+    }
+}
+
+impl ClusterConfig {
+    /// Checks serde cannot make.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if self.urls.is_empty() {
+            anyhow::bail!("invalid config: cluster.urls must name at least one NATS server");
+        }
+        for url in &self.urls {
+            if !(url.starts_with("nats://") || url.starts_with("tls://")) || url.len() < 8 {
+                anyhow::bail!(
+                    "invalid config: cluster.urls: {url:?} is not a NATS URL (nats://host:port)"
+                );
+            }
+        }
+        if !(1..=5).contains(&self.replicas) {
+            anyhow::bail!("invalid config: cluster.replicas must be within 1..=5 (3 in a cluster)");
+        }
+        let name = |field: &str, v: &str| -> anyhow::Result<()> {
+            if v.is_empty()
+                || !v
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                anyhow::bail!(
+                    "invalid config: cluster.{field} {v:?} must be letters, digits, '-' or '_'"
+                );
+            }
+            Ok(())
+        };
+        name("stream", &self.stream)?;
+        name("status_bucket", &self.status_bucket)?;
+        name("blob_bucket", &self.blob_bucket)?;
+        if let Some(node) = &self.node {
+            name("node", node)?;
+        }
+        if self.subject.is_empty()
+            || self.subject.contains(['*', '>', ' '])
+            || self.subject.starts_with('.')
+            || self.subject.ends_with('.')
+        {
+            anyhow::bail!(
+                "invalid config: cluster.subject {:?} must be a plain subject such as sidecoach.log",
+                self.subject
+            );
+        }
+        if self.user.is_some() != self.password.is_some() {
+            anyhow::bail!("invalid config: cluster.user and cluster.password go together");
+        }
+        if self.timeout_ms == 0 {
+            anyhow::bail!("invalid config: cluster.timeout_ms must be at least 1");
+        }
+        Ok(())
+    }
 }
 
 /// `[store]`.
@@ -302,6 +410,7 @@ impl Default for Config {
             mentoring: MentoringConfig::default(),
             store: StoreConfig::default(),
             work: WorkConfig::default(),
+            cluster: None,
         }
     }
 }
@@ -469,6 +578,9 @@ impl Config {
                 rt.keep_resident_kib,
                 rt.max_memory_mib.saturating_mul(1024)
             );
+        }
+        if let Some(cluster) = &self.cluster {
+            cluster.validate()?;
         }
         if self.work.slots == 0 || self.work.deadline_ms == 0 {
             anyhow::bail!("invalid config: work.slots and work.deadline_ms must be at least 1");

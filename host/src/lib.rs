@@ -43,6 +43,7 @@ pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod clock;
+pub mod cluster;
 pub mod config;
 pub mod demo;
 pub mod flags;
@@ -102,6 +103,34 @@ pub struct Services {
     pub mentoring: mentoring::Mentoring,
     /// Readiness, metrics, sources.
     pub ops: operations::Operations,
+    /// This node's place in a cluster (`[cluster]`); `None` standing alone.
+    pub cluster: Option<cluster::Cluster>,
+}
+
+/// A node's name when `[cluster] node` is unset: the host's name and the
+/// port it listens on.
+fn default_node_name(config: &Config) -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "sidecoach".into());
+    let host: String = host
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    match config.listen.port() {
+        // Port 0 is chosen at bind time: tell nodes on one machine apart.
+        0 => format!("{host}-{}", std::process::id()),
+        port => format!("{host}-{port}"),
+    }
 }
 
 /// A started host: store open, plugins loaded, ready to serve.
@@ -143,15 +172,52 @@ impl App {
     }
 
     async fn build(config: Config, store: Store) -> anyhow::Result<App> {
-        let auth = Auth::new(store.clone());
-        let first_admin_token = auth.bootstrap(config.admin_token.as_deref()).await?;
-        let config = Arc::new(config);
         let metrics = Arc::new(Metrics::new());
         metrics.count_store_flushes(store.flush_counter());
+        let cluster = match &config.cluster {
+            Some(c) => {
+                let node = c.node.clone().unwrap_or_else(|| default_node_name(&config));
+                metrics.register_cluster();
+                let cluster =
+                    cluster::Cluster::start(c, node, store.clone(), metrics.clone()).await?;
+                tracing::info!(
+                    node = cluster.node(),
+                    applied = cluster.applied(),
+                    "joined the cluster"
+                );
+                Some(cluster)
+            }
+            None => None,
+        };
+        let auth = Auth::new(store.clone());
+        let admin_token = config.admin_token.clone();
+        let first_admin_token = match &cluster {
+            Some(c) => {
+                c.write(None, || auth.bootstrap(admin_token.as_deref()))
+                    .await??
+            }
+            None => auth.bootstrap(admin_token.as_deref()).await?,
+        };
+        let config = Arc::new(config);
         let runtime =
-            Arc::new(Runtime::start(config.clone(), store.clone(), metrics.clone()).await?);
+            Arc::new(Runtime::open(config.clone(), store.clone(), metrics.clone()).await?);
+        match &cluster {
+            Some(c) => {
+                c.write(None, || runtime.install_reference_plugins())
+                    .await??;
+                let rt = runtime.clone();
+                c.set_reload(Arc::new(move |ids| {
+                    let rt = rt.clone();
+                    Box::pin(async move { rt.reload(ids).await })
+                }));
+            }
+            None => runtime.install_reference_plugins().await?,
+        }
         let records = records::Records::new(store.clone());
         let hub = live::Hub::new(config.live.buffer, metrics.clone());
+        if let Some(c) = &cluster {
+            c.set_hub(hub.clone());
+        }
         let pipeline = pipeline::Pipeline::new(
             runtime.clone(),
             records.clone(),
@@ -189,7 +255,8 @@ impl App {
             practice,
             scheduling,
             mentoring,
-            ops: operations::Operations::new(store, runtime, metrics, config),
+            ops: operations::Operations::new(store, runtime, metrics, config, cluster.clone()),
+            cluster,
         };
         Ok(App {
             services,

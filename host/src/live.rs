@@ -24,6 +24,9 @@ pub struct Hub {
     closed: Arc<watch::Sender<bool>>,
     seq: Arc<AtomicU64>,
     metrics: Arc<Metrics>,
+    /// Events held back while a cluster write is open: they go out once
+    /// the log has the write, here and on every other node.
+    held: Arc<std::sync::Mutex<Option<Vec<LiveEvent>>>>,
 }
 
 /// Which events a client wants.
@@ -89,6 +92,7 @@ impl Hub {
             closed: Arc::new(watch::channel(false).0),
             seq: Arc::new(AtomicU64::new(0)),
             metrics,
+            held: Default::default(),
         }
     }
 
@@ -100,17 +104,54 @@ impl Hub {
         team_id: Option<&str>,
         record: &T,
     ) {
-        if self.tx.receiver_count() == 0 {
+        let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        if held.is_none() && self.tx.receiver_count() == 0 {
             return;
         }
         let event = LiveEvent {
-            seq: self.seq.fetch_add(1, Ordering::Relaxed) + 1,
+            seq: 0,
             kind,
             agent_id: agent_id.map(str::to_string),
             team_id: team_id.map(str::to_string),
             record: serde_json::to_value(record).expect("model types always serialise"),
         };
+        match held.as_mut() {
+            Some(events) => events.push(event),
+            None => {
+                drop(held);
+                self.send(event);
+            }
+        }
+    }
+
+    fn send(&self, mut event: LiveEvent) {
+        event.seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
         let _ = self.tx.send(Arc::new(event));
+    }
+
+    /// Hold back what is published from now on (a cluster write begins).
+    pub fn hold(&self) {
+        *self.held.lock().unwrap_or_else(|p| p.into_inner()) = Some(Vec::new());
+    }
+
+    /// Stop holding back and take what was held.
+    pub fn take_held(&self) -> Vec<LiveEvent> {
+        self.held
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            .unwrap_or_default()
+    }
+
+    /// Send events a cluster write published (this node's, once the log has
+    /// them, or another node's, as they are applied).
+    pub fn send_all(&self, events: Vec<LiveEvent>) {
+        if self.tx.receiver_count() == 0 {
+            return;
+        }
+        for e in events {
+            self.send(e);
+        }
     }
 
     /// End every subscription (shutdown).

@@ -28,6 +28,8 @@ impl MetricConstructor<Histogram> for LatencyBuckets {
 
 /// The host's metrics.
 pub struct Metrics {
+    /// Cluster mode's log (registered only in cluster mode).
+    pub cluster: ClusterMetrics,
     /// The registry; a std mutex because encoding is short and never awaits.
     registry: Mutex<Registry>,
     calls: Family<Labels, Counter>,
@@ -45,6 +47,75 @@ pub struct Metrics {
     flag_failures: Family<Labels, Counter>,
     stream_dropped: Counter,
     stream_clients: Gauge,
+}
+
+/// Cluster mode: publishing writes to the log and applying it.
+#[derive(Clone)]
+pub struct ClusterMetrics {
+    publish: Histogram,
+    conflicts: Counter,
+    applied: Gauge,
+    lag: Gauge,
+    entries_applied: Counter,
+}
+
+impl Default for ClusterMetrics {
+    fn default() -> Self {
+        ClusterMetrics {
+            publish: LatencyBuckets.new_metric(),
+            conflicts: Counter::default(),
+            applied: Gauge::default(),
+            lag: Gauge::default(),
+            entries_applied: Counter::default(),
+        }
+    }
+}
+
+impl ClusterMetrics {
+    /// A write the log acknowledged after `took`.
+    pub fn publish(&self, took: Duration) {
+        self.publish.observe(took.as_secs_f64());
+    }
+
+    /// A write that lost to another node's and ran again.
+    pub fn conflict(&self) {
+        self.conflicts.inc();
+    }
+
+    /// Another node's entry `seq` applied here, with the log at `last`.
+    pub fn applied(&self, seq: u64, last: u64) {
+        self.entries_applied.inc();
+        self.applied.set(seq as i64);
+        self.lag.set(last.saturating_sub(seq) as i64);
+    }
+
+    fn register(&self, r: &mut Registry) {
+        r.register(
+            "cluster_publish_seconds",
+            "Time from publishing a write to the log's acknowledgement",
+            self.publish.clone(),
+        );
+        r.register(
+            "cluster_conflicts",
+            "Writes that lost to another node's write and ran again",
+            self.conflicts.clone(),
+        );
+        r.register(
+            "cluster_applied_sequence",
+            "The last log entry this node applied",
+            self.applied.clone(),
+        );
+        r.register(
+            "cluster_apply_lag",
+            "Log entries this node has still to apply",
+            self.lag.clone(),
+        );
+        r.register(
+            "cluster_entries_applied",
+            "Other nodes' log entries applied here (catching up included)",
+            self.entries_applied.clone(),
+        );
+    }
 }
 
 impl Default for Metrics {
@@ -73,6 +144,7 @@ impl Metrics {
             flag_failures: Family::default(),
             stream_dropped: Counter::default(),
             stream_clients: Gauge::default(),
+            cluster: ClusterMetrics::default(),
         };
         {
             let mut r = m.registry.lock().expect("metrics registry lock");
@@ -149,6 +221,12 @@ impl Metrics {
             );
         }
         m
+    }
+
+    /// Add the cluster metrics to `/metrics` (cluster mode only).
+    pub fn register_cluster(&self) {
+        let mut r = self.registry.lock().expect("metrics registry lock");
+        self.cluster.register(&mut r);
     }
 
     fn plugin(id: &str) -> Labels {

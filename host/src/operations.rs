@@ -26,7 +26,24 @@ pub struct Readiness {
     pub plugins_loaded: usize,
     /// Plugins whose stored version could not be loaded.
     pub plugins_failed: usize,
+    /// In a cluster: this node's place in the log.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<ClusterReadiness>,
 }
+
+/// A cluster node's place in the log, on `/readyz`.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ClusterReadiness {
+    /// The node's name.
+    pub node: String,
+    /// The last log entry it applied.
+    pub applied: u64,
+    /// Entries it has still to apply, as last seen.
+    pub lag: u64,
+}
+
+/// A node this many log entries behind answers `/readyz` 503 (catching up).
+const CATCHING_UP: u64 = 100;
 
 /// A configured source as operators see it (secret values hidden).
 #[derive(Clone, Serialize, utoipa::ToSchema)]
@@ -56,6 +73,8 @@ pub struct Operations {
     ready: Arc<AtomicBool>,
     /// Why the store cannot take writes, while it cannot.
     storage_fault: Arc<std::sync::Mutex<Option<String>>>,
+    /// This node's place in a cluster, if it is in one.
+    cluster: Option<crate::cluster::Cluster>,
 }
 
 /// How often the storage watch checks that the store takes writes.
@@ -71,6 +90,7 @@ impl Operations {
         runtime: Arc<Runtime>,
         metrics: Arc<Metrics>,
         config: Arc<Config>,
+        cluster: Option<crate::cluster::Cluster>,
     ) -> Operations {
         Operations {
             store,
@@ -79,6 +99,7 @@ impl Operations {
             config,
             ready: Arc::new(AtomicBool::new(true)),
             storage_fault: Default::default(),
+            cluster,
         }
     }
 
@@ -149,11 +170,20 @@ impl Operations {
         }
         let plugins = self.runtime.list();
         let loaded = plugins.iter().filter(|p| p.load_error.is_none()).count();
+        let cluster = self.cluster.as_ref().map(|c| ClusterReadiness {
+            node: c.node().to_string(),
+            applied: c.applied(),
+            lag: c.lag(),
+        });
+        if cluster.as_ref().is_some_and(|c| c.lag > CATCHING_UP) {
+            return Ok(None);
+        }
         Ok(Some(Readiness {
             status: "ready",
             schema_version: self.store.schema_version()?,
             plugins_loaded: loaded,
             plugins_failed: plugins.len() - loaded,
+            cluster,
         }))
     }
 

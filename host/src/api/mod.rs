@@ -9,6 +9,7 @@
 
 mod access;
 mod bounds;
+mod cluster;
 mod coaching;
 mod console;
 mod error;
@@ -114,6 +115,7 @@ fn routes() -> (axum::Router<AppState>, serde_json::Value, AccessTable) {
         .route(Access::Roles(ADMIN), routes!(people::revoke_token))
         .route(Access::Roles(AUDIT), routes!(records::list_audit))
         .route(Access::Roles(SOURCES), routes!(ops::sources))
+        .route(Access::Roles(ADMIN), routes!(cluster::status))
         .route(Access::Roles(ADMIN), routes!(ops::list_unreadable))
         .route(
             Access::Roles(ADMIN),
@@ -220,6 +222,10 @@ pub fn router(services: crate::Services) -> Router {
         ))
         .layer(axum::middleware::map_response(error::json_rejections))
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            cluster::writes,
+        ))
         .layer(axum::Extension(state.auth.clone()))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)

@@ -250,7 +250,7 @@ impl Runtime {
 
     /// Install the embedded reference plugins on first start, and again
     /// when this binary carries a rebuilt component of the same version.
-    async fn install_reference_plugins(&self) -> anyhow::Result<()> {
+    pub async fn install_reference_plugins(&self) -> anyhow::Result<()> {
         let runtime = self;
         for artifact in sidecoach_plugin_artifacts::reference::ALL {
             let embedded = Manifest::from_toml(artifact.manifest)

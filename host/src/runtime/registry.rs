@@ -32,6 +32,43 @@ impl Runtime {
         self.update_loaded_gauge();
     }
 
+    /// Bring the plugins `ids` in line with their stored records, after
+    /// another node changed them (cluster mode) or a write that changed
+    /// them was undone: a new active version is loaded (from the compile
+    /// cache when it has it), a changed record (enabled, tripped) replaces
+    /// the old, a removed plugin is dropped.
+    pub async fn reload(&self, ids: Vec<String>) {
+        for id in ids {
+            let record = match self.store.plugin(&id) {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::warn!(plugin = %id, error = %e, "could not read a changed plugin's record");
+                    continue;
+                }
+            };
+            let Some(record) = record else {
+                self.entries.write().expect("entries lock").remove(&id);
+                self.update_loaded_gauge();
+                continue;
+            };
+            let kept = self
+                .entries
+                .read()
+                .expect("entries lock")
+                .get(&id)
+                .filter(|e| e.loaded.is_some() && e.record.active_version == record.active_version)
+                .map(|e| (e.loaded.clone(), e.info.clone()));
+            let entry = match kept {
+                Some((loaded, info)) => Entry::new(record, loaded, info, None),
+                None => self.load_entry(record).await,
+            };
+            if let Some(e) = &entry.load_error {
+                tracing::error!(plugin = %id, error = %e, "a changed plugin could not be loaded");
+            }
+            self.put_entry(entry);
+        }
+    }
+
     pub(super) async fn load_entry(&self, record: PluginRecord) -> Entry {
         let loaded = self.load_version(&record.id, &record.active_version).await;
         let (loaded, info, load_error) = match loaded {

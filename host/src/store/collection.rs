@@ -16,8 +16,14 @@ use serde::Serialize;
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
 
+use super::journal::{Journal, TxLog};
 use super::schema::{Record, Term};
 use super::{StoreError, decode, encode};
+
+/// The trees of a collection's transactions, as [`TxLog`] numbers them.
+const DATA: usize = 0;
+const EXT: usize = 1;
+const IDX: usize = 2;
 
 /// What an upsert did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -157,6 +163,8 @@ pub struct Collection {
     /// deliveries of one vendor event must not both pass them. A std mutex:
     /// held only across synchronous sled calls, never across an await.
     writer: std::sync::Arc<std::sync::Mutex<()>>,
+    /// Where a cluster write's changes are recorded (`journal.rs`).
+    journal: std::sync::Arc<Journal>,
 }
 
 /// Time as 8 bytes that sort like the signed value.
@@ -200,11 +208,16 @@ type Tx = ConflictableTransactionError<WriteError>;
 
 impl Collection {
     /// Open (or create) the trees of `kind`.
-    pub fn open(db: &sled::Db, kind: &str) -> Result<Collection, StoreError> {
+    pub(super) fn open(
+        db: &sled::Db,
+        kind: &str,
+        journal: &std::sync::Arc<Journal>,
+    ) -> Result<Collection, StoreError> {
         let c = Collection {
             kind: kind.into(),
             trees: Default::default(),
             writer: Default::default(),
+            journal: journal.clone(),
         };
         c.attach(db)?;
         Ok(c)
@@ -287,7 +300,30 @@ impl Collection {
         }
     }
 
+    /// The names of this kind's trees, in [`TxLog`] order: data, ext, idx.
+    fn names(&self) -> [String; 3] {
+        let kind = &*self.kind;
+        [
+            kind.to_string(),
+            format!("{kind}.ext"),
+            format!("{kind}.idx"),
+        ]
+    }
+
+    /// Hand a committed transaction's writes to the journal.
+    fn journal(&self, log: TxLog) {
+        if self.journal.capturing() {
+            let names = self.names();
+            log.commit(&self.journal, &[&names[0], &names[1], &names[2]]);
+        }
+    }
+
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the three trees, the log, and the record before and after"
+    )]
     fn write_tx<R: Record>(
+        log: &TxLog,
         data: &TransactionalTree,
         ext: &TransactionalTree,
         idx: &TransactionalTree,
@@ -296,21 +332,29 @@ impl Collection {
         new: &R,
         bytes: &[u8],
     ) -> Result<(), Tx> {
+        let idx_remove = |key: &[u8]| -> Result<(), Tx> {
+            log.note(IDX, key, idx.remove(key)?, None);
+            Ok(())
+        };
         if let Some(old) = old {
             for term in all_terms(old) {
-                idx.remove(index_key(&term, old.time(), old.id()))?;
+                idx_remove(&index_key(&term, old.time(), old.id()))?;
             }
         }
         for key in stale {
-            idx.remove(key.as_slice())?;
+            idx_remove(key)?;
         }
         for term in all_terms(new) {
-            idx.insert(index_key(&term, new.time(), new.id()), &[][..])?;
+            let key = index_key(&term, new.time(), new.id());
+            log.note(IDX, &key, idx.insert(key.as_slice(), &[][..])?, Some(&[]));
         }
         if let Some((source, external_id)) = new.external() {
-            ext.insert(ext_key(source, external_id), new.id().as_bytes())?;
+            let key = ext_key(source, external_id);
+            let before = ext.insert(key.as_slice(), new.id().as_bytes())?;
+            log.note(EXT, &key, before, Some(new.id().as_bytes()));
         }
-        data.insert(new.id().as_bytes(), bytes)?;
+        let before = data.insert(new.id().as_bytes(), bytes)?;
+        log.note(DATA, new.id().as_bytes(), before, Some(bytes));
         Ok(())
     }
 
@@ -355,6 +399,7 @@ impl Collection {
     /// write is skipped (`Unchanged`). Unique terms held by another record
     /// are a conflict. Not durable until the caller flushes.
     pub fn upsert<R: Record>(&self, mut record: R) -> Result<(Upserted, R), WriteError> {
+        self.journal.check()?;
         let _writer = self
             .writer
             .lock()
@@ -385,8 +430,10 @@ impl Collection {
         }
         let existed = old.is_some() || !stale.is_empty();
         let t = self.t()?;
+        let log = TxLog::default();
         let result = (&t.data, &t.ext, &t.idx).transaction(|(data, ext, idx)| {
-            Self::write_tx(data, ext, idx, old.as_ref(), &stale, &record, &bytes)?;
+            log.restart();
+            Self::write_tx(&log, data, ext, idx, old.as_ref(), &stale, &record, &bytes)?;
             Ok(if existed {
                 Upserted::Updated
             } else {
@@ -397,6 +444,7 @@ impl Collection {
             TransactionError::Abort(e) => e,
             TransactionError::Storage(e) => WriteError::Store(StoreError::Sled(e)),
         })?;
+        self.journal(log);
         Ok((outcome, record))
     }
 
@@ -405,6 +453,7 @@ impl Collection {
     /// term may be held by another record only if that record is in the
     /// batch and gives it up. Not durable until the caller flushes.
     pub fn upsert_all<R: Record>(&self, records: Vec<R>) -> Result<(), WriteError> {
+        self.journal.check()?;
         let _writer = self
             .writer
             .lock()
@@ -433,16 +482,20 @@ impl Collection {
             writes.push((r, old, stale, bytes));
         }
         let t = self.t()?;
+        let log = TxLog::default();
         let result = (&t.data, &t.ext, &t.idx).transaction(|(data, ext, idx)| {
+            log.restart();
             for (r, old, stale, bytes) in &writes {
-                Self::write_tx(data, ext, idx, old.as_ref(), stale, *r, bytes)?;
+                Self::write_tx(&log, data, ext, idx, old.as_ref(), stale, *r, bytes)?;
             }
             Ok(())
         });
         result.map_err(|e| match e {
             TransactionError::Abort(e) => e,
             TransactionError::Storage(e) => WriteError::Store(StoreError::Sled(e)),
-        })
+        })?;
+        self.journal(log);
+        Ok(())
     }
 
     /// Write the index entries of every stored record again: the migration
@@ -565,6 +618,7 @@ impl Collection {
     /// when there is no such record (a readable record is never removed
     /// here). Not durable until the caller flushes.
     pub fn remove_unreadable<R: Record>(&self, id: &str) -> Result<Option<String>, StoreError> {
+        self.journal.check()?;
         let _writer = self
             .writer
             .lock()
@@ -582,20 +636,23 @@ impl Collection {
             }
         }
         let t = self.t()?;
+        let log = TxLog::default();
         let result = (&t.data, &t.ext, &t.idx).transaction(|(data, ext, idx)| {
+            log.restart();
             for k in &stale {
-                idx.remove(k.as_slice())?;
+                log.note(IDX, k, idx.remove(k.as_slice())?, None);
             }
             for k in &ext_keys {
-                ext.remove(k.as_slice())?;
+                log.note(EXT, k, ext.remove(k.as_slice())?, None);
             }
-            data.remove(id.as_bytes())?;
+            log.note(DATA, id.as_bytes(), data.remove(id.as_bytes())?, None);
             Ok::<_, ConflictableTransactionError<StoreError>>(())
         });
         result.map_err(|e| match e {
             TransactionError::Abort(e) => e,
             TransactionError::Storage(e) => StoreError::Sled(e),
         })?;
+        self.journal(log);
         Ok(Some(text))
     }
 

@@ -12,6 +12,7 @@
 
 pub mod collection;
 mod export;
+pub mod journal;
 pub mod schema;
 
 use std::path::{Path, PathBuf};
@@ -49,6 +50,9 @@ pub enum StoreError {
     /// The database is being reopened after a storage fault.
     #[error("the data store is reopening after a storage fault")]
     Unavailable,
+    /// A write outside a cluster write: it would change this node only.
+    #[error("a write outside a cluster write was refused (it would reach this node only)")]
+    NotCaptured,
     /// A listing cursor that this store did not issue.
     #[error("invalid cursor")]
     BadCursor,
@@ -97,6 +101,7 @@ impl StoreError {
             StoreError::Sled(e) => StoreError::Sled(e.clone()),
             StoreError::Unavailable => StoreError::Unavailable,
             StoreError::BadCursor => StoreError::BadCursor,
+            StoreError::NotCaptured => StoreError::NotCaptured,
             StoreError::TooNew { found } => StoreError::TooNew { found: *found },
             // A flush never decodes a record; kept whole as text regardless.
             StoreError::Corrupt { .. } => {
@@ -166,6 +171,8 @@ pub struct Store {
     reopening: Arc<Mutex<()>>,
     /// The flushes every clone's writes share.
     commit: Arc<GroupCommit>,
+    /// What a cluster write changed (`journal.rs`).
+    journal: Arc<journal::Journal>,
     /// Agents, with their vendor identities as unique terms.
     pub agents: Collection,
     /// Teams and their targets.
@@ -457,29 +464,31 @@ impl Store {
     /// flusher still holding it.
     pub fn open_with(dir: &Path, cache_bytes: u64) -> Result<Store> {
         let db = open_db(dir, cache_bytes)?;
+        let journal = Arc::new(journal::Journal::default());
         let store = Store {
             dir: Arc::new(dir.to_path_buf()),
             cache_bytes,
             reopening: Default::default(),
             commit: Default::default(),
-            agents: Collection::open(&db, "agents")?,
-            teams: Collection::open(&db, "teams")?,
-            staff: Collection::open(&db, "staff")?,
-            forms: Collection::open(&db, "forms")?,
-            interactions: Collection::open(&db, "interactions")?,
-            evaluations: Collection::open(&db, "evaluations")?,
-            feedback: Collection::open(&db, "feedback")?,
-            audit: Collection::open(&db, "audit")?,
-            dead_letters: Collection::open(&db, "dead_letters")?,
-            alerts: Collection::open(&db, "alerts")?,
-            recognitions: Collection::open(&db, "recognitions")?,
-            sessions: Collection::open(&db, "sessions")?,
-            staffing: Collection::open(&db, "staffing")?,
-            shifts: Collection::open(&db, "shifts")?,
-            mentors: Collection::open(&db, "mentors")?,
-            enrolments: Collection::open(&db, "enrolments")?,
-            pairings: Collection::open(&db, "pairings")?,
-            progress_reports: Collection::open(&db, "progress_reports")?,
+            journal: journal.clone(),
+            agents: Collection::open(&db, "agents", &journal)?,
+            teams: Collection::open(&db, "teams", &journal)?,
+            staff: Collection::open(&db, "staff", &journal)?,
+            forms: Collection::open(&db, "forms", &journal)?,
+            interactions: Collection::open(&db, "interactions", &journal)?,
+            evaluations: Collection::open(&db, "evaluations", &journal)?,
+            feedback: Collection::open(&db, "feedback", &journal)?,
+            audit: Collection::open(&db, "audit", &journal)?,
+            dead_letters: Collection::open(&db, "dead_letters", &journal)?,
+            alerts: Collection::open(&db, "alerts", &journal)?,
+            recognitions: Collection::open(&db, "recognitions", &journal)?,
+            sessions: Collection::open(&db, "sessions", &journal)?,
+            staffing: Collection::open(&db, "staffing", &journal)?,
+            shifts: Collection::open(&db, "shifts", &journal)?,
+            mentors: Collection::open(&db, "mentors", &journal)?,
+            enrolments: Collection::open(&db, "enrolments", &journal)?,
+            pairings: Collection::open(&db, "pairings", &journal)?,
+            progress_reports: Collection::open(&db, "progress_reports", &journal)?,
             base: Arc::new(RwLock::new(Some(Base::open(db)?))),
         };
         store.migrate()?;
@@ -494,6 +503,11 @@ impl Store {
             .unwrap_or_else(|p| p.into_inner())
             .clone()
             .ok_or(StoreError::Unavailable)
+    }
+
+    /// The database itself, or `Unavailable` while it is being reopened.
+    fn db(&self) -> Result<sled::Db> {
+        Ok(self.b()?.db)
     }
 
     fn collections(&self) -> Vec<&Collection> {
@@ -543,6 +557,21 @@ impl Store {
         if durable {
             b.db.flush()?;
         }
+        Ok(())
+    }
+
+    /// A number this node keeps for itself in `meta` (never replicated);
+    /// 0 when unset.
+    pub fn local_u64(&self, key: &str) -> Result<u64> {
+        Ok(match self.b()?.meta.get(key)? {
+            Some(v) => decode(key, &v)?,
+            None => 0,
+        })
+    }
+
+    /// Set a number this node keeps for itself (not flushed here).
+    pub fn set_local_u64(&self, key: &str, value: u64) -> Result<()> {
+        self.b()?.meta.insert(key, encode(&value))?;
         Ok(())
     }
 
@@ -661,6 +690,11 @@ impl Store {
     /// flush that started after it was called, and so covers the writes it
     /// made before the call.
     pub async fn flush(&self) -> Result<()> {
+        if self.journal.capturing() {
+            // A cluster write: the log's acknowledgement makes it durable,
+            // once the whole write is published (`cluster.rs`).
+            return Ok(());
+        }
         self.join_flush().finished().await
     }
 
@@ -782,28 +816,58 @@ impl Store {
         version: &PluginVersion,
         wasm: &[u8],
     ) -> Result<()> {
+        self.journal.check()?;
         let sha = version.manifest.sha256.clone().unwrap_or_default();
         let b = self.b()?;
+        let (vkey, vbytes, pbytes) = (
+            version_key(&record.id, &version.manifest.version),
+            encode(version),
+            encode(record),
+        );
+        let log = journal::TxLog::default();
         (&b.plugins, &b.plugin_versions, &b.blobs)
             .transaction(|(plugins, versions, blobs)| {
-                blobs.insert(sha.as_bytes(), wasm)?;
-                versions.insert(
-                    version_key(&record.id, &version.manifest.version),
-                    encode(version),
-                )?;
-                plugins.insert(record.id.as_bytes(), encode(record))?;
+                log.restart();
+                log.note(
+                    2,
+                    sha.as_bytes(),
+                    blobs.insert(sha.as_bytes(), wasm)?,
+                    Some(wasm),
+                );
+                log.note(
+                    1,
+                    &vkey,
+                    versions.insert(vkey.as_slice(), vbytes.as_slice())?,
+                    Some(&vbytes),
+                );
+                log.note(
+                    0,
+                    record.id.as_bytes(),
+                    plugins.insert(record.id.as_bytes(), pbytes.as_slice())?,
+                    Some(&pbytes),
+                );
                 Ok::<_, ConflictableTransactionError<StoreError>>(())
             })
             .map_err(tx_err)?;
+        log.commit(&self.journal, &["plugins", "plugin_versions", "blobs"]);
         self.flush().await
     }
 
     /// Replace a plugin record (enable, disable, trip, rollback); durable
     /// when this returns.
     pub async fn put_plugin(&self, record: &PluginRecord) -> Result<()> {
-        self.b()?
+        self.journal.check()?;
+        let bytes = encode(record);
+        let before = self
+            .b()?
             .plugins
-            .insert(record.id.as_bytes(), encode(record))?;
+            .insert(record.id.as_bytes(), bytes.as_slice())?;
+        self.journal.record(
+            "plugins",
+            record.id.as_bytes(),
+            before.as_deref(),
+            Some(&bytes),
+        );
         self.flush().await
     }
 
@@ -812,7 +876,11 @@ impl Store {
     /// Store a token record under `key` (its id, or a legacy token's
     /// sha256); durable when this returns.
     pub async fn put_token(&self, key: &[u8], record: &TokenRecord) -> Result<()> {
-        self.b()?.tokens.insert(key, encode(record))?;
+        self.journal.check()?;
+        let bytes = encode(record);
+        let before = self.b()?.tokens.insert(key, bytes.as_slice())?;
+        self.journal
+            .record("tokens", key, before.as_deref(), Some(&bytes));
         self.flush().await
     }
 
@@ -839,7 +907,10 @@ impl Store {
 
     /// Remove the token stored under `key`; durable when this returns.
     pub async fn remove_token(&self, key: &[u8]) -> Result<bool> {
-        let removed = self.b()?.tokens.remove(key)?.is_some();
+        self.journal.check()?;
+        let before = self.b()?.tokens.remove(key)?;
+        self.journal.record("tokens", key, before.as_deref(), None);
+        let removed = before.is_some();
         if removed {
             self.flush().await?;
         }
