@@ -21,7 +21,7 @@ use crate::util::{Client, Host};
 fn node_config(nats: &NatsCluster, node: usize) -> String {
     let urls: Vec<String> = nats.urls().iter().map(|u| format!("{u:?}")).collect();
     format!(
-        "[cluster]\nurls = [{}]\nnode = \"n{node}\"\nreplicas = 3\ntimeout_ms = 5000\n\
+        "[cluster]\nurls = [{}]\nnode = \"n{node}\"\nreplicas = 3\ntimeout_ms = 5000\nsnapshot_every = 50\n\
          [sources.web]\nadapter = \"json-adapter\"\n",
         urls.join(", ")
     )
@@ -219,6 +219,22 @@ async fn every_acknowledged_write_is_on_every_node_once_through_sidecar_and_nats
         "{}",
         status.text
     );
+    // Snapshots were taken and the log cut before them; a new node starts
+    // from the newest snapshot and holds every acknowledged record.
+    assert!(
+        status.json["snapshot"].as_u64().is_some(),
+        "{}",
+        status.text
+    );
+    assert!(
+        status.json["first_sequence"].as_u64().unwrap() > 1,
+        "the log was never cut: {}",
+        status.text
+    );
+    let newcomer = Host::with_config(&node_config(&nats, 3));
+    let ready = newcomer.admin().get("/readyz").await;
+    assert_eq!(ready.status, 200, "{}", ready.text);
+    check_node("n3 (new)", &newcomer.admin(), &acked, cycles).await;
     // `sidecoach cluster status` prints every node with its lag.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_sidecoach"))
         .args([
@@ -233,7 +249,7 @@ async fn every_acknowledged_write_is_on_every_node_once_through_sidecar_and_nats
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
-    for node in ["n0", "n1", "n2"] {
+    for node in ["n0", "n1", "n2", "n3"] {
         assert!(text.contains(node), "{text}");
     }
     assert!(text.contains("LAG"), "{text}");

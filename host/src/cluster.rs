@@ -66,8 +66,9 @@ pub enum ClusterError {
         /// What is wrong, and how to mend it.
         message: String,
     },
-    /// The log did not acknowledge a write in time (it may still hold it).
-    #[error("the log did not take the write: {0}")]
+    /// JetStream did not answer as it should: a write not acknowledged in
+    /// time (the log may still hold it), a bucket or the stream unreadable.
+    #[error("NATS JetStream: {0}")]
     Publish(String),
     /// The write lost to other nodes' writes too many times in a row.
     #[error("the write conflicted with other nodes' writes {0} times in a row; try again")]
@@ -136,8 +137,12 @@ pub struct ClusterStatus {
     pub node: String,
     /// The stream holding the log.
     pub stream: String,
+    /// Its first entry still kept (earlier ones are in the snapshot).
+    pub first_sequence: u64,
     /// Its last entry.
     pub last_sequence: u64,
+    /// The entry the newest snapshot was taken after, if any.
+    pub snapshot: Option<u64>,
     /// Entries it holds.
     pub entries: u64,
     /// Copies JetStream keeps.
@@ -222,7 +227,6 @@ impl Cluster {
             set_local(&store, APPLIED, 0)?;
             set_local(&store, DIRTY, 0)?;
         }
-        store.require_capture();
         let cluster = Cluster {
             inner: Arc::new(Inner {
                 config: config.clone(),
@@ -237,9 +241,12 @@ impl Cluster {
                 metrics,
             }),
         };
+        cluster.start_from_snapshot_if_behind().await?;
+        cluster.inner.store.require_capture();
         tokio::spawn(cluster.clone().apply_forever());
         tokio::spawn(cluster.clone().report_forever());
         let started = Instant::now();
+        let applied = cluster.applied();
         let last = cluster.last_sequence().await?;
         if last > applied {
             tracing::info!(from = applied, to = last, "catching up with the log");
@@ -349,6 +356,10 @@ impl Cluster {
                     drop(guard);
                     if let Some(hub) = inner.hub.get() {
                         hub.send_all(header.live);
+                    }
+                    let every = inner.config.snapshot_every;
+                    if every > 0 && ack.sequence % every == 0 {
+                        tokio::spawn(self.clone().snapshot());
                     }
                     return Ok(out);
                 }
@@ -597,6 +608,8 @@ impl Cluster {
                 continue;
             }
             if seq != applied + 1 {
+                drop(guard);
+                self.recover_from_snapshot().await?;
                 return Err(ClusterError::Publish(format!(
                     "log entry {seq} arrived after {applied}: resubscribing"
                 )));
@@ -680,6 +693,9 @@ impl Cluster {
         let mut nodes = Vec::new();
         while let Some(key) = keys.next().await {
             let Ok(key) = key else { continue };
+            if key == SNAPSHOT_KEY {
+                continue;
+            }
             if let Ok(Some(bytes)) = kv.get(&key).await
                 && let Ok(status) = serde_json::from_slice::<NodeStatus>(&bytes)
             {
@@ -693,12 +709,229 @@ impl Cluster {
         Ok(ClusterStatus {
             node: self.inner.node.clone(),
             stream: self.inner.config.stream.clone(),
+            first_sequence: info.state.first_sequence,
             last_sequence: last,
+            snapshot: self.newest_snapshot().await.map(|s| s.seq),
             entries: info.state.messages,
             replicas: info.config.num_replicas,
             leader: info.cluster.and_then(|c| c.leader),
             nodes,
         })
+    }
+}
+
+/// The status bucket's key naming the newest snapshot.
+const SNAPSHOT_KEY: &str = "snapshot";
+
+/// A snapshot of the store after one log entry.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Snapshot {
+    /// The last entry it holds.
+    seq: u64,
+    /// The object holding it (an export of every tree).
+    object: String,
+    /// The snapshot before it, which the log is cut at.
+    previous: Option<u64>,
+}
+
+impl Cluster {
+    /// The newest snapshot, as the status bucket names it.
+    async fn newest_snapshot(&self) -> Option<Snapshot> {
+        let kv = self.bucket().await.ok()?;
+        let bytes = kv.get(SNAPSHOT_KEY).await.ok()??;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// Store a snapshot of this node's store after the entry it applied
+    /// last, name it in the status bucket, then cut the log before the
+    /// previous snapshot (so a node a little behind still catches up from
+    /// entries) and remove older snapshot objects.
+    async fn snapshot(self) {
+        if let Err(e) = self.try_snapshot().await {
+            tracing::warn!(error = %e, "could not store a snapshot of the store");
+        }
+    }
+
+    async fn try_snapshot(&self) -> Result<(), ClusterError> {
+        let (seq, bytes) = {
+            let _guard = self.inner.lock.lock().await;
+            let mut bytes = Vec::new();
+            self.inner
+                .store
+                .export(&mut bytes)
+                .map_err(|e| ClusterError::Publish(format!("exporting the store: {e}")))?;
+            (self.applied(), bytes)
+        };
+        let previous = self.newest_snapshot().await;
+        if previous.as_ref().is_some_and(|p| p.seq >= seq) {
+            return Ok(());
+        }
+        let object = format!("snapshot-{seq}");
+        let objects = self.objects().await?;
+        objects
+            .put(object.as_str(), &mut bytes.as_slice())
+            .await
+            .map_err(|e| ClusterError::Publish(format!("storing snapshot {seq}: {e}")))?;
+        let snapshot = Snapshot {
+            seq,
+            object,
+            previous: previous.as_ref().map(|p| p.seq),
+        };
+        let kv = self.bucket().await?;
+        kv.put(
+            SNAPSHOT_KEY,
+            serde_json::to_vec(&snapshot)
+                .expect("snapshots serialise")
+                .into(),
+        )
+        .await
+        .map_err(|e| ClusterError::Publish(e.to_string()))?;
+        tracing::info!(seq, bytes = bytes.len(), "stored a snapshot of the store");
+        // Cut before the previous snapshot, and never past what a node seen
+        // in the last ten minutes still has to apply.
+        let cut = match &previous {
+            Some(prev) => Some(prev.seq.min(self.slowest_live_node().await?)),
+            None => None,
+        };
+        if let (Some(prev), Some(cut)) = (previous, cut) {
+            let stream = self
+                .inner
+                .js
+                .get_stream(&self.inner.config.stream)
+                .await
+                .map_err(|e| ClusterError::Publish(e.to_string()))?;
+            stream
+                .purge()
+                .sequence(cut + 1)
+                .await
+                .map_err(|e| ClusterError::Publish(format!("cutting the log: {e}")))?;
+            if let Some(older) = prev.previous {
+                let _ = objects.delete(format!("snapshot-{older}")).await;
+            }
+        }
+        Ok(())
+    }
+
+    /// The lowest entry applied by a node that reported in the last ten
+    /// minutes.
+    async fn slowest_live_node(&self) -> Result<u64, ClusterError> {
+        let kv = self.bucket().await?;
+        let mut keys = kv
+            .keys()
+            .await
+            .map_err(|e| ClusterError::Publish(e.to_string()))?;
+        let recent = crate::clock::now_ms() - 600_000;
+        let mut slowest = self.applied();
+        while let Some(key) = keys.next().await {
+            let Ok(key) = key else { continue };
+            if let Ok(Some(bytes)) = kv.get(&key).await
+                && let Ok(status) = serde_json::from_slice::<NodeStatus>(&bytes)
+                && status.seen_at >= recent
+            {
+                slowest = slowest.min(status.applied);
+            }
+        }
+        Ok(slowest)
+    }
+
+    /// Before applying entries: start from the newest snapshot when the
+    /// entries this node needs were cut from the log, or when it is more
+    /// than a snapshot interval behind.
+    async fn start_from_snapshot_if_behind(&self) -> Result<(), ClusterError> {
+        let info = self.stream_info().await?;
+        let applied = self.applied();
+        let cut = applied + 1 < info.state.first_sequence;
+        let every = self.inner.config.snapshot_every;
+        let far = every > 0 && info.state.last_sequence.saturating_sub(applied) > every;
+        if !cut && !far {
+            return Ok(());
+        }
+        let snapshot = match self.newest_snapshot().await {
+            Some(s) if s.seq > applied => s,
+            _ if cut => {
+                return Err(ClusterError::Misconfigured {
+                    stream: self.inner.config.stream.clone(),
+                    message: format!(
+                        "entries {}..{} this node needs were cut from the log and no snapshot holds them",
+                        applied + 1,
+                        info.state.first_sequence
+                    ),
+                });
+            }
+            _ => return Ok(()),
+        };
+        let _guard = self.inner.lock.lock().await;
+        self.load_snapshot(&snapshot).await?;
+        tracing::info!(
+            seq = snapshot.seq,
+            from = applied,
+            "started from a snapshot of the store"
+        );
+        Ok(())
+    }
+
+    /// Replace this node's store with `snapshot` and resume after it. The
+    /// caller holds the write lock.
+    async fn load_snapshot(&self, snapshot: &Snapshot) -> Result<(), ClusterError> {
+        let objects = self.objects().await?;
+        let mut object = objects
+            .get(&snapshot.object)
+            .await
+            .map_err(|e| ClusterError::Publish(format!("reading {}: {e}", snapshot.object)))?;
+        let mut bytes = Vec::new();
+        tokio::io::AsyncReadExt::read_to_end(&mut object, &mut bytes)
+            .await
+            .map_err(|e| ClusterError::Publish(format!("reading {}: {e}", snapshot.object)))?;
+        let store = &self.inner.store;
+        store.clear_replicated()?;
+        store.import(bytes.as_slice()).await.map_err(|e| {
+            ClusterError::Publish(format!("loading snapshot {}: {e}", snapshot.seq))
+        })?;
+        set_local(store, APPLIED, snapshot.seq)?;
+        set_local(store, DIRTY, 0)?;
+        self.inner.applied.send_replace(snapshot.seq);
+        Ok(())
+    }
+
+    /// A running node whose next entries were cut from the log (it fell
+    /// more than a snapshot behind, e.g. while NATS was away) starts again
+    /// from the newest snapshot, and reloads every plugin.
+    async fn recover_from_snapshot(&self) -> Result<(), ClusterError> {
+        let info = self.stream_info().await?;
+        let guard = self.inner.lock.lock().await;
+        let applied = self.applied();
+        if applied + 1 >= info.state.first_sequence {
+            return Ok(());
+        }
+        let Some(snapshot) = self.newest_snapshot().await.filter(|s| s.seq > applied) else {
+            return Err(ClusterError::Misconfigured {
+                stream: self.inner.config.stream.clone(),
+                message: format!(
+                    "entries {}..{} this node needs were cut from the log and no snapshot holds them",
+                    applied + 1,
+                    info.state.first_sequence
+                ),
+            });
+        };
+        let mut plugins: Vec<String> = self
+            .inner
+            .store
+            .plugins()?
+            .into_iter()
+            .map(|p| p.id)
+            .collect();
+        self.load_snapshot(&snapshot).await?;
+        plugins.extend(self.inner.store.plugins()?.into_iter().map(|p| p.id));
+        plugins.sort();
+        plugins.dedup();
+        drop(guard);
+        tracing::warn!(
+            seq = snapshot.seq,
+            from = applied,
+            "fell behind the log's cut: started again from a snapshot"
+        );
+        self.reload(plugins).await;
+        Ok(())
     }
 }
 

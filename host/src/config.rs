@@ -101,6 +101,11 @@ pub struct ClusterConfig {
     pub blob_bucket: String,
     /// How long to wait for NATS at start and for each acknowledgement.
     pub timeout_ms: u64,
+    /// Every this many log entries the node that wrote the entry stores a
+    /// snapshot of its store, and the log is cut before the previous one:
+    /// a new node starts from the newest snapshot instead of the first
+    /// entry. 0: never (the log keeps every entry).
+    pub snapshot_every: u64,
 }
 
 impl Default for ClusterConfig {
@@ -117,6 +122,7 @@ impl Default for ClusterConfig {
             status_bucket: "sidecoach-nodes".into(),
             blob_bucket: "sidecoach-blobs".into(),
             timeout_ms: 5_000,
+            snapshot_every: 10_000,
         }
     }
 }
