@@ -117,6 +117,27 @@ async fn counts(api: &Client, kind: &str) -> Option<BTreeMap<String, usize>> {
     }
 }
 
+/// Wait (bounded) until `node` answers `/readyz` 200; until then it may
+/// only answer 503 `catching_up` (or not answer: it is starting).
+async fn wait_ready(name: &str, api: &Client) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(r) = api.try_get("/readyz").await {
+            if r.status == 200 {
+                assert!(
+                    r.json["cluster"]["applied"].as_u64().is_some(),
+                    "{}",
+                    r.text
+                );
+                return;
+            }
+            assert_eq!(r.code(), "catching_up", "node {name}: {}", r.text);
+        }
+        assert!(Instant::now() < deadline, "node {name} never caught up");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Wait (bounded) until `node` holds every acknowledged record exactly once.
 async fn check_node(name: &str, api: &Client, acked: &BTreeSet<String>, cycle: usize) {
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -126,10 +147,16 @@ async fn check_node(name: &str, api: &Client, acked: &BTreeSet<String>, cycle: u
         if let (Some(f), Some(i)) = (&feedback, &interactions) {
             let missing: Vec<_> = acked.iter().filter(|id| !f.contains_key(*id)).collect();
             let twice: Vec<_> = f.iter().chain(i.iter()).filter(|(_, n)| **n > 1).collect();
-            assert!(
-                twice.is_empty(),
-                "cycle {cycle}: node {name} stores records twice: {twice:?}"
-            );
+            if !twice.is_empty() {
+                let page = api.get("/v1/feedback?limit=1000").await;
+                let copies: Vec<_> = page.json["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|it| twice.iter().any(|(id, _)| it["external_id"] == ***id))
+                    .collect();
+                panic!("cycle {cycle}: node {name} stores records twice: {twice:?}: {copies:#?}");
+            }
             if missing.is_empty() {
                 return;
             }
@@ -197,6 +224,7 @@ async fn every_acknowledged_write_is_on_every_node_once_through_sidecar_and_nats
             t.await.unwrap();
         }
         hosts.insert(victim, restarted.start());
+        wait_ready(&format!("n{victim}"), &hosts[victim].admin()).await;
         acked.extend(got.lock().unwrap().iter().cloned());
         for (n, host) in hosts.iter().enumerate() {
             check_node(&format!("n{n}"), &host.admin(), &acked, cycle).await;
@@ -232,8 +260,7 @@ async fn every_acknowledged_write_is_on_every_node_once_through_sidecar_and_nats
         status.text
     );
     let newcomer = Host::with_config(&node_config(&nats, 3));
-    let ready = newcomer.admin().get("/readyz").await;
-    assert_eq!(ready.status, 200, "{}", ready.text);
+    wait_ready("n3 (new)", &newcomer.admin()).await;
     check_node("n3 (new)", &newcomer.admin(), &acked, cycles).await;
     // `sidecoach cluster status` prints every node with its lag.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_sidecoach"))

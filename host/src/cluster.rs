@@ -28,8 +28,8 @@
 //!
 //! A node whose store may hold a write the log refused (it stopped between
 //! the write and its publication) starts again from the log's first entry;
-//! otherwise it resumes after the last entry it applied. Either way it
-//! catches up before it serves.
+//! otherwise it resumes after the last entry it applied. It serves while
+//! it catches up, and `/readyz` answers 503 `catching_up` until it has.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -117,7 +117,7 @@ const APPLIED: &str = "cluster.applied";
 const DIRTY: &str = "cluster.dirty";
 
 /// How many times a write is run again after losing to other nodes.
-const MAX_ATTEMPTS: u32 = 16;
+const MAX_ATTEMPTS: u32 = 32;
 
 /// A node's place in the log, as `GET /v1/cluster` reports it.
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -186,6 +186,9 @@ struct Inner {
     applied: watch::Sender<u64>,
     /// The log's last entry, as last seen.
     last_seen: AtomicU64,
+    /// The log's last entry when this node started: until it has applied
+    /// that far it is catching up (`/readyz` says so).
+    start_target: AtomicU64,
     metrics: Arc<crate::metrics::Metrics>,
 }
 
@@ -238,6 +241,7 @@ impl Cluster {
                 lock: Mutex::new(()),
                 applied: watch::channel(applied).0,
                 last_seen: AtomicU64::new(0),
+                start_target: AtomicU64::new(u64::MAX),
                 metrics,
             }),
         };
@@ -248,16 +252,23 @@ impl Cluster {
         let started = Instant::now();
         let applied = cluster.applied();
         let last = cluster.last_sequence().await?;
+        cluster.inner.start_target.store(last, Ordering::Relaxed);
         if last > applied {
             tracing::info!(from = applied, to = last, "catching up with the log");
-        }
-        cluster.wait_applied(last, None).await?;
-        if last > applied {
-            tracing::info!(
-                entries = last - applied,
-                ms = started.elapsed().as_millis() as u64,
-                "caught up with the log"
-            );
+            let c = cluster.clone();
+            tokio::spawn(async move {
+                let mut rx = c.inner.applied.subscribe();
+                while *rx.borrow_and_update() < last {
+                    if rx.changed().await.is_err() {
+                        return;
+                    }
+                }
+                tracing::info!(
+                    entries = last - applied,
+                    ms = started.elapsed().as_millis() as u64,
+                    "caught up with the log"
+                );
+            });
         }
         Ok(cluster)
     }
@@ -280,6 +291,21 @@ impl Cluster {
     /// The last entry applied here.
     pub fn applied(&self) -> u64 {
         *self.inner.applied.borrow()
+    }
+
+    /// Whether this node has applied the log as far as it went when the
+    /// node started (until then it serves what it has, and `/readyz`
+    /// answers 503 `catching_up`).
+    pub fn caught_up(&self) -> bool {
+        self.applied() >= self.inner.start_target.load(Ordering::Relaxed)
+    }
+
+    /// How far the node has to catch up since it started: (applied, target).
+    pub fn catch_up(&self) -> (u64, u64) {
+        (
+            self.applied(),
+            self.inner.start_target.load(Ordering::Relaxed),
+        )
     }
 
     /// Entries in the log this node has not applied yet, as last seen.
@@ -380,6 +406,11 @@ impl Cluster {
                     self.reload(plugins).await;
                     let last = self.last_sequence().await?;
                     self.wait_applied(last, None).await?;
+                    // A random pause growing with the losses, so the node
+                    // that just won does not win every time.
+                    let pause =
+                        u64::from(attempt.min(8)) * (crate::clock::now_ms() as u64 % 997 + 1);
+                    tokio::time::sleep(Duration::from_micros(pause)).await;
                 }
                 Err((PublishErrorKind::WrongLastSequence, _)) => {
                     let plugins = self.undo(captured)?;
@@ -762,30 +793,46 @@ impl Cluster {
                 .map_err(|e| ClusterError::Publish(format!("exporting the store: {e}")))?;
             (self.applied(), bytes)
         };
-        let previous = self.newest_snapshot().await;
-        if previous.as_ref().is_some_and(|p| p.seq >= seq) {
-            return Ok(());
-        }
         let object = format!("snapshot-{seq}");
         let objects = self.objects().await?;
         objects
             .put(object.as_str(), &mut bytes.as_slice())
             .await
             .map_err(|e| ClusterError::Publish(format!("storing snapshot {seq}: {e}")))?;
-        let snapshot = Snapshot {
-            seq,
-            object,
-            previous: previous.as_ref().map(|p| p.seq),
-        };
+        // Name it only if it is newer than the one named (compare-and-set:
+        // two nodes' snapshots may race, and the named one never goes back).
         let kv = self.bucket().await?;
-        kv.put(
-            SNAPSHOT_KEY,
-            serde_json::to_vec(&snapshot)
-                .expect("snapshots serialise")
-                .into(),
-        )
-        .await
-        .map_err(|e| ClusterError::Publish(e.to_string()))?;
+        let mut tries = 0;
+        let previous = loop {
+            tries += 1;
+            let entry = kv
+                .entry(SNAPSHOT_KEY)
+                .await
+                .map_err(|e| ClusterError::Publish(e.to_string()))?;
+            let previous: Option<Snapshot> = entry
+                .as_ref()
+                .and_then(|e| serde_json::from_slice(&e.value).ok());
+            if previous.as_ref().is_some_and(|p| p.seq >= seq) || tries > 5 {
+                let _ = objects.delete(&object).await;
+                return Ok(());
+            }
+            let record = serde_json::to_vec(&Snapshot {
+                seq,
+                object: object.clone(),
+                previous: previous.as_ref().map(|p| p.seq),
+            })
+            .expect("snapshots serialise");
+            let named = match &entry {
+                Some(e) => kv
+                    .update(SNAPSHOT_KEY, record.into(), e.revision)
+                    .await
+                    .is_ok(),
+                None => kv.create(SNAPSHOT_KEY, record.into()).await.is_ok(),
+            };
+            if named {
+                break previous;
+            }
+        };
         tracing::info!(seq, bytes = bytes.len(), "stored a snapshot of the store");
         // Cut before the previous snapshot, and never past what a node seen
         // in the last ten minutes still has to apply.

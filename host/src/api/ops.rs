@@ -21,13 +21,23 @@ pub async fn healthz() -> impl IntoResponse {
 
 /// `GET /readyz`: start-up finished (store open, plugins loaded) and no
 /// shutdown under way.
-#[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200, description = "ready"), (status = 503, description = "starting or stopping", body = super::ErrorBody)))]
+#[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200, description = "ready"), (status = 503, description = "starting, stopping, the store failing, or (in a cluster) catching up with the log", body = super::ErrorBody)))]
 pub async fn readyz(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
     if let Some(fault) = state.ops.storage_fault() {
         return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "storage_unavailable",
             fault,
+        ));
+    }
+    if let Some(cluster) = &state.cluster
+        && !cluster.caught_up()
+    {
+        let (applied, target) = cluster.catch_up();
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "catching_up",
+            format!("this node has applied {applied} of the log's {target} entries"),
         ));
     }
     match state.ops.readiness()? {
