@@ -203,13 +203,19 @@ impl App {
             Arc::new(Runtime::open(config.clone(), store.clone(), metrics.clone()).await?);
         match &cluster {
             Some(c) => {
-                c.write(None, || runtime.install_reference_plugins())
-                    .await??;
+                // Entries applied from now on reload the plugins they
+                // change; those applied since the runtime read the store
+                // (the node catches up while it starts) are caught by
+                // reloading every plugin once.
                 let rt = runtime.clone();
                 c.set_reload(Arc::new(move |ids| {
                     let rt = rt.clone();
                     Box::pin(async move { rt.reload(ids).await })
                 }));
+                let ids = store.plugins()?.into_iter().map(|p| p.id).collect();
+                runtime.reload(ids).await;
+                c.write(None, || runtime.install_reference_plugins())
+                    .await??;
             }
             None => runtime.install_reference_plugins().await?,
         }
