@@ -84,14 +84,7 @@ impl Node {
             Ok(app) => app,
             Err(e) => fail(format!("host {name} did not open: {e:#}")),
         };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind loopback");
-        let base = format!("http://{}", listener.local_addr().expect("local addr"));
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(sidecoach::serve(listener, app, async {
-            let _ = stopped.await;
-        }));
+        let (base, stop, server) = common::ingest::serve_on_loopback(app).await;
         Node {
             name: name.to_string(),
             base,

@@ -220,15 +220,15 @@ impl Cluster {
                 message: format!("creating the entry bucket: {e}"),
             })?;
         }
-        let mut applied = local(&store, APPLIED)?;
-        if local(&store, DIRTY)? != 0 {
+        let mut applied = store.local_u64(APPLIED)?;
+        if store.local_u64(DIRTY)? != 0 {
             tracing::warn!(
                 "this node stopped during a write the log may not hold: rebuilding its store from the log"
             );
             store.clear_replicated()?;
             applied = 0;
-            set_local(&store, APPLIED, 0)?;
-            set_local(&store, DIRTY, 0)?;
+            store.set_local_u64(APPLIED, 0)?;
+            store.set_local_u64(DIRTY, 0)?;
         }
         let cluster = Cluster {
             inner: Arc::new(Inner {
@@ -337,7 +337,7 @@ impl Cluster {
             attempt += 1;
             let guard = inner.lock.lock().await;
             let base = self.applied();
-            set_local(&inner.store, DIRTY, base + 1)?;
+            inner.store.set_local_u64(DIRTY, base + 1)?;
             inner.store.begin_capture();
             if let Some(hub) = inner.hub.get() {
                 hub.hold();
@@ -346,7 +346,7 @@ impl Cluster {
             let captured = inner.store.end_capture();
             let live = inner.hub.get().map(Hub::take_held).unwrap_or_default();
             if captured.is_empty() && live.is_empty() {
-                set_local(&inner.store, DIRTY, 0)?;
+                inner.store.set_local_u64(DIRTY, 0)?;
                 return Ok(out);
             }
             let started = Instant::now();
@@ -375,8 +375,8 @@ impl Cluster {
             match acked {
                 Ok(ack) if !ack.duplicate && ack.sequence == base + 1 => {
                     inner.metrics.cluster.publish(started.elapsed());
-                    set_local(&inner.store, APPLIED, ack.sequence)?;
-                    set_local(&inner.store, DIRTY, 0)?;
+                    inner.store.set_local_u64(APPLIED, ack.sequence)?;
+                    inner.store.set_local_u64(DIRTY, 0)?;
                     inner.applied.send_replace(ack.sequence);
                     inner.last_seen.fetch_max(ack.sequence, Ordering::Relaxed);
                     drop(guard);
@@ -495,21 +495,36 @@ impl Cluster {
     async fn open_envelope(&self, message: &[u8]) -> Result<Vec<u8>, ClusterError> {
         match message.split_first() {
             Some((&INLINE, entry)) => Ok(entry.to_vec()),
-            Some((&IN_OBJECT, name)) => {
-                let name = String::from_utf8_lossy(name).into_owned();
-                let objects = self.objects().await?;
-                let mut object = objects.get(&name).await.map_err(|e| {
-                    ClusterError::Publish(format!("reading entry object {name}: {e}"))
-                })?;
-                let mut entry = Vec::new();
-                tokio::io::AsyncReadExt::read_to_end(&mut object, &mut entry)
-                    .await
-                    .map_err(|e| {
-                        ClusterError::Publish(format!("reading entry object {name}: {e}"))
-                    })?;
-                Ok(entry)
-            }
+            Some((&IN_OBJECT, name)) => self.read_object(&String::from_utf8_lossy(name)).await,
             _ => Ok(Vec::new()),
+        }
+    }
+
+    /// The whole of one object of the entry bucket.
+    async fn read_object(&self, name: &str) -> Result<Vec<u8>, ClusterError> {
+        let failed = |e: String| ClusterError::Publish(format!("reading object {name}: {e}"));
+        let mut object = self
+            .objects()
+            .await?
+            .get(name)
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        let mut bytes = Vec::new();
+        tokio::io::AsyncReadExt::read_to_end(&mut object, &mut bytes)
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        Ok(bytes)
+    }
+
+    /// The error of a node whose next entries were cut from the log with
+    /// no snapshot holding them.
+    fn cut_without_snapshot(&self, applied: u64, first: u64) -> ClusterError {
+        ClusterError::Misconfigured {
+            stream: self.inner.config.stream.clone(),
+            message: format!(
+                "entries {}..{first} this node needs were cut from the log and no snapshot holds them",
+                applied + 1
+            ),
         }
     }
 
@@ -530,7 +545,7 @@ impl Cluster {
     fn undo(&self, captured: Captured) -> Result<Vec<String>, ClusterError> {
         let plugins = plugins_in(&captured.ops);
         self.inner.store.undo(captured)?;
-        set_local(&self.inner.store, DIRTY, 0)?;
+        self.inner.store.set_local_u64(DIRTY, 0)?;
         Ok(plugins)
     }
 
@@ -659,7 +674,7 @@ impl Cluster {
                 });
             };
             inner.store.apply(&ops)?;
-            set_local(&inner.store, APPLIED, seq)?;
+            inner.store.set_local_u64(APPLIED, seq)?;
             inner.applied.send_replace(seq);
             inner
                 .metrics
@@ -896,14 +911,7 @@ impl Cluster {
         let snapshot = match self.newest_snapshot().await {
             Some(s) if s.seq > applied => s,
             _ if cut => {
-                return Err(ClusterError::Misconfigured {
-                    stream: self.inner.config.stream.clone(),
-                    message: format!(
-                        "entries {}..{} this node needs were cut from the log and no snapshot holds them",
-                        applied + 1,
-                        info.state.first_sequence
-                    ),
-                });
+                return Err(self.cut_without_snapshot(applied, info.state.first_sequence));
             }
             _ => return Ok(()),
         };
@@ -920,22 +928,14 @@ impl Cluster {
     /// Replace this node's store with `snapshot` and resume after it. The
     /// caller holds the write lock.
     async fn load_snapshot(&self, snapshot: &Snapshot) -> Result<(), ClusterError> {
-        let objects = self.objects().await?;
-        let mut object = objects
-            .get(&snapshot.object)
-            .await
-            .map_err(|e| ClusterError::Publish(format!("reading {}: {e}", snapshot.object)))?;
-        let mut bytes = Vec::new();
-        tokio::io::AsyncReadExt::read_to_end(&mut object, &mut bytes)
-            .await
-            .map_err(|e| ClusterError::Publish(format!("reading {}: {e}", snapshot.object)))?;
+        let bytes = self.read_object(&snapshot.object).await?;
         let store = &self.inner.store;
         store.clear_replicated()?;
         store.import(bytes.as_slice()).await.map_err(|e| {
             ClusterError::Publish(format!("loading snapshot {}: {e}", snapshot.seq))
         })?;
-        set_local(store, APPLIED, snapshot.seq)?;
-        set_local(store, DIRTY, 0)?;
+        store.set_local_u64(APPLIED, snapshot.seq)?;
+        store.set_local_u64(DIRTY, 0)?;
         self.inner.applied.send_replace(snapshot.seq);
         Ok(())
     }
@@ -951,14 +951,7 @@ impl Cluster {
             return Ok(());
         }
         let Some(snapshot) = self.newest_snapshot().await.filter(|s| s.seq > applied) else {
-            return Err(ClusterError::Misconfigured {
-                stream: self.inner.config.stream.clone(),
-                message: format!(
-                    "entries {}..{} this node needs were cut from the log and no snapshot holds them",
-                    applied + 1,
-                    info.state.first_sequence
-                ),
-            });
+            return Err(self.cut_without_snapshot(applied, info.state.first_sequence));
         };
         let mut plugins: Vec<String> = self
             .inner
@@ -992,14 +985,6 @@ fn plugins_in(ops: &[Op]) -> Vec<String> {
     ids.sort();
     ids.dedup();
     ids
-}
-
-fn local(store: &Store, key: &str) -> Result<u64, StoreError> {
-    store.local_u64(key)
-}
-
-fn set_local(store: &Store, key: &str, v: u64) -> Result<(), StoreError> {
-    store.set_local_u64(key, v)
 }
 
 async fn connect(

@@ -222,6 +222,26 @@ pub struct Loopback {
     _tmp: tempfile::TempDir,
 }
 
+/// Serve `app` on a free loopback port until the sender is used: the base
+/// URL, the stop sender and the server task.
+pub async fn serve_on_loopback(
+    app: sidecoach::App,
+) -> (
+    String,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<anyhow::Result<()>>,
+) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    let base = format!("http://{}", listener.local_addr().expect("local addr"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(sidecoach::serve(listener, app, async {
+        let _ = stopped.await;
+    }));
+    (base, stop, server)
+}
+
 impl Loopback {
     /// Start the real host in-process (with `runtime` settings for its
     /// plugin runtime) and open the bare store, configured as the host's
@@ -235,14 +255,7 @@ impl Loopback {
             ..Config::default()
         };
         let app = sidecoach::App::open(config).await.expect("host opens");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind loopback");
-        let base = format!("http://{}", listener.local_addr().expect("local addr"));
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(sidecoach::serve(listener, app, async {
-            let _ = stopped.await;
-        }));
+        let (base, stop, server) = serve_on_loopback(app).await;
         let db = sled::Config::new()
             .path(tmp.path().join("bare"))
             .cache_capacity(sidecoach::store::DEFAULT_CACHE_BYTES)
