@@ -4,18 +4,22 @@
 //! minutes, while the process's resident set size is sampled every ten
 //! seconds from `/proc/self/status`.
 //!
-//! What it shows: whether RSS levels off (the growth of the last half of
-//! the run against the first half's) and where it settles against the
-//! memory the configuration allows to grow with the data, the sled page
-//! cache (`[store] cache_mib`, default 64 MiB; sled's own default was
-//! 1 GiB, which is what RSS grew towards before it was configurable).
+//! What it shows: whether RSS levels off (the growth of each third of the
+//! run) and whether it stays under the ceiling the configuration allows
+//! (`Config::memory_ceiling_mib`: a base, the sled page cache `[store]
+//! cache_mib`, the plugin pool's resident pages, and a little per stored
+//! record). Like the `sidecoach` binary, the bench caps malloc arenas
+//! before any thread starts (`cli::cap_malloc_arenas`). The process exits
+//! non-zero when RSS passes the ceiling.
 //!
 //! `cargo bench -p sidecoach --bench soak`. Environment: `SIDECOACH_SOAK_SECONDS`
 //! (default 600), `SIDECOACH_SOAK_RATE` (requests per second, default 100),
 //! `SIDECOACH_SOAK_CACHE_MIB` (default the host's default),
 //! `SIDECOACH_SOAK_DISTINCT` (records per client before they are sent
 //! again unchanged: growth then is per request, not per stored record;
-//! default unlimited).
+//! default unlimited), `SIDECOACH_SOAK_PREFILL` (records stored as fast as
+//! they go before the timed run, to start from a store larger than the
+//! cache; default 0).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -58,17 +62,53 @@ fn body(client: usize, i: usize) -> String {
     .to_string()
 }
 
-#[tokio::main]
-async fn main() {
+fn main() -> std::process::ExitCode {
+    sidecoach::cli::cap_malloc_arenas();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(soak())
+}
+
+/// POST `count` records from `CLIENTS` clients as fast as they go.
+async fn prefill(base: &str, count: usize) {
+    let per_client = count.div_ceil(CLIENTS);
+    let mut clients = Vec::new();
+    for c in 0..CLIENTS {
+        let base = base.to_string();
+        clients.push(tokio::spawn(async move {
+            let http = reqwest::Client::new();
+            for i in 0..per_client {
+                let r = http
+                    .post(format!("{base}/v1/interactions"))
+                    .bearer_auth(TOKEN)
+                    .header("content-type", "application/json")
+                    .body(body(CLIENTS + c, i))
+                    .send()
+                    .await
+                    .expect("prefill request");
+                assert!(r.status().is_success(), "prefill: {}", r.status());
+            }
+        }));
+    }
+    for c in clients {
+        c.await.expect("prefill client");
+    }
+}
+
+async fn soak() -> std::process::ExitCode {
     let seconds: u64 = env_or("SIDECOACH_SOAK_SECONDS", 600);
     let rate: u64 = env_or("SIDECOACH_SOAK_RATE", 100);
     let distinct: usize = env_or("SIDECOACH_SOAK_DISTINCT", usize::MAX);
+    let prefilled: usize = env_or("SIDECOACH_SOAK_PREFILL", 0);
     let mut config = Config {
         admin_token: Some(TOKEN.into()),
         ..Config::default()
     };
     config.store.cache_mib = env_or("SIDECOACH_SOAK_CACHE_MIB", config.store.cache_mib);
     let cache_mib = config.store.cache_mib;
+    let limits = config.clone();
     let tmp = tempfile::tempdir().expect("temp dir");
     config.data_dir = tmp.path().join("data");
     let app = sidecoach::App::open(config).await.expect("host opens");
@@ -81,20 +121,27 @@ async fn main() {
         let _ = stopped.await;
     }));
 
+    let opened_rss = rss_mib();
+    let prefill_started = Instant::now();
+    prefill(&base, prefilled).await;
     let started_rss = rss_mib();
     println!(
         "sidecoach memory soak: {rate} durable ingests/s for {seconds} s, {CLIENTS} clients, \
-         [store] cache_mib = {cache_mib}, {} distinct records per client; RSS at start \
-         (plugins loaded) {started_rss:.1} MiB\n",
+         [store] cache_mib = {cache_mib}, malloc arenas {}, {} distinct records per client; \
+         RSS with plugins loaded {opened_rss:.1} MiB; {prefilled} records prefilled in {:.0} s, \
+         RSS then {started_rss:.1} MiB\n",
+        std::env::var("MALLOC_ARENA_MAX")
+            .unwrap_or_else(|_| sidecoach::cli::MALLOC_ARENAS.to_string()),
         if distinct == usize::MAX {
             "all".to_string()
         } else {
             distinct.to_string()
-        }
+        },
+        prefill_started.elapsed().as_secs_f64()
     );
     println!(
-        "{:>6}  {:>9}  {:>9}  {:>8}",
-        "t (s)", "records", "RSS MiB", "errors"
+        "{:>6}  {:>9}  {:>9}  {:>8}  {:>12}",
+        "t (s)", "records", "RSS MiB", "errors", "ceiling MiB"
     );
 
     let sent = Arc::new(AtomicUsize::new(0));
@@ -133,16 +180,21 @@ async fn main() {
         }));
     }
 
-    let mut samples: Vec<(f64, f64)> = vec![(0.0, started_rss)];
+    let mut samples: Vec<(f64, f64, f64)> = vec![(
+        0.0,
+        started_rss,
+        limits.memory_ceiling_mib(prefilled as u64),
+    )];
     let every = Duration::from_secs(10.min(seconds.max(1)));
     while Instant::now() < end {
         tokio::time::sleep(every.min(end.saturating_duration_since(Instant::now()))).await;
         let t = start.elapsed().as_secs_f64();
         let rss = rss_mib();
-        samples.push((t, rss));
+        let records = sent.load(Ordering::Relaxed);
+        let ceiling = limits.memory_ceiling_mib((prefilled + records) as u64);
+        samples.push((t, rss, ceiling));
         println!(
-            "{t:>6.0}  {:>9}  {rss:>9.1}  {:>8}",
-            sent.load(Ordering::Relaxed),
+            "{t:>6.0}  {records:>9}  {rss:>9.1}  {:>8}  {ceiling:>12.1}",
             errors.load(Ordering::Relaxed)
         );
     }
@@ -153,10 +205,9 @@ async fn main() {
     server.await.expect("server task").expect("server");
 
     let peak = samples.iter().map(|s| s.1).fold(f64::MIN, f64::max);
-    let last = samples.last().map_or(f64::NAN, |s| s.1);
-    let mid = samples[samples.len() / 2].1;
-    let first_half = mid - started_rss;
-    let second_half = last - mid;
+    let over: Vec<&(f64, f64, f64)> = samples.iter().filter(|s| s.1 > s.2).collect();
+    let at = |fraction: f64| samples[((samples.len() - 1) as f64 * fraction).round() as usize].1;
+    let (third, two_thirds, last) = (at(1.0 / 3.0), at(2.0 / 3.0), at(1.0));
     let records = sent.load(Ordering::Relaxed);
     println!(
         "\n{records} records acknowledged ({:.1}/s), {} errors",
@@ -164,22 +215,31 @@ async fn main() {
         errors.load(Ordering::Relaxed)
     );
     println!(
-        "RSS: start {started_rss:.1} MiB, mid-run {mid:.1}, end {last:.1}, peak {peak:.1}; \
-         growth first half {first_half:+.1} MiB, second half {second_half:+.1} MiB \
-         (second/first = {:.2})",
-        if first_half.abs() > f64::EPSILON {
-            second_half / first_half
-        } else {
-            f64::NAN
-        }
+        "RSS: start {started_rss:.1} MiB, a third in {third:.1}, two thirds {two_thirds:.1}, \
+         end {last:.1}, peak {peak:.1}; growth per third {:+.1} / {:+.1} / {:+.1} MiB",
+        third - started_rss,
+        two_thirds - third,
+        last - two_thirds
     );
-    // sled's page cache is the part config bounds; what grows beyond it
-    // is sled's per-page table (it keeps every page's location in memory)
-    // and the allocator's arenas.
+    let ceiling = limits.memory_ceiling_mib((prefilled + records) as u64);
     println!(
-        "start + page cache = {:.1} MiB; the peak is {:.0}% of it ({:+.1} MiB beyond the cache)",
-        started_rss + cache_mib as f64,
-        100.0 * peak / (started_rss + cache_mib as f64),
-        peak - started_rss - cache_mib as f64
+        "ceiling at the end ({} records stored): {ceiling:.1} MiB = {:.0} base + {:.1} × {cache_mib} \
+         MiB cache + {} pooled instances × {} KiB kept resident + {:.0} B per record; peak is \
+         {:.0}% of it",
+        prefilled + records,
+        sidecoach::config::MEMORY_BASE_MIB,
+        sidecoach::config::MEMORY_PER_CACHE_MIB,
+        limits.runtime.pool_instances,
+        limits.runtime.keep_resident_kib,
+        sidecoach::config::MEMORY_PER_RECORD_BYTES,
+        100.0 * peak / ceiling
     );
+    if over.is_empty() {
+        std::process::ExitCode::SUCCESS
+    } else {
+        for (t, rss, ceiling) in over {
+            println!("OVER THE CEILING at {t:.0} s: {rss:.1} MiB > {ceiling:.1} MiB");
+        }
+        std::process::ExitCode::FAILURE
+    }
 }

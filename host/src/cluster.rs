@@ -192,6 +192,82 @@ struct Inner {
     metrics: Arc<crate::metrics::Metrics>,
 }
 
+/// A write made on this node and not yet in the log. Kept once the log
+/// holds it; put back by [`Uncommitted::undo`], or when dropped unkept — a
+/// write whose request was cancelled or whose work panicked must not stay
+/// in this node's store, where no other node would ever see it. Made and
+/// dropped under the node's write lock.
+struct Uncommitted<'a> {
+    cluster: &'a Cluster,
+    capturing: bool,
+    captured: Option<Captured>,
+}
+
+impl<'a> Uncommitted<'a> {
+    fn begin(cluster: &'a Cluster) -> Self {
+        cluster.inner.store.begin_capture();
+        if let Some(hub) = cluster.inner.hub.get() {
+            hub.hold();
+        }
+        Self {
+            cluster,
+            capturing: true,
+            captured: None,
+        }
+    }
+
+    /// Stop recording; the live events the work raised.
+    fn end(&mut self) -> Vec<LiveEvent> {
+        self.capturing = false;
+        self.captured = Some(self.cluster.inner.store.end_capture());
+        let hub = self.cluster.inner.hub.get();
+        hub.map(Hub::take_held).unwrap_or_default()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.captured.as_ref().is_none_or(Captured::is_empty)
+    }
+
+    fn ops(&self) -> &[Op] {
+        self.captured.as_ref().map_or(&[], |c| c.ops.as_slice())
+    }
+
+    /// The log holds it: nothing to put back.
+    fn keep(mut self) {
+        self.captured = None;
+    }
+
+    /// Put it back; the plugins it touched, to reload.
+    fn undo(mut self) -> Result<Vec<String>, ClusterError> {
+        let captured = self.captured.take().unwrap_or_default();
+        self.cluster.undo(captured)
+    }
+}
+
+impl Drop for Uncommitted<'_> {
+    fn drop(&mut self) {
+        if self.capturing {
+            self.end();
+        }
+        let Some(captured) = self.captured.take() else {
+            return;
+        };
+        match self.cluster.undo(captured) {
+            Ok(plugins) if !plugins.is_empty() => {
+                if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                    let cluster = self.cluster.clone();
+                    runtime.spawn(async move { cluster.reload(plugins).await });
+                }
+            }
+            Ok(_) => {}
+            // The DIRTY mark stays: the node rebuilds from the log when it
+            // starts again.
+            Err(e) => tracing::error!(error = %e, "could not put back a write that was cut short"),
+        }
+        tracing::warn!("a cluster write was cut short before the log held it; put back");
+    }
+}
+
 impl Cluster {
     /// Connect to NATS, make sure the stream and buckets exist as
     /// configured, and catch this node up with the log. A store that may
@@ -338,14 +414,13 @@ impl Cluster {
             let guard = inner.lock.lock().await;
             let base = self.applied();
             inner.store.set_local_u64(DIRTY, base + 1)?;
-            inner.store.begin_capture();
-            if let Some(hub) = inner.hub.get() {
-                hub.hold();
-            }
+            // Dropped before it is kept (the request cancelled, the work
+            // panicked), it puts back what the work changed.
+            let mut pending = Uncommitted::begin(self);
             let out = work().await;
-            let captured = inner.store.end_capture();
-            let live = inner.hub.get().map(Hub::take_held).unwrap_or_default();
-            if captured.is_empty() && live.is_empty() {
+            let live = pending.end();
+            if pending.is_empty() && live.is_empty() {
+                pending.keep();
                 inner.store.set_local_u64(DIRTY, 0)?;
                 return Ok(out);
             }
@@ -354,10 +429,11 @@ impl Cluster {
                 node: inner.node.clone(),
                 live,
             };
-            let payload = match self.envelope(encode_entry(&header, &captured.ops)).await {
+            let entry = encode_entry(&header, pending.ops());
+            let payload = match self.envelope(entry).await {
                 Ok(p) => p,
                 Err(e) => {
-                    let plugins = self.undo(captured)?;
+                    let plugins = pending.undo()?;
                     drop(guard);
                     self.reload(plugins).await;
                     return Err(e);
@@ -374,6 +450,7 @@ impl Cluster {
             let acked = self.publish(payload, base, id).await;
             match acked {
                 Ok(ack) if !ack.duplicate && ack.sequence == base + 1 => {
+                    pending.keep();
                     inner.metrics.cluster.publish(started.elapsed());
                     inner.store.set_local_u64(APPLIED, ack.sequence)?;
                     inner.store.set_local_u64(DIRTY, 0)?;
@@ -392,7 +469,7 @@ impl Cluster {
                 Ok(ack) => {
                     // Another node already logged this delivery: what the
                     // log holds is that node's outcome; apply it, not ours.
-                    let plugins = self.undo(captured)?;
+                    let plugins = pending.undo()?;
                     drop(guard);
                     self.reload(plugins).await;
                     tracing::debug!(seq = ack.sequence, "delivery already in the log");
@@ -401,7 +478,7 @@ impl Cluster {
                 }
                 Err((PublishErrorKind::WrongLastSequence, _)) if attempt < MAX_ATTEMPTS => {
                     inner.metrics.cluster.conflict();
-                    let plugins = self.undo(captured)?;
+                    let plugins = pending.undo()?;
                     drop(guard);
                     self.reload(plugins).await;
                     let last = self.last_sequence().await?;
@@ -413,7 +490,7 @@ impl Cluster {
                     tokio::time::sleep(Duration::from_micros(pause)).await;
                 }
                 Err((PublishErrorKind::WrongLastSequence, _)) => {
-                    let plugins = self.undo(captured)?;
+                    let plugins = pending.undo()?;
                     drop(guard);
                     self.reload(plugins).await;
                     return Err(ClusterError::Contended(attempt));
@@ -421,7 +498,7 @@ impl Cluster {
                 Err((_, message)) => {
                     // Not acknowledged: the log may or may not hold it. Put
                     // back ours; if it is there, it comes back in order.
-                    let plugins = self.undo(captured)?;
+                    let plugins = pending.undo()?;
                     drop(guard);
                     self.reload(plugins).await;
                     return Err(ClusterError::Publish(message));

@@ -530,7 +530,34 @@ pub mod env {
     pub const CACHE_DIR: &str = "SIDECOACH_CACHE_DIR";
 }
 
+/// The host's resident memory with no data and its plugins loaded, plus
+/// what its threads, HTTP buffers and allocator keep around under load
+/// (measured: 57–75 MiB), in MiB.
+pub const MEMORY_BASE_MIB: f64 = 96.0;
+
+/// What sled's page cache costs in resident memory per configured MiB:
+/// cached pages sit in allocations larger than the page, and pages being
+/// replaced are held until readers let go (measured: 2.2).
+pub const MEMORY_PER_CACHE_MIB: f64 = 2.5;
+
+/// Resident memory per stored record beyond the cache, in bytes: sled
+/// keeps every page's location in memory (measured: up to 140).
+pub const MEMORY_PER_RECORD_BYTES: f64 = 192.0;
+
 impl Config {
+    /// The resident memory (MiB) this configuration allows with `records`
+    /// stored: [`MEMORY_BASE_MIB`], the page cache times
+    /// [`MEMORY_PER_CACHE_MIB`], every pooled plugin instance keeping
+    /// `keep_resident_kib`, and [`MEMORY_PER_RECORD_BYTES`] per record.
+    /// The soak benchmark checks RSS against it; the README gives it.
+    pub fn memory_ceiling_mib(&self, records: u64) -> f64 {
+        MEMORY_BASE_MIB
+            + MEMORY_PER_CACHE_MIB * self.store.cache_mib as f64
+            + f64::from(self.runtime.pool_instances) * self.runtime.keep_resident_kib as f64
+                / 1024.0
+            + records as f64 * MEMORY_PER_RECORD_BYTES / f64::from(1 << 20)
+    }
+
     /// Parse a TOML document; unknown keys are errors naming the key.
     pub fn from_toml(text: &str) -> anyhow::Result<Config> {
         let config: Config =
@@ -575,7 +602,7 @@ impl Config {
             );
         }
         if !(1..=1 << 20).contains(&self.store.cache_mib) {
-            anyhow::bail!("invalid config: store.cache_mib must be within 1..=1048576 (e.g. 64)");
+            anyhow::bail!("invalid config: store.cache_mib must be within 1..=1048576 (e.g. 16)");
         }
         let rt = &self.runtime;
         if rt.keep_resident_kib > rt.max_memory_mib.saturating_mul(1024) {

@@ -51,20 +51,33 @@ pub async fn writes(State(state): State<AppState>, req: Request, next: Next) -> 
         parts.headers,
         parts.extensions,
     );
-    let outcome = cluster
-        .write(msg_id, || {
-            let mut req = Request::new(Body::from(body.clone()));
-            *req.method_mut() = method.clone();
-            *req.uri_mut() = uri.clone();
-            *req.version_mut() = version;
-            *req.headers_mut() = headers.clone();
-            *req.extensions_mut() = extensions.clone();
-            next.clone().run(req)
-        })
-        .await;
-    match outcome {
-        Ok(response) => response,
-        Err(e) => unavailable(e).into_response(),
+    // The write runs in its own task, so a client that hangs up cannot cut
+    // it short between changing this node's store and the log's answer.
+    let write = tokio::spawn(async move {
+        cluster
+            .write(msg_id, || {
+                let mut req = Request::new(Body::from(body.clone()));
+                *req.method_mut() = method.clone();
+                *req.uri_mut() = uri.clone();
+                *req.version_mut() = version;
+                *req.headers_mut() = headers.clone();
+                *req.extensions_mut() = extensions.clone();
+                next.clone().run(req)
+            })
+            .await
+    });
+    match write.await {
+        Ok(Ok(response)) => response,
+        Ok(Err(e)) => unavailable(e).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "a cluster write failed");
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                "the write failed; nothing was stored",
+            )
+            .into_response()
+        }
     }
 }
 

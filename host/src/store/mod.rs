@@ -132,7 +132,7 @@ fn open_db(dir: &Path, cache_bytes: u64) -> Result<sled::Db> {
 }
 
 /// The page cache a store gets unless configured (`[store] cache_mib`).
-pub const DEFAULT_CACHE_BYTES: u64 = 64 << 20;
+pub const DEFAULT_CACHE_BYTES: u64 = 16 << 20;
 
 /// The database and its trees other than the record kinds'.
 #[derive(Clone)]
