@@ -7,7 +7,8 @@
 //! caught up.
 //!
 //! Needs `nats-server` (Debian's package, 2.9.10; `.ci/run` installs it).
-//! `SIDECOACH_CLUSTER_CYCLES` sets the number of kill cycles (default 3).
+//! `SIDECOACH_CLUSTER_CYCLES` sets the number of kill cycles (default 3),
+//! `SIDECOACH_CLUSTER_SEED` the choice of victims and moments (printed).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -121,8 +122,10 @@ async fn counts(api: &Client, kind: &str) -> Option<BTreeMap<String, usize>> {
 /// only answer 503 `catching_up` (or not answer: it is starting).
 async fn wait_ready(name: &str, api: &Client) {
     let deadline = Instant::now() + Duration::from_secs(60);
+    let mut last = String::from("no answer");
     loop {
         if let Some(r) = api.try_get("/readyz").await {
+            last = r.text.clone();
             if r.status == 200 {
                 assert!(
                     r.json["cluster"]["applied"].as_u64().is_some(),
@@ -133,7 +136,10 @@ async fn wait_ready(name: &str, api: &Client) {
             }
             assert_eq!(r.code(), "catching_up", "node {name}: {}", r.text);
         }
-        assert!(Instant::now() < deadline, "node {name} never caught up");
+        assert!(
+            Instant::now() < deadline,
+            "node {name} never caught up: {last}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -189,7 +195,17 @@ async fn every_acknowledged_write_is_on_every_node_once_through_sidecar_and_nats
     assert_eq!(status.json["replicas"], 3, "{}", status.text);
 
     let mut acked: BTreeSet<String> = BTreeSet::new();
-    let mut seed: u64 = 0xc1a5_7e12;
+    // Which sidecar and which server die, and when, differ run to run;
+    // `SIDECOACH_CLUSTER_SEED` repeats a run.
+    let mut seed: u64 = std::env::var("SIDECOACH_CLUSTER_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0xc1a5_7e12, |d| d.as_nanos() as u64)
+        });
+    println!("SIDECOACH_CLUSTER_SEED={seed}");
     let mut next = || {
         seed = seed
             .wrapping_mul(6364136223846793005)

@@ -321,7 +321,15 @@ impl Cluster {
                 metrics,
             }),
         };
-        cluster.start_from_snapshot_if_behind().await?;
+        match cluster.start_from_snapshot_if_behind().await {
+            // JetStream did not answer in time (a server is restarting):
+            // the applier starts from the snapshot when it finds the log
+            // cut, and applies the log otherwise.
+            Err(ClusterError::Publish(e)) => {
+                tracing::warn!(error = %e, "could not start from a snapshot; applying the log");
+            }
+            other => other?,
+        }
         cluster.inner.store.require_capture();
         tokio::spawn(cluster.clone().apply_forever());
         tokio::spawn(cluster.clone().report_forever());
@@ -577,20 +585,38 @@ impl Cluster {
         }
     }
 
-    /// The whole of one object of the entry bucket.
+    /// The whole of one object of the entry bucket. A read that stalls
+    /// (its chunks stop arriving, as when the server delivering them is
+    /// killed) fails after the configured timeout instead of waiting
+    /// forever; the caller tries again.
     async fn read_object(&self, name: &str) -> Result<Vec<u8>, ClusterError> {
         let failed = |e: String| ClusterError::Publish(format!("reading object {name}: {e}"));
-        let mut object = self
-            .objects()
-            .await?
-            .get(name)
-            .await
-            .map_err(|e| failed(e.to_string()))?;
+        let stall = Duration::from_millis(self.inner.config.timeout_ms);
+        let mut object = tokio::time::timeout(stall, async {
+            self.objects()
+                .await?
+                .get(name)
+                .await
+                .map_err(|e| failed(e.to_string()))
+        })
+        .await
+        .map_err(|_| failed("no answer".into()))??;
         let mut bytes = Vec::new();
-        tokio::io::AsyncReadExt::read_to_end(&mut object, &mut bytes)
-            .await
-            .map_err(|e| failed(e.to_string()))?;
-        Ok(bytes)
+        loop {
+            let read = tokio::io::AsyncReadExt::read_buf(&mut object, &mut bytes);
+            match tokio::time::timeout(stall, read).await {
+                Ok(Ok(0)) => return Ok(bytes),
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => return Err(failed(e.to_string())),
+                Err(_) => {
+                    return Err(failed(format!(
+                        "no data for {} ms after {} bytes",
+                        stall.as_millis(),
+                        bytes.len()
+                    )));
+                }
+            }
+        }
     }
 
     /// The error of a node whose next entries were cut from the log with
@@ -716,7 +742,35 @@ impl Cluster {
             .messages()
             .await
             .map_err(|e| ClusterError::Publish(e.to_string()))?;
-        while let Some(message) = messages.next().await {
+        // A subscription that goes quiet while the log holds entries this
+        // node has not applied (its server was killed and the consumer was
+        // not moved) is replaced: checked against the last entry this node
+        // knows of every second, and asked of JetStream every timeout.
+        let tick = Duration::from_secs(1);
+        let ask_every = inner.config.timeout_ms.div_ceil(1000).max(1);
+        let mut quiet_ticks = 0;
+        loop {
+            let message = match tokio::time::timeout(tick, messages.next()).await {
+                Ok(Some(message)) => message,
+                Ok(None) => return Ok(()),
+                Err(_) => {
+                    quiet_ticks += 1;
+                    let mut last = inner.last_seen.load(Ordering::Relaxed);
+                    if last <= self.applied() && quiet_ticks % ask_every == 0 {
+                        last = self.last_sequence().await?;
+                    }
+                    let applied = self.applied();
+                    if last > applied {
+                        return Err(ClusterError::Publish(format!(
+                            "no log entry arrived for {quiet_ticks} s while {} are waiting: \
+                             resubscribing",
+                            last - applied
+                        )));
+                    }
+                    continue;
+                }
+            };
+            quiet_ticks = 0;
             let message = message.map_err(|e| ClusterError::Publish(e.to_string()))?;
             let info = message
                 .info()
@@ -763,7 +817,6 @@ impl Cluster {
             }
             self.reload(plugins_in(&ops)).await;
         }
-        Ok(())
     }
 
     /// Report this node's place in the status bucket every two seconds.
