@@ -71,8 +71,8 @@ pub enum ClusterError {
     #[error("NATS JetStream: {0}")]
     Publish(String),
     /// The write lost to other nodes' writes too many times in a row.
-    #[error("the write conflicted with other nodes' writes {0} times in a row; try again")]
-    Contended(u32),
+    #[error("the write lost to other nodes' writes {0} times in a row, for {1} ms; try again")]
+    Contended(u32, u64),
     /// The local store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -116,8 +116,9 @@ fn decode_entry(bytes: &[u8]) -> Option<(Header, Vec<Op>)> {
 const APPLIED: &str = "cluster.applied";
 const DIRTY: &str = "cluster.dirty";
 
-/// How many times a write is run again after losing to other nodes.
-const MAX_ATTEMPTS: u32 = 32;
+/// How many times at most a write is run again after losing to other
+/// nodes; it also stops once it has tried for the configured timeout.
+const MAX_ATTEMPTS: u32 = 1000;
 
 /// A node's place in the log, as `GET /v1/cluster` reports it.
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -417,6 +418,8 @@ impl Cluster {
     {
         let inner = &self.inner;
         let mut attempt = 0;
+        let first_try = Instant::now();
+        let patience = Duration::from_millis(inner.config.timeout_ms);
         loop {
             attempt += 1;
             let guard = inner.lock.lock().await;
@@ -484,24 +487,26 @@ impl Cluster {
                     self.wait_applied(ack.sequence, None).await?;
                     return Ok(out);
                 }
-                Err((PublishErrorKind::WrongLastSequence, _)) if attempt < MAX_ATTEMPTS => {
+                Err((PublishErrorKind::WrongLastSequence, _))
+                    if attempt < MAX_ATTEMPTS && first_try.elapsed() < patience =>
+                {
                     inner.metrics.cluster.conflict();
                     let plugins = pending.undo()?;
                     drop(guard);
                     self.reload(plugins).await;
+                    // Catch up and go again at once: a pause would only
+                    // leave the log to the nodes that just won.
                     let last = self.last_sequence().await?;
                     self.wait_applied(last, None).await?;
-                    // A random pause growing with the losses, so the node
-                    // that just won does not win every time.
-                    let pause =
-                        u64::from(attempt.min(8)) * (crate::clock::now_ms() as u64 % 997 + 1);
-                    tokio::time::sleep(Duration::from_micros(pause)).await;
                 }
                 Err((PublishErrorKind::WrongLastSequence, _)) => {
                     let plugins = pending.undo()?;
                     drop(guard);
                     self.reload(plugins).await;
-                    return Err(ClusterError::Contended(attempt));
+                    return Err(ClusterError::Contended(
+                        attempt,
+                        first_try.elapsed().as_millis() as u64,
+                    ));
                 }
                 Err((_, message)) => {
                     // Not acknowledged: the log may or may not hold it. Put

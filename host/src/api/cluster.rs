@@ -83,7 +83,7 @@ pub async fn writes(State(state): State<AppState>, req: Request, next: Next) -> 
 
 fn unavailable(e: ClusterError) -> ApiError {
     let code = match &e {
-        ClusterError::Contended(_) => "cluster_contended",
+        ClusterError::Contended(..) => "cluster_contended",
         ClusterError::Store(s) if s.is_disk_full() => "storage_full",
         ClusterError::Store(_) => "storage_unavailable",
         _ => "cluster_unavailable",
