@@ -13,7 +13,9 @@
 //! non-zero when RSS passes the ceiling.
 //!
 //! `cargo bench -p sidecoach --bench soak`. Environment: `SIDECOACH_SOAK_SECONDS`
-//! (default 600), `SIDECOACH_SOAK_RATE` (requests per second, default 100),
+//! (default 600), `SIDECOACH_SOAK_RATE` (requests per second, default 100;
+//! a rate the clients cannot reach means as fast as they go),
+//! `SIDECOACH_SOAK_CLIENTS` (concurrent clients, default 4),
 //! `SIDECOACH_SOAK_CACHE_MIB` (default the host's default),
 //! `SIDECOACH_SOAK_DISTINCT` (records per client before they are sent
 //! again unchanged: growth then is per request, not per stored record;
@@ -28,6 +30,7 @@ use std::time::{Duration, Instant};
 use sidecoach::config::Config;
 
 const TOKEN: &str = "soak-bench-token";
+/// Clients unless `SIDECOACH_SOAK_CLIENTS` says.
 const CLIENTS: usize = 4;
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
@@ -71,11 +74,11 @@ fn main() -> std::process::ExitCode {
     rt.block_on(soak())
 }
 
-/// POST `count` records from `CLIENTS` clients as fast as they go.
-async fn prefill(base: &str, count: usize) {
-    let per_client = count.div_ceil(CLIENTS);
+/// POST `count` records from `clients` clients as fast as they go.
+async fn prefill(base: &str, count: usize, client_count: usize) {
+    let per_client = count.div_ceil(client_count);
     let mut clients = Vec::new();
-    for c in 0..CLIENTS {
+    for c in 0..client_count {
         let base = base.to_string();
         clients.push(tokio::spawn(async move {
             let http = reqwest::Client::new();
@@ -84,7 +87,7 @@ async fn prefill(base: &str, count: usize) {
                     .post(format!("{base}/v1/interactions"))
                     .bearer_auth(TOKEN)
                     .header("content-type", "application/json")
-                    .body(body(CLIENTS + c, i))
+                    .body(body(client_count + c, i))
                     .send()
                     .await
                     .expect("prefill request");
@@ -102,6 +105,7 @@ async fn soak() -> std::process::ExitCode {
     let rate: u64 = env_or("SIDECOACH_SOAK_RATE", 100);
     let distinct: usize = env_or("SIDECOACH_SOAK_DISTINCT", usize::MAX);
     let prefilled: usize = env_or("SIDECOACH_SOAK_PREFILL", 0);
+    let client_count: usize = env_or("SIDECOACH_SOAK_CLIENTS", CLIENTS).max(1);
     let mut config = Config {
         admin_token: Some(TOKEN.into()),
         ..Config::default()
@@ -123,10 +127,10 @@ async fn soak() -> std::process::ExitCode {
 
     let opened_rss = rss_mib();
     let prefill_started = Instant::now();
-    prefill(&base, prefilled).await;
+    prefill(&base, prefilled, client_count).await;
     let started_rss = rss_mib();
     println!(
-        "sidecoach memory soak: {rate} durable ingests/s for {seconds} s, {CLIENTS} clients, \
+        "sidecoach memory soak: {rate} durable ingests/s for {seconds} s, {client_count} clients, \
          [store] cache_mib = {cache_mib}, malloc arenas {}, {} distinct records per client; \
          RSS with plugins loaded {opened_rss:.1} MiB; {prefilled} records prefilled in {:.0} s, \
          RSS then {started_rss:.1} MiB\n",
@@ -149,10 +153,10 @@ async fn soak() -> std::process::ExitCode {
     let start = Instant::now();
     let end = start + Duration::from_secs(seconds);
     let mut clients = Vec::new();
-    for c in 0..CLIENTS {
+    for c in 0..client_count {
         let (base, sent, errors) = (base.clone(), sent.clone(), errors.clone());
         // Each client sends its share of the rate on a fixed schedule.
-        let period = Duration::from_secs_f64(CLIENTS as f64 / rate.max(1) as f64);
+        let period = Duration::from_secs_f64(client_count as f64 / rate.max(1) as f64);
         clients.push(tokio::spawn(async move {
             let http = reqwest::Client::new();
             let mut tick = tokio::time::interval(period);
