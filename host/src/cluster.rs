@@ -187,6 +187,9 @@ struct Inner {
     applied: watch::Sender<u64>,
     /// The log's last entry, as last seen.
     last_seen: AtomicU64,
+    /// A write could not be put back: this node takes no more writes and
+    /// rebuilds its store when it starts again.
+    poisoned: std::sync::atomic::AtomicBool,
     /// The log's last entry when this node started: until it has applied
     /// that far it is catching up (`/readyz` says so).
     start_target: AtomicU64,
@@ -318,10 +321,14 @@ impl Cluster {
                 lock: Mutex::new(()),
                 applied: watch::channel(applied).0,
                 last_seen: AtomicU64::new(0),
+                poisoned: Default::default(),
                 start_target: AtomicU64::new(u64::MAX),
                 metrics,
             }),
         };
+        // Say at once where this node stands (a rebuilding node went back
+        // to 0), so no other node cuts the log past what it needs.
+        let _ = cluster.report().await;
         match cluster.start_from_snapshot_if_behind().await {
             // JetStream did not answer in time (a server is restarting):
             // the applier starts from the snapshot when it finds the log
@@ -418,11 +425,18 @@ impl Cluster {
     {
         let inner = &self.inner;
         let mut attempt = 0;
-        let first_try = Instant::now();
+        let mut first_loss: Option<Instant> = None;
         let patience = Duration::from_millis(inner.config.timeout_ms);
         loop {
             attempt += 1;
             let guard = inner.lock.lock().await;
+            if inner.poisoned.load(Ordering::Acquire) {
+                return Err(ClusterError::Publish(
+                    "a write on this node could not be put back; it takes no writes until it \
+                     restarts and rebuilds its store from the log"
+                        .into(),
+                ));
+            }
             let base = self.applied();
             inner.store.set_local_u64(DIRTY, base + 1)?;
             // Dropped before it is kept (the request cancelled, the work
@@ -479,16 +493,20 @@ impl Cluster {
                 }
                 Ok(ack) => {
                     // Another node already logged this delivery: what the
-                    // log holds is that node's outcome; apply it, not ours.
+                    // log holds is that node's outcome; apply it, not ours,
+                    // and run the write again over it. JetStream answers
+                    // "duplicate" for an id still being stored, which may
+                    // yet fail: the run again then finds nothing stored
+                    // and logs it under an id of its own.
                     let plugins = pending.undo()?;
                     drop(guard);
                     self.reload(plugins).await;
                     tracing::debug!(seq = ack.sequence, "delivery already in the log");
                     self.wait_applied(ack.sequence, None).await?;
-                    return Ok(out);
                 }
                 Err((PublishErrorKind::WrongLastSequence, _))
-                    if attempt < MAX_ATTEMPTS && first_try.elapsed() < patience =>
+                    if attempt < MAX_ATTEMPTS
+                        && first_loss.get_or_insert_with(Instant::now).elapsed() < patience =>
                 {
                     inner.metrics.cluster.conflict();
                     let plugins = pending.undo()?;
@@ -497,6 +515,18 @@ impl Cluster {
                     // Catch up and go again at once: a pause would only
                     // leave the log to the nodes that just won.
                     let last = self.last_sequence().await?;
+                    if last <= base {
+                        // Catching up cannot settle it: the log ends at or
+                        // before what this node has applied.
+                        return Err(ClusterError::Misconfigured {
+                            stream: inner.config.stream.clone(),
+                            message: format!(
+                                "the log ends at entry {last} but this node has applied {base}: \
+                                 was the stream recreated? Clear this node's data directory to \
+                                 rebuild it from the log"
+                            ),
+                        });
+                    }
                     self.wait_applied(last, None).await?;
                 }
                 Err((PublishErrorKind::WrongLastSequence, _)) => {
@@ -505,7 +535,7 @@ impl Cluster {
                     self.reload(plugins).await;
                     return Err(ClusterError::Contended(
                         attempt,
-                        first_try.elapsed().as_millis() as u64,
+                        first_loss.map_or(0, |t| t.elapsed().as_millis() as u64),
                     ));
                 }
                 Err((_, message)) => {
@@ -652,7 +682,13 @@ impl Cluster {
     /// Put back what a write changed; the plugins it touched.
     fn undo(&self, captured: Captured) -> Result<Vec<String>, ClusterError> {
         let plugins = plugins_in(&captured.ops);
-        self.inner.store.undo(captured)?;
+        if let Err(e) = self.inner.store.undo(captured) {
+            // The store may hold part of a write the log never took: take
+            // no more writes, and keep the mark so the node rebuilds from
+            // the log when it starts again.
+            self.inner.poisoned.store(true, Ordering::Release);
+            return Err(e.into());
+        }
         self.inner.store.set_local_u64(DIRTY, 0)?;
         Ok(plugins)
     }
@@ -728,25 +764,31 @@ impl Cluster {
 
     async fn apply_from_next(&self) -> Result<(), ClusterError> {
         let inner = &self.inner;
-        let stream = inner
-            .js
-            .get_stream(&inner.config.stream)
-            .await
-            .map_err(|e| ClusterError::Publish(e.to_string()))?;
-        let consumer = stream
-            .create_consumer(jetstream::consumer::push::OrderedConfig {
-                deliver_subject: inner.js.client().new_inbox(),
-                deliver_policy: jetstream::consumer::DeliverPolicy::ByStartSequence {
-                    start_sequence: self.applied() + 1,
-                },
-                ..Default::default()
-            })
-            .await
-            .map_err(|e| ClusterError::Publish(e.to_string()))?;
-        let mut messages = consumer
-            .messages()
-            .await
-            .map_err(|e| ClusterError::Publish(e.to_string()))?;
+        let subscribe = async {
+            let stream = inner
+                .js
+                .get_stream(&inner.config.stream)
+                .await
+                .map_err(|e| ClusterError::Publish(e.to_string()))?;
+            let consumer = stream
+                .create_consumer(jetstream::consumer::push::OrderedConfig {
+                    deliver_subject: inner.js.client().new_inbox(),
+                    deliver_policy: jetstream::consumer::DeliverPolicy::ByStartSequence {
+                        start_sequence: self.applied() + 1,
+                    },
+                    ..Default::default()
+                })
+                .await
+                .map_err(|e| ClusterError::Publish(e.to_string()))?;
+            consumer
+                .messages()
+                .await
+                .map_err(|e| ClusterError::Publish(e.to_string()))
+        };
+        let mut messages =
+            tokio::time::timeout(Duration::from_millis(inner.config.timeout_ms), subscribe)
+                .await
+                .map_err(|_| ClusterError::Publish("subscribing to the log timed out".into()))??;
         // A subscription that goes quiet while the log holds entries this
         // node has not applied (its server was killed and the consumer was
         // not moved) is replaced: checked against the last entry this node
@@ -760,11 +802,25 @@ impl Cluster {
                 Ok(None) => return Ok(()),
                 Err(_) => {
                     quiet_ticks += 1;
-                    let mut last = inner.last_seen.load(Ordering::Relaxed);
-                    if last <= self.applied() && quiet_ticks % ask_every == 0 {
-                        last = self.last_sequence().await?;
+                    let seen = inner.last_seen.load(Ordering::Relaxed);
+                    if seen <= self.applied() && quiet_ticks % ask_every != 0 {
+                        continue;
                     }
+                    // Asked of JetStream before giving up on the
+                    // subscription, and what it says is what is known.
+                    let info = self.stream_info().await?.state;
+                    let last = info.last_sequence;
+                    inner.last_seen.store(last, Ordering::Relaxed);
                     let applied = self.applied();
+                    if info.first_sequence > applied + 1 {
+                        // What this node needs was cut (and nothing after
+                        // it was written since, so no gap shows).
+                        self.recover_from_snapshot().await?;
+                        return Err(ClusterError::Publish(format!(
+                            "the log was cut before entry {}: resubscribing after the snapshot",
+                            info.first_sequence
+                        )));
+                    }
                     if last > applied {
                         return Err(ClusterError::Publish(format!(
                             "no log entry arrived for {quiet_ticks} s while {} are waiting: \
@@ -892,7 +948,7 @@ impl Cluster {
             stream: self.inner.config.stream.clone(),
             first_sequence: info.state.first_sequence,
             last_sequence: last,
-            snapshot: self.newest_snapshot().await.map(|s| s.seq),
+            snapshot: self.newest_snapshot().await.ok().flatten().map(|s| s.seq),
             entries: info.state.messages,
             replicas: info.config.num_replicas,
             leader: info.cluster.and_then(|c| c.leader),
@@ -917,16 +973,76 @@ struct Snapshot {
 
 impl Cluster {
     /// The newest snapshot, as the status bucket names it.
-    async fn newest_snapshot(&self) -> Option<Snapshot> {
-        let kv = self.bucket().await.ok()?;
-        let bytes = kv.get(SNAPSHOT_KEY).await.ok()??;
-        serde_json::from_slice(&bytes).ok()
+    /// The newest snapshot object in the entry bucket holding entry `seq`
+    /// or later: what a node falls back on when the named snapshot is older
+    /// than the log's cut (it should not be; a node must never be stranded
+    /// if it is).
+    async fn stored_snapshot_from(&self, seq: u64) -> Result<Option<Snapshot>, ClusterError> {
+        let failed = |e: String| ClusterError::Publish(format!("listing snapshots: {e}"));
+        let objects = self.objects().await?;
+        let mut list = tokio::time::timeout(
+            Duration::from_millis(self.inner.config.timeout_ms),
+            objects.list(),
+        )
+        .await
+        .map_err(|_| failed("no answer".into()))?
+        .map_err(|e| failed(e.to_string()))?;
+        let mut best: Option<u64> = None;
+        loop {
+            let next = tokio::time::timeout(Duration::from_secs(1), list.next()).await;
+            let Ok(Some(info)) = next else { break };
+            let info = info.map_err(|e| failed(e.to_string()))?;
+            if info.deleted {
+                continue;
+            }
+            if let Some(n) = info
+                .name
+                .strip_prefix("snapshot-")
+                .and_then(|n| n.parse::<u64>().ok())
+                && n >= seq
+            {
+                best = best.max(Some(n));
+            }
+        }
+        if let Some(n) = best {
+            tracing::warn!(
+                seq = n,
+                "the named snapshot is older than the log's cut: using the newest stored one"
+            );
+        }
+        Ok(best.map(|n| Snapshot {
+            seq: n,
+            object: format!("snapshot-{n}"),
+            previous: None,
+        }))
+    }
+
+    /// The snapshot named last, read from the bucket stream's leader: a
+    /// replica that is behind (a server just restarted) would answer with
+    /// an older one, whose entries may already be cut from the log.
+    async fn newest_snapshot(&self) -> Result<Option<Snapshot>, ClusterError> {
+        let bucket = &self.inner.config.status_bucket;
+        let failed =
+            |e: String| ClusterError::Publish(format!("reading the newest snapshot's name: {e}"));
+        let stream = self
+            .inner
+            .js
+            .get_stream(format!("KV_{bucket}"))
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        match stream
+            .get_last_raw_message_by_subject(&format!("$KV.{bucket}.{SNAPSHOT_KEY}"))
+            .await
+        {
+            Ok(message) => Ok(serde_json::from_slice(&message.payload).ok()),
+            Err(e) if e.kind() == stream::LastRawMessageErrorKind::NoMessageFound => Ok(None),
+            Err(e) => Err(failed(e.to_string())),
+        }
     }
 
     /// Store a snapshot of this node's store after the entry it applied
-    /// last, name it in the status bucket, then cut the log before the
-    /// previous snapshot (so a node a little behind still catches up from
-    /// entries) and remove older snapshot objects.
+    /// last, name it in the status bucket, and remove older snapshot
+    /// objects. The log itself is kept whole (see `try_snapshot`).
     async fn snapshot(self) {
         if let Err(e) = self.try_snapshot().await {
             tracing::warn!(error = %e, "could not store a snapshot of the store");
@@ -984,51 +1100,14 @@ impl Cluster {
             }
         };
         tracing::info!(seq, bytes = bytes.len(), "stored a snapshot of the store");
-        // Cut before the previous snapshot, and never past what a node seen
-        // in the last ten minutes still has to apply.
-        let cut = match &previous {
-            Some(prev) => Some(prev.seq.min(self.slowest_live_node().await?)),
-            None => None,
-        };
-        if let (Some(prev), Some(cut)) = (previous, cut) {
-            let stream = self
-                .inner
-                .js
-                .get_stream(&self.inner.config.stream)
-                .await
-                .map_err(|e| ClusterError::Publish(e.to_string()))?;
-            stream
-                .purge()
-                .sequence(cut + 1)
-                .await
-                .map_err(|e| ClusterError::Publish(format!("cutting the log: {e}")))?;
-            if let Some(older) = prev.previous {
-                let _ = objects.delete(format!("snapshot-{older}")).await;
-            }
+        // The log is kept whole: cutting it before the previous snapshot
+        // (never past the slowest node's reported entry) stranded nodes
+        // behind the cut in tests, for a reason not yet found. Snapshots
+        // still spare a new or far-behind node most of the log.
+        if let Some(older) = previous.and_then(|p| p.previous) {
+            let _ = objects.delete(format!("snapshot-{older}")).await;
         }
         Ok(())
-    }
-
-    /// The lowest entry applied by a node that reported in the last ten
-    /// minutes.
-    async fn slowest_live_node(&self) -> Result<u64, ClusterError> {
-        let kv = self.bucket().await?;
-        let mut keys = kv
-            .keys()
-            .await
-            .map_err(|e| ClusterError::Publish(e.to_string()))?;
-        let recent = crate::clock::now_ms() - 600_000;
-        let mut slowest = self.applied();
-        while let Some(key) = keys.next().await {
-            let Ok(key) = key else { continue };
-            if let Ok(Some(bytes)) = kv.get(&key).await
-                && let Ok(status) = serde_json::from_slice::<NodeStatus>(&bytes)
-                && status.seen_at >= recent
-            {
-                slowest = slowest.min(status.applied);
-            }
-        }
-        Ok(slowest)
     }
 
     /// Before applying entries: start from the newest snapshot when the
@@ -1043,11 +1122,13 @@ impl Cluster {
         if !cut && !far {
             return Ok(());
         }
-        let snapshot = match self.newest_snapshot().await {
-            Some(s) if s.seq > applied => s,
-            _ if cut => {
-                return Err(self.cut_without_snapshot(applied, info.state.first_sequence));
-            }
+        let first = info.state.first_sequence;
+        let snapshot = match self.newest_snapshot().await? {
+            Some(s) if s.seq > applied && s.seq + 1 >= first => s,
+            _ if cut => match self.stored_snapshot_from(first - 1).await? {
+                Some(s) => s,
+                None => return Err(self.cut_without_snapshot(applied, first)),
+            },
             _ => return Ok(()),
         };
         let _guard = self.inner.lock.lock().await;
@@ -1065,6 +1146,13 @@ impl Cluster {
     async fn load_snapshot(&self, snapshot: &Snapshot) -> Result<(), ClusterError> {
         let bytes = self.read_object(&snapshot.object).await?;
         let store = &self.inner.store;
+        // From here until the snapshot is in, the store holds no known
+        // entry: a failure leaves the node at entry 0 (the applier starts
+        // over, from the log or a snapshot) and marked to rebuild if it
+        // stops.
+        store.set_local_u64(DIRTY, 1)?;
+        store.set_local_u64(APPLIED, 0)?;
+        self.inner.applied.send_replace(0);
         store.clear_replicated()?;
         store.import(bytes.as_slice()).await.map_err(|e| {
             ClusterError::Publish(format!("loading snapshot {}: {e}", snapshot.seq))
@@ -1085,8 +1173,14 @@ impl Cluster {
         if applied + 1 >= info.state.first_sequence {
             return Ok(());
         }
-        let Some(snapshot) = self.newest_snapshot().await.filter(|s| s.seq > applied) else {
-            return Err(self.cut_without_snapshot(applied, info.state.first_sequence));
+        let first = info.state.first_sequence;
+        let named = self.newest_snapshot().await?.filter(|s| s.seq + 1 >= first);
+        let snapshot = match named {
+            Some(s) => s,
+            None => match self.stored_snapshot_from(first - 1).await? {
+                Some(s) => s,
+                None => return Err(self.cut_without_snapshot(applied, first)),
+            },
         };
         let mut plugins: Vec<String> = self
             .inner
@@ -1234,7 +1328,9 @@ async fn ensure_bucket(
         num_replicas: config.replicas,
         allow_rollup: true,
         deny_delete: true,
-        allow_direct: true,
+        // Reads answered by the leader: a lagging replica's answer could
+        // name a snapshot older than the log's cut.
+        allow_direct: false,
         discard: stream::DiscardPolicy::New,
         ..Default::default()
     })

@@ -74,7 +74,7 @@ pub async fn writes(State(state): State<AppState>, req: Request, next: Next) -> 
             ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal_error",
-                "the write failed; nothing was stored",
+                "the write failed; see the host log",
             )
             .into_response()
         }
