@@ -102,9 +102,9 @@ pub struct ClusterConfig {
     /// How long to wait for NATS at start and for each acknowledgement.
     pub timeout_ms: u64,
     /// Every this many log entries the node that wrote the entry stores a
-    /// snapshot of its store, and the log is cut before the previous one:
-    /// a new node starts from the newest snapshot instead of the first
-    /// entry. 0: never (the log keeps every entry).
+    /// snapshot of its store: a new or far-behind node starts from the
+    /// newest snapshot instead of the first entry. 0: never. (The log
+    /// itself keeps every entry for now.)
     pub snapshot_every: u64,
 }
 
