@@ -74,6 +74,17 @@ fn main() -> std::process::ExitCode {
     rt.block_on(soak())
 }
 
+/// POST one record; whether it was stored.
+async fn ingest(http: &reqwest::Client, base: &str, client: usize, i: usize) -> bool {
+    http.post(format!("{base}/v1/interactions"))
+        .bearer_auth(TOKEN)
+        .header("content-type", "application/json")
+        .body(body(client, i))
+        .send()
+        .await
+        .is_ok_and(|r| r.status().is_success())
+}
+
 /// POST `count` records from `clients` clients as fast as they go.
 async fn prefill(base: &str, count: usize, client_count: usize) {
     let per_client = count.div_ceil(client_count);
@@ -83,15 +94,10 @@ async fn prefill(base: &str, count: usize, client_count: usize) {
         clients.push(tokio::spawn(async move {
             let http = reqwest::Client::new();
             for i in 0..per_client {
-                let r = http
-                    .post(format!("{base}/v1/interactions"))
-                    .bearer_auth(TOKEN)
-                    .header("content-type", "application/json")
-                    .body(body(client_count + c, i))
-                    .send()
-                    .await
-                    .expect("prefill request");
-                assert!(r.status().is_success(), "prefill: {}", r.status());
+                assert!(
+                    ingest(&http, &base, client_count + c, i).await,
+                    "a prefill record was refused"
+                );
             }
         }));
     }
@@ -164,20 +170,10 @@ async fn soak() -> std::process::ExitCode {
             let mut i = 0;
             while Instant::now() < end {
                 tick.tick().await;
-                let r = http
-                    .post(format!("{base}/v1/interactions"))
-                    .bearer_auth(TOKEN)
-                    .header("content-type", "application/json")
-                    .body(body(c, i % distinct))
-                    .send()
-                    .await;
-                match r {
-                    Ok(r) if r.status().is_success() => {
-                        sent.fetch_add(1, Ordering::Relaxed);
-                    }
-                    _ => {
-                        errors.fetch_add(1, Ordering::Relaxed);
-                    }
+                if ingest(&http, &base, c, i % distinct).await {
+                    sent.fetch_add(1, Ordering::Relaxed);
+                } else {
+                    errors.fetch_add(1, Ordering::Relaxed);
                 }
                 i += 1;
             }

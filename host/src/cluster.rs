@@ -257,18 +257,19 @@ impl Drop for Uncommitted<'_> {
             return;
         };
         match self.cluster.undo(captured) {
-            Ok(plugins) if !plugins.is_empty() => {
-                if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            Ok(plugins) => {
+                tracing::warn!("a cluster write was cut short before the log held it; put back");
+                if !plugins.is_empty()
+                    && let Ok(runtime) = tokio::runtime::Handle::try_current()
+                {
                     let cluster = self.cluster.clone();
                     runtime.spawn(async move { cluster.reload(plugins).await });
                 }
             }
-            Ok(_) => {}
-            // The DIRTY mark stays: the node rebuilds from the log when it
-            // starts again.
+            // The node is poisoned and keeps its DIRTY mark: it rebuilds
+            // from the log when it starts again.
             Err(e) => tracing::error!(error = %e, "could not put back a write that was cut short"),
         }
-        tracing::warn!("a cluster write was cut short before the log held it; put back");
     }
 }
 
@@ -326,13 +327,10 @@ impl Cluster {
                 metrics,
             }),
         };
-        // Say at once where this node stands (a rebuilding node went back
-        // to 0), so no other node cuts the log past what it needs.
-        let _ = cluster.report().await;
         match cluster.start_from_snapshot_if_behind().await {
             // JetStream did not answer in time (a server is restarting):
-            // the applier starts from the snapshot when it finds the log
-            // cut, and applies the log otherwise.
+            // the applier applies the log (and starts from the snapshot if
+            // it finds the log cut).
             Err(ClusterError::Publish(e)) => {
                 tracing::warn!(error = %e, "could not start from a snapshot; applying the log");
             }
@@ -972,54 +970,9 @@ struct Snapshot {
 }
 
 impl Cluster {
-    /// The newest snapshot, as the status bucket names it.
-    /// The newest snapshot object in the entry bucket holding entry `seq`
-    /// or later: what a node falls back on when the named snapshot is older
-    /// than the log's cut (it should not be; a node must never be stranded
-    /// if it is).
-    async fn stored_snapshot_from(&self, seq: u64) -> Result<Option<Snapshot>, ClusterError> {
-        let failed = |e: String| ClusterError::Publish(format!("listing snapshots: {e}"));
-        let objects = self.objects().await?;
-        let mut list = tokio::time::timeout(
-            Duration::from_millis(self.inner.config.timeout_ms),
-            objects.list(),
-        )
-        .await
-        .map_err(|_| failed("no answer".into()))?
-        .map_err(|e| failed(e.to_string()))?;
-        let mut best: Option<u64> = None;
-        loop {
-            let next = tokio::time::timeout(Duration::from_secs(1), list.next()).await;
-            let Ok(Some(info)) = next else { break };
-            let info = info.map_err(|e| failed(e.to_string()))?;
-            if info.deleted {
-                continue;
-            }
-            if let Some(n) = info
-                .name
-                .strip_prefix("snapshot-")
-                .and_then(|n| n.parse::<u64>().ok())
-                && n >= seq
-            {
-                best = best.max(Some(n));
-            }
-        }
-        if let Some(n) = best {
-            tracing::warn!(
-                seq = n,
-                "the named snapshot is older than the log's cut: using the newest stored one"
-            );
-        }
-        Ok(best.map(|n| Snapshot {
-            seq: n,
-            object: format!("snapshot-{n}"),
-            previous: None,
-        }))
-    }
-
     /// The snapshot named last, read from the bucket stream's leader: a
     /// replica that is behind (a server just restarted) would answer with
-    /// an older one, whose entries may already be cut from the log.
+    /// an older one.
     async fn newest_snapshot(&self) -> Result<Option<Snapshot>, ClusterError> {
         let bucket = &self.inner.config.status_bucket;
         let failed =
@@ -1125,10 +1078,7 @@ impl Cluster {
         let first = info.state.first_sequence;
         let snapshot = match self.newest_snapshot().await? {
             Some(s) if s.seq > applied && s.seq + 1 >= first => s,
-            _ if cut => match self.stored_snapshot_from(first - 1).await? {
-                Some(s) => s,
-                None => return Err(self.cut_without_snapshot(applied, first)),
-            },
+            _ if cut => return Err(self.cut_without_snapshot(applied, first)),
             _ => return Ok(()),
         };
         let _guard = self.inner.lock.lock().await;
@@ -1174,13 +1124,9 @@ impl Cluster {
             return Ok(());
         }
         let first = info.state.first_sequence;
-        let named = self.newest_snapshot().await?.filter(|s| s.seq + 1 >= first);
-        let snapshot = match named {
-            Some(s) => s,
-            None => match self.stored_snapshot_from(first - 1).await? {
-                Some(s) => s,
-                None => return Err(self.cut_without_snapshot(applied, first)),
-            },
+        let covering = self.newest_snapshot().await?.filter(|s| s.seq + 1 >= first);
+        let Some(snapshot) = covering else {
+            return Err(self.cut_without_snapshot(applied, first));
         };
         let mut plugins: Vec<String> = self
             .inner
@@ -1329,7 +1275,7 @@ async fn ensure_bucket(
         allow_rollup: true,
         deny_delete: true,
         // Reads answered by the leader: a lagging replica's answer could
-        // name a snapshot older than the log's cut.
+        // name an older snapshot or an older place of a node.
         allow_direct: false,
         discard: stream::DiscardPolicy::New,
         ..Default::default()
