@@ -45,8 +45,7 @@ use common::scoring::{
     set_up,
 };
 use sidecoach::config::RuntimeConfig;
-use sidecoach::model::AnswerValue;
-use sidecoach::scoring::to_event;
+use sidecoach::model::{AnswerValue, EvaluationEvent};
 
 /// Evaluations in a full run.
 const EVALUATIONS: usize = 100_000;
@@ -137,7 +136,7 @@ fn main() {
     // ---- input conversion alone: stored record → what each method takes ----
     let conv_plugin = time(runs, || {
         for chunk in evals.chunks(1000) {
-            black_box(chunk.iter().map(to_event).collect::<Vec<_>>());
+            black_box(chunk.iter().map(EvaluationEvent::from).collect::<Vec<_>>());
         }
     });
     let conv_native = time(runs, || {

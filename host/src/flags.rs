@@ -25,9 +25,9 @@ use crate::clock::now_ms;
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::model::{
-    Agent, Alert, AlertState, AnswerValue, Evaluation, Event, Feedback, FeedbackEvent, FlagRule,
-    FlagSubject, Form, Interaction, InteractionEvent, ParticipantRole, RatingKind, SegmentEvent,
-    SegmentSentiment, Severity, Team, TimestampMs,
+    Agent, Alert, AlertState, AnswerValue, Evaluation, EvaluationEvent, Event, Feedback,
+    FeedbackEvent, FlagRule, FlagSubject, Form, Interaction, InteractionEvent, ParticipantRole,
+    RatingKind, SegmentEvent, SegmentSentiment, Severity, Team, TimestampMs,
 };
 use crate::records::{RecordError, Records, deadline};
 use crate::runtime::Runtime;
@@ -91,7 +91,7 @@ impl Subject {
                 received_at: Some(f.received_at),
             }),
             Subject::Evaluation(e) => {
-                let mut event = crate::scoring::to_event(e);
+                let mut event = EvaluationEvent::from(e);
                 // The flagger judges the score the center uses: the host's
                 // scorecard when there is one.
                 if let Some(card) = &e.scorecard {

@@ -880,23 +880,12 @@ impl Ingest {
                 .or_else(|| Some(v.to_string())),
             None => None,
         };
+        // The records service links it to its contact.
         let evaluation = Evaluation {
-            id: String::new(),
             source: source.to_string(),
-            external_id: e.external_id,
-            form_id: e.form_id,
-            form_version: e.form_version.unwrap_or(0),
-            // The records service links it to its contact.
-            interaction_id: None,
-            interaction_ref: e.interaction_external_id,
             agent_id,
-            team_id: None,
             evaluator,
-            evaluated_at: e.evaluated_at.unwrap_or(0),
-            answers: e.answers,
-            vendor_score: e.vendor_score,
-            scorecard: None,
-            score_error: None,
+            ..Evaluation::from(e)
         };
         let (outcome, stored_record) = self.records.contacts.stage_evaluation(evaluation, None)?;
         // One whose earlier scoring failed is tried again on redelivery.
@@ -916,24 +905,13 @@ impl Ingest {
         let agent_id = self
             .agent_id(namespace, f.agent_vendor_id.as_deref(), None, report)?
             .map(|(id, _)| id);
+        // The records service links it to its contact and, when the vendor
+        // names no agent, takes the contact's agent (and team) and topics:
+        // the same path as `POST /v1/feedback`.
         let feedback = Feedback {
-            id: String::new(),
             source: source.to_string(),
-            external_id: f.external_id,
-            kind: f.kind,
-            value: f.value,
-            scale_min: f.scale_min,
-            scale_max: f.scale_max,
-            // The records service links it to its contact and, when the
-            // vendor names no agent, takes the contact's agent (and team)
-            // and topics: the same path as `POST /v1/feedback`.
-            interaction_id: None,
-            interaction_ref: f.interaction_external_id,
             agent_id,
-            team_id: None,
-            topics: f.topics,
-            verbatim: f.verbatim,
-            received_at: f.received_at.unwrap_or(0),
+            ..Feedback::from(f)
         };
         let (outcome, stored_record) = self.records.contacts.stage_feedback(feedback, None)?;
         Ok(stored(outcome, stored_record))

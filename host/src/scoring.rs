@@ -52,21 +52,6 @@ fn code_of(e: &PluginError) -> String {
         .unwrap_or_else(|| "plugin-error".into())
 }
 
-/// What a scorer sees of a stored evaluation.
-pub fn to_event(e: &Evaluation) -> EvaluationEvent {
-    EvaluationEvent {
-        external_id: e.external_id.clone(),
-        form_id: e.form_id.clone(),
-        form_version: Some(e.form_version),
-        interaction_external_id: None,
-        agent_vendor_id: None,
-        evaluator_vendor_id: None,
-        evaluated_at: Some(e.evaluated_at),
-        answers: e.answers.clone(),
-        vendor_score: e.vendor_score.clone(),
-    }
-}
-
 impl Scoring {
     /// The service over the runtime and the records.
     pub fn new(
@@ -105,7 +90,7 @@ impl Scoring {
             results: Vec::with_capacity(evals.len()),
         };
         for chunk in evals.chunks(self.config.scoring.batch.max(1)) {
-            let events = chunk.iter().map(to_event).collect();
+            let events = chunk.iter().map(EvaluationEvent::from).collect();
             let call = self
                 .runtime
                 .score_with_version(plugin, version, form.clone(), events)

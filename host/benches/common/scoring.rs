@@ -13,12 +13,11 @@ use rhai::{AST, Array, CallFnOptions, Dynamic, Engine, Map, Scope};
 use sidecoach::config::{Config, RuntimeConfig};
 use sidecoach::metrics::Metrics;
 use sidecoach::model::{
-    Agent, Answer, AnswerValue, AutoFailPolicy, Criterion, Evaluation, Form, FormSection, NaPolicy,
-    NaRedistribution, Normalization, Outcome, ScoringSettings, Weighting,
+    Agent, Answer, AnswerValue, AutoFailPolicy, Criterion, Evaluation, EvaluationEvent, Form,
+    FormSection, NaPolicy, NaRedistribution, Normalization, Outcome, ScoringSettings, Weighting,
 };
 use sidecoach::records::{Filter, Records, Term};
 use sidecoach::runtime::Runtime;
-use sidecoach::scoring::to_event;
 use sidecoach::store::Store;
 
 // The reference scorer's own arithmetic (plugins/scoring), compiled natively.
@@ -447,7 +446,7 @@ pub async fn plugin_pass(
     let mut inside = Duration::ZERO;
     let t = Instant::now();
     for chunk in evals.chunks(per_call) {
-        let events = chunk.iter().map(to_event).collect();
+        let events = chunk.iter().map(EvaluationEvent::from).collect();
         let report = runtime
             .score(plugin, form.clone(), events)
             .await

@@ -17,7 +17,8 @@ use super::{ApiError, AppState};
 /// cluster write: it is answered once the log holds what it changed, and
 /// run again if another node's write got into the log first. A vendor
 /// delivery's `Nats-Msg-Id` is the digest of its method, URL and body, so
-/// a retry reaching another node is logged once. Standing alone, a pass.
+/// a retry reaching another node is logged once. Installed only on a
+/// clustered host (a pass should one stand alone).
 pub async fn writes(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let Some(cluster) = state.cluster.clone() else {
         return next.run(req).await;

@@ -28,8 +28,8 @@ use axum::routing::get;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::access::{SESSION_COOKIE, cookie, session_principal};
 use super::{ApiError, AppState};
+use super::{SESSION_COOKIE, cookie, session_principal};
 use crate::auth::{Auth, SESSION_MS};
 
 /// The Content-Security-Policy of every console answer: nothing but this

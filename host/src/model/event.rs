@@ -666,6 +666,76 @@ impl From<InteractionEvent> for super::Interaction {
     }
 }
 
+/// What a scorer or flagger sees of a stored evaluation: the vendor fields
+/// and the form version it was stored against; no vendor user ids (the
+/// stored agent is the resolved one).
+impl From<&super::Evaluation> for EvaluationEvent {
+    fn from(e: &super::Evaluation) -> EvaluationEvent {
+        EvaluationEvent {
+            external_id: e.external_id.clone(),
+            form_id: e.form_id.clone(),
+            form_version: Some(e.form_version),
+            interaction_external_id: None,
+            agent_vendor_id: None,
+            evaluator_vendor_id: None,
+            evaluated_at: Some(e.evaluated_at),
+            answers: e.answers.clone(),
+            vendor_score: e.vendor_score.clone(),
+        }
+    }
+}
+
+/// An evaluation record from a vendor's event: the vendor fields, the
+/// contact it names kept as `interaction_ref` (the records service links
+/// it); the host fills in source, agent and evaluator, e.g.
+/// `Evaluation { source, agent_id, evaluator, ..event.into() }`. A missing
+/// form version (0) means the form's current one.
+impl From<EvaluationEvent> for super::Evaluation {
+    fn from(e: EvaluationEvent) -> super::Evaluation {
+        super::Evaluation {
+            id: String::new(),
+            source: String::new(),
+            external_id: e.external_id,
+            form_id: e.form_id,
+            form_version: e.form_version.unwrap_or(0),
+            interaction_id: None,
+            interaction_ref: e.interaction_external_id,
+            agent_id: String::new(),
+            team_id: None,
+            evaluator: None,
+            evaluated_at: e.evaluated_at.unwrap_or(0),
+            answers: e.answers,
+            vendor_score: e.vendor_score,
+            scorecard: None,
+            score_error: None,
+        }
+    }
+}
+
+/// A feedback record from a vendor's event: the vendor fields, the contact
+/// it names kept as `interaction_ref`; the host fills in source and agent
+/// (when the vendor names none, the records service takes the contact's).
+impl From<FeedbackEvent> for super::Feedback {
+    fn from(f: FeedbackEvent) -> super::Feedback {
+        super::Feedback {
+            id: String::new(),
+            source: String::new(),
+            external_id: f.external_id,
+            kind: f.kind,
+            value: f.value,
+            scale_min: f.scale_min,
+            scale_max: f.scale_max,
+            interaction_id: None,
+            interaction_ref: f.interaction_external_id,
+            agent_id: None,
+            team_id: None,
+            topics: f.topics,
+            verbatim: f.verbatim,
+            received_at: f.received_at.unwrap_or(0),
+        }
+    }
+}
+
 #[cfg(test)]
 mod conversion_tests {
     use super::*;
@@ -684,5 +754,38 @@ mod conversion_tests {
         .unwrap();
         let record = super::super::Interaction::from(event.clone());
         assert_eq!(InteractionEvent::from(&record), event);
+    }
+    #[test]
+    fn an_evaluation_event_round_trips_through_its_record() {
+        let event: EvaluationEvent = serde_json::from_value(serde_json::json!({
+            "external_id": "e-1", "form_id": "f", "form_version": 3,
+            "evaluated_at": 7, "answers": [{"criterion_id": "greet", "value": 1.0}],
+            "vendor_score": {"percentage": 80.0}
+        }))
+        .unwrap();
+        let record = super::super::Evaluation::from(event.clone());
+        assert_eq!(record.interaction_ref, None);
+        assert_eq!(EvaluationEvent::from(&record), event);
+    }
+
+    #[test]
+    fn a_feedback_event_keeps_every_vendor_field_on_its_record() {
+        let event: FeedbackEvent = serde_json::from_value(serde_json::json!({
+            "external_id": "r-1", "kind": "csat", "value": 4.0, "scale_min": 1.0,
+            "scale_max": 5.0, "interaction_external_id": "c-1", "topics": ["billing"],
+            "verbatim": "quick", "received_at": 9
+        }))
+        .unwrap();
+        let record = super::super::Feedback::from(event);
+        assert_eq!(
+            (record.external_id.as_str(), record.value, record.scale_max),
+            ("r-1", 4.0, 5.0)
+        );
+        assert_eq!(record.interaction_ref.as_deref(), Some("c-1"));
+        assert_eq!(record.topics, ["billing"]);
+        assert_eq!(
+            (record.verbatim.as_deref(), record.received_at),
+            (Some("quick"), 9)
+        );
     }
 }
