@@ -78,18 +78,7 @@ impl Subject {
     /// speak API 0.1.0, which has no segments).
     fn to_event(&self) -> Option<Event> {
         Some(match self {
-            Subject::Feedback(f) => Event::Feedback(FeedbackEvent {
-                external_id: f.external_id.clone(),
-                kind: f.kind,
-                value: f.value,
-                scale_min: f.scale_min,
-                scale_max: f.scale_max,
-                interaction_external_id: None,
-                agent_vendor_id: None,
-                topics: f.topics.clone(),
-                verbatim: f.verbatim.clone(),
-                received_at: Some(f.received_at),
-            }),
+            Subject::Feedback(f) => Event::Feedback(FeedbackEvent::from(f)),
             Subject::Evaluation(e) => {
                 let mut event = EvaluationEvent::from(e);
                 // The flagger judges the score the center uses: the host's
@@ -413,11 +402,15 @@ impl Flags {
             }
         }
         // Flaggers see every subject but live segments; `event_index`
-        // counts in this list.
-        let for_plugins: Vec<(usize, Event)> = subjects
-            .iter()
-            .filter_map(|&(n, s)| s.to_event().map(|e| (n, e)))
-            .collect();
+        // counts in this list (built only when a flagger is configured).
+        let for_plugins: Vec<(usize, Event)> = if cfg.plugins.is_empty() {
+            Vec::new()
+        } else {
+            subjects
+                .iter()
+                .filter_map(|&(n, s)| s.to_event().map(|e| (n, e)))
+                .collect()
+        };
         for plugin in cfg.plugins.iter().filter(|_| !for_plugins.is_empty()) {
             let events: Vec<Event> = for_plugins.iter().map(|(_, e)| e.clone()).collect();
             match self.runtime.flag(plugin, events).await {

@@ -644,14 +644,13 @@ impl Ingest {
                 None => report.ignored += 1,
             }
         }
-        let processed = self.pipeline.process(fresh).await?;
+        // Score, flag, recognise; one flush for the whole delivery; publish.
+        let processed = self.pipeline.finish(fresh).await?;
         report.scored = processed.scored.len();
         report.unscored = processed.unscored.len();
         report.alerts = processed.alerts.iter().map(|a| a.id.clone()).collect();
         report.recognitions = processed.recognitions.len();
         report.pipeline_ms = processed.plugins_ms;
-        self.records.flush().await?;
-        processed.publish(&self.pipeline.hub);
         for (outcome, n) in [
             ("accepted", report.accepted),
             ("duplicate", report.duplicates),

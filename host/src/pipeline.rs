@@ -142,8 +142,8 @@ impl Pipeline {
     }
 
     /// Score, flag and recognise `fresh`; everything is staged, nothing
-    /// flushed. The caller flushes, then publishes.
-    pub async fn process(&self, fresh: Fresh) -> Result<Processed, RecordError> {
+    /// flushed ([`Pipeline::finish`] flushes, then publishes).
+    async fn process(&self, fresh: Fresh) -> Result<Processed, RecordError> {
         let mut out = Processed::default();
         if fresh.is_empty() {
             return Ok(out);
@@ -213,8 +213,10 @@ impl Pipeline {
         Ok(out)
     }
 
-    /// Process, flush, publish: for one API write.
-    async fn finish(&self, fresh: Fresh) -> Result<Processed, RecordError> {
+    /// After one write (an API call or a vendor delivery, its records
+    /// staged): score, flag and recognise them, make everything staged
+    /// durable in one flush, then publish it live.
+    pub async fn finish(&self, fresh: Fresh) -> Result<Processed, RecordError> {
         let processed = self.process(fresh).await?;
         self.records.flush().await?;
         processed.publish(&self.hub);

@@ -106,8 +106,9 @@ impl IntoResponse for ApiError {
 
 /// Turn axum's own plain-text rejections (body too large, a path segment
 /// that does not parse, a wrong method) into JSON errors with a code, so
-/// every error the API returns has the same shape.
-pub async fn json_rejections(resp: Response) -> Response {
+/// every error the API returns has the same shape ([`super::shape::answers`]
+/// runs it on every error answer).
+pub fn json_rejections(resp: Response) -> Response {
     let status = resp.status();
     let is_json = resp
         .headers()

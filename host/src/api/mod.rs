@@ -240,7 +240,6 @@ pub fn router(services: crate::Services) -> Router {
             state.clone(),
             shape::answers,
         ))
-        .layer(axum::middleware::map_response(error::json_rejections))
         .layer(DefaultBodyLimit::max(max_body));
     // In a cluster every write runs as one cluster write; a host standing
     // alone has no such layer, so none of the cluster code is on its path.

@@ -264,11 +264,17 @@ pub(super) fn document(doc: utoipa::openapi::OpenApi) -> Value {
 
 // ---- answers ------------------------------------------------------------------
 
-/// The route layer that shapes every successful JSON answer under `/v1`
-/// (the live stream shapes its events with [`present`] itself).
+/// The one layer every answer passes on its way out: an error axum itself
+/// answered in plain text (a body too large, a wrong method) becomes a
+/// JSON error with a code ([`super::error::json_rejections`]), and every
+/// successful JSON answer under `/v1` is shaped (the live stream shapes its
+/// events with [`present`] itself).
 pub(super) async fn answers(State(s): State<AppState>, req: Request, next: Next) -> Response {
     let shaped = req.uri().path().starts_with("/v1/");
     let resp = next.run(req).await;
+    if resp.status().is_client_error() || resp.status().is_server_error() {
+        return super::error::json_rejections(resp);
+    }
     let json = resp
         .headers()
         .get(header::CONTENT_TYPE)

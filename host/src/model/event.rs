@@ -685,6 +685,26 @@ impl From<&super::Evaluation> for EvaluationEvent {
     }
 }
 
+/// The event a stored rating came from, as flaggers see it: the vendor
+/// fields; no vendor user id and no contact id (the stored links are the
+/// resolved ones).
+impl From<&super::Feedback> for FeedbackEvent {
+    fn from(f: &super::Feedback) -> FeedbackEvent {
+        FeedbackEvent {
+            external_id: f.external_id.clone(),
+            kind: f.kind,
+            value: f.value,
+            scale_min: f.scale_min,
+            scale_max: f.scale_max,
+            interaction_external_id: None,
+            agent_vendor_id: None,
+            topics: f.topics.clone(),
+            verbatim: f.verbatim.clone(),
+            received_at: Some(f.received_at),
+        }
+    }
+}
+
 /// An evaluation record from a vendor's event: the vendor fields, the
 /// contact it names kept as `interaction_ref` (the records service links
 /// it); the host fills in source, agent and evaluator, e.g.

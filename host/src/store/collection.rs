@@ -430,7 +430,7 @@ impl Collection {
         }
         let existed = old.is_some() || !stale.is_empty();
         let t = self.t()?;
-        let log = TxLog::default();
+        let log = self.journal.tx_log();
         let result = (&t.data, &t.ext, &t.idx).transaction(|(data, ext, idx)| {
             log.restart();
             Self::write_tx(&log, data, ext, idx, old.as_ref(), &stale, &record, &bytes)?;
@@ -482,7 +482,7 @@ impl Collection {
             writes.push((r, old, stale, bytes));
         }
         let t = self.t()?;
-        let log = TxLog::default();
+        let log = self.journal.tx_log();
         let result = (&t.data, &t.ext, &t.idx).transaction(|(data, ext, idx)| {
             log.restart();
             for (r, old, stale, bytes) in &writes {
@@ -636,7 +636,7 @@ impl Collection {
             }
         }
         let t = self.t()?;
-        let log = TxLog::default();
+        let log = self.journal.tx_log();
         let result = (&t.data, &t.ext, &t.idx).transaction(|(data, ext, idx)| {
             log.restart();
             for k in &stale {

@@ -71,6 +71,15 @@ impl Journal {
         self.open.load(Ordering::Acquire)
     }
 
+    /// The log of one transaction about to run: it notes the transaction's
+    /// writes only if a capture is open now.
+    pub(crate) fn tx_log(&self) -> TxLog {
+        TxLog {
+            on: self.capturing(),
+            noted: Default::default(),
+        }
+    }
+
     /// Record one write of `tree`, if a capture is open.
     pub(crate) fn record(
         &self,
@@ -97,13 +106,17 @@ impl Journal {
 /// One noted write: tree number, key, value before, value after.
 type Noted = (usize, Vec<u8>, Option<Vec<u8>>, Option<Vec<u8>>);
 
-#[derive(Default)]
-pub(crate) struct TxLog(std::cell::RefCell<Vec<Noted>>);
+/// Off (nothing copied) unless a capture was open when the write began:
+/// a host standing alone never pays for the copies.
+pub(crate) struct TxLog {
+    on: bool,
+    noted: std::cell::RefCell<Vec<Noted>>,
+}
 
 impl TxLog {
     /// Forget the writes of an attempt sled is about to retry.
     pub(crate) fn restart(&self) {
-        self.0.borrow_mut().clear();
+        self.noted.borrow_mut().clear();
     }
 
     /// Note a write to the `tree`th tree of the transaction.
@@ -114,7 +127,10 @@ impl TxLog {
         before: Option<sled::IVec>,
         after: Option<&[u8]>,
     ) {
-        self.0.borrow_mut().push((
+        if !self.on {
+            return;
+        }
+        self.noted.borrow_mut().push((
             tree,
             key.to_vec(),
             before.map(|b| b.to_vec()),
@@ -124,7 +140,7 @@ impl TxLog {
 
     /// Hand the committed writes to the journal, naming the trees.
     pub(crate) fn commit(self, journal: &Journal, names: &[&str]) {
-        for (tree, key, before, after) in self.0.into_inner() {
+        for (tree, key, before, after) in self.noted.into_inner() {
             journal.record(names[tree], &key, before.as_deref(), after.as_deref());
         }
     }

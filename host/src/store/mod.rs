@@ -824,7 +824,7 @@ impl Store {
             encode(version),
             encode(record),
         );
-        let log = journal::TxLog::default();
+        let log = self.journal.tx_log();
         (&b.plugins, &b.plugin_versions, &b.blobs)
             .transaction(|(plugins, versions, blobs)| {
                 log.restart();
