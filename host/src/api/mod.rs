@@ -220,7 +220,9 @@ pub fn access_table() -> AccessTable {
     routes().2
 }
 
-/// Every route of the API.
+/// Every route of the API. A clustered host's [`crate::Services`] carries
+/// its cluster before the router is built: the cluster layer is installed
+/// here or not at all.
 pub fn router(services: crate::Services) -> Router {
     let state: AppState = std::sync::Arc::new(services);
     let max_body = state.ops.max_body_bytes();

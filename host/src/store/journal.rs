@@ -140,6 +140,13 @@ impl TxLog {
 
     /// Hand the committed writes to the journal, naming the trees.
     pub(crate) fn commit(self, journal: &Journal, names: &[&str]) {
+        // A capture that opened while this write was under way would miss
+        // it: every cluster write runs inside its capture, under the
+        // node's write lock, so this cannot happen; say so if it ever does.
+        debug_assert!(
+            self.on || !journal.capturing(),
+            "a write that began outside a capture committed inside one"
+        );
         for (tree, key, before, after) in self.noted.into_inner() {
             journal.record(names[tree], &key, before.as_deref(), after.as_deref());
         }
