@@ -994,8 +994,8 @@ impl Cluster {
     }
 
     /// Store a snapshot of this node's store after the entry it applied
-    /// last, name it in the status bucket, and remove older snapshot
-    /// objects. The log itself is kept whole (see `try_snapshot`).
+    /// last, name it in the status bucket, cut the log before the previous
+    /// snapshot and remove older snapshot objects.
     async fn snapshot(self) {
         if let Err(e) = self.try_snapshot().await {
             tracing::warn!(error = %e, "could not store a snapshot of the store");
@@ -1053,14 +1053,61 @@ impl Cluster {
             }
         };
         tracing::info!(seq, bytes = bytes.len(), "stored a snapshot of the store");
-        // The log is kept whole: cutting it before the previous snapshot
-        // (never past the slowest node's reported entry) stranded nodes
-        // behind the cut in tests, for a reason not yet found. Snapshots
-        // still spare a new or far-behind node most of the log.
-        if let Some(older) = previous.and_then(|p| p.previous) {
-            let _ = objects.delete(format!("snapshot-{older}")).await;
+        // Cut the log before the previous snapshot (a node a little behind
+        // still catches up from entries), never past what a node seen in
+        // the last ten minutes still has to apply; one further back starts
+        // over from the newest snapshot.
+        if let Some(prev) = previous {
+            let cut = prev.seq.min(self.slowest_live_node().await?);
+            // Purging "up to entry 1" is JetStream's purge-everything (a
+            // sequence of 0 or 1 means the whole stream), so there is
+            // nothing to cut unless the cut ends past the log's first entry.
+            let first = self.stream_info().await?.state.first_sequence;
+            if cut >= 1 && cut >= first {
+                let stream = self
+                    .inner
+                    .js
+                    .get_stream(&self.inner.config.stream)
+                    .await
+                    .map_err(|e| ClusterError::Publish(e.to_string()))?;
+                let purged = stream
+                    .purge()
+                    .sequence(cut + 1)
+                    .await
+                    .map_err(|e| ClusterError::Publish(format!("cutting the log: {e}")))?;
+                tracing::info!(
+                    before = cut + 1,
+                    entries = purged.purged,
+                    "cut the log before the previous snapshot"
+                );
+            }
+            if let Some(older) = prev.previous {
+                let _ = objects.delete(format!("snapshot-{older}")).await;
+            }
         }
         Ok(())
+    }
+
+    /// The lowest entry applied by a node that reported in the last ten
+    /// minutes.
+    async fn slowest_live_node(&self) -> Result<u64, ClusterError> {
+        let kv = self.bucket().await?;
+        let mut keys = kv
+            .keys()
+            .await
+            .map_err(|e| ClusterError::Publish(e.to_string()))?;
+        let recent = crate::clock::now_ms() - 600_000;
+        let mut slowest = self.applied();
+        while let Some(key) = keys.next().await {
+            let Ok(key) = key else { continue };
+            if let Ok(Some(bytes)) = kv.get(&key).await
+                && let Ok(status) = serde_json::from_slice::<NodeStatus>(&bytes)
+                && status.seen_at >= recent
+            {
+                slowest = slowest.min(status.applied);
+            }
+        }
+        Ok(slowest)
     }
 
     /// Before applying entries: start from the newest snapshot when the
