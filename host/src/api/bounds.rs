@@ -18,7 +18,6 @@
 use serde_json::{Map, Value, json};
 
 use super::ApiError;
-use super::shape::Shape;
 use crate::clock::parse_time;
 
 /// Longest free-text string, in characters.
@@ -73,8 +72,8 @@ fn max_chars(key: &str) -> Option<usize> {
 
 /// Check `body` against the policy: 422 `invalid_field` naming the first
 /// field that breaks it.
-pub(super) fn check(shape: &Shape, body: &Value) -> Result<(), ApiError> {
-    walk(shape, body, "", &mut String::new())
+pub(super) fn check(is_time: &dyn Fn(&str) -> bool, body: &Value) -> Result<(), ApiError> {
+    walk(is_time, body, "", &mut String::new())
 }
 
 fn refuse(path: &str, message: String) -> ApiError {
@@ -87,20 +86,25 @@ fn refuse(path: &str, message: String) -> ApiError {
     .with_details(json!({ "field": field }))
 }
 
-fn walk(shape: &Shape, v: &Value, key: &str, path: &mut String) -> Result<(), ApiError> {
+fn walk(
+    is_time: &dyn Fn(&str) -> bool,
+    v: &Value,
+    key: &str,
+    path: &mut String,
+) -> Result<(), ApiError> {
     match v {
-        Value::Object(obj) => walk_object(shape, obj, path),
+        Value::Object(obj) => walk_object(is_time, obj, path),
         Value::Array(items) => {
             let len = path.len();
             for (i, item) in items.iter().enumerate() {
                 path.push_str(&format!("[{i}]"));
-                walk(shape, item, key, path)?;
+                walk(is_time, item, key, path)?;
                 path.truncate(len);
             }
             Ok(())
         }
         Value::String(s) => {
-            if shape.is_time(key)
+            if is_time(key)
                 && let Some(ms) = parse_time(s)
             {
                 return check_time(path, ms);
@@ -117,7 +121,7 @@ fn walk(shape: &Shape, v: &Value, key: &str, path: &mut String) -> Result<(), Ap
             }
         }
         Value::Number(n) => {
-            if shape.is_time(key)
+            if is_time(key)
                 && let Some(ms) = n.as_i64()
             {
                 return check_time(path, ms);
@@ -136,7 +140,11 @@ fn walk(shape: &Shape, v: &Value, key: &str, path: &mut String) -> Result<(), Ap
     }
 }
 
-fn walk_object(shape: &Shape, obj: &Map<String, Value>, path: &mut String) -> Result<(), ApiError> {
+fn walk_object(
+    is_time: &dyn Fn(&str) -> bool,
+    obj: &Map<String, Value>,
+    path: &mut String,
+) -> Result<(), ApiError> {
     let len = path.len();
     for (k, child) in obj {
         if k.chars().count() > MAX_NAME_CHARS {
@@ -152,7 +160,7 @@ fn walk_object(shape: &Shape, obj: &Map<String, Value>, path: &mut String) -> Re
             path.push('.');
         }
         path.push_str(k);
-        walk(shape, child, k, path)?;
+        walk(is_time, child, k, path)?;
         path.truncate(len);
     }
     Ok(())

@@ -12,7 +12,8 @@ use std::time::Instant;
 
 use wasmtime::Trap;
 
-use super::sandbox::{HostState, bounded_text};
+use super::error::bounded_text;
+use super::sandbox::HostState;
 use super::*;
 
 impl Runtime {

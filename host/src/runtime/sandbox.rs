@@ -8,7 +8,7 @@
 //! stderr is captured (bounded like `log()`: what does not fit is dropped and
 //! counted, a write never fails) into the call's logs, so a panic message
 //! reaches the operator. Plugin text quoted in an error is cut to
-//! [`MAX_PLUGIN_TEXT`] bytes ([`bounded_text`]).
+//! [`super::error::MAX_PLUGIN_TEXT`] bytes ([`super::error::bounded_text`]).
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -190,25 +190,6 @@ impl CallLog {
         self.lines.push(LogLine { level, message });
         true
     }
-}
-
-/// The most bytes of a plugin's own text (a panic message, stderr, an
-/// error message it returned) quoted in any error the host produces: in
-/// `RuntimeError` messages, an evaluation's `score_error`, the breaker's
-/// `last_error`. The full text stays in the call's bounded log.
-pub const MAX_PLUGIN_TEXT: usize = 1024;
-
-/// `text` cut to at most [`MAX_PLUGIN_TEXT`] bytes on a char boundary, with
-/// a marker saying how much was cut.
-pub fn bounded_text(text: &str) -> String {
-    if text.len() <= MAX_PLUGIN_TEXT {
-        return text.to_string();
-    }
-    let mut end = MAX_PLUGIN_TEXT;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}… [{} more bytes cut]", &text[..end], text.len() - end)
 }
 
 /// The guest's stderr: keeps up to `capacity` bytes and drops (and counts)
@@ -589,14 +570,5 @@ mod tests {
             assert_eq!(pipe.check_write().unwrap(), STDERR_WRITE_CHUNK);
         }
         assert_eq!(pipe.take(), (b"1234561234".to_vec(), 8));
-    }
-
-    #[test]
-    fn plugin_text_in_errors_is_cut_on_a_char_boundary_with_a_marker() {
-        assert_eq!(bounded_text("short"), "short");
-        let long = "é".repeat(MAX_PLUGIN_TEXT);
-        let cut = bounded_text(&long);
-        assert!(cut.len() < MAX_PLUGIN_TEXT + 40, "{}", cut.len());
-        assert!(cut.ends_with(&format!("… [{} more bytes cut]", MAX_PLUGIN_TEXT)));
     }
 }

@@ -87,7 +87,8 @@ pub fn parse(top: &Obj<'_>) -> Result<Vec<Event>> {
 mod tests {
     use super::*;
     use crate::bindings::sidecoach::plugin::types::{Channel, Direction, ErrorCode};
-    use crate::payload::{Context, parse_record, parse_request};
+    use crate::fields::Context;
+    use crate::payload::{parse_record, parse_request};
     use serde_json::{Value, json};
 
     const FIXTURE: &[u8] =

@@ -6,6 +6,9 @@
 //! (`agentInfo.agentArn` next to `AgentInfo.AgentArn` in contact events), so
 //! an [`Obj`] can be told to match keys regardless of ASCII case; children
 //! inherit the setting.
+//!
+//! [`Context`] is what a request says besides its body (its URL query),
+//! shared by the parsers that need it.
 
 use crate::bindings::sidecoach::plugin::types::{
     Channel, Direction, ErrorCode, Interaction, PluginError,
@@ -391,6 +394,40 @@ pub fn bare_interaction(external_id: String, channel: Channel) -> Interaction {
         sentiment: None,
         wrap_up: None,
         updated_at: None,
+    }
+}
+
+/// What the request says besides its body.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Context {
+    /// A contact id from the URL query (`contact_id` or `contactId`), for
+    /// Contact Lens files that do not name their contact.
+    pub contact_id: Option<String>,
+    /// The S3 object key the file was read from (`object_key` or `key` in
+    /// the URL query), as the S3 → Lambda → HTTP forwarder passes it: a
+    /// Contact Lens output file is named after its contact
+    /// (`…/Analysis/Voice/YYYY/MM/DD/<contactId>_analysis_<time>.json`).
+    pub object_key: Option<String>,
+}
+
+impl Context {
+    /// The context carried by a request URL.
+    pub fn from_url(url: &str) -> Self {
+        let query = url
+            .split_once('?')
+            .map(|(_, q)| q.split('#').next().unwrap_or_default())
+            .unwrap_or_default();
+        let pairs = sidecoach_guest::form_pairs(query.as_bytes());
+        let first = |names: &[&str]| {
+            pairs
+                .iter()
+                .find(|(k, v)| names.contains(&k.as_str()) && !v.trim().is_empty())
+                .map(|(_, v)| v.trim().to_string())
+        };
+        Context {
+            contact_id: first(&["contact_id", "contactId"]),
+            object_key: first(&["object_key", "key"]),
+        }
     }
 }
 

@@ -12,8 +12,9 @@
 //! forwarder has at hand from the S3 event notification.
 
 use crate::bindings::sidecoach::plugin::types::{Event, Interaction, Sentiment};
-use crate::fields::{Obj, Result, bare_interaction, channel, describe, invalid, unsupported};
-use crate::payload::Context;
+use crate::fields::{
+    Context, Obj, Result, bare_interaction, channel, describe, invalid, unsupported,
+};
 use serde_json::Value;
 
 /// Whether a record is a Contact Lens analysis: `CustomerMetadata`, or

@@ -6,7 +6,7 @@
 use crate::bindings::sidecoach::plugin::types::{
     ErrorCode, Event, IngestOutput, PluginError, RejectedRecord,
 };
-use crate::fields::{Obj, Result, describe, invalid, unsupported};
+use crate::fields::{Context, Obj, Result, describe, invalid, unsupported};
 use crate::{agent_event, contact_event, ctr, evaluation, lens, realtime};
 use serde_json::{Deserializer, Value};
 
@@ -19,40 +19,6 @@ pub const ACCEPTED_TYPES: &[&str] = &[
 
 /// The `detail-type` of the EventBridge events this adapter reads.
 pub const CONTACT_EVENT_DETAIL_TYPE: &str = "Amazon Connect Contact Event";
-
-/// What the request says besides its body.
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct Context {
-    /// A contact id from the URL query (`contact_id` or `contactId`), for
-    /// Contact Lens files that do not name their contact.
-    pub contact_id: Option<String>,
-    /// The S3 object key the file was read from (`object_key` or `key` in
-    /// the URL query), as the S3 → Lambda → HTTP forwarder passes it: a
-    /// Contact Lens output file is named after its contact
-    /// (`…/Analysis/Voice/YYYY/MM/DD/<contactId>_analysis_<time>.json`).
-    pub object_key: Option<String>,
-}
-
-impl Context {
-    /// The context carried by a request URL.
-    pub fn from_url(url: &str) -> Self {
-        let query = url
-            .split_once('?')
-            .map(|(_, q)| q.split('#').next().unwrap_or_default())
-            .unwrap_or_default();
-        let pairs = sidecoach_guest::form_pairs(query.as_bytes());
-        let first = |names: &[&str]| {
-            pairs
-                .iter()
-                .find(|(k, v)| names.contains(&k.as_str()) && !v.trim().is_empty())
-                .map(|(_, v)| v.trim().to_string())
-        };
-        Context {
-            contact_id: first(&["contact_id", "contactId"]),
-            object_key: first(&["object_key", "key"]),
-        }
-    }
-}
 
 /// Parse one request: check the media type, split the body, parse every
 /// record. Errors reject the whole request; a bad record of a multi-record

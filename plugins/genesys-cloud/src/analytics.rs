@@ -25,8 +25,7 @@
 use std::collections::HashSet;
 
 use crate::bindings::sidecoach::plugin::types::{Agent, Event, Interaction};
-use crate::input::{Rec, Result, invalid};
-use crate::parse::{channel, direction};
+use crate::input::{Rec, Result, channel, direction, invalid};
 
 /// The duration metrics read from an agent's sessions, all in milliseconds.
 #[derive(Debug, Default, PartialEq)]

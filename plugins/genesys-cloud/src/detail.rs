@@ -24,8 +24,7 @@
 //! contact ids have no normalized field and are dropped.
 
 use crate::bindings::sidecoach::plugin::types::{Event, Interaction};
-use crate::input::{Rec, Result, invalid};
-use crate::parse::{channel, direction};
+use crate::input::{Rec, Result, channel, direction, invalid};
 
 /// The participant legs whose detail events this adapter reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,7 +5,9 @@
 
 pub use sidecoach_guest::json::{Body, Rec, check_content_type, describe, read_body};
 
-use crate::bindings::sidecoach::plugin::types::{Event, IngestOutput, PluginError, RejectedRecord};
+use crate::bindings::sidecoach::plugin::types::{
+    Channel, Direction, Event, IngestOutput, PluginError, RejectedRecord,
+};
 
 sidecoach_guest::plugin_errors!(crate::bindings::sidecoach::plugin::types);
 
@@ -29,4 +31,46 @@ pub fn batch(records: impl IntoIterator<Item = Result<Vec<Event>>>) -> IngestOut
         }
     }
     output
+}
+
+/// A Genesys media type (`voice`, `CALL`, `callback`, `chat`, `email`,
+/// `message`…, any case) as a channel; `message_type` refines `message`.
+///
+/// | Genesys | channel |
+/// |---|---|
+/// | voice, call, callback | voice (a callback is a phone call placed later) |
+/// | chat | chat |
+/// | email | email |
+/// | message + messageType webmessaging | chat |
+/// | message + messageType facebook, twitter, instagram, line, whatsapp, apple | social |
+/// | message + messageType sms, open or none | sms ("SMS or other text messaging") |
+/// | video, screenshare | video |
+/// | cobrowse, anything else, none | other |
+pub fn channel(media_type: Option<&str>, message_type: Option<&str>) -> Channel {
+    let media = media_type.unwrap_or_default().to_ascii_lowercase();
+    match media.as_str() {
+        "voice" | "call" | "callback" => Channel::Voice,
+        "chat" => Channel::Chat,
+        "email" => Channel::Email,
+        "message" => match message_type
+            .unwrap_or_default()
+            .to_ascii_lowercase()
+            .as_str()
+        {
+            "webmessaging" => Channel::Chat,
+            "facebook" | "twitter" | "instagram" | "line" | "whatsapp" | "apple" => Channel::Social,
+            _ => Channel::Sms,
+        },
+        "video" | "screenshare" => Channel::Video,
+        _ => Channel::Other,
+    }
+}
+
+/// A Genesys direction (`inbound`/`INBOUND`, `outbound`); anything else is unknown.
+pub fn direction(raw: Option<&str>) -> Direction {
+    match raw.unwrap_or_default().to_ascii_lowercase().as_str() {
+        "inbound" => Direction::Inbound,
+        "outbound" => Direction::Outbound,
+        _ => Direction::Unknown,
+    }
 }

@@ -19,7 +19,7 @@
 
 use serde_json::Value;
 
-use crate::bindings::sidecoach::plugin::types::{Channel, Direction, Event, IngestOutput};
+use crate::bindings::sidecoach::plugin::types::{Event, IngestOutput};
 use crate::input::{self, Body, Rec, Result, invalid, unsupported};
 use crate::{analytics, detail, quality};
 
@@ -153,54 +153,14 @@ fn notification(
     ))
 }
 
-/// A Genesys media type (`voice`, `CALL`, `callback`, `chat`, `email`,
-/// `message`…, any case) as a channel; `message_type` refines `message`.
-///
-/// | Genesys | channel |
-/// |---|---|
-/// | voice, call, callback | voice (a callback is a phone call placed later) |
-/// | chat | chat |
-/// | email | email |
-/// | message + messageType webmessaging | chat |
-/// | message + messageType facebook, twitter, instagram, line, whatsapp, apple | social |
-/// | message + messageType sms, open or none | sms ("SMS or other text messaging") |
-/// | video, screenshare | video |
-/// | cobrowse, anything else, none | other |
-pub fn channel(media_type: Option<&str>, message_type: Option<&str>) -> Channel {
-    let media = media_type.unwrap_or_default().to_ascii_lowercase();
-    match media.as_str() {
-        "voice" | "call" | "callback" => Channel::Voice,
-        "chat" => Channel::Chat,
-        "email" => Channel::Email,
-        "message" => match message_type
-            .unwrap_or_default()
-            .to_ascii_lowercase()
-            .as_str()
-        {
-            "webmessaging" => Channel::Chat,
-            "facebook" | "twitter" | "instagram" | "line" | "whatsapp" | "apple" => Channel::Social,
-            _ => Channel::Sms,
-        },
-        "video" | "screenshare" => Channel::Video,
-        _ => Channel::Other,
-    }
-}
-
-/// A Genesys direction (`inbound`/`INBOUND`, `outbound`); anything else is unknown.
-pub fn direction(raw: Option<&str>) -> Direction {
-    match raw.unwrap_or_default().to_ascii_lowercase().as_str() {
-        "inbound" => Direction::Inbound,
-        "outbound" => Direction::Outbound,
-        _ => Direction::Unknown,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::bindings::sidecoach::plugin::types::{
-        Agent, Answer, AnswerValue, ErrorCode, Evaluation, Interaction, VendorScore,
+        Agent, Answer, AnswerValue, Channel, Direction, ErrorCode, Evaluation, Interaction,
+        VendorScore,
     };
+    use crate::input::{channel, direction};
     use serde_json::json;
 
     /// EventBridge `customer.end` detail event (verbatim blueprint sample).

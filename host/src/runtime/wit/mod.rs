@@ -61,11 +61,8 @@ macro_rules! core_conversions {
                 m::PluginError {
                     code: e.code.into(),
                     // Plugin text that ends up in errors and `score_error`: bounded.
-                    message: crate::runtime::sandbox::bounded_text(&e.message),
-                    field: e
-                        .field
-                        .as_deref()
-                        .map(crate::runtime::sandbox::bounded_text),
+                    message: crate::runtime::error::bounded_text(&e.message),
+                    field: e.field.as_deref().map(crate::runtime::error::bounded_text),
                 }
             }
         }
