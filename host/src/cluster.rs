@@ -1089,19 +1089,21 @@ impl Cluster {
     }
 
     /// The lowest entry applied by a node that reported in the last ten
-    /// minutes.
+    /// minutes. A status that cannot be read fails the whole answer (and
+    /// so the cut): a node is never cut off because NATS was busy.
     async fn slowest_live_node(&self) -> Result<u64, ClusterError> {
+        let failed = |e: String| ClusterError::Publish(format!("reading the nodes' places: {e}"));
         let kv = self.bucket().await?;
-        let mut keys = kv
-            .keys()
-            .await
-            .map_err(|e| ClusterError::Publish(e.to_string()))?;
+        let mut keys = kv.keys().await.map_err(|e| failed(e.to_string()))?;
         let recent = crate::clock::now_ms() - 600_000;
         let mut slowest = self.applied();
         while let Some(key) = keys.next().await {
-            let Ok(key) = key else { continue };
-            if let Ok(Some(bytes)) = kv.get(&key).await
-                && let Ok(status) = serde_json::from_slice::<NodeStatus>(&bytes)
+            let key = key.map_err(|e| failed(e.to_string()))?;
+            if key == SNAPSHOT_KEY {
+                continue;
+            }
+            let bytes = kv.get(&key).await.map_err(|e| failed(e.to_string()))?;
+            if let Some(status) = bytes.and_then(|b| serde_json::from_slice::<NodeStatus>(&b).ok())
                 && status.seen_at >= recent
             {
                 slowest = slowest.min(status.applied);
