@@ -1058,33 +1058,45 @@ impl Cluster {
         // the last ten minutes still has to apply; one further back starts
         // over from the newest snapshot.
         if let Some(prev) = previous {
-            let cut = prev.seq.min(self.slowest_live_node().await?);
-            // Purging "up to entry 1" is JetStream's purge-everything (a
-            // sequence of 0 or 1 means the whole stream), so there is
-            // nothing to cut unless the cut ends past the log's first entry.
-            let first = self.stream_info().await?.state.first_sequence;
-            if cut >= 1 && cut >= first {
-                let stream = self
-                    .inner
-                    .js
-                    .get_stream(&self.inner.config.stream)
-                    .await
-                    .map_err(|e| ClusterError::Publish(e.to_string()))?;
-                let purged = stream
-                    .purge()
-                    .sequence(cut + 1)
-                    .await
-                    .map_err(|e| ClusterError::Publish(format!("cutting the log: {e}")))?;
-                tracing::info!(
-                    before = cut + 1,
-                    entries = purged.purged,
-                    "cut the log before the previous snapshot"
-                );
+            // The snapshot stands either way; a cut that fails waits for
+            // the next snapshot.
+            if let Err(e) = self.cut_log(prev.seq).await {
+                tracing::warn!(error = %e, "could not cut the log");
             }
             if let Some(older) = prev.previous {
                 let _ = objects.delete(format!("snapshot-{older}")).await;
             }
         }
+        Ok(())
+    }
+
+    /// Cut the log before entry `previous + 1`, or before the entry the
+    /// slowest live node has yet to apply if that is earlier.
+    async fn cut_log(&self, previous: u64) -> Result<(), ClusterError> {
+        let cut = previous.min(self.slowest_live_node().await?);
+        // Purging "up to entry 1" is JetStream's purge-everything (a
+        // sequence of 0 or 1 means the whole stream), so there is nothing
+        // to cut unless the cut ends past the log's first entry.
+        let first = self.stream_info().await?.state.first_sequence;
+        if cut < 1 || cut < first {
+            return Ok(());
+        }
+        let stream = self
+            .inner
+            .js
+            .get_stream(&self.inner.config.stream)
+            .await
+            .map_err(|e| ClusterError::Publish(e.to_string()))?;
+        let purged = stream
+            .purge()
+            .sequence(cut + 1)
+            .await
+            .map_err(|e| ClusterError::Publish(format!("cutting the log: {e}")))?;
+        tracing::info!(
+            before = cut + 1,
+            entries = purged.purged,
+            "cut the log before the previous snapshot"
+        );
         Ok(())
     }
 
