@@ -629,7 +629,6 @@ fn open_offline(data_dir: &std::path::Path) -> anyhow::Result<crate::store::Stor
     })
 }
 
-/// Send a request, print the JSON answer, fail on a non-2xx status.
 /// `GET /v1/cluster` as a table: the stream, then one line per node.
 fn cluster_table(v: &serde_json::Value) -> String {
     let mut out = format!(

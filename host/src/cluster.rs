@@ -27,7 +27,8 @@
 //! half-done work, and undoing it puts back exactly what was there.
 //!
 //! A node whose store may hold a write the log refused (it stopped between
-//! the write and its publication) starts again from the log's first entry;
+//! the write and its publication) starts again from the newest snapshot
+//! and the log after it, or from the log's first entry;
 //! otherwise it resumes after the last entry it applied. It serves while
 //! it catches up, and `/readyz` answers 503 `catching_up` until it has.
 
@@ -276,7 +277,8 @@ impl Drop for Uncommitted<'_> {
 impl Cluster {
     /// Connect to NATS, make sure the stream and buckets exist as
     /// configured, and catch this node up with the log. A store that may
-    /// hold a write the log refused is cleared and rebuilt from the log.
+    /// hold a write the log refused is cleared and rebuilt from the newest
+    /// snapshot and the log.
     pub async fn start(
         config: &ClusterConfig,
         node: String,
@@ -304,7 +306,7 @@ impl Cluster {
         let mut applied = store.local_u64(APPLIED)?;
         if store.local_u64(DIRTY)? != 0 {
             tracing::warn!(
-                "this node stopped during a write the log may not hold: rebuilding its store from the log"
+                "this node stopped during a write the log may not hold: rebuilding its store from the newest snapshot and the log"
             );
             store.clear_replicated()?;
             applied = 0;
@@ -456,9 +458,7 @@ impl Cluster {
             let payload = match self.envelope(entry).await {
                 Ok(p) => p,
                 Err(e) => {
-                    let plugins = pending.undo()?;
-                    drop(guard);
-                    self.reload(plugins).await;
+                    self.put_back(pending, guard).await?;
                     return Err(e);
                 }
             };
@@ -496,9 +496,7 @@ impl Cluster {
                     // "duplicate" for an id still being stored, which may
                     // yet fail: the run again then finds nothing stored
                     // and logs it under an id of its own.
-                    let plugins = pending.undo()?;
-                    drop(guard);
-                    self.reload(plugins).await;
+                    self.put_back(pending, guard).await?;
                     tracing::debug!(seq = ack.sequence, "delivery already in the log");
                     self.wait_applied(ack.sequence, None).await?;
                 }
@@ -507,9 +505,7 @@ impl Cluster {
                         && first_loss.get_or_insert_with(Instant::now).elapsed() < patience =>
                 {
                     inner.metrics.cluster.conflict();
-                    let plugins = pending.undo()?;
-                    drop(guard);
-                    self.reload(plugins).await;
+                    self.put_back(pending, guard).await?;
                     // Catch up and go again at once: a pause would only
                     // leave the log to the nodes that just won.
                     let last = self.last_sequence().await?;
@@ -528,9 +524,7 @@ impl Cluster {
                     self.wait_applied(last, None).await?;
                 }
                 Err((PublishErrorKind::WrongLastSequence, _)) => {
-                    let plugins = pending.undo()?;
-                    drop(guard);
-                    self.reload(plugins).await;
+                    self.put_back(pending, guard).await?;
                     return Err(ClusterError::Contended(
                         attempt,
                         first_loss.map_or(0, |t| t.elapsed().as_millis() as u64),
@@ -539,13 +533,24 @@ impl Cluster {
                 Err((_, message)) => {
                     // Not acknowledged: the log may or may not hold it. Put
                     // back ours; if it is there, it comes back in order.
-                    let plugins = pending.undo()?;
-                    drop(guard);
-                    self.reload(plugins).await;
+                    self.put_back(pending, guard).await?;
                     return Err(ClusterError::Publish(message));
                 }
             }
         }
+    }
+
+    /// Put back a write the log did not take: undo it under the write
+    /// lock, release the lock, reload the plugins it had changed.
+    async fn put_back(
+        &self,
+        pending: Uncommitted<'_>,
+        guard: tokio::sync::MutexGuard<'_, ()>,
+    ) -> Result<(), ClusterError> {
+        let plugins = pending.undo()?;
+        drop(guard);
+        self.reload(plugins).await;
+        Ok(())
     }
 
     /// Publish one entry that must follow `base`, retrying (the same
@@ -735,8 +740,9 @@ impl Cluster {
         Ok(info.state.last_sequence)
     }
 
+    /// The log's state (one request: fetching the stream reads it).
     async fn stream_info(&self) -> Result<stream::Info, ClusterError> {
-        let mut stream = self
+        let stream = self
             .inner
             .js
             .get_stream(&self.inner.config.stream)
@@ -744,9 +750,7 @@ impl Cluster {
             .map_err(|e| {
                 ClusterError::Publish(format!("reading stream {}: {e}", self.inner.config.stream))
             })?;
-        stream.info().await.cloned().map_err(|e| {
-            ClusterError::Publish(format!("reading stream {}: {e}", self.inner.config.stream))
-        })
+        Ok(stream.cached_info().clone())
     }
 
     /// Apply the log from the entry after the last applied, for as long as
@@ -920,26 +924,15 @@ impl Cluster {
         self.report().await?;
         let info = self.stream_info().await?;
         let last = info.state.last_sequence;
-        let kv = self.bucket().await?;
-        let mut keys = kv
-            .keys()
-            .await
-            .map_err(|e| ClusterError::Publish(e.to_string()))?;
-        let mut nodes = Vec::new();
-        while let Some(key) = keys.next().await {
-            let Ok(key) = key else { continue };
-            if key == SNAPSHOT_KEY {
-                continue;
-            }
-            if let Ok(Some(bytes)) = kv.get(&key).await
-                && let Ok(status) = serde_json::from_slice::<NodeStatus>(&bytes)
-            {
-                nodes.push(NodeLag {
-                    lag: last.saturating_sub(status.applied),
-                    status,
-                });
-            }
-        }
+        let mut nodes: Vec<NodeLag> = self
+            .node_statuses()
+            .await?
+            .into_iter()
+            .map(|status| NodeLag {
+                lag: last.saturating_sub(status.applied),
+                status,
+            })
+            .collect();
         nodes.sort_by(|a, b| a.status.node.cmp(&b.status.node));
         Ok(ClusterStatus {
             node: self.inner.node.clone(),
@@ -994,8 +987,8 @@ impl Cluster {
     }
 
     /// Store a snapshot of this node's store after the entry it applied
-    /// last, name it in the status bucket, cut the log before the previous
-    /// snapshot and remove older snapshot objects.
+    /// last, name it in the status bucket, and remove older snapshot
+    /// objects. The log itself is kept whole (see `try_snapshot`).
     async fn snapshot(self) {
         if let Err(e) = self.try_snapshot().await {
             tracing::warn!(error = %e, "could not store a snapshot of the store");
@@ -1053,75 +1046,36 @@ impl Cluster {
             }
         };
         tracing::info!(seq, bytes = bytes.len(), "stored a snapshot of the store");
-        // Cut the log before the previous snapshot (a node a little behind
-        // still catches up from entries), never past what a node seen in
-        // the last ten minutes still has to apply; one further back starts
-        // over from the newest snapshot.
-        if let Some(prev) = previous {
-            // The snapshot stands either way; a cut that fails waits for
-            // the next snapshot.
-            if let Err(e) = self.cut_log(prev.seq).await {
-                tracing::warn!(error = %e, "could not cut the log");
-            }
-            if let Some(older) = prev.previous {
-                let _ = objects.delete(format!("snapshot-{older}")).await;
-            }
+        // The log is kept whole. Cutting it before the previous snapshot
+        // (JetStream purge) is not safe on nats-server 2.9.10: in the kill
+        // test a replicated stream restarted by a server lost entries past
+        // every purge this host sent (the first entry jumped from 1651 to
+        // 1804 with no purge beyond 1650), stranding a node that needed
+        // them. Snapshots still spare a new or far-behind node most of it.
+        if let Some(older) = previous.and_then(|p| p.previous) {
+            let _ = objects.delete(format!("snapshot-{older}")).await;
         }
         Ok(())
     }
 
-    /// Cut the log before entry `previous + 1`, or before the entry the
-    /// slowest live node has yet to apply if that is earlier.
-    async fn cut_log(&self, previous: u64) -> Result<(), ClusterError> {
-        let cut = previous.min(self.slowest_live_node().await?);
-        // Purging "up to entry 1" is JetStream's purge-everything (a
-        // sequence of 0 or 1 means the whole stream), so there is nothing
-        // to cut unless the cut ends past the log's first entry.
-        let first = self.stream_info().await?.state.first_sequence;
-        if cut < 1 || cut < first {
-            return Ok(());
-        }
-        let stream = self
-            .inner
-            .js
-            .get_stream(&self.inner.config.stream)
+    /// Every node's last report (a status that cannot be read is left out).
+    async fn node_statuses(&self) -> Result<Vec<NodeStatus>, ClusterError> {
+        let kv = self.bucket().await?;
+        let mut keys = kv
+            .keys()
             .await
             .map_err(|e| ClusterError::Publish(e.to_string()))?;
-        let purged = stream
-            .purge()
-            .sequence(cut + 1)
-            .await
-            .map_err(|e| ClusterError::Publish(format!("cutting the log: {e}")))?;
-        tracing::info!(
-            before = cut + 1,
-            entries = purged.purged,
-            "cut the log before the previous snapshot"
-        );
-        Ok(())
-    }
-
-    /// The lowest entry applied by a node that reported in the last ten
-    /// minutes. A status that cannot be read fails the whole answer (and
-    /// so the cut): a node is never cut off because NATS was busy.
-    async fn slowest_live_node(&self) -> Result<u64, ClusterError> {
-        let failed = |e: String| ClusterError::Publish(format!("reading the nodes' places: {e}"));
-        let kv = self.bucket().await?;
-        let mut keys = kv.keys().await.map_err(|e| failed(e.to_string()))?;
-        let recent = crate::clock::now_ms() - 600_000;
-        let mut slowest = self.applied();
+        let mut statuses = Vec::new();
         while let Some(key) = keys.next().await {
-            let key = key.map_err(|e| failed(e.to_string()))?;
+            let Ok(key) = key else { continue };
             if key == SNAPSHOT_KEY {
                 continue;
             }
-            let bytes = kv.get(&key).await.map_err(|e| failed(e.to_string()))?;
-            if let Some(status) = bytes.and_then(|b| serde_json::from_slice::<NodeStatus>(&b).ok())
-                && status.seen_at >= recent
-            {
-                slowest = slowest.min(status.applied);
+            if let Ok(Some(bytes)) = kv.get(&key).await {
+                statuses.extend(serde_json::from_slice::<NodeStatus>(&bytes).ok());
             }
         }
-        Ok(slowest)
+        Ok(statuses)
     }
 
     /// Before applying entries: start from the newest snapshot when the

@@ -103,10 +103,8 @@ pub struct ClusterConfig {
     pub timeout_ms: u64,
     /// Every this many log entries the node that wrote the entry stores a
     /// snapshot of its store: a new or far-behind node starts from the
-    /// newest snapshot instead of the first entry, and the log is cut
-    /// before the previous snapshot (never past an entry a node seen in
-    /// the last ten minutes has yet to apply). 0: never (the log keeps
-    /// every entry).
+    /// newest snapshot instead of the first entry. 0: never. (The log
+    /// itself keeps every entry.)
     pub snapshot_every: u64,
 }
 

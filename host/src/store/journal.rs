@@ -224,8 +224,8 @@ impl Store {
     }
 
     /// Remove every replicated record, plugin and token, keeping `meta`:
-    /// a node whose store holds writes the log never took starts again
-    /// from the log's first entry.
+    /// a node whose store holds writes the log never took, or one loading
+    /// a snapshot, starts again from nothing.
     pub fn clear_replicated(&self) -> Result<()> {
         let db = self.db()?;
         for name in db.tree_names() {
