@@ -435,12 +435,19 @@ pub struct TrendParams {
     team: Option<String>,
     /// Window start (ms); default 12 weeks before `to`.
     from: Option<i64>,
-    /// Window end (ms); default now.
+    /// Window end (ms); default just after now (a record written now is in it).
     to: Option<i64>,
 }
 
-fn window(from: Option<i64>, to: Option<i64>, default_days: i64) -> Result<(i64, i64), ApiError> {
-    let to = to.unwrap_or_else(now_ms);
+/// A report's window `[from, to)`: `to` defaults to just after now (so a
+/// record written this very millisecond is in it), `from` to `default_days`
+/// before `to`.
+pub(super) fn window(
+    from: Option<i64>,
+    to: Option<i64>,
+    default_days: i64,
+) -> Result<(i64, i64), ApiError> {
+    let to = to.unwrap_or_else(|| now_ms() + 1);
     let from = from.unwrap_or(to - default_days * DAY_MS);
     if to <= from {
         return Err(ApiError::bad_request(
@@ -500,7 +507,7 @@ pub struct TopicParams {
     team: Option<String>,
     /// Window start (ms); default 28 days before `to`.
     from: Option<i64>,
-    /// Window end (ms); default now.
+    /// Window end (ms); default just after now (a record written now is in it).
     to: Option<i64>,
     /// Dings that make an agent a focus (default `[analytics]
     /// focus_min_dings`).

@@ -23,8 +23,6 @@ use crate::model::{CadenceReport, CoachingSession, EffectivenessReport, Role, Se
 use crate::practice::{CADENCE_KINDS, Who};
 use crate::records::Term;
 
-const DAY_MS: i64 = 86_400_000;
-
 /// A session as `who` may see it: the rapport notes only when the token
 /// belongs to the session's coach; to anyone else (the agent, observers,
 /// other coaches, supervisors, admins) the session comes without them.
@@ -147,7 +145,7 @@ pub struct EffectivenessParams {
     days: Option<u32>,
     /// Sessions held from (ms; default 12 weeks before `to`).
     from: Option<i64>,
-    /// Sessions held before (ms; default now).
+    /// Sessions held before (ms; default just after now).
     to: Option<i64>,
     /// Records each side needs for a session to enter a measure's means,
     /// 1..=1000 (default 1).
@@ -191,14 +189,7 @@ pub async fn effectiveness(
         ));
     }
     let now = now_ms();
-    let to = p.to.unwrap_or(now);
-    let from = p.from.unwrap_or(to - 12 * 7 * DAY_MS);
-    if to <= from {
-        return Err(ApiError::bad_request(
-            "invalid_query",
-            "`to` must be after `from`",
-        ));
-    }
+    let (from, to) = super::coaching::window(p.from, p.to, 12 * 7)?;
     within(&who, &scope)?;
     Ok(Json(s.practice.effectiveness(
         scope,

@@ -1621,3 +1621,16 @@ async fn every_listing_refuses_a_page_size_outside_1_to_1000() {
     }
     assert!(walked >= 15, "only {walked} listings walked");
 }
+
+#[test]
+fn a_default_report_window_holds_a_record_written_this_millisecond() {
+    // Reports ask for `[from, to)`; a feedback stamped in the millisecond
+    // the report is asked for (a fast POST then GET) must be in it.
+    let written_at = crate::clock::now_ms();
+    let (from, to) = super::coaching::window(None, None, 28).unwrap();
+    assert!(to > written_at, "{written_at} is not before {to}");
+    assert_eq!(to - from, 28 * 86_400_000);
+    // A `to` the caller gives is taken as given; an empty window is refused.
+    assert_eq!(super::coaching::window(None, Some(5), 1).unwrap().1, 5);
+    assert!(super::coaching::window(Some(5), Some(5), 1).is_err());
+}
