@@ -14,9 +14,17 @@ use super::{
     VendorScore,
 };
 
-/// A new sortable id.
+/// A new sortable id, later than every id this process made before: two
+/// records made in the same millisecond list in the order they were made
+/// (a plain ULID's random part would order them by chance).
 pub fn new_id() -> String {
-    ulid::Ulid::new().to_string()
+    static IDS: std::sync::Mutex<ulid::Generator> = std::sync::Mutex::new(ulid::Generator::new());
+    IDS.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .generate()
+        // 2^80 ids in one millisecond: past that, a plain one.
+        .unwrap_or_else(|_| ulid::Ulid::new())
+        .to_string()
 }
 
 /// A person handling interactions.
@@ -1083,4 +1091,17 @@ pub struct AuditEntry {
     /// Those agents' teams at the time.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub teams: Vec<String>,
+}
+
+#[cfg(test)]
+mod id_tests {
+    #[test]
+    fn ids_made_in_one_millisecond_sort_in_the_order_they_were_made() {
+        let ids: Vec<String> = (0..1000).map(|_| super::new_id()).collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        assert_eq!(ids, sorted);
+        sorted.dedup();
+        assert_eq!(sorted.len(), 1000);
+    }
 }
