@@ -146,8 +146,56 @@ async fn wait_ready(name: &str, api: &Client) {
     }
 }
 
+/// Where the log holds `id` (a failing check says whether a missing
+/// record was lost by the log or by the node): every entry carrying it,
+/// with the log's bounds and any sequence it lacks.
+async fn in_the_log(nats: &NatsCluster, id: &str) -> String {
+    let read = async {
+        let client = async_nats::connect(nats.urls())
+            .await
+            .map_err(|e| e.to_string())?;
+        let js = async_nats::jetstream::new(client);
+        let mut stream = js
+            .get_stream("SIDECOACH")
+            .await
+            .map_err(|e| e.to_string())?;
+        let state = stream
+            .info()
+            .await
+            .map_err(|e| e.to_string())?
+            .state
+            .clone();
+        // The entry names the record by its external id, in quotes.
+        let needle = format!("\"{id}\"").into_bytes();
+        let (mut holding, mut absent) = (Vec::new(), Vec::new());
+        for seq in state.first_sequence..=state.last_sequence {
+            match stream.get_raw_message(seq).await {
+                Ok(m) if m.payload.windows(needle.len()).any(|w| w == needle) => holding.push(seq),
+                Ok(_) => {}
+                Err(_) => absent.push(seq),
+            }
+        }
+        Ok::<_, String>(format!(
+            "the log (entries {}..={}, {} held) has {id:?} in entries {holding:?}; \
+             sequences it lacks: {absent:?}",
+            state.first_sequence, state.last_sequence, state.messages
+        ))
+    };
+    match tokio::time::timeout(Duration::from_secs(60), read).await {
+        Ok(Ok(text)) => text,
+        Ok(Err(e)) => format!("the log could not be read: {e}"),
+        Err(_) => "the log could not be read within 60 s".into(),
+    }
+}
+
 /// Wait (bounded) until `node` holds every acknowledged record exactly once.
-async fn check_node(name: &str, api: &Client, acked: &BTreeSet<String>, cycle: usize) {
+async fn check_node(
+    name: &str,
+    api: &Client,
+    acked: &BTreeSet<String>,
+    cycle: usize,
+    nats: &NatsCluster,
+) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let feedback = counts(api, "feedback").await;
@@ -169,10 +217,13 @@ async fn check_node(name: &str, api: &Client, acked: &BTreeSet<String>, cycle: u
                 return;
             }
             if Instant::now() > deadline {
+                let cluster = api.try_get("/v1/cluster").await.map(|r| r.text);
                 panic!(
-                    "cycle {cycle}: node {name} lacks {} acknowledged records, e.g. {:?}",
+                    "cycle {cycle}: node {name} lacks {} acknowledged records, e.g. {:?}; {}; \
+                     its view: {cluster:?}",
                     missing.len(),
-                    &missing[..missing.len().min(5)]
+                    &missing[..missing.len().min(5)],
+                    in_the_log(nats, missing[0]).await
                 );
             }
         } else if Instant::now() > deadline {
@@ -245,7 +296,7 @@ async fn every_acknowledged_write_is_on_every_node_once_through_sidecar_and_nats
         wait_ready(&format!("n{victim}"), &hosts[victim].admin()).await;
         acked.extend(got.lock().unwrap().iter().cloned());
         for (n, host) in hosts.iter().enumerate() {
-            check_node(&format!("n{n}"), &host.admin(), &acked, cycle).await;
+            check_node(&format!("n{n}"), &host.admin(), &acked, cycle, &nats).await;
         }
         println!(
             "cycle {cycle}: sidecar n{victim} and nats-server {server} killed; {} acknowledged records on every node, none twice",
@@ -331,6 +382,6 @@ async fn a_node_joining_later_starts_from_the_newest_snapshot_and_holds_every_re
         ("n1", &hosts[1]),
         ("n2 (new)", &newcomer),
     ] {
-        check_node(name, &host.admin(), &acked, 0).await;
+        check_node(name, &host.admin(), &acked, 0, &nats).await;
     }
 }
