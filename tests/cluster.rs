@@ -8,7 +8,8 @@
 //!
 //! Needs `nats-server` (Debian's package, 2.9.10; `.ci/run` installs it).
 //! `SIDECOACH_CLUSTER_CYCLES` sets the number of kill cycles (default 3),
-//! `SIDECOACH_CLUSTER_SEED` the choice of victims and moments (printed).
+//! `SIDECOACH_CLUSTER_SEED` the choice of victims and moments (printed),
+//! `SIDECOACH_CLUSTER_SNAPSHOT_EVERY` snapshots every so many entries.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -239,9 +240,14 @@ async fn every_acknowledged_write_is_on_every_node_once_through_sidecar_and_nats
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(3);
+    // `SIDECOACH_CLUSTER_SNAPSHOT_EVERY` adds snapshots (default none).
+    let snapshot_every: u64 = std::env::var("SIDECOACH_CLUSTER_SNAPSHOT_EVERY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
     let mut nats = NatsCluster::start3().await;
     let mut hosts: Vec<Host> = (0..3)
-        .map(|n| Host::with_config(&node_config(&nats, n, 0)))
+        .map(|n| Host::with_config(&node_config(&nats, n, snapshot_every)))
         .collect();
     let status = hosts[0].admin().get("/v1/cluster").await;
     assert_eq!(status.status, 200, "{}", status.text);
