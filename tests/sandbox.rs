@@ -741,3 +741,61 @@ macro_rules! assert_hostile_test_exists {
     };
 }
 sidecoach_plugin_artifacts::foreach_hostile_plugin!(assert_hostile_test_exists);
+
+/// A vendor delivery that a hostile adapter loops on, exhausts memory on or
+/// panics on is refused with the runtime's code, and kept as a dead letter
+/// holding the payload (never silently dropped); the host keeps serving.
+#[tokio::test]
+async fn a_delivery_a_hostile_adapter_fails_on_is_kept_as_a_dead_letter() {
+    let host = Host::with_config(
+        "[sources.looping]\nadapter = \"hostile-loop\"\n\
+         [sources.hungry]\nadapter = \"hostile-alloc\"\n\
+         [sources.panicking]\nadapter = \"hostile-panic\"\n",
+    );
+    let api = host.admin();
+    let installs = [
+        with_limits(hostile::HOSTILE_LOOP.manifest, &[("deadline_ms", 300)]),
+        with_limits(hostile::HOSTILE_ALLOC.manifest, &[("memory_mib", 16)]),
+        hostile::HOSTILE_PANIC.manifest.to_string(),
+    ];
+    let wasms = [
+        hostile::HOSTILE_LOOP.wasm,
+        hostile::HOSTILE_ALLOC.wasm,
+        hostile::HOSTILE_PANIC.wasm,
+    ];
+    for (manifest, wasm) in installs.iter().zip(wasms) {
+        let r = api.install(manifest, wasm).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+    }
+    for (source, code) in [
+        ("looping", "plugin_timeout"),
+        ("hungry", "plugin_memory_limit"),
+        ("panicking", "plugin_trapped"),
+    ] {
+        let body = format!("{{\"events\": [], \"delivery\": \"kept-{source}-7f3a\"}}");
+        let r = api
+            .post_raw(
+                &format!("/v1/ingest/{source}"),
+                "application/json",
+                &[],
+                body.as_bytes(),
+            )
+            .await;
+        assert!(r.status.is_server_error(), "{source}: {}", r.text);
+        assert_eq!(r.code(), code, "{source}: {}", r.text);
+        let id = r.json["error"]["details"]["dead_letter"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{source}: no dead letter in {}", r.text));
+        let d = api.get(&format!("/v1/dead-letters/{id}")).await;
+        assert_eq!(d.status, 200, "{}", d.text);
+        assert_eq!(d.json["source"], source, "{}", d.text);
+        assert_eq!(d.json["reasons"][0]["code"], code, "{}", d.text);
+        let kept = base64::Engine::decode(
+            &base64::engine::general_purpose::STANDARD,
+            d.json["body_base64"].as_str().unwrap_or_default(),
+        )
+        .unwrap_or_default();
+        assert_eq!(kept, body.as_bytes(), "the payload is kept: {}", d.text);
+    }
+    host_still_serves(&api).await;
+}
