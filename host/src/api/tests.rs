@@ -1634,3 +1634,59 @@ fn a_default_report_window_holds_a_record_written_this_millisecond() {
     assert_eq!(super::coaching::window(None, Some(5), 1).unwrap().1, 5);
     assert!(super::coaching::window(Some(5), Some(5), 1).is_err());
 }
+
+#[tokio::test]
+async fn coaching_an_alert_ties_the_session_to_the_contact_the_alert_is_about() {
+    use serde_json::json;
+    let (r, _dir, _) = app_with_topic_rule().await;
+    let (sam, _, ada) = sam_billing_ada(&r).await;
+    let contact = made(
+        &r,
+        "/v1/interactions",
+        json!({"source": "genesys", "external_id": "c-9", "agent_id": ada, "channel": "voice",
+               "direction": "inbound", "topics": ["product-knowledge"]}),
+    )
+    .await;
+    made(
+        &r,
+        "/v1/feedback",
+        json!({"source": "survey", "external_id": "s-9", "kind": "csat", "value": 1,
+               "scale_min": 1, "scale_max": 5, "interaction_id": contact["id"]}),
+    )
+    .await;
+    let (_, alerts) = call(&r, get(&format!("/v1/alerts?agent={ada}"), Some(TOKEN))).await;
+    let alert = alerts["items"][0].clone();
+    assert_eq!(alert["interaction_id"], contact["id"], "{alerts}");
+    let session = made(
+        &r,
+        "/v1/sessions",
+        json!({"kind": "micro-coaching", "coach_id": sam, "agent_id": ada,
+               "scheduled_at": 1_796_634_000_000_i64, "duration_minutes": 10}),
+    )
+    .await;
+    assert_eq!(session["interaction_ids"], json!([]), "{session}");
+    let (status, coached) = call(
+        &r,
+        send(
+            "POST",
+            &format!("/v1/alerts/{}/coach", alert["id"].as_str().unwrap()),
+            json!({"session_id": session["id"]}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{coached}");
+    let (_, session) = call(
+        &r,
+        get(
+            &format!("/v1/sessions/{}", session["id"].as_str().unwrap()),
+            Some(TOKEN),
+        ),
+    )
+    .await;
+    assert_eq!(session["alert_ids"], json!([alert["id"]]), "{session}");
+    assert_eq!(
+        session["interaction_ids"],
+        json!([contact["id"]]),
+        "{session}"
+    );
+}

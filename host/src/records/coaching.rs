@@ -116,7 +116,8 @@ impl CoachingRecords {
     }
 
     /// Handled in coaching session `session_id`, which must coach the
-    /// alert's agent; the session gains the alert if it did not list it.
+    /// alert's agent; the session gains the alert, and the interaction and
+    /// evaluation the alert is about, where it did not list them.
     pub async fn coach_alert(&self, id: &str, actor: &str, session_id: &str) -> Result<Alert> {
         let mut session: CoachingSession = self
             .store
@@ -138,8 +139,20 @@ impl CoachingRecords {
                 Ok(())
             })
             .await?;
-        if !session.alert_ids.iter().any(|a| a == id) {
-            session.alert_ids.push(id.to_string());
+        let mut gained = false;
+        for (list, item) in [
+            (&mut session.alert_ids, Some(&alert.id)),
+            (&mut session.interaction_ids, alert.interaction_id.as_ref()),
+            (&mut session.evaluation_ids, alert.evaluation_id.as_ref()),
+        ] {
+            if let Some(item) = item
+                && !list.contains(item)
+            {
+                list.push(item.clone());
+                gained = true;
+            }
+        }
+        if gained {
             self.store.sessions.upsert(session)?;
             self.flush().await?;
         }
