@@ -248,6 +248,21 @@ pub fn rule_matches(rule: &FlagRule, subject: &Subject, form: Option<&Form>) -> 
                     fmt(max)
                 ));
             }
+            if let Some(min) = rule.sentiment_drop_at_least {
+                let s = i.sentiment.as_ref()?;
+                let (overall, last) = (s.customer?, s.customer_final_quarter?);
+                if overall - last < min {
+                    return None;
+                }
+                why.push(format!(
+                    "customer sentiment fell from {} over the contact to {} in its last quarter \
+                     (a drop of {} ≥ {})",
+                    fmt(overall),
+                    fmt(last),
+                    fmt(overall - last),
+                    fmt(min)
+                ));
+            }
             if let Some(t) = &rule.topic {
                 if !i.topics.iter().any(|x| x == t) {
                     return None;
@@ -544,6 +559,46 @@ mod tests {
         let rule: FlagRule = toml::from_str(&format!("id = \"r\"\non = \"live\"\n{toml}")).unwrap();
         rule.validate().unwrap();
         rule
+    }
+
+    #[test]
+    fn a_sentiment_drop_compares_the_last_quarter_with_the_whole_contact() {
+        let contact = |overall: f64, last: f64| {
+            Subject::Interaction(
+                serde_json::from_value(serde_json::json!({
+                    "id": "01J", "source": "connect", "external_id": "c-1",
+                    "channel": "voice", "direction": "inbound", "received_at": 1,
+                    "sentiment": {"customer": overall, "customer_final_quarter": last}
+                }))
+                .unwrap(),
+            )
+        };
+        let drop: FlagRule =
+            toml::from_str("id = \"dropped\"\non = \"interaction\"\nsentiment_drop_at_least = 3")
+                .unwrap();
+        drop.validate().unwrap();
+        let why = rule_matches(&drop, &contact(4.0, -1.0), None).unwrap();
+        assert!(
+            why.contains("fell from 4") && why.contains("to -1"),
+            "{why}"
+        );
+        assert!(
+            rule_matches(&drop, &contact(2.0, 0.0), None).is_none(),
+            "a fall of 2"
+        );
+        assert!(
+            rule_matches(&drop, &contact(-4.0, -4.0), None).is_none(),
+            "low throughout is not a drop"
+        );
+        // A threshold that is no fall is refused by name.
+        for bad in ["0", "-1", "11"] {
+            let rule: FlagRule = toml::from_str(&format!(
+                "id = \"bad\"\non = \"interaction\"\nsentiment_drop_at_least = {bad}"
+            ))
+            .unwrap();
+            let err = rule.validate().unwrap_err();
+            assert!(err.contains("sentiment_drop_at_least"), "{err}");
+        }
     }
 
     #[test]

@@ -1690,3 +1690,39 @@ async fn coaching_an_alert_ties_the_session_to_the_contact_the_alert_is_about() 
         "{session}"
     );
 }
+
+#[tokio::test]
+async fn a_contact_whose_customer_sours_at_the_end_raises_the_sentiment_drop_alert() {
+    use serde_json::json;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::from_toml(
+        "[[flags.rules]]\nid = \"sentiment-drop\"\non = \"interaction\"\nsentiment_drop_at_least = 3\n",
+    )
+    .unwrap();
+    config.data_dir = dir.path().join("data");
+    config.admin_token = Some(TOKEN.into());
+    config.runtime.cache_dir = Some(shared_compile_cache());
+    let r = router(App::open(config).await.expect("app opens").services);
+    let (_, _, ada) = sam_billing_ada(&r).await;
+    for (id, overall, last) in [("soured", 3.5, -1.0), ("low-throughout", -3.0, -3.5)] {
+        made(
+            &r,
+            "/v1/interactions",
+            json!({"source": "connect", "external_id": id, "agent_id": ada, "channel": "voice",
+                   "direction": "inbound",
+                   "sentiment": {"customer": overall, "customer_final_quarter": last}}),
+        )
+        .await;
+    }
+    let (_, alerts) = call(&r, get(&format!("/v1/alerts?agent={ada}"), Some(TOKEN))).await;
+    let items = alerts["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{alerts}");
+    assert_eq!(items[0]["rule_id"], "sentiment-drop");
+    assert!(
+        items[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("fell from 3.5"),
+        "{alerts}"
+    );
+}

@@ -240,6 +240,12 @@ pub struct FlagRule {
     /// contact (−5..5) at or under this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub final_quarter_sentiment_at_most: Option<f64>,
+    /// Interaction: the customer's sentiment fell by at least this much
+    /// from the contact as a whole to its last quarter (overall − last
+    /// quarter, on the −5..5 scale; above 0, at most 10). A contact that
+    /// ends where it began, however low, is not a drop.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sentiment_drop_at_least: Option<f64>,
     /// Live: who spoke (`agent`, `customer`…); a filter on the other live
     /// conditions, not a condition of its own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -289,10 +295,16 @@ impl FlagRule {
             set(self.failed.is_some(), "failed"),
             set(self.score_below.is_some(), "score_below"),
         ];
-        let interaction_only = [set(
-            self.final_quarter_sentiment_at_most.is_some(),
-            "final_quarter_sentiment_at_most",
-        )];
+        let interaction_only = [
+            set(
+                self.final_quarter_sentiment_at_most.is_some(),
+                "final_quarter_sentiment_at_most",
+            ),
+            set(
+                self.sentiment_drop_at_least.is_some(),
+                "sentiment_drop_at_least",
+            ),
+        ];
         let live_only = [
             set(self.role.is_some(), "role"),
             set(self.sentiment.is_some(), "sentiment"),
@@ -343,10 +355,19 @@ impl FlagRule {
             self.rating_percent_at_most,
             self.score_below,
             self.final_quarter_sentiment_at_most,
+            self.sentiment_drop_at_least,
         ];
         if conditions.iter().flatten().any(|v| !v.is_finite()) {
             return Err(format!(
                 "flags.rules `{id}`: thresholds must be finite numbers"
+            ));
+        }
+        if let Some(drop) = self.sentiment_drop_at_least
+            && !(drop > 0.0 && drop <= 10.0)
+        {
+            return Err(format!(
+                "flags.rules `{id}`: `sentiment_drop_at_least` is a fall on the −5..5 scale: \
+                 above 0 and at most 10, not {drop}"
             ));
         }
         let any = conditions.iter().any(Option::is_some)
