@@ -26,8 +26,8 @@ use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::model::{
     Agent, Alert, AlertState, AnswerValue, Evaluation, EvaluationEvent, Event, Feedback,
-    FeedbackEvent, FlagRule, FlagSubject, Form, Interaction, InteractionEvent, ParticipantRole,
-    RatingKind, SegmentEvent, SegmentSentiment, Severity, Team, TimestampMs,
+    FeedbackEvent, FlagRule, FlagSubject, FlaggerFailure, Form, Interaction, InteractionEvent,
+    ParticipantRole, RatingKind, SegmentEvent, SegmentSentiment, Severity, Team, TimestampMs,
 };
 use crate::records::{RecordError, Records, deadline};
 use crate::runtime::Runtime;
@@ -375,13 +375,24 @@ impl Flags {
     /// Run every rule and flagger over `subjects` and stage an alert per new
     /// flag (not flushed). Returns the alerts raised.
     pub async fn raise(&self, subjects: &[Subject]) -> Result<Vec<Alert>, RecordError> {
+        Ok(self.raise_reporting(subjects).await?.0)
+    }
+
+    /// [`Flags::raise`], also naming every flagger call that failed (its
+    /// records are kept, not flagged by it: logged and counted, and told to
+    /// whoever asked for the run).
+    pub async fn raise_reporting(
+        &self,
+        subjects: &[Subject],
+    ) -> Result<(Vec<Alert>, Vec<FlaggerFailure>), RecordError> {
+        let mut failures = Vec::new();
         let subjects: Vec<(usize, &Subject)> = subjects
             .iter()
             .enumerate()
             .filter(|(_, s)| s.agent_id().is_some())
             .collect();
         if subjects.is_empty() {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), failures));
         }
         let cfg = &self.config.flags;
         let mut raised = Vec::new();
@@ -465,11 +476,19 @@ impl Flags {
                     Err(e) => {
                         self.metrics.record_flag_failure(plugin);
                         tracing::warn!(plugin, error = %e.message, "flagger refused the batch");
+                        failures.push(FlaggerFailure {
+                            plugin: plugin.clone(),
+                            message: format!("refused the batch: {}", e.message),
+                        });
                     }
                 },
                 Err(failed) => {
                     self.metrics.record_flag_failure(plugin);
                     tracing::warn!(plugin, error = %failed.error, "flagger call failed; records kept, not flagged by it");
+                    failures.push(FlaggerFailure {
+                        plugin: plugin.clone(),
+                        message: failed.error.to_string(),
+                    });
                 }
             }
         }
@@ -523,7 +542,7 @@ impl Flags {
                 alerts.push(a);
             }
         }
-        Ok(alerts)
+        Ok((alerts, failures))
     }
 
     /// The agent's team and supervisor: the agent's own supervisor, else

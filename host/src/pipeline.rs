@@ -25,8 +25,12 @@ use crate::live::Hub;
 use crate::metrics::Metrics;
 use crate::model::{
     Alert, Evaluation, Feedback, Interaction, LiveKind, Recognition, RecognitionState,
+    RerunFlagsReport, RerunFlagsRequest,
 };
-use crate::records::{RecordError, Records, Upserted};
+use crate::records::{Filter, RecordError, Records, Upserted};
+
+/// Records per page (and per flagger call) of a re-run.
+const RERUN_BATCH: usize = 200;
 use crate::runtime::Runtime;
 use crate::scoring::Scoring;
 
@@ -221,6 +225,111 @@ impl Pipeline {
         self.records.flush().await?;
         processed.publish(&self.hub);
         Ok(processed)
+    }
+
+    /// `POST /v1/flags/rerun`: run the flag rules and flaggers again over
+    /// the records of a window, in batches; every alert not raised before
+    /// is opened, made durable, published and the run audited.
+    pub async fn rerun_flags(
+        &self,
+        req: RerunFlagsRequest,
+        actor: &str,
+    ) -> Result<RerunFlagsReport, RecordError> {
+        use crate::model::RERUN_FLAGS_MAX_DAYS;
+        if req.to <= req.from {
+            return Err(crate::model::Invalid::new("to", "must be after `from`").into());
+        }
+        if req.to - req.from > RERUN_FLAGS_MAX_DAYS * 86_400_000 {
+            return Err(crate::model::Invalid::new(
+                "to",
+                format!("the window is at most {RERUN_FLAGS_MAX_DAYS} days; run it in parts"),
+            )
+            .into());
+        }
+        let mut report = RerunFlagsReport {
+            from: req.from,
+            to: req.to,
+            feedback: 0,
+            evaluations: 0,
+            interactions: 0,
+            alerts: Vec::new(),
+            failures: Vec::new(),
+        };
+        let window = |cursor| Filter {
+            from: Some(req.from),
+            to: Some(req.to),
+            cursor,
+            limit: Some(RERUN_BATCH),
+            ..Filter::default()
+        };
+        for kind in 0..3 {
+            let mut cursor = None;
+            loop {
+                let (subjects, next) = match kind {
+                    0 => {
+                        let page = self.records.contacts.feedback_list(window(cursor))?;
+                        report.feedback += page.items.len();
+                        let s = page.items.into_iter().map(Subject::Feedback).collect();
+                        (s, page.next_cursor)
+                    }
+                    1 => {
+                        let page = self.records.contacts.evaluations(window(cursor))?;
+                        let s: Vec<_> = page
+                            .items
+                            .into_iter()
+                            .filter(|e| e.scorecard.is_some())
+                            .map(Subject::Evaluation)
+                            .collect();
+                        report.evaluations += s.len();
+                        (s, page.next_cursor)
+                    }
+                    _ => {
+                        let page = self.records.contacts.interactions(window(cursor))?;
+                        report.interactions += page.items.len();
+                        let s = page.items.into_iter().map(Subject::Interaction).collect();
+                        (s, page.next_cursor)
+                    }
+                };
+                let (alerts, failures) = self.flags.raise_reporting(&subjects).await?;
+                if !alerts.is_empty() {
+                    self.records.flush().await?;
+                    Processed {
+                        alerts: alerts.clone(),
+                        ..Processed::default()
+                    }
+                    .publish(&self.hub);
+                }
+                report.alerts.extend(alerts);
+                for f in failures {
+                    if !report.failures.contains(&f) {
+                        report.failures.push(f);
+                    }
+                }
+                match next {
+                    Some(c) => cursor = Some(c),
+                    None => break,
+                }
+            }
+        }
+        let detail = format!(
+            "{}..{}: {} feedback, {} evaluations, {} interactions; {} alerts opened{}",
+            crate::clock::iso8601(req.from).unwrap_or_default(),
+            crate::clock::iso8601(req.to).unwrap_or_default(),
+            report.feedback,
+            report.evaluations,
+            report.interactions,
+            report.alerts.len(),
+            if report.failures.is_empty() {
+                String::new()
+            } else {
+                format!("; {} flagger failures", report.failures.len())
+            }
+        );
+        self.records
+            .audit
+            .audit(actor, "flags.rerun", "flags", Some(detail))
+            .await?;
+        Ok(report)
     }
 
     /// `POST`/`PUT /v1/evaluations`: store, score, flag; durable on return.

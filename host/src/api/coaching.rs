@@ -194,6 +194,18 @@ pub async fn dismiss_alert(
     ))
 }
 
+/// `POST /v1/flags/rerun {"from", "to"}`: run the flag rules and flagger
+/// plugins again over a window's records (after a flagger failed, or to
+/// apply a new rule to past records); opens only alerts not raised before.
+#[utoipa::path(post, path = "/v1/flags/rerun", tag = "alerts", request_body(content = crate::model::RerunFlagsRequest, content_type = "application/json"), responses((status = 200, description = "what the run looked at, the alerts it opened and any flagger that failed", body = crate::model::RerunFlagsReport)))]
+pub async fn rerun_flags(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    ApiJson(req): ApiJson<crate::model::RerunFlagsRequest>,
+) -> Result<Json<crate::model::RerunFlagsReport>, ApiError> {
+    Ok(Json(s.pipeline.rerun_flags(req, &who.name).await?))
+}
+
 /// `POST /v1/alerts/{id}/coach {"session_id"}`: handled in that session.
 #[utoipa::path(post, path = "/v1/alerts/{id}/coach", tag = "alerts", params(("id" = String, Path)), request_body(content = CoachAlert, content_type = "application/json"), responses((status = 200, description = "coached", body = Alert)))]
 pub async fn coach_alert(

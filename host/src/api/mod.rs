@@ -162,6 +162,7 @@ fn routes() -> (axum::Router<AppState>, serde_json::Value, AccessTable) {
         )
         .route(Access::Roles(COACHING), routes!(coaching::dismiss_alert))
         .route(Access::Roles(COACHING), routes!(coaching::coach_alert))
+        .route(Access::Roles(ADMIN), routes!(coaching::rerun_flags))
         .route(Access::Roles(READ), routes!(coaching::list_recognitions))
         .route(
             Access::Roles(LEAD),

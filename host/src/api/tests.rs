@@ -1726,3 +1726,77 @@ async fn a_contact_whose_customer_sours_at_the_end_raises_the_sentiment_drop_ale
         "{alerts}"
     );
 }
+
+#[tokio::test]
+async fn rerunning_the_flags_applies_a_new_rule_to_past_contacts_once_and_names_a_failed_flagger() {
+    use serde_json::json;
+    let dir = tempfile::tempdir().unwrap();
+    let open = |rules: &str| {
+        let mut config = Config::from_toml(rules).unwrap();
+        config.data_dir = dir.path().join("data");
+        config.admin_token = Some(TOKEN.into());
+        config.runtime.cache_dir = Some(shared_compile_cache());
+        config
+    };
+    // Contacts stored before the rule existed raise nothing.
+    let app = App::open(open("")).await.expect("app opens");
+    let r = router(app.services.clone());
+    let (_, _, ada) = sam_billing_ada(&r).await;
+    let start = crate::clock::now_ms();
+    for (id, overall, last) in [("soured", 3.0, -2.0), ("steady", 1.0, 1.0)] {
+        made(
+            &r,
+            "/v1/interactions",
+            json!({"source": "connect", "external_id": id, "agent_id": ada, "channel": "voice",
+                   "direction": "inbound", "started_at": start,
+                   "sentiment": {"customer": overall, "customer_final_quarter": last}}),
+        )
+        .await;
+    }
+    drop(r);
+    drop(app);
+
+    // The rule added later (and a flagger that is not installed): a re-run
+    // over the window opens the one alert and names the failed flagger.
+    let config = open(
+        "[flags]\nplugins = [\"absent-flagger\"]\n[[flags.rules]]\nid = \"sentiment-drop\"\n\
+         on = \"interaction\"\nsentiment_drop_at_least = 3\n",
+    );
+    let r = router(App::open(config).await.expect("app reopens").services);
+    let window = json!({"from": start - 1000, "to": start + 1000});
+    let (status, report) = call(&r, send("POST", "/v1/flags/rerun", window.clone())).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["interactions"], 2, "{report}");
+    let alerts = report["alerts"].as_array().unwrap();
+    assert_eq!(alerts.len(), 1, "{report}");
+    assert_eq!(alerts[0]["rule_id"], "sentiment-drop");
+    assert_eq!(alerts[0]["agent_id"], ada.as_str());
+    assert_eq!(
+        report["failures"][0]["plugin"], "absent-flagger",
+        "{report}"
+    );
+    // Run again: the flag was raised already, so nothing new opens.
+    let (_, again) = call(&r, send("POST", "/v1/flags/rerun", window)).await;
+    assert_eq!(again["alerts"], json!([]), "{again}");
+    let (_, listed) = call(&r, get(&format!("/v1/alerts?agent={ada}"), Some(TOKEN))).await;
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1, "{listed}");
+    // The run is audited.
+    let (_, audit) = call(&r, get("/v1/audit", Some(TOKEN))).await;
+    assert!(
+        audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "flags.rerun"),
+        "{audit}"
+    );
+    // An empty or over-long window is refused by name.
+    for window in [
+        json!({"from": start, "to": start}),
+        json!({"from": start, "to": start + 93 * 86_400_000_i64}),
+    ] {
+        let (status, err) = call(&r, send("POST", "/v1/flags/rerun", window)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+        assert_eq!(err["error"]["details"]["field"], "to", "{err}");
+    }
+}

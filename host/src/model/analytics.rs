@@ -269,6 +269,52 @@ pub struct FlagRule {
     pub reason: Option<String>,
 }
 
+/// `POST /v1/flags/rerun`: run the flag rules and flagger plugins again
+/// over the records of `[from, to)` — feedback by when it was received,
+/// scored evaluations by when they were evaluated, interactions by when
+/// they started — after a flagger failed or a rule was added.
+/// A record keeps one alert per rule: only flags not raised before open
+/// alerts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RerunFlagsRequest {
+    /// Records of this time or later (ms).
+    pub from: super::TimestampMs,
+    /// …and before this time (ms); at most 92 days after `from`.
+    pub to: super::TimestampMs,
+}
+
+/// The longest window one [`RerunFlagsRequest`] covers, in days.
+pub const RERUN_FLAGS_MAX_DAYS: i64 = 92;
+
+/// One flagger call that failed: its records were kept, not flagged by it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct FlaggerFailure {
+    /// The flagger plugin.
+    pub plugin: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// What a re-run of the flags did.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RerunFlagsReport {
+    /// The window's start (ms).
+    pub from: super::TimestampMs,
+    /// The window's end (ms).
+    pub to: super::TimestampMs,
+    /// Feedback looked at.
+    pub feedback: usize,
+    /// Scored evaluations looked at (unscored ones carry nothing to flag).
+    pub evaluations: usize,
+    /// Interactions looked at.
+    pub interactions: usize,
+    /// The alerts this run opened (flags raised before are not repeated).
+    pub alerts: Vec<super::Alert>,
+    /// Flagger calls that failed; run again once the plugin is mended.
+    pub failures: Vec<FlaggerFailure>,
+}
+
 fn default_severity() -> super::Severity {
     super::Severity::Warning
 }
