@@ -1,6 +1,8 @@
 //! Crash safety: writes are driven over HTTP while the host is killed with
 //! SIGKILL at random moments, again and again; after every restart each
-//! acknowledged record must be there, and none twice.
+//! acknowledged record must be there, and none twice. Half the writers post
+//! to the records API, half deliver vendor payloads through
+//! `POST /v1/ingest/{source}` (the adapter's path).
 //!
 //! `SIDECOACH_CRASH_CYCLES` sets the number of kill/restart cycles
 //! (default 12); the test prints the cycles and records it checked.
@@ -17,8 +19,18 @@ use crate::util::{Client, Host};
 /// the host's flushes (group commit) when it is killed.
 const WRITERS: usize = 16;
 
-/// Post feedback until the host dies; returns the external ids it acked.
-async fn writer(api: Client, prefix: String, resend: Vec<String>, acked: Arc<Mutex<Vec<String>>>) {
+/// The source the ingest writers deliver to.
+const CONFIG: &str = "[sources.web]\nadapter = \"json-adapter\"\n";
+
+/// Post feedback until the host dies — through the records API, or as a
+/// vendor delivery when `ingest` — and note the external ids it acked.
+async fn writer(
+    api: Client,
+    prefix: String,
+    resend: Vec<String>,
+    acked: Arc<Mutex<Vec<String>>>,
+    ingest: bool,
+) {
     let mut i = 0;
     loop {
         // Every fourth write redelivers an earlier acknowledged record.
@@ -30,10 +42,21 @@ async fn writer(api: Client, prefix: String, resend: Vec<String>, acked: Arc<Mut
             None => format!("{prefix}-{i}"),
         };
         i += 1;
-        let body = json!({"source": "crash", "external_id": id, "kind": "csat", "value": 3,
-                          "scale_min": 1, "scale_max": 5, "verbatim": "x".repeat(200)});
-        let r =
-            tokio::time::timeout(Duration::from_secs(5), api.try_post("/v1/feedback", &body)).await;
+        let r = if ingest {
+            let body = json!({"events": [{"type": "feedback", "external_id": id, "kind": "csat",
+                              "value": 3, "scale_min": 1, "scale_max": 5,
+                              "verbatim": "x".repeat(200)}]});
+            let delivery = api.try_post_raw(
+                "/v1/ingest/web",
+                "application/json",
+                body.to_string().into_bytes(),
+            );
+            tokio::time::timeout(Duration::from_secs(5), delivery).await
+        } else {
+            let body = json!({"source": "crash", "external_id": id, "kind": "csat", "value": 3,
+                              "scale_min": 1, "scale_max": 5, "verbatim": "x".repeat(200)});
+            tokio::time::timeout(Duration::from_secs(5), api.try_post("/v1/feedback", &body)).await
+        };
         match r {
             Ok(Some((status, _))) if status.is_success() => acked.lock().unwrap().push(id),
             Ok(Some((status, text))) => panic!("write refused with {status}: {text}"),
@@ -71,7 +94,7 @@ async fn acknowledged_writes_survive_repeated_sigkill() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(12);
-    let mut host = Host::start();
+    let mut host = Host::with_config(CONFIG);
     let mut acked: BTreeSet<String> = BTreeSet::new();
     // A small deterministic generator for the kill moments.
     let mut seed: u64 = 0x5eed_c0ac;
@@ -84,14 +107,26 @@ async fn acknowledged_writes_survive_repeated_sigkill() {
     for cycle in 0..cycles {
         let api = host.admin();
         let got = Arc::new(Mutex::new(Vec::new()));
-        let resend: Vec<String> = acked.iter().rev().take(50).cloned().collect();
+        // A writer resends only what its own path stored (a record keeps
+        // its source: the API's `crash`, the delivery's `web`).
+        let resend = |ingest: bool| -> Vec<String> {
+            acked
+                .iter()
+                .rev()
+                .filter(|id| id.contains('i') == ingest)
+                .take(50)
+                .cloned()
+                .collect()
+        };
         let tasks: Vec<_> = (0..WRITERS)
             .map(|w| {
+                let ingest = w % 2 == 1;
                 tokio::spawn(writer(
                     api.clone(),
-                    format!("c{cycle}w{w}"),
-                    resend.clone(),
+                    format!("c{cycle}{}{w}", if ingest { "i" } else { "w" }),
+                    resend(ingest),
                     got.clone(),
+                    ingest,
                 ))
             })
             .collect();
@@ -114,13 +149,15 @@ async fn acknowledged_writes_survive_repeated_sigkill() {
         let twice: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).collect();
         assert!(twice.is_empty(), "cycle {cycle}: stored twice: {twice:?}");
     }
+    let delivered = acked.iter().filter(|id| id.contains('i')).count();
     assert!(
-        acked.len() > cycles,
-        "the writers barely wrote anything: {}",
-        acked.len()
+        delivered > cycles && acked.len() - delivered > cycles,
+        "the writers barely wrote anything: {delivered} delivered, {} posted",
+        acked.len() - delivered
     );
     println!(
-        "crash test: {cycles} SIGKILL cycles, {} acknowledged records all present, none duplicated",
+        "crash test: {cycles} SIGKILL cycles, {} acknowledged records ({delivered} vendor \
+         deliveries) all present, none duplicated",
         acked.len()
     );
 }
