@@ -1169,6 +1169,39 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_schema_1_database_is_reindexed_so_contacts_are_found_by_vendor_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let contact: crate::model::Interaction = serde_json::from_value(serde_json::json!({
+            "id": "01J00000000000000000000001", "source": "genesys", "external_id": "conv-7",
+            "channel": "voice", "direction": "inbound", "received_at": 1_700_000_000_000_i64
+        }))
+        .unwrap();
+        let by_vendor_id = Term::External("conv-7".into());
+        {
+            // A schema-1 database: interactions stored without the
+            // `external` index term (here: with no index entries at all).
+            let store = Store::open(dir.path()).unwrap();
+            store.interactions.upsert(contact.clone()).unwrap();
+            let b = store.b().unwrap();
+            b.db.open_tree("interactions.idx").unwrap().clear().unwrap();
+            b.meta.insert("schema_version", encode(&1u32)).unwrap();
+            store.flush().await.unwrap();
+            assert!(
+                store
+                    .interactions
+                    .last::<crate::model::Interaction>(&by_vendor_id)
+                    .unwrap()
+                    .is_none()
+            );
+        }
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        let found: Option<crate::model::Interaction> =
+            store.interactions.last(&by_vendor_id).unwrap();
+        assert_eq!(found, Some(contact));
+    }
+
+    #[tokio::test]
     async fn a_newer_schema_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         {
