@@ -236,3 +236,81 @@ async fn the_cli_creates_lists_and_revokes_tokens_for_staff_people() {
     let (ok, _, text) = token_cmd(&host, &["revoke", id]);
     assert!(!ok, "a second revoke is refused: {text}");
 }
+
+/// `sidecoach ingest` against a running host: a JSON-lines file goes in
+/// chunks through the source's adapter, a second run stores nothing twice,
+/// and a file with a record the host refuses fails the command, naming the
+/// dead letter that keeps it.
+#[tokio::test]
+async fn the_cli_ingests_a_file_in_chunks_and_names_the_dead_letter_of_a_refused_record() {
+    let host = Host::with_config("[sources.web]\nadapter = \"json-adapter\"\n");
+    let dir = tempfile::tempdir().unwrap();
+    let lines: Vec<String> = (0..1100)
+        .map(|i| {
+            serde_json::json!({"type": "feedback", "external_id": format!("r-{i}"), "kind": "csat",
+                               "value": 1 + i % 5, "scale_min": 1, "scale_max": 5})
+            .to_string()
+        })
+        .collect();
+    let good = dir.path().join("ratings.jsonl");
+    std::fs::write(&good, lines.join("\n")).unwrap();
+    let bad = dir.path().join("bad.jsonl");
+    std::fs::write(
+        &bad,
+        r#"{"type": "feedback", "external_id": "off-scale", "kind": "csat", "value": 9, "scale_min": 1, "scale_max": 5}"#,
+    )
+    .unwrap();
+    let ingest = |file: &std::path::Path| {
+        let out = Command::new(env!("CARGO_BIN_EXE_sidecoach"))
+            .args(["ingest", "--source", "web", "--chunk", "500"])
+            .arg(file)
+            .env("SIDECOACH_URL", &host.url)
+            .env("SIDECOACH_TOKEN", ADMIN)
+            .output()
+            .expect("run sidecoach");
+        (
+            out.status.success(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
+    };
+    let stored = || async {
+        let mut n = 0;
+        let mut cursor = String::new();
+        loop {
+            let page = host
+                .admin()
+                .get(&format!("/v1/feedback?limit=1000{cursor}"))
+                .await;
+            n += page.json["items"].as_array().unwrap().len();
+            match page.json["next_cursor"].as_str() {
+                Some(c) => cursor = format!("&cursor={c}"),
+                None => return n,
+            }
+        }
+    };
+
+    let (ok, out) = ingest(&good);
+    assert!(ok, "{out}");
+    assert!(out.contains("source web: 1100 accepted"), "{out}");
+    assert_eq!(stored().await, 1100);
+    let (ok, out) = ingest(&good);
+    assert!(ok, "a second run is a redelivery: {out}");
+    assert_eq!(stored().await, 1100, "nothing stored twice");
+
+    let (ok, out) = ingest(&bad);
+    assert!(!ok, "a refused record fails the command: {out}");
+    assert!(out.contains("1 rejected"), "{out}");
+    let id = out
+        .lines()
+        .find_map(|l| l.strip_prefix("dead letter kept: "))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no dead letter named: {out}"));
+    let d = host.admin().get(&format!("/v1/dead-letters/{id}")).await;
+    assert_eq!(d.status, 200, "{}", d.text);
+    assert_eq!(d.json["source"], "web", "{}", d.text);
+    assert_eq!(stored().await, 1100);
+}
