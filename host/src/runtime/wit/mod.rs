@@ -381,4 +381,54 @@ impl WireSize for m::Event {
     }
 }
 
-// Declared last so it sees the macros above.
+#[cfg(test)]
+mod frozen_tests {
+    /// Every released interface version, with the sha256 of its file as
+    /// released. Plugins built against a version must keep loading, so its
+    /// file never changes: a change is a new version directory (and a line
+    /// here), never an edit.
+    const RELEASED: [(&str, &str); 4] = [
+        (
+            "0.1.0",
+            "686950db736dd1492b599c67f6b773c9a1d2cd01a364830ad04d067e9e566135",
+        ),
+        (
+            "0.2.0",
+            "eaa48412ffe77eb30c72d98a7e6b4da0ed5e1d2b1ef6966506509f0dcc6282d9",
+        ),
+        (
+            "0.3.0",
+            "9aff21d3c336ab38f98d56b22e35173a56aad2588a0b28c7866b3988538333c4",
+        ),
+        (
+            "0.4.0",
+            "696896c02201b9028cc38ccb43ec7ee4c9afee31acd2f08d8a2b09922954a00e",
+        ),
+    ];
+
+    #[test]
+    fn released_wit_versions_are_frozen_and_every_version_is_listed() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../wit");
+        let mut found: Vec<String> = std::fs::read_dir(&root)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        found.sort();
+        let listed: Vec<&str> = RELEASED.iter().map(|(v, _)| *v).collect();
+        assert_eq!(
+            found, listed,
+            "wit/ holds a version this list does not (or lost one): list a new version with \
+             its file's sha256 when it is released"
+        );
+        for (version, sha) in RELEASED {
+            let text = std::fs::read(root.join(version).join("sidecoach.wit")).unwrap();
+            assert_eq!(
+                crate::clock::sha256_hex(&text),
+                sha,
+                "wit/{version}/sidecoach.wit changed after its release: released interfaces are \
+                 frozen (plugins built against them must keep loading); put the change in a new \
+                 version"
+            );
+        }
+    }
+}
