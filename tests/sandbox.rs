@@ -258,6 +258,60 @@ async fn the_environment_is_empty_without_a_grant() {
     );
 }
 
+/// What the hostile-clock plugin saw: (wall clock ms, monotonic ns over
+/// its work).
+async fn clocks_seen(api: &Client) -> (u128, u128) {
+    let r = api.invoke("hostile-clock", &json!({"body": "tick"})).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let agent = &r.json["output"]["Ok"]["events"][0];
+    let read = |field: &str| -> u128 {
+        agent[field]
+            .as_str()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{field}: {}", r.text))
+    };
+    (read("name"), read("team"))
+}
+
+#[tokio::test]
+async fn the_clocks_are_stopped_at_the_epoch_without_a_grant() {
+    let host = Host::start();
+    let api = host.admin();
+    let r = api
+        .install(
+            &without_capabilities(hostile::HOSTILE_CLOCK.manifest),
+            hostile::HOSTILE_CLOCK.wasm,
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(clocks_seen(&api).await, (0, 0), "both clocks stopped");
+
+    // Declared but not granted: the install is refused, naming the grant.
+    let host = Host::start();
+    let api = host.admin();
+    let r = api.install_artifact(&hostile::HOSTILE_CLOCK).await;
+    assert!(r.status.is_client_error(), "{}", r.text);
+    assert_eq!(r.code(), "capability_not_granted", "{}", r.text);
+
+    // Declared and granted: the real clocks.
+    let host = Host::with_config("[plugins.hostile-clock.grants]\nclocks = true\n");
+    let api = host.admin();
+    assert_eq!(
+        api.install_artifact(&hostile::HOSTILE_CLOCK).await.status,
+        201
+    );
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    let (wall, monotonic) = clocks_seen(&api).await;
+    assert!(
+        wall.abs_diff(now_ms) < 60_000,
+        "the wall clock is real: {wall} vs {now_ms}"
+    );
+    assert!(monotonic > 0, "the monotonic clock moves");
+}
+
 #[tokio::test]
 async fn sockets_are_refused_without_a_grant() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -723,6 +777,7 @@ hostile_tests! {
         a_granted_directory_is_readable_and_nothing_else,
     ],
     hostile_env => [the_environment_is_empty_without_a_grant],
+    hostile_clock => [the_clocks_are_stopped_at_the_epoch_without_a_grant],
     hostile_socket => [sockets_are_refused_without_a_grant],
     hostile_output => [an_oversized_output_is_discarded],
     hostile_logspam => [log_spam_is_capped_and_counted],
