@@ -91,7 +91,7 @@ mod tests {
             ]
         );
         assert!(hostile::ALL.iter().all(|a| a.id.starts_with("hostile-")));
-        assert_eq!(hostile::ALL.len(), 15);
+        assert_eq!(hostile::ALL.len(), 16);
     }
 
     #[test]
