@@ -1,13 +1,17 @@
 //! Vendor-mix ingest benchmark: end-to-end `POST /v1/ingest/{source}` on
 //! loopback through the real host and its real adapter plugins, for a
-//! realistic mix of Amazon Connect CTRs, Genesys Cloud conversations and
-//! Twilio TaskRouter callbacks, with the time split between the adapter
-//! plugin, the store and the rest — all measured in one run.
+//! realistic mix of Amazon Connect CTRs, Genesys Cloud conversations,
+//! Twilio TaskRouter callbacks and QA evaluations from a QA tool's export
+//! (scored by the reference scorer and flagged by the reference flagger and
+//! a config rule), with the time split between the adapter plugin, the
+//! scorer and flaggers, the store and the rest — all measured in one run.
 //!
 //! The host runs in-process (`App::open` + `serve` on `127.0.0.1:0`,
-//! temporary data directory, known admin token) with the sources of
-//! `examples/demo.toml`: `connect` (amazon-connect), `genesys`
-//! (genesys-cloud) and `twilio` (signed with the demo auth token).
+//! temporary data directory, known admin token) with the sources and flags
+//! of `examples/demo.toml`: `connect` (amazon-connect), `genesys`
+//! (genesys-cloud), `twilio` (signed with the demo auth token) and `qa`
+//! (the mapping adapter over JSON lines), and the demo's people and QA form
+//! (`demo::prepare`).
 //!
 //! Every request is built before its phase starts, from the vendor fixtures
 //! in `tests/data/vendors/` used as templates, so each carries new records:
@@ -18,16 +22,19 @@
 //!   and one of 40 agents as the agent participant's `userId`;
 //! - Twilio: one `reservation.accepted` form callback with a new `TaskSid`
 //!   and one of 40 `WorkerSid`s, signed (`X-Twilio-Signature`) for the exact
-//!   URL the request is sent to.
+//!   URL the request is sent to;
+//! - QA: one evaluation of the demo voice form as a JSON line, with a new id
+//!   and one of 40 agents, its answers varied so some score under 70.
 //!
 //! C concurrent clients (each a tokio task with its own `reqwest::Client`,
 //! so its own keep-alive connection) take the next request from the shared,
 //! bounded list until it is empty, at C = 1 and C = 8. Per request the
 //! client's wall latency is recorded, and the host's own split is read from
 //! the `IngestReport` body: `adapter_ms` (inside the adapter plugin call,
-//! instantiation included) and `store_ms` (identity resolution, storing,
-//! flush). The rest — HTTP on loopback, routing, auth, JSON of the report,
-//! the client — is the wall latency minus both. Every request must answer
+//! instantiation included), `pipeline_ms` (inside the scorer and flagger
+//! calls) and `store_ms` (identity resolution, storing, flush). The rest —
+//! HTTP on loopback, routing, auth, JSON of the report, the client — is the
+//! wall latency minus those. Every request must answer
 //! 200 with `rejected == 0`: the benchmark measures success paths only.
 //!
 //! Run with `cargo bench -p sidecoach --bench ingest_mix`. Set
@@ -79,9 +86,10 @@ enum Vendor {
     Connect,
     Genesys,
     Twilio,
+    Qa,
 }
 
-const VENDORS: [Vendor; 3] = [Vendor::Connect, Vendor::Genesys, Vendor::Twilio];
+const VENDORS: [Vendor; 4] = [Vendor::Connect, Vendor::Genesys, Vendor::Twilio, Vendor::Qa];
 
 impl Vendor {
     fn source(self) -> &'static str {
@@ -89,6 +97,7 @@ impl Vendor {
             Vendor::Connect => "connect",
             Vendor::Genesys => "genesys",
             Vendor::Twilio => "twilio",
+            Vendor::Qa => "qa",
         }
     }
 
@@ -97,6 +106,7 @@ impl Vendor {
             Vendor::Connect => "Connect CTR ×10",
             Vendor::Genesys => "Genesys conv.",
             Vendor::Twilio => "Twilio TaskRouter",
+            Vendor::Qa => "QA evaluation",
         }
     }
 }
@@ -120,7 +130,10 @@ struct Sample {
     duplicates: usize,
     agents_created: usize,
     adapter_ms: f64,
+    pipeline_ms: f64,
     store_ms: f64,
+    /// Alerts the request raised.
+    alerts: usize,
 }
 
 /// Progress seen by the stall watchdog.
@@ -271,6 +284,32 @@ impl Templates {
                     signature: None,
                 }
             }
+            Vendor::Qa => {
+                // Answers vary with n: some evaluations fail the form's
+                // disclosure or score under the demo's 70% rule.
+                let line = json!({
+                    "id": format!("bench-qa-{n}"),
+                    "form": {"id": sidecoach::demo::DEMO_FORM, "version": 1},
+                    "call": {"id": uuid_like(0x0A_CA11, n)},
+                    "agent": {"login": uuid_like(0xA6E7_0003, agent)},
+                    "evaluator": "morgan.reyes",
+                    "submitted_at": iso(9 * 3600 + n * 7),
+                    "scores": {
+                        "greeting": u64::from(!n.is_multiple_of(6)),
+                        "empathy": 5 - n % 3,
+                        "knowledge": 5 - n % 4,
+                        "resolution": 5 - n % 5,
+                        "disclosure": u64::from(!n.is_multiple_of(9)),
+                    },
+                });
+                Request {
+                    vendor,
+                    url,
+                    content_type: "application/x-ndjson",
+                    body: format!("{line}\n").into_bytes(),
+                    signature: None,
+                }
+            }
             Vendor::Twilio => {
                 let body = self
                     .twilio
@@ -290,7 +329,7 @@ impl Templates {
     }
 }
 
-/// The mixes measured: the realistic one (interleaved, a third each) and
+/// The mixes measured: the realistic one (interleaved, a quarter each) and
 /// each vendor alone.
 #[derive(Clone, Copy)]
 enum Mix {
@@ -301,10 +340,11 @@ enum Mix {
 impl Mix {
     fn label(self) -> &'static str {
         match self {
-            Mix::All => "mixed ⅓ each",
+            Mix::All => "mixed ¼ each",
             Mix::Only(Vendor::Connect) => "Connect only",
             Mix::Only(Vendor::Genesys) => "Genesys only",
             Mix::Only(Vendor::Twilio) => "Twilio only",
+            Mix::Only(Vendor::Qa) => "QA only",
         }
     }
 
@@ -346,8 +386,10 @@ struct Totals {
     accepted: usize,
     duplicates: usize,
     agents_created: usize,
+    alerts: usize,
     wall_ms: f64,
     adapter_ms: f64,
+    pipeline_ms: f64,
     store_ms: f64,
     p50: f64,
     p99: f64,
@@ -357,14 +399,17 @@ impl Totals {
     fn of<'a>(samples: impl Iterator<Item = &'a Sample>) -> Totals {
         let mut latencies = Vec::new();
         let (mut events, mut accepted, mut duplicates, mut agents_created) = (0, 0, 0, 0);
-        let (mut adapter_ms, mut store_ms) = (0.0, 0.0);
+        let mut alerts = 0;
+        let (mut adapter_ms, mut pipeline_ms, mut store_ms) = (0.0, 0.0, 0.0);
         for s in samples {
             latencies.push(s.latency);
             events += s.events;
             accepted += s.accepted;
             duplicates += s.duplicates;
             agents_created += s.agents_created;
+            alerts += s.alerts;
             adapter_ms += s.adapter_ms;
+            pipeline_ms += s.pipeline_ms;
             store_ms += s.store_ms;
         }
         latencies.sort_unstable();
@@ -374,8 +419,10 @@ impl Totals {
             accepted,
             duplicates,
             agents_created,
+            alerts,
             wall_ms: latencies.iter().map(|d| d.as_secs_f64() * 1e3).sum(),
             adapter_ms,
+            pipeline_ms,
             store_ms,
             p50: pct_ms(&latencies, 50.0),
             p99: pct_ms(&latencies, 99.0),
@@ -389,6 +436,11 @@ impl Totals {
     /// Share of the summed request wall time, in percent.
     fn share(&self, ms: f64) -> f64 {
         100.0 * ms / self.wall_ms
+    }
+
+    /// Share of the wall time outside the plugins and the store.
+    fn rest(&self) -> f64 {
+        100.0 - self.share(self.adapter_ms + self.pipeline_ms + self.store_ms)
     }
 }
 
@@ -443,14 +495,23 @@ async fn run(
                         "{phase}: POST {} produced no events: {text}",
                         r.url
                     );
+                    if r.vendor == Vendor::Qa {
+                        assert!(
+                            count("scored") == 1,
+                            "{phase}: the QA evaluation was not scored: {text}"
+                        );
+                    }
+                    let alerts = report["alerts"].as_array().map_or(0, Vec::len);
                     samples.push(Sample {
                         vendor: r.vendor,
+                        alerts,
                         latency,
                         events: count("events"),
                         accepted: count("accepted"),
                         duplicates: count("duplicates"),
                         agents_created: count("agents_created"),
                         adapter_ms: report["adapter_ms"].as_f64().expect("adapter_ms"),
+                        pipeline_ms: report["pipeline_ms"].as_f64().unwrap_or(0.0),
                         store_ms: report["store_ms"].as_f64().expect("store_ms"),
                     });
                     progress.answered.fetch_add(1, Ordering::Relaxed);
@@ -482,6 +543,10 @@ async fn bench(divisor: usize) {
     let addr = listener.local_addr().expect("local addr");
     config.listen = addr;
     let app = sidecoach::App::open(config).await.expect("host opens");
+    // The demo's people and QA form, which the QA evaluations name.
+    sidecoach::demo::prepare(&app.services.records)
+        .await
+        .expect("demo people and form");
     let base = format!("http://{addr}");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(sidecoach::serve(listener, app, async {
@@ -516,14 +581,15 @@ async fn bench(divisor: usize) {
         Mix::Only(Vendor::Connect),
         Mix::Only(Vendor::Genesys),
         Mix::Only(Vendor::Twilio),
+        Mix::Only(Vendor::Qa),
     ];
     let mut rows = Vec::new();
     for clients in CONCURRENCY {
         for mix in mixes {
-            // The single-vendor mixes are a third of the mixed run's size.
+            // The single-vendor mixes are a quarter of the mixed run's size.
             let count = match mix {
                 Mix::All => requests_per_phase,
-                Mix::Only(_) => requests_per_phase / 3,
+                Mix::Only(_) => requests_per_phase / VENDORS.len(),
             };
             let batch = requests(&templates, mix, count, &mut next_id);
             let phase = run(
@@ -538,13 +604,13 @@ async fn bench(divisor: usize) {
     }
 
     println!(
-        "  mix            C  requests  events │    req/s  events/s   p50 ms   p99 ms │ adapter ms  store ms │ adapter  store   rest"
+        "  mix            C  requests  events │    req/s  events/s   p50 ms   p99 ms │ adapter ms  scorer+flag ms  store ms │ adapter scorer+flag  store   rest"
     );
     for (mix, clients, phase) in &rows {
         let t = Totals::of(phase.samples.iter());
         let secs = phase.wall.as_secs_f64();
         println!(
-            "  {:<13} {clients:>2}  {:>8}  {:>6} │ {:>8.0}  {:>8.0} {:>8.2} {:>8.2} │ {:>10.3}  {:>8.3} │ {:>6.1}% {:>5.1}% {:>5.1}%",
+            "  {:<13} {clients:>2}  {:>8}  {:>6} │ {:>8.0}  {:>8.0} {:>8.2} {:>8.2} │ {:>10.3}  {:>14.3}  {:>8.3} │ {:>6.1}% {:>10.1}% {:>5.1}% {:>5.1}%",
             mix.label(),
             t.requests,
             t.events,
@@ -553,16 +619,18 @@ async fn bench(divisor: usize) {
             t.p50,
             t.p99,
             t.mean(t.adapter_ms),
+            t.mean(t.pipeline_ms),
             t.mean(t.store_ms),
             t.share(t.adapter_ms),
+            t.share(t.pipeline_ms),
             t.share(t.store_ms),
-            100.0 - t.share(t.adapter_ms) - t.share(t.store_ms),
+            t.rest(),
         );
     }
 
     println!(
         "\n  per vendor, within the mixed runs:\n  \
-         vendor             C  requests ev/req │   p50 ms   p99 ms │ adapter ms  per event  store ms │ adapter  store   rest"
+         vendor             C  requests ev/req │   p50 ms   p99 ms │ adapter ms  per event  scorer+flag ms  store ms │ adapter scorer+flag  store   rest"
     );
     for (mix, clients, phase) in &rows {
         if !matches!(mix, Mix::All) {
@@ -571,7 +639,7 @@ async fn bench(divisor: usize) {
         for v in VENDORS {
             let t = Totals::of(phase.samples.iter().filter(|s| s.vendor == v));
             println!(
-                "  {:<17} {clients:>2}  {:>8} {:>6} │ {:>8.2} {:>8.2} │ {:>10.3} {:>10.4} {:>9.3} │ {:>6.1}% {:>5.1}% {:>5.1}%",
+                "  {:<17} {clients:>2}  {:>8} {:>6} │ {:>8.2} {:>8.2} │ {:>10.3} {:>10.4} {:>15.3} {:>9.3} │ {:>6.1}% {:>10.1}% {:>5.1}% {:>5.1}%",
                 v.label(),
                 t.requests,
                 t.events / t.requests.max(1),
@@ -579,16 +647,18 @@ async fn bench(divisor: usize) {
                 t.p99,
                 t.mean(t.adapter_ms),
                 t.adapter_ms / t.events.max(1) as f64,
+                t.mean(t.pipeline_ms),
                 t.mean(t.store_ms),
                 t.share(t.adapter_ms),
+                t.share(t.pipeline_ms),
                 t.share(t.store_ms),
-                100.0 - t.share(t.adapter_ms) - t.share(t.store_ms),
+                t.rest(),
             );
         }
     }
     println!(
         "\n  per vendor, over all measured phases (mixed and alone, C = 1 and 8):\n  \
-         vendor            requests  events  accepted  duplicates  agents new │ adapter ms  per event"
+         vendor            requests  events  accepted  duplicates  agents new  alerts │ adapter ms  per event"
     );
     for v in VENDORS {
         let t = Totals::of(
@@ -597,13 +667,14 @@ async fn bench(divisor: usize) {
                 .filter(|s| s.vendor == v),
         );
         println!(
-            "  {:<17} {:>8} {:>7} {:>9} {:>11} {:>11} │ {:>10.3} {:>10.4}",
+            "  {:<17} {:>8} {:>7} {:>9} {:>11} {:>11} {:>7} │ {:>10.3} {:>10.4}",
             v.label(),
             t.requests,
             t.events,
             t.accepted,
             t.duplicates,
             t.agents_created,
+            t.alerts,
             t.mean(t.adapter_ms),
             t.adapter_ms / t.events.max(1) as f64,
         );
@@ -611,10 +682,12 @@ async fn bench(divisor: usize) {
     println!(
         "\n  0 rejected (asserted on every report). events/s counts the reports' `events`: a CTR\n  \
          is an interaction and an agent event, a TaskRouter reservation an interaction and a\n  \
-         worker; duplicates are agent events of the {AGENTS} agents per vendor already known.\n  \
-         adapter = `adapter_ms` (inside the plugin call, instantiation included), store =\n  \
-         `store_ms` (identity resolution, merge, write, one flush), both from the host's\n  \
-         IngestReport; shares are of the summed client wall latency, rest = 1 − both\n  \
+         worker, a QA line an evaluation; duplicates are agent events of the {AGENTS} agents\n  \
+         per vendor already known. adapter = `adapter_ms` (inside the plugin call,\n  \
+         instantiation included), scorer+flag = `pipeline_ms` (inside the reference scorer\n  \
+         and the reference flagger, with the config rules), store = `store_ms` (identity\n  \
+         resolution, merge, write, one flush), all from the host's IngestReport; shares are\n  \
+         of the summed client wall latency, rest = 1 − all three\n  \
          (HTTP/1.1 on loopback, routing, auth, body copy, report JSON, client, and at C = 8\n  \
          waiting for a CPU)."
     );
