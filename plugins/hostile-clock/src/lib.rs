@@ -62,25 +62,17 @@ bindings::export!(Hostile with_types_in bindings);
 mod tests {
     use super::*;
     use bindings::Guest as _;
+    use sidecoach_guest::manifest::top_level;
 
     const MANIFEST: &str = include_str!("../plugin.toml");
 
-    /// A top-level `key = "value"` of the manifest (before any table).
-    fn manifest_value(key: &str) -> &'static str {
-        MANIFEST
-            .lines()
-            .take_while(|l| !l.starts_with('['))
-            .find_map(|l| {
-                let rest = l.strip_prefix(key)?.trim_start().strip_prefix('=')?;
-                rest.trim().strip_prefix('"')?.split('"').next()
-            })
-            .unwrap_or_else(|| panic!("plugin.toml has no `{key}`"))
-    }
-
     #[test]
     fn describe_matches_the_manifest() {
-        assert_eq!(manifest_value("id"), "hostile-clock");
-        assert_eq!(manifest_value("kind"), "adapter");
-        assert_eq!(Hostile::describe().version, manifest_value("version"));
+        assert_eq!(top_level(MANIFEST, "id"), Some("hostile-clock"));
+        assert_eq!(top_level(MANIFEST, "kind"), Some("adapter"));
+        assert_eq!(
+            Some(Hostile::describe().version.as_str()),
+            top_level(MANIFEST, "version")
+        );
     }
 }
