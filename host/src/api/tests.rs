@@ -1162,15 +1162,22 @@ async fn every_route_answers_a_scoped_supervisor_404_for_another_teams_records_a
 
 /// An app with one topic flag rule (CSAT ≤ 2 on product knowledge), and
 /// its services for what the API does not create (staff, profiles).
-async fn app_with_topic_rule() -> (axum::Router, tempfile::TempDir, crate::Services) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::from_toml(
-        "[[flags.rules]]\nid = \"low-csat-product-knowledge\"\non = \"feedback\"\ncsat_at_most = 2\ntopic = \"product-knowledge\"\n",
-    )
-    .unwrap();
-    config.data_dir = dir.path().join("data");
+/// `toml` as the config of a host whose data lives under `dir`, with the
+/// admin token and the shared compile cache.
+fn config_in(dir: &std::path::Path, toml: &str) -> Config {
+    let mut config = Config::from_toml(toml).unwrap();
+    config.data_dir = dir.join("data");
     config.admin_token = Some(TOKEN.into());
     config.runtime.cache_dir = Some(shared_compile_cache());
+    config
+}
+
+async fn app_with_topic_rule() -> (axum::Router, tempfile::TempDir, crate::Services) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_in(
+        dir.path(),
+        "[[flags.rules]]\nid = \"low-csat-product-knowledge\"\non = \"feedback\"\ncsat_at_most = 2\ntopic = \"product-knowledge\"\n",
+    );
     let app = App::open(config).await.expect("app opens");
     let services = app.services.clone();
     (router(app.services), dir, services)
@@ -1192,6 +1199,32 @@ async fn made(r: &axum::Router, path: &str, body: Value) -> Value {
     let (status, out) = call(r, send("POST", path, body)).await;
     assert_eq!(status, StatusCode::CREATED, "POST {path}: {out}");
     out.get("record").cloned().unwrap_or(out)
+}
+
+/// A product-knowledge contact of `agent`'s and a CSAT 1 rating on it (the
+/// topic rule's alert, with [`app_with_topic_rule`]); the contact.
+async fn low_csat_on_a_contact(
+    r: &axum::Router,
+    agent: &str,
+    contact: &str,
+    survey: &str,
+) -> Value {
+    use serde_json::json;
+    let contact = made(
+        r,
+        "/v1/interactions",
+        json!({"source": "genesys", "external_id": contact, "agent_id": agent, "channel": "voice",
+               "direction": "inbound", "topics": ["product-knowledge"]}),
+    )
+    .await;
+    made(
+        r,
+        "/v1/feedback",
+        json!({"source": "survey", "external_id": survey, "kind": "csat", "value": 1,
+               "scale_min": 1, "scale_max": 5, "interaction_id": contact["id"]}),
+    )
+    .await;
+    contact
 }
 
 /// A supervisor (Sam), their team (Billing) and an agent in it (Ada).
@@ -1424,20 +1457,7 @@ async fn alerts_sessions_and_topics_carry_names_beside_ids_and_read_records_writ
     assert_eq!(err["error"]["details"]["field"], "scheduled_at_iso");
 
     // An alert names the agent, team and supervisor.
-    let contact = made(
-        &r,
-        "/v1/interactions",
-        json!({"source": "genesys", "external_id": "c-1", "agent_id": ada, "channel": "voice",
-               "direction": "inbound", "topics": ["product-knowledge"]}),
-    )
-    .await;
-    made(
-        &r,
-        "/v1/feedback",
-        json!({"source": "survey", "external_id": "s-1", "kind": "csat", "value": 1, "scale_min": 1,
-               "scale_max": 5, "interaction_id": contact["id"]}),
-    )
-    .await;
+    low_csat_on_a_contact(&r, &ada, "c-1", "s-1").await;
     let (_, alerts) = call(&r, get(&format!("/v1/alerts?team={team}"), Some(TOKEN))).await;
     let alert = &alerts["items"][0];
     assert_eq!(alert["agent_name"], "Ada Agent", "{alerts}");
@@ -1640,20 +1660,7 @@ async fn coaching_an_alert_ties_the_session_to_the_contact_the_alert_is_about() 
     use serde_json::json;
     let (r, _dir, _) = app_with_topic_rule().await;
     let (sam, _, ada) = sam_billing_ada(&r).await;
-    let contact = made(
-        &r,
-        "/v1/interactions",
-        json!({"source": "genesys", "external_id": "c-9", "agent_id": ada, "channel": "voice",
-               "direction": "inbound", "topics": ["product-knowledge"]}),
-    )
-    .await;
-    made(
-        &r,
-        "/v1/feedback",
-        json!({"source": "survey", "external_id": "s-9", "kind": "csat", "value": 1,
-               "scale_min": 1, "scale_max": 5, "interaction_id": contact["id"]}),
-    )
-    .await;
+    let contact = low_csat_on_a_contact(&r, &ada, "c-9", "s-9").await;
     let (_, alerts) = call(&r, get(&format!("/v1/alerts?agent={ada}"), Some(TOKEN))).await;
     let alert = alerts["items"][0].clone();
     assert_eq!(alert["interaction_id"], contact["id"], "{alerts}");
@@ -1695,13 +1702,10 @@ async fn coaching_an_alert_ties_the_session_to_the_contact_the_alert_is_about() 
 async fn a_contact_whose_customer_sours_at_the_end_raises_the_sentiment_drop_alert() {
     use serde_json::json;
     let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::from_toml(
+    let config = config_in(
+        dir.path(),
         "[[flags.rules]]\nid = \"sentiment-drop\"\non = \"interaction\"\nsentiment_drop_at_least = 3\n",
-    )
-    .unwrap();
-    config.data_dir = dir.path().join("data");
-    config.admin_token = Some(TOKEN.into());
-    config.runtime.cache_dir = Some(shared_compile_cache());
+    );
     let r = router(App::open(config).await.expect("app opens").services);
     let (_, _, ada) = sam_billing_ada(&r).await;
     for (id, overall, last) in [("soured", 3.5, -1.0), ("low-throughout", -3.0, -3.5)] {
@@ -1731,15 +1735,10 @@ async fn a_contact_whose_customer_sours_at_the_end_raises_the_sentiment_drop_ale
 async fn rerunning_the_flags_applies_a_new_rule_to_past_contacts_once_and_names_a_failed_flagger() {
     use serde_json::json;
     let dir = tempfile::tempdir().unwrap();
-    let open = |rules: &str| {
-        let mut config = Config::from_toml(rules).unwrap();
-        config.data_dir = dir.path().join("data");
-        config.admin_token = Some(TOKEN.into());
-        config.runtime.cache_dir = Some(shared_compile_cache());
-        config
-    };
     // Contacts stored before the rule existed raise nothing.
-    let app = App::open(open("")).await.expect("app opens");
+    let app = App::open(config_in(dir.path(), ""))
+        .await
+        .expect("app opens");
     let r = router(app.services.clone());
     let (_, _, ada) = sam_billing_ada(&r).await;
     let start = crate::clock::now_ms();
@@ -1758,7 +1757,8 @@ async fn rerunning_the_flags_applies_a_new_rule_to_past_contacts_once_and_names_
 
     // The rule added later (and a flagger that is not installed): a re-run
     // over the window opens the one alert and names the failed flagger.
-    let config = open(
+    let config = config_in(
+        dir.path(),
         "[flags]\nplugins = [\"absent-flagger\"]\n[[flags.rules]]\nid = \"sentiment-drop\"\n\
          on = \"interaction\"\nsentiment_drop_at_least = 3\n",
     );
