@@ -601,3 +601,6 @@ mod roles {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod fuzz;
