@@ -465,3 +465,37 @@ async fn plugin_uploads_have_their_own_size_limit_and_the_answer_reports_the_com
     assert_eq!(r.status, 413, "{}", r.text);
     assert!(r.message().contains("max_plugin_bytes"), "{}", r.text);
 }
+
+/// A manifest's `[config_schema]` holds the operator's settings for the
+/// plugin to its keys and types: a misspelt key or a value of the wrong
+/// type refuses the install, naming the key; fitting settings install.
+#[tokio::test]
+async fn a_plugins_config_schema_refuses_settings_it_does_not_name_or_type() {
+    let adapter = sidecoach_plugin_artifacts::reference::JSON_ADAPTER;
+    let manifest = edit_manifest(adapter.manifest, |t| {
+        t.insert("id".into(), "schema-adapter".into());
+        let mut schema = toml::Table::new();
+        schema.insert("batch.size".into(), "integer".into());
+        schema.insert("label".into(), "string".into());
+        t.insert("config_schema".into(), toml::Value::Table(schema));
+    });
+    for (settings, key) in [
+        ("\"batch.sise\" = \"10\"", "batch.sise"),
+        ("\"batch.size\" = \"ten\"", "batch.size"),
+    ] {
+        let host = Host::with_config(&format!("[plugins.schema-adapter.config]\n{settings}\n"));
+        let r = host.admin().install(&manifest, adapter.wasm).await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert!(
+            r.message().contains(&format!("`{key}`"))
+                && r.message().contains("[plugins.schema-adapter.config]"),
+            "{}",
+            r.message()
+        );
+    }
+    let host = Host::with_config(
+        "[plugins.schema-adapter.config]\n\"batch.size\" = \"10\"\nlabel = \"web\"\n",
+    );
+    let r = host.admin().install(&manifest, adapter.wasm).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+}

@@ -248,6 +248,77 @@ pub struct Manifest {
     /// Default configuration for `config-get`.
     #[serde(default)]
     pub config: BTreeMap<String, String>,
+    /// The configuration keys the plugin reads, with their types. When
+    /// given, its defaults and the operator's `[plugins.ID.config]` may
+    /// only set these keys, each to a value of its type (a misspelt key
+    /// or `"ten"` for a number is refused, naming the key); when absent,
+    /// any key is taken.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub config_schema: BTreeMap<String, ConfigType>,
+}
+
+/// The type of one configuration value (values are text; `config-get`
+/// hands them to the plugin as written).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ConfigType {
+    /// Any text.
+    String,
+    /// A whole number (`-3`, `42`).
+    Integer,
+    /// A finite number (`0.5`, `70`).
+    Number,
+    /// `true` or `false`.
+    Boolean,
+}
+
+impl ConfigType {
+    /// Whether `value` is of this type.
+    pub fn admits(self, value: &str) -> bool {
+        match self {
+            ConfigType::String => true,
+            ConfigType::Integer => value.trim().parse::<i64>().is_ok(),
+            ConfigType::Number => value.trim().parse::<f64>().is_ok_and(f64::is_finite),
+            ConfigType::Boolean => matches!(value.trim(), "true" | "false"),
+        }
+    }
+}
+
+impl Manifest {
+    /// Check configuration values (the manifest's defaults, or the
+    /// operator's overrides named by `table`) against the schema, when the
+    /// manifest has one.
+    pub fn check_config(
+        &self,
+        table: &str,
+        values: &BTreeMap<String, String>,
+    ) -> Result<(), String> {
+        if self.config_schema.is_empty() {
+            return Ok(());
+        }
+        for (key, value) in values {
+            let Some(ty) = self.config_schema.get(key) else {
+                let known: Vec<&str> = self.config_schema.keys().map(String::as_str).collect();
+                return Err(format!(
+                    "{table}: `{key}` is not a setting of plugin {} (its settings: {})",
+                    self.id,
+                    known.join(", ")
+                ));
+            };
+            if !ty.admits(value) {
+                return Err(format!(
+                    "{table}: `{key}` = {value:?} is not {} value",
+                    match ty {
+                        ConfigType::String => "a string",
+                        ConfigType::Integer => "an integer",
+                        ConfigType::Number => "a number",
+                        ConfigType::Boolean => "a boolean (true or false)",
+                    }
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Why a manifest is unacceptable.
@@ -328,6 +399,9 @@ impl Manifest {
         }
         if self.limits.deadline_ms == Some(0) {
             return bad("limits.deadline_ms", "must be at least 1".to_string());
+        }
+        if let Err(reason) = self.check_config("config", &self.config) {
+            return bad("config", reason);
         }
         Ok(())
     }
@@ -443,6 +517,57 @@ mod tests {
         let l = Limits::default().overlay(&greedy);
         assert_eq!(l.deadline_ms, 86_400_000, "the operator can");
         assert_eq!(m.config["weight.skill"], "0.5");
+    }
+
+    #[test]
+    fn a_config_schema_holds_the_defaults_and_the_operators_settings_to_its_keys_and_types() {
+        let with_schema = format!(
+            "{GOOD}        [config_schema]\n        \"weight.skill\" = \"number\"\n        \
+             \"strict\" = \"boolean\"\n        \"label\" = \"string\"\n"
+        );
+        let m = Manifest::from_toml(&with_schema).unwrap();
+        let set = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let table = "[plugins.acme-adapter.config]";
+        assert!(
+            m.check_config(
+                table,
+                &set(&[("weight.skill", "0.75"), ("strict", "true"), ("label", "x")])
+            )
+            .is_ok()
+        );
+        let misspelt = m
+            .check_config(table, &set(&[("weight.skil", "1")]))
+            .unwrap_err();
+        assert!(
+            misspelt.contains("`weight.skil`") && misspelt.contains("weight.skill"),
+            "{misspelt}"
+        );
+        for (key, value) in [
+            ("weight.skill", "ten"),
+            ("weight.skill", "inf"),
+            ("strict", "yes"),
+        ] {
+            let err = m.check_config(table, &set(&[(key, value)])).unwrap_err();
+            assert!(err.contains(key) && err.contains(table), "{err}");
+        }
+        // The manifest's own defaults are held to it too.
+        let bad_default =
+            with_schema.replace("\"weight.skill\" = \"0.5\"", "\"weight.skill\" = \"half\"");
+        let err = Manifest::from_toml(&bad_default).unwrap_err().to_string();
+        assert!(err.contains("`config`") && err.contains("half"), "{err}");
+        let bad_type = with_schema.replace("= \"boolean\"", "= \"bool\"");
+        assert!(Manifest::from_toml(&bad_type).is_err());
+        // Without a schema, any key is taken (as before schemas existed).
+        let m = Manifest::from_toml(GOOD).unwrap();
+        assert!(
+            m.check_config(table, &set(&[("anything", "at all")]))
+                .is_ok()
+        );
     }
 
     #[test]

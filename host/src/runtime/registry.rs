@@ -143,6 +143,12 @@ impl Runtime {
                 ),
             });
         }
+        manifest
+            .check_config(&format!("[plugins.{id}.config]"), &settings.config)
+            .map_err(|reason| RuntimeError::Rejected {
+                id: id.clone(),
+                reason,
+            })?;
         let mut config = manifest.config.clone();
         config.extend(settings.config);
         let engine = self.engine.clone();
