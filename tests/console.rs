@@ -423,7 +423,7 @@ async fn an_agent_acknowledges_a_session_with_a_comment() {
 }
 
 #[tokio::test]
-async fn a_protege_picks_a_mentor_from_the_shortlist() {
+async fn a_protege_picks_a_mentor_from_the_shortlist_and_the_mentor_reports_progress() {
     let host = Host::demo();
     let b = Browser::start().await;
     // The supervisor runs the match from the mentoring page…
@@ -481,6 +481,71 @@ async fn a_protege_picks_a_mentor_from_the_shortlist() {
         .clone();
     assert_eq!(p["state"], "accepted", "{p}");
     b.screenshot("protege-chose-mentor").await;
+    b.sign_out().await;
+
+    // The chosen mentor (an agent, signed in with a token of their own)
+    // files a progress report on the mentee from the same page.
+    let mentor_id = p["mentor_id"].as_str().unwrap();
+    let mentor_name = p["mentor_name"].as_str().unwrap();
+    let token = host
+        .admin()
+        .post(
+            "/v1/tokens",
+            &serde_json::json!({"name": "mentor", "role": "agent", "agent_id": mentor_id}),
+        )
+        .await;
+    assert_eq!(token.status, 201, "{}", token.text);
+    b.sign_in(&host, token.json["token"].as_str().unwrap(), mentor_name)
+        .await;
+    b.go("#/mentoring").await;
+    let form = format!("form[data-report='{}']", p["id"].as_str().unwrap());
+    b.until(
+        "the mentee's report form",
+        &format!("document.querySelector(\"{form}\")"),
+    )
+    .await;
+    for (field, text) in [
+        ("doing_well", "Confirms the refund policy before closing."),
+        (
+            "to_improve",
+            "Long holds while searching the knowledge base.",
+        ),
+        ("next_focus", "Knowledge-base shortcuts."),
+    ] {
+        b.type_into(&format!("{form} [data-field={field}]"), text)
+            .await;
+    }
+    b.click(&format!("{form} button[type=submit]")).await;
+    b.until(
+        "the report sent",
+        "document.body.innerText.includes('Report sent to the supervisor')",
+    )
+    .await;
+    let protege = p["protege_id"].as_str().unwrap();
+    let view = host
+        .admin()
+        .get(&format!("/v1/agents/{protege}/mentoring"))
+        .await;
+    assert_eq!(view.status, 200, "{}", view.text);
+    let reports = view.json["reports"].as_array().unwrap();
+    assert_eq!(reports.len(), 1, "{}", view.text);
+    assert_eq!(
+        reports[0]["doing_well"],
+        "Confirms the refund policy before closing."
+    );
+    assert_eq!(reports[0]["mentor_id"], mentor_id, "{}", view.text);
+    b.screenshot("mentor-progress-report").await;
+    b.sign_out().await;
+
+    // The protégé's supervisor reads it on the protégé's page.
+    b.sign_in(&host, &persona(&host, "supervisor"), "Morgan Reyes")
+        .await;
+    b.go(&format!("#/agent/{protege}")).await;
+    b.until(
+        "the latest progress report",
+        "document.querySelector('#view .report') && document.querySelector('#view .report').innerText.includes('Knowledge-base shortcuts')",
+    )
+    .await;
     b.finish().await;
 }
 

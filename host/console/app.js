@@ -481,7 +481,14 @@ function mentoringStatus(v, own) {
   return h('div', {},
     active.length ? active.map((p) => h('p', {}, `Mentored by ${p.mentor_name} (${words(p.state)}).`)) : h('p', {}, offered.length ? `${offered.length} mentors offered: ` : 'No mentor yet.', offered.length && own ? h('a', { href: '#/mentoring' }, 'choose one') : null),
     v.needs && v.needs.length ? h('p', { class: 'small' }, `Needs help with: ${v.needs.map((n) => words(n.topic)).join(', ')}`) : null,
-    v.reports && v.reports.length ? h('p', { class: 'small' }, `${v.reports.length} progress reports from the mentor.`) : null);
+    v.reports && v.reports.length ? latestReport(v.reports) : null);
+}
+
+function latestReport(reports) {
+  const r = reports.reduce((a, b) => (b.filed_at > a.filed_at ? b : a));
+  return h('div', { class: 'report' },
+    h('p', { class: 'small' }, `${reports.length} progress report${reports.length > 1 ? 's' : ''} from the mentor; the latest, ${when(r.filed_at)}:`),
+    h('ul', {}, h('li', {}, 'Going well: ', r.doing_well), h('li', {}, 'To improve: ', r.to_improve), h('li', {}, 'Next focus: ', r.next_focus)));
 }
 
 // ---- coaching session form ------------------------------------------------------
@@ -616,7 +623,9 @@ function pairingRow(p) {
 
 async function agentMentoring() {
   const id = me.person.id;
-  const [view, mentors] = await Promise.all([get(`/v1/agents/${id}/mentoring`).catch(() => null), items('/v1/pairings?limit=200')]);
+  // An agent's token lists its pairings as protégé by default; those it
+  // mentors are asked for by name.
+  const [view, mentors] = await Promise.all([get(`/v1/agents/${id}/mentoring`).catch(() => null), items(`/v1/pairings?mentor=${encodeURIComponent(id)}&limit=200`)]);
   const offered = (view ? view.pairings : []).filter((p) => p.state === 'offered').sort((a, b) => (a.cost ?? 0) - (b.cost ?? 0));
   const chosen = (view ? view.pairings : []).filter((p) => ['accepted', 'active'].includes(p.state));
   const mine = mentors.filter((p) => p.mentor_id === id && ['accepted', 'active'].includes(p.state));
@@ -646,10 +655,20 @@ function offer(p, box) {
 
 function reportForm(p) {
   const err = h('p', { class: 'error', role: 'alert' });
-  const text = h('textarea', { 'aria-label': `Progress of ${p.protege_name}`, placeholder: 'How is it going? What improved? (for their supervisor)' });
+  const field = (key, label, hint) => h('textarea', { 'data-field': key, 'aria-label': `${label} (${p.protege_name})`, placeholder: hint, required: true });
+  const fields = [
+    field('doing_well', 'Going well', 'What is going well'),
+    field('to_improve', 'To improve', 'What to improve'),
+    field('next_focus', 'Next focus', 'What you work on next'),
+  ];
   const b = h('button', { type: 'submit' }, 'Send progress report');
-  const f = h('form', {}, h('strong', {}, p.protege_name), text, b, err);
-  f.addEventListener('submit', action(b, async () => { await api('POST', `/v1/pairings/${p.id}/reports`, { text: text.value }); text.value = ''; toast('Report sent to the supervisor.'); }, err));
+  const f = h('form', { 'data-report': p.id }, h('strong', {}, `Progress of ${p.protege_name}`), ...fields, b, err);
+  f.addEventListener('submit', action(b, async () => {
+    const body = Object.fromEntries(fields.map((t) => [t.dataset.field, t.value.trim()]));
+    await api('POST', `/v1/pairings/${p.id}/reports`, body);
+    fields.forEach((t) => { t.value = ''; });
+    toast('Report sent to the supervisor.');
+  }, err));
   return h('li', {}, f);
 }
 
