@@ -134,6 +134,7 @@ pub async fn ingest(
 /// Query of the dead-letter listing.
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct DeadLetterParams {
     /// Only this source's.
     source: Option<String>,
@@ -220,6 +221,7 @@ pub async fn replay_source(
 /// Query of the identity listing.
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct IdentityParams {
     /// One identity, `namespace:vendor-user-id`.
     identity: Option<String>,

@@ -1800,3 +1800,29 @@ async fn rerunning_the_flags_applies_a_new_rule_to_past_contacts_once_and_names_
         assert_eq!(err["error"]["details"]["field"], "to", "{err}");
     }
 }
+
+#[test]
+fn every_documented_parameter_is_where_the_route_reads_it() {
+    // A parameter the document puts in the path must be in the path
+    // template; every other one is a query parameter (a derived
+    // `IntoParams` without `parameter_in = Query` says `path`).
+    let doc = serde_json::to_value(super::openapi()).unwrap();
+    let mut wrong = Vec::new();
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                let name = p["name"].as_str().unwrap();
+                let in_template = path.contains(&format!("{{{name}}}"));
+                let fits = match p["in"].as_str() {
+                    Some("path") => in_template,
+                    Some("query") => !in_template,
+                    _ => true,
+                };
+                if !fits {
+                    wrong.push(format!("{method} {path}: `{name}` in {}", p["in"]));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
