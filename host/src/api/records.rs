@@ -296,15 +296,22 @@ pub(super) fn seen<R: About>(
     kind: &str,
     id: &str,
 ) -> Result<R, ApiError> {
-    let r = read?;
+    let hidden = || {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{kind} {id} not found"),
+        )
+    };
+    // One answer, word for word, whether the record is missing or hidden.
+    let r = match read {
+        Err(RecordError::NotFound { .. }) => return Err(hidden()),
+        read => read?,
+    };
     if who.scope.sees(&r) {
         return Ok(r);
     }
-    Err(ApiError::new(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        format!("{kind} {id} not found"),
-    ))
+    Err(hidden())
 }
 
 /// A scoped caller writes only about agents they see: another agent is

@@ -1826,3 +1826,26 @@ fn every_documented_parameter_is_where_the_route_reads_it() {
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+#[tokio::test]
+async fn a_record_outside_the_scope_is_answered_word_for_word_as_a_missing_one() {
+    let (r, _dir, sam, samples) = two_teams().await;
+    for (route, _, out) in &samples {
+        if !route.contains("{id}") {
+            continue;
+        }
+        // The same id shape, one character off: no such record.
+        let mut missing = out.clone();
+        let last = missing.pop().unwrap();
+        missing.push(if last == 'Z' { 'Y' } else { 'Z' });
+        let (hidden_status, hidden) = call(&r, get(&route.replace("{id}", out), Some(&sam))).await;
+        let (missing_status, absent) =
+            call(&r, get(&route.replace("{id}", &missing), Some(&sam))).await;
+        assert_eq!(hidden_status, missing_status, "GET {route}");
+        assert_eq!(
+            hidden.to_string().replace(out.as_str(), "ID"),
+            absent.to_string().replace(&missing, "ID"),
+            "GET {route}: a hidden record must not be told from a missing one"
+        );
+    }
+}

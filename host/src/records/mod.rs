@@ -39,7 +39,7 @@ pub enum RecordError {
         message: String,
     },
     /// The record does not exist.
-    #[error("{kind} {id} not found")]
+    #[error("{} {id} not found", one(kind))]
     NotFound {
         /// Record kind.
         kind: &'static str,
@@ -64,6 +64,16 @@ fn invalid(field: impl Into<String>, message: impl Into<String>) -> RecordError 
         field: field.into(),
         message: message.into(),
     }
+}
+
+/// One record of a kind, as people say it: `agents` → `agent`,
+/// `dead_letters` → `dead letter` (`feedback`, `staff`, `audit` stay).
+fn one(kind: &str) -> String {
+    let one = match kind.strip_suffix('s') {
+        Some(stem) if !stem.ends_with('s') => stem,
+        _ => kind,
+    };
+    one.replace('_', " ")
 }
 
 impl From<crate::model::Invalid> for RecordError {
