@@ -236,8 +236,8 @@ pub struct IdentityParams {
 pub struct IdentityPage {
     /// Identities with their agents.
     pub items: Vec<IdentityMapping>,
-    /// Cursor of the next page.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Cursor of the next page (`null` on the last page, as on every
+    /// listing).
     pub next_cursor: Option<String>,
 }
 

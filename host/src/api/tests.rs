@@ -1849,3 +1849,30 @@ async fn a_record_outside_the_scope_is_answered_word_for_word_as_a_missing_one()
         );
     }
 }
+
+#[tokio::test]
+async fn the_plugin_listing_names_each_plugins_api_version() {
+    let (r, _dir) = app().await;
+    let (status, list) = call(&r, get("/v1/plugins", Some(TOKEN))).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let api = |id: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == id)
+            .map(|p| p["api_version"].clone())
+    };
+    assert_eq!(api("amazon-connect"), Some(Value::from("0.3.0")), "{list}");
+    assert_eq!(
+        api("reference-scorer"),
+        Some(Value::from("0.1.0")),
+        "{list}"
+    );
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["api_version"].is_string()),
+        "{list}"
+    );
+}

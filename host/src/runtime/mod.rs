@@ -99,6 +99,8 @@ pub struct PluginStatus {
     pub builtin: bool,
     /// Active version.
     pub version: String,
+    /// The WIT API version the active version was built against.
+    pub api_version: Option<String>,
     /// The version a rollback returns to.
     pub previous_version: Option<String>,
     /// Hex sha256 of the active component.

@@ -86,6 +86,8 @@ pub struct LoadedPlugin {
     pub version: String,
     /// World.
     pub kind: PluginKind,
+    /// The WIT API version it was built against (its manifest's).
+    pub api_version: String,
     /// Hex sha256 of the component.
     pub sha256: String,
     /// Effective limits.
@@ -238,6 +240,7 @@ impl LoadedPlugin {
             id: Arc::from(id),
             version: version.to_string(),
             kind,
+            api_version: api_version.to_string(),
             sha256: sha256.to_string(),
             slots: Arc::new(tokio::sync::Semaphore::new(
                 limits.max_concurrency.max(1) as usize

@@ -444,6 +444,7 @@ impl Runtime {
             enabled: r.enabled,
             builtin: r.builtin,
             version: r.active_version.clone(),
+            api_version: entry.loaded.as_ref().map(|l| l.api_version.clone()),
             previous_version: r.previous_version.clone(),
             sha256: entry.loaded.as_ref().map(|l| l.sha256.clone()),
             info: entry.info.clone(),
