@@ -280,11 +280,7 @@ pub async fn merge_agents(
     // A scoped lead merges only agents they see.
     for a in [&id, &m.from] {
         if !who.scope.sees_agent(a) {
-            return Err(ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                format!("agent {a} not found"),
-            ));
+            return Err(super::records::not_found("agent", a));
         }
     }
     Ok(Json(

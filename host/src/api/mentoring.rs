@@ -290,11 +290,7 @@ pub async fn view(
             _ => false,
         };
     if !allowed {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("agent {id} not found"),
-        ));
+        return Err(super::records::not_found("agent", &id));
     }
     Ok(Json(s.mentoring.view(&id)?))
 }
@@ -402,11 +398,7 @@ pub async fn update_action(
     };
     if !sees && !owns {
         // As GET answers: the session's existence is not confirmed.
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("session {id} not found"),
-        ));
+        return Err(super::records::not_found("session", &id));
     }
     if who.role == Role::Agent && !owns {
         return Err(forbidden("an agent updates only action items they own"));

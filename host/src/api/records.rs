@@ -214,13 +214,7 @@ pub(super) fn page_of<T: Clone>(
 /// the records the scope sees.
 pub(super) fn within_scope(who: &Principal, term: &Term) -> Result<(), ApiError> {
     let scope = &who.scope;
-    let hidden = |kind: &str, id: &str| {
-        Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("{kind} {id} not found"),
-        ))
-    };
+    let hidden = |kind, id: &str| Err(not_found(kind, id));
     match term {
         Term::Agent(a) | Term::PendingAgent(a) if !scope.sees_agent(a) => hidden("agent", a),
         Term::Team(t) | Term::TeamState(t, _) | Term::PendingTeam(t) if !scope.sees_team(t) => {
@@ -243,11 +237,18 @@ pub(super) fn coach_in_scope(who: &Principal, coach: &str) -> Result<(), ApiErro
     if who.scope.sees_agent(coach) {
         return Ok(());
     }
-    Err(ApiError::new(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        format!("coach {coach} not found"),
-    ))
+    Err(not_found("coach", coach))
+}
+
+/// 404 for a record the caller may not see, worded exactly as the answer
+/// for one that does not exist ([`RecordError::NotFound`]), so a scoped
+/// caller cannot tell the two apart.
+pub(super) fn not_found(kind: &'static str, id: &str) -> ApiError {
+    RecordError::NotFound {
+        kind,
+        id: id.to_string(),
+    }
+    .into()
 }
 
 pub(super) fn own_agent(who: &Principal) -> Result<&str, ApiError> {
@@ -293,25 +294,18 @@ fn written<T>((outcome, record): (Upserted, T)) -> (StatusCode, Json<Written<T>>
 pub(super) fn seen<R: About>(
     who: &Principal,
     read: Result<R, RecordError>,
-    kind: &str,
+    kind: &'static str,
     id: &str,
 ) -> Result<R, ApiError> {
-    let hidden = || {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("{kind} {id} not found"),
-        )
-    };
     // One answer, word for word, whether the record is missing or hidden.
     let r = match read {
-        Err(RecordError::NotFound { .. }) => return Err(hidden()),
+        Err(RecordError::NotFound { .. }) => return Err(not_found(kind, id)),
         read => read?,
     };
     if who.scope.sees(&r) {
         return Ok(r);
     }
-    Err(hidden())
+    Err(not_found(kind, id))
 }
 
 /// A scoped caller writes only about agents they see: another agent is
