@@ -255,62 +255,37 @@ impl Pipeline {
             alerts: Vec::new(),
             failures: Vec::new(),
         };
-        let window = |cursor| Filter {
+        let window = Filter {
             from: Some(req.from),
             to: Some(req.to),
-            cursor,
-            limit: Some(RERUN_BATCH),
             ..Filter::default()
         };
-        for kind in 0..3 {
-            let mut cursor = None;
-            loop {
-                let (subjects, next) = match kind {
-                    0 => {
-                        let page = self.records.contacts.feedback_list(window(cursor))?;
-                        report.feedback += page.items.len();
-                        let s = page.items.into_iter().map(Subject::Feedback).collect();
-                        (s, page.next_cursor)
-                    }
-                    1 => {
-                        let page = self.records.contacts.evaluations(window(cursor))?;
-                        let s: Vec<_> = page
-                            .items
-                            .into_iter()
-                            .filter(|e| e.scorecard.is_some())
-                            .map(Subject::Evaluation)
-                            .collect();
-                        report.evaluations += s.len();
-                        (s, page.next_cursor)
-                    }
-                    _ => {
-                        let page = self.records.contacts.interactions(window(cursor))?;
-                        report.interactions += page.items.len();
-                        let s = page.items.into_iter().map(Subject::Interaction).collect();
-                        (s, page.next_cursor)
-                    }
-                };
-                let (alerts, failures) = self.flags.raise_reporting(&subjects).await?;
-                if !alerts.is_empty() {
-                    self.records.flush().await?;
-                    Processed {
-                        alerts: alerts.clone(),
-                        ..Processed::default()
-                    }
-                    .publish(&self.hub);
-                }
-                report.alerts.extend(alerts);
-                for f in failures {
-                    if !report.failures.contains(&f) {
-                        report.failures.push(f);
-                    }
-                }
-                match next {
-                    Some(c) => cursor = Some(c),
-                    None => break,
-                }
-            }
-        }
+        let contacts = &self.records.contacts;
+        report.feedback = self
+            .reflag_pages(
+                &window,
+                &mut report,
+                |f| contacts.feedback_list(f),
+                |f| Some(Subject::Feedback(f)),
+            )
+            .await?;
+        // An unscored evaluation carries nothing to flag.
+        report.evaluations = self
+            .reflag_pages(
+                &window,
+                &mut report,
+                |f| contacts.evaluations(f),
+                |e| e.scorecard.is_some().then_some(Subject::Evaluation(e)),
+            )
+            .await?;
+        report.interactions = self
+            .reflag_pages(
+                &window,
+                &mut report,
+                |f| contacts.interactions(f),
+                |i| Some(Subject::Interaction(i)),
+            )
+            .await?;
         let detail = format!(
             "{}..{}: {} feedback, {} evaluations, {} interactions; {} alerts opened{}",
             crate::clock::iso8601(req.from).unwrap_or_default(),
@@ -330,6 +305,48 @@ impl Pipeline {
             .audit(actor, "flags.rerun", "flags", Some(detail))
             .await?;
         Ok(report)
+    }
+
+    /// Flag one listing's records of `window` a page at a time: the alerts
+    /// each page opens are made durable and published before the next;
+    /// they and any flagger failure go into `report`. Returns how many
+    /// records were flagged.
+    async fn reflag_pages<T>(
+        &self,
+        window: &Filter,
+        report: &mut RerunFlagsReport,
+        list: impl Fn(Filter) -> Result<crate::records::Page<T>, RecordError>,
+        subject: impl Fn(T) -> Option<Subject>,
+    ) -> Result<usize, RecordError> {
+        let (mut looked_at, mut cursor) = (0, None);
+        loop {
+            let page = list(Filter {
+                cursor: cursor.take(),
+                limit: Some(RERUN_BATCH),
+                ..window.clone()
+            })?;
+            let subjects: Vec<Subject> = page.items.into_iter().filter_map(&subject).collect();
+            looked_at += subjects.len();
+            let (alerts, failures) = self.flags.raise_reporting(&subjects).await?;
+            if !alerts.is_empty() {
+                self.records.flush().await?;
+                Processed {
+                    alerts: alerts.clone(),
+                    ..Processed::default()
+                }
+                .publish(&self.hub);
+            }
+            report.alerts.extend(alerts);
+            for f in failures {
+                if !report.failures.contains(&f) {
+                    report.failures.push(f);
+                }
+            }
+            match page.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => return Ok(looked_at),
+            }
+        }
     }
 
     /// `POST`/`PUT /v1/evaluations`: store, score, flag; durable on return.
